@@ -1,0 +1,487 @@
+"""The content pack: every word a patient sees, for one language.
+
+A pack is one ``content.toml`` in a folder named after its language code. It is validated
+on load, and every problem names the file and the key (``docs/content-pack.md``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import string
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from kiosk.core.errors import Problem, ProblemsError
+
+AREA_IDS = (
+    "forehead_lines",
+    "frown_lines",
+    "crows_feet",
+    "neck_bands",
+    "underarm_sweating",
+    "chronic_migraine",
+)
+ANSWERS = ("yes", "no", "unsure")
+HELP_LEVELS = ("emergency", "doctor", "clinic")
+PLACEHOLDERS = frozenset(
+    {
+        "clinic_name",
+        "clinic_phone",
+        "emergency_number",
+        "first_name",
+        "date",
+        "n",
+        "total",
+        "seconds",
+        "reviewed_by",
+    }
+)
+REVIEW_MAX_AGE = dt.timedelta(days=365)
+_ID = re.compile(r"^[a-z0-9_]+$")
+
+# section -> (plain string keys, list-of-string keys). Every key is required.
+TEXT_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "ui": (
+        frozenset(
+            "back next finish step selected not_selected error clinic_phone_label "
+            "emergency_label scroll_hint".split()
+        ),
+        frozenset({"weekdays", "months"}),
+    ),
+    "attract": (frozenset("title subtitle start language_prompt".split()), frozenset()),
+    "privacy": (
+        frozenset("title name_label name_placeholder name_hint".split()),
+        frozenset({"body"}),
+    ),
+    "consultation": (
+        frozenset(
+            "title intro map_title map_hint other_uses_title other_uses_note screening_title "
+            "screening_intro answer_yes answer_no answer_unsure questions_title "
+            "questions_intro".split()
+        ),
+        frozenset({"what_happens"}),
+    ),
+    "treatment": (frozenset("title intro".split()), frozenset({"notes"})),
+    "aftercare": (
+        frozenset(
+            "title intro do_title dont_title caveat bruising timeline_title "
+            "timeline_intro".split()
+        ),
+        frozenset({"do", "dont"}),
+    ),
+    "side_effects": (
+        frozenset("title intro common_title common_note".split()),
+        frozenset({"common"}),
+    ),
+    "summary": (
+        frozenset(
+            "title intro greeting greeting_anonymous areas_title no_areas tell_clinician_title "
+            "tell_clinician_intro no_flags questions_title no_questions aftercare_title "
+            "timeline_title help_title contact reviewed print email unavailable "
+            "finish_hint".split()
+        ),
+        frozenset(),
+    ),
+    "done": (frozenset("title body returning start_over".split()), frozenset()),
+}
+# section -> list-of-tables keys inside it
+TABLE_KEYS: dict[str, frozenset[str]] = {
+    "consultation": frozenset({"areas", "screening", "questions"}),
+    "treatment": frozenset({"steps"}),
+    "aftercare": frozenset({"timeline"}),
+    "side_effects": frozenset({"help"}),
+}
+
+
+@dataclass(frozen=True)
+class Area:
+    id: str
+    name: str
+    detail: str
+    product: Literal["cosmetic", "medical"]
+    expect: str
+
+
+@dataclass(frozen=True)
+class ScreeningQuestion:
+    id: str
+    question: str
+    why: str
+    flag: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PatientQuestion:
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Step:
+    title: str
+    body: str
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    id: str
+    from_days: int
+    to_days: int | None
+    title: str
+    body: str
+    areas: tuple[str, ...] = ()
+
+    def applies_to(self, chosen: tuple[str, ...] | list[str]) -> bool:
+        return not self.areas or any(a in chosen for a in self.areas)
+
+
+@dataclass(frozen=True)
+class HelpLevel:
+    level: Literal["emergency", "doctor", "clinic"]
+    title: str
+    signs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ContentPack:
+    language: str
+    language_name: str
+    reviewed_by: str
+    reviewed_on: dt.date
+    version: str
+    texts: Mapping[str, Mapping[str, str | tuple[str, ...]]]
+    areas: tuple[Area, ...]
+    screening: tuple[ScreeningQuestion, ...]
+    questions: tuple[PatientQuestion, ...]
+    steps: tuple[Step, ...]
+    timeline: tuple[TimelineEntry, ...]
+    help: tuple[HelpLevel, ...]
+    source: Path
+    values: Mapping[str, str] = field(default_factory=dict)
+
+    def bind(self, **values: str) -> ContentPack:
+        """A copy whose placeholders such as {clinic_name} are filled from ``values``."""
+        return replace(self, values={**self.values, **values})
+
+    def _fill(self, text: str, extra: Mapping[str, object]) -> str:
+        return text.format_map({**self.values, **{k: str(v) for k, v in extra.items()}})
+
+    def t(self, key: str, **values: object) -> str:
+        """A plain string, e.g. ``t("ui.step", n=2, total=6)``."""
+        section, name = key.split(".", 1)
+        text = self.texts[section][name]
+        if not isinstance(text, str):
+            raise TypeError(f"{key} is a list; use items()")
+        return self._fill(text, values)
+
+    def items(self, key: str, **values: object) -> list[str]:
+        """A list of strings, e.g. ``items("aftercare.do")``."""
+        section, name = key.split(".", 1)
+        texts = self.texts[section][name]
+        if isinstance(texts, str):
+            raise TypeError(f"{key} is a string; use t()")
+        return [self._fill(t, values) for t in texts]
+
+    def fill(self, text: str, **values: object) -> str:
+        """Fill placeholders in a string taken from a table entry (a help title, say)."""
+        return self._fill(text, values)
+
+    def area(self, area_id: str) -> Area:
+        return next(a for a in self.areas if a.id == area_id)
+
+    @property
+    def screening_ids(self) -> frozenset[str]:
+        return frozenset(q.id for q in self.screening)
+
+    @property
+    def question_ids(self) -> frozenset[str]:
+        return frozenset(q.id for q in self.questions)
+
+
+def review_problems(pack: ContentPack, today: dt.date) -> list[Problem]:
+    """A warning when the clinical review is more than a year old."""
+    if today - pack.reviewed_on > REVIEW_MAX_AGE:
+        return [
+            Problem(
+                str(pack.source),
+                "meta.reviewed_on",
+                f"clinical review is over a year old ({pack.reviewed_on.isoformat()}); "
+                "have a clinician review the content and update the date",
+                warning=True,
+            )
+        ]
+    return []
+
+
+class _Reader:
+    """Collects problems while reading typed values out of parsed TOML."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def problem(self, key: str, message: str) -> None:
+        self.problems.append(Problem(self.file, key, message))
+
+    def check_placeholders(self, key: str, text: str) -> None:
+        try:
+            names = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+        except ValueError as exc:
+            self.problem(key, f"bad placeholder: {exc} (write {{{{ and }}}} for braces)")
+            return
+        for name in sorted(names - PLACEHOLDERS):
+            self.problem(
+                key,
+                f"unknown placeholder {{{name}}} (known: "
+                + ", ".join(f"{{{p}}}" for p in sorted(PLACEHOLDERS))
+                + ")",
+            )
+
+    def text(self, table: Mapping[str, Any], name: str, key: str) -> str:
+        value = table.get(name)
+        if value is None:
+            self.problem(key, "missing")
+            return ""
+        if not isinstance(value, str):
+            self.problem(key, f"must be text, not {value!r}")
+            return ""
+        if not value.strip():
+            self.problem(key, "must not be empty")
+        self.check_placeholders(key, value)
+        return value
+
+    def text_list(self, table: Mapping[str, Any], name: str, key: str) -> tuple[str, ...]:
+        value = table.get(name)
+        if value is None:
+            self.problem(key, "missing")
+            return ()
+        if not isinstance(value, list) or not value:
+            self.problem(key, f"must be a non-empty list of text, not {value!r}")
+            return ()
+        out = []
+        for i, item in enumerate(value):
+            if not isinstance(item, str) or not item.strip():
+                self.problem(f"{key}[{i}]", f"must be non-empty text, not {item!r}")
+                continue
+            self.check_placeholders(f"{key}[{i}]", item)
+            out.append(item)
+        return tuple(out)
+
+    def integer(self, table: Mapping[str, Any], name: str, key: str, required: bool) -> int | None:
+        value = table.get(name)
+        if value is None:
+            if required:
+                self.problem(key, "missing")
+            return None
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            self.problem(key, f"must be a whole number of days (0 or more), not {value!r}")
+            return None
+        return value
+
+    def choice(self, table: Mapping[str, Any], name: str, key: str, choices: tuple[str, ...]) -> str:
+        value = table.get(name)
+        if value not in choices:
+            self.problem(key, f"must be one of {', '.join(choices)}, not {value!r}")
+            return choices[0]
+        return str(value)
+
+    def unknown(self, table: Mapping[str, Any], known: set[str] | frozenset[str], key: str) -> None:
+        for name in table:
+            if name not in known:
+                where = f"{key}.{name}" if key else name
+                self.problem(where, "unknown key")
+
+    def tables(self, section: Mapping[str, Any], name: str, key: str) -> list[dict[str, Any]]:
+        value = section.get(name)
+        if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
+            self.problem(key, f"must be a non-empty list of tables ([[{key}]])")
+            return []
+        return value
+
+    def ids(self, entries: list[dict[str, Any]], key: str) -> list[str]:
+        seen: set[str] = set()
+        out = []
+        for i, entry in enumerate(entries):
+            value = entry.get("id")
+            if not isinstance(value, str) or not _ID.match(value):
+                self.problem(f"{key}[{i}].id", f"must be lower-case letters, digits and _, not {value!r}")
+            elif value in seen:
+                self.problem(f"{key}[{i}].id", f"duplicate id {value!r}")
+            else:
+                seen.add(value)
+            out.append(value if isinstance(value, str) else "")
+        return out
+
+
+def _read_pack(data: dict[str, Any], folder: Path, file: str) -> ContentPack:
+    r = _Reader(file)
+    r.unknown(data, {"meta", *TEXT_KEYS}, "")
+    meta = data.get("meta", {}) if isinstance(data.get("meta"), dict) else {}
+    if "meta" not in data:
+        r.problem("meta", "missing")
+    r.unknown(meta, {"language", "language_name", "reviewed_by", "reviewed_on", "version"}, "meta")
+    language = r.text(meta, "language", "meta.language")
+    if language and language != folder.name:
+        r.problem("meta.language", f"is {language!r} but the folder is named {folder.name!r}")
+    reviewed_on = meta.get("reviewed_on")
+    if not isinstance(reviewed_on, dt.date) or isinstance(reviewed_on, dt.datetime):
+        r.problem("meta.reviewed_on", f"must be a date like 2026-11-01 (no quotes), not {reviewed_on!r}")
+        reviewed_on = dt.date.min
+
+    texts: dict[str, dict[str, str | tuple[str, ...]]] = {}
+    sections: dict[str, dict[str, Any]] = {}
+    for sname, (plain, lists) in TEXT_KEYS.items():
+        section = data.get(sname)
+        if not isinstance(section, dict):
+            r.problem(sname, "missing section" if section is None else "must be a table")
+            section = {}
+        sections[sname] = section
+        r.unknown(section, plain | lists | TABLE_KEYS.get(sname, frozenset()), sname)
+        out: dict[str, str | tuple[str, ...]] = {}
+        for k in sorted(plain):
+            out[k] = r.text(section, k, f"{sname}.{k}")
+        for k in sorted(lists):
+            out[k] = r.text_list(section, k, f"{sname}.{k}")
+        texts[sname] = out
+
+    cons = sections["consultation"]
+    areas = []
+    entries = r.tables(cons, "areas", "consultation.areas")
+    ids = r.ids(entries, "consultation.areas")
+    for i, (e, aid) in enumerate(zip(entries, ids, strict=True)):
+        k = f"consultation.areas[{i}]"
+        r.unknown(e, {"id", "name", "detail", "product", "expect"}, k)
+        if aid and aid not in AREA_IDS:
+            r.problem(f"{k}.id", f"unknown area {aid!r} (known: {', '.join(AREA_IDS)})")
+        product = r.choice(e, "product", f"{k}.product", ("cosmetic", "medical"))
+        areas.append(
+            Area(
+                aid,
+                r.text(e, "name", f"{k}.name"),
+                r.text(e, "detail", f"{k}.detail"),
+                "cosmetic" if product == "cosmetic" else "medical",
+                r.text(e, "expect", f"{k}.expect"),
+            )
+        )
+    if entries:
+        for missing in [a for a in AREA_IDS if a not in ids]:
+            r.problem("consultation.areas", f"no entry for area {missing!r}")
+
+    screening = []
+    entries = r.tables(cons, "screening", "consultation.screening")
+    for i, (e, sid) in enumerate(zip(entries, r.ids(entries, "consultation.screening"), strict=True)):
+        k = f"consultation.screening[{i}]"
+        r.unknown(e, {"id", "question", "why", "flag"}, k)
+        flag = e.get("flag", ["yes", "unsure"])
+        if not isinstance(flag, list) or any(f not in ANSWERS for f in flag):
+            r.problem(f"{k}.flag", f"must be a list of {', '.join(ANSWERS)}, not {flag!r}")
+            flag = []
+        screening.append(
+            ScreeningQuestion(
+                sid, r.text(e, "question", f"{k}.question"), r.text(e, "why", f"{k}.why"), tuple(flag)
+            )
+        )
+
+    questions = []
+    entries = r.tables(cons, "questions", "consultation.questions")
+    for i, (e, qid) in enumerate(zip(entries, r.ids(entries, "consultation.questions"), strict=True)):
+        k = f"consultation.questions[{i}]"
+        r.unknown(e, {"id", "text"}, k)
+        questions.append(PatientQuestion(qid, r.text(e, "text", f"{k}.text")))
+
+    steps = []
+    for i, e in enumerate(r.tables(sections["treatment"], "steps", "treatment.steps")):
+        k = f"treatment.steps[{i}]"
+        r.unknown(e, {"title", "body"}, k)
+        steps.append(Step(r.text(e, "title", f"{k}.title"), r.text(e, "body", f"{k}.body")))
+
+    timeline = []
+    entries = r.tables(sections["aftercare"], "timeline", "aftercare.timeline")
+    for i, (e, tid) in enumerate(zip(entries, r.ids(entries, "aftercare.timeline"), strict=True)):
+        k = f"aftercare.timeline[{i}]"
+        r.unknown(e, {"id", "from_days", "to_days", "title", "body", "areas"}, k)
+        start = r.integer(e, "from_days", f"{k}.from_days", required=True) or 0
+        end = r.integer(e, "to_days", f"{k}.to_days", required=False)
+        if end is not None and end < start:
+            r.problem(f"{k}.to_days", f"must not be before from_days ({start}), not {end}")
+        t_areas = e.get("areas", [])
+        if not isinstance(t_areas, list) or any(a not in AREA_IDS for a in t_areas):
+            r.problem(f"{k}.areas", f"must list area ids ({', '.join(AREA_IDS)}), not {t_areas!r}")
+            t_areas = []
+        timeline.append(
+            TimelineEntry(
+                tid,
+                start,
+                end,
+                r.text(e, "title", f"{k}.title"),
+                r.text(e, "body", f"{k}.body"),
+                tuple(t_areas),
+            )
+        )
+
+    helps = []
+    for i, e in enumerate(r.tables(sections["side_effects"], "help", "side_effects.help")):
+        k = f"side_effects.help[{i}]"
+        r.unknown(e, {"level", "title", "signs"}, k)
+        level = r.choice(e, "level", f"{k}.level", HELP_LEVELS)
+        helps.append(
+            HelpLevel(
+                "emergency" if level == "emergency" else "doctor" if level == "doctor" else "clinic",
+                r.text(e, "title", f"{k}.title"),
+                r.text_list(e, "signs", f"{k}.signs"),
+            )
+        )
+    if helps and helps[0].level != "emergency":
+        r.problem("side_effects.help[0].level", "the first get-help entry must be the emergency one")
+
+    if r.problems:
+        raise ProblemsError(r.problems)
+    return ContentPack(
+        language=language,
+        language_name=r.text(meta, "language_name", "meta.language_name"),
+        reviewed_by=r.text(meta, "reviewed_by", "meta.reviewed_by"),
+        reviewed_on=reviewed_on,
+        version=str(meta.get("version", "")),
+        texts=texts,
+        areas=tuple(sorted(areas, key=lambda a: AREA_IDS.index(a.id))),
+        screening=tuple(screening),
+        questions=tuple(questions),
+        steps=tuple(steps),
+        timeline=tuple(sorted(timeline, key=lambda t: t.from_days)),
+        help=tuple(helps),
+        source=Path(file),
+    )
+
+
+def load_pack(folder: Path) -> ContentPack:
+    """Load and validate ``folder/content.toml``. Raises ProblemsError."""
+    path = folder / "content.toml"
+    file = str(path)
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ProblemsError([Problem(file, "(file)", "not found")]) from None
+    except UnicodeDecodeError:
+        raise ProblemsError([Problem(file, "(file)", "is not UTF-8 text")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ProblemsError([Problem(file, "(syntax)", f"not valid TOML: {exc}")]) from None
+    return _read_pack(data, folder, file)
+
+
+def load_packs(content_dir: Path, languages: list[str]) -> dict[str, ContentPack]:
+    """Load every language the kiosk offers; collects the problems of all of them."""
+    packs: dict[str, ContentPack] = {}
+    problems: list[Problem] = []
+    for code in languages:
+        try:
+            packs[code] = load_pack(content_dir / code)
+        except ProblemsError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ProblemsError(problems)
+    return packs

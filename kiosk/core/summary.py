@@ -1,0 +1,138 @@
+"""The patient's personalized summary: its context and its jinja2 rendering.
+
+One context feeds the on-screen preview, the printed page and the email, so they always
+say the same thing. Templates autoescape and use StrictUndefined: a name such as
+``<b>x</b>{{7*7}}`` is shown literally, and a missing variable fails loudly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from kiosk.core.config import Config
+from kiosk.core.content import ContentPack
+from kiosk.core.session import Session
+from kiosk.core.timeline import dated_timeline, format_date, format_range
+
+
+def build_context(
+    session: Session, pack: ContentPack, config: Config, *, include_screening: bool = True
+) -> dict[str, Any]:
+    """Everything a summary template may use, already in the patient's language."""
+    t = pack.t
+    first_name = session.first_name.strip()
+    areas = [pack.area(a) for a in session.areas]
+    flags = []
+    if include_screening:
+        answer_label = {
+            "yes": t("consultation.answer_yes"),
+            "no": t("consultation.answer_no"),
+            "unsure": t("consultation.answer_unsure"),
+        }
+        for q in pack.screening:
+            answer = session.screening.get(q.id)
+            if answer is not None and answer in q.flag:
+                flags.append({"question": q.question, "why": q.why, "answer": answer_label[answer]})
+    questions = [q.text for q in pack.questions if q.id in session.questions]
+    timeline = [
+        {"when": format_range(pack, e), "title": e.title, "body": e.body}
+        for e in dated_timeline(pack, session.appointment_date, session.areas)
+    ]
+    return {
+        "lang": pack.language,
+        "clinic": {
+            "name": config.clinic.name,
+            "phone": config.clinic.phone,
+            "emergency_number": config.clinic.emergency_number,
+        },
+        "title": t("summary.title"),
+        "intro": t("summary.intro"),
+        "greeting": t("summary.greeting", first_name=first_name)
+        if first_name
+        else t("summary.greeting_anonymous"),
+        "appointment": format_date(pack, session.appointment_date),
+        "labels": {
+            k: t(f"summary.{k}")
+            for k in (
+                "areas_title",
+                "no_areas",
+                "tell_clinician_title",
+                "tell_clinician_intro",
+                "no_flags",
+                "questions_title",
+                "no_questions",
+                "aftercare_title",
+                "timeline_title",
+                "help_title",
+            )
+        }
+        | {
+            "do_title": t("aftercare.do_title"),
+            "dont_title": t("aftercare.dont_title"),
+            "other_uses_note": t("consultation.other_uses_note"),
+        },
+        "areas": [
+            {"name": a.name, "detail": a.detail, "expect": a.expect, "medical": a.product == "medical"}
+            for a in areas
+        ],
+        "any_medical": any(a.product == "medical" for a in areas),
+        "include_screening": include_screening,
+        "flags": flags,
+        "questions": questions,
+        "do": pack.items("aftercare.do"),
+        "dont": pack.items("aftercare.dont"),
+        "caveat": t("aftercare.caveat"),
+        "bruising": t("aftercare.bruising"),
+        "timeline": timeline,
+        "help": [
+            {"level": h.level, "title": pack.fill(h.title), "signs": list(h.signs)} for h in pack.help
+        ],
+        "contact": t("summary.contact"),
+        "reviewed": t(
+            "summary.reviewed",
+            reviewed_by=pack.reviewed_by,
+            date=format_date(pack, pack.reviewed_on),
+        ),
+    }
+
+
+class SummaryRenderer:
+    """Renders the summary templates; jinja2 is imported on first use, not at start-up."""
+
+    HTML = "summary.html.j2"
+    TEXT = "summary.txt.j2"
+
+    def __init__(self, template_dirs: list[Path]) -> None:
+        import jinja2
+
+        self._env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(d) for d in template_dirs]),
+            autoescape=jinja2.select_autoescape(
+                enabled_extensions=("html", "html.j2"), default_for_string=True
+            ),
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+
+    def html(self, context: dict[str, Any]) -> str:
+        return self._env.get_template(self.HTML).render(context)
+
+    def text(self, context: dict[str, Any]) -> str:
+        return self._env.get_template(self.TEXT).render(context)
+
+
+def sample_session(pack: ContentPack, today: dt.date | None = None) -> Session:
+    """A session that touches every section (self-test, check-config, benchmarks)."""
+    session = Session(language=pack.language, first_name="Ana")
+    session.appointment_date = today or dt.date.today()
+    session.areas = [a.id for a in pack.areas[:2]] + [pack.areas[-1].id]
+    for q in pack.screening[:3]:
+        session.answer(q.id, "yes")
+    if len(pack.screening) > 3:
+        session.answer(pack.screening[3].id, "unsure")
+    session.questions = [q.id for q in pack.questions[:2]]
+    return session
