@@ -17,8 +17,18 @@ from kiosk.core.session import Session
 from kiosk.core.timeline import dated_timeline, format_date, format_range
 
 
+#: Font sizes in points: on paper, and on the kiosk's screen (>= 22 px at 96 dpi).
+PRINT_SIZES = {"body": 11, "h1": 18, "h2": 14, "lead": 13, "small": 9}
+SCREEN_SIZES = {"body": 18, "h1": 28, "h2": 23, "lead": 20, "small": 17}
+
+
 def build_context(
-    session: Session, pack: ContentPack, config: Config, *, include_screening: bool = True
+    session: Session,
+    pack: ContentPack,
+    config: Config,
+    *,
+    include_screening: bool = True,
+    screen: bool = False,
 ) -> dict[str, Any]:
     """Everything a summary template may use, already in the patient's language."""
     t = pack.t
@@ -42,6 +52,7 @@ def build_context(
     ]
     return {
         "lang": pack.language,
+        "size": SCREEN_SIZES if screen else PRINT_SIZES,
         "clinic": {
             "name": config.clinic.name,
             "phone": config.clinic.phone,

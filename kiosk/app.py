@@ -1,0 +1,127 @@
+"""The composition root: config, content, session, flow and window are put together here,
+and only here. The command line and the tests both build the kiosk through this module."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kiosk import resources
+from kiosk.core.config import Config, load_config
+from kiosk.core.content import ContentPack, load_packs
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.core.summary import SummaryRenderer
+    from kiosk.ui.window import MainWindow
+
+log = logging.getLogger("kiosk.app")
+
+LANDSCAPE = (1920, 1080)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    config: Config
+    packs: dict[str, ContentPack]
+    template_dirs: list[Path]
+
+
+def load(config_path: Path | None = None) -> Loaded:
+    """Read and validate the config and its content packs. Raises ProblemsError."""
+    config = load_config(config_path or resources.demo_config())
+    content_dir = config.resolve(config.content.dir) or resources.content_dir()
+    packs = load_packs(content_dir, config.kiosk.languages)
+    clinic = config.clinic
+    packs = {
+        code: pack.bind(
+            clinic_name=clinic.name, clinic_phone=clinic.phone, emergency_number=clinic.emergency_number
+        )
+        for code, pack in packs.items()
+    }
+    return Loaded(config, packs, [resources.path("templates")])
+
+
+def application(argv: list[str] | None = None) -> QApplication:
+    """The QApplication, created once, with the kiosk's theme."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("botox-kiosk")
+    app.setOrganizationName("botox-kiosk")
+    app.setStyleSheet(resources.read_text("style", "kiosk.qss"))
+    return app
+
+
+def build_window(config_path: Path | str | None = None, *, language: str | None = None) -> MainWindow:
+    """The main window, built exactly as the command line builds it, but not shown."""
+    loaded = load(Path(config_path) if config_path is not None else None)
+    application()
+    return _window(loaded, language)
+
+
+def _window(loaded: Loaded, language: str | None) -> MainWindow:
+    from kiosk.core.flow import Flow
+    from kiosk.core.session import Session
+    from kiosk.ui.context import UiContext
+    from kiosk.ui.window import MainWindow
+
+    renderer: SummaryRenderer | None = None
+
+    def get_renderer() -> SummaryRenderer:
+        nonlocal renderer
+        if renderer is None:
+            from kiosk.core.summary import SummaryRenderer
+
+            renderer = SummaryRenderer(loaded.template_dirs)
+        return renderer
+
+    default = language or loaded.config.kiosk.languages[0]
+    ctx = UiContext(
+        config=loaded.config,
+        packs=loaded.packs,
+        session=Session(language=default),
+        flow=Flow(),
+        renderer=get_renderer,
+        face_svg=resources.path("images", "face_map.svg"),
+    )
+    return MainWindow(ctx)
+
+
+def run(config_path: Path | None, *, windowed: bool, language: str | None) -> int:
+    """Start the kiosk and run until it quits."""
+    loaded = load(config_path)
+    if language is not None and language not in loaded.packs:
+        offered = ", ".join(loaded.packs)
+        print(f"--lang: {language!r} is not offered (offered: {offered})", file=sys.stderr)
+        return 2
+    app = application()
+    window = _window(loaded, language)
+    if loaded.config.kiosk.fullscreen and not windowed:
+        window.showFullScreen()
+    else:
+        window.resize(1366, 800)
+        window.show()
+    log.info("kiosk started")
+    return app.exec()
+
+
+def ensure_display() -> None:
+    """Qt aborts with a misleading xcb message when there is no display: say it plainly."""
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY")
+        or os.environ.get("WAYLAND_DISPLAY")
+        or os.environ.get("QT_QPA_PLATFORM")
+    ):
+        raise SystemExit(
+            "botox-kiosk: no display found (DISPLAY and WAYLAND_DISPLAY are not set).\n"
+            "Start it from a desktop session, or set QT_QPA_PLATFORM=offscreen for a headless run."
+        )

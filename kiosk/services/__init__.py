@@ -1,0 +1,1 @@
+"""The outside world (PDF, printing, email) behind small interfaces; no widgets here."""

@@ -1,0 +1,115 @@
+"""A tappable face: tap an area to choose it, tap again to unchoose it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+#: area id -> the SVG elements that make it up (crow's feet are on both sides).
+REGIONS: dict[str, tuple[str, ...]] = {
+    "forehead_lines": ("forehead_lines",),
+    "frown_lines": ("frown_lines",),
+    "crows_feet": ("crows_feet_left", "crows_feet_right"),
+    "neck_bands": ("neck_bands",),
+}
+
+SELECTED_FILL = QColor(31, 95, 107, 150)
+SELECTED_EDGE = QColor("#16454e")
+
+
+class FaceMap(QWidget):
+    toggled = Signal(str)  # area id
+
+    def __init__(self, svg: Path, names: dict[str, str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._renderer = QSvgRenderer(str(svg), self)
+        self._names = names
+        self._selected: set[str] = set()
+        self._pressed: str | None = None
+        self._bounds = {
+            area: [self._renderer.boundsOnElement(e) for e in elements]
+            for area, elements in REGIONS.items()
+        }
+        self.setObjectName("face_map")
+        self.setAccessibleName("Face map")
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(330, 440)
+
+    def sizeHint(self) -> QSize:
+        return QSize(480, 640)
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return int(width * 4 / 3)
+
+    def set_selected(self, areas: list[str]) -> None:
+        self._selected = {a for a in areas if a in REGIONS}
+        self.update()
+
+    def selected(self) -> set[str]:
+        return set(self._selected)
+
+    def _target(self) -> QRectF:
+        view = self._renderer.viewBoxF()
+        scale = min(self.width() / view.width(), self.height() / view.height())
+        w, h = view.width() * scale, view.height() * scale
+        return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+
+    def _to_widget(self, rect: QRectF) -> QRectF:
+        view = self._renderer.viewBoxF()
+        target = self._target()
+        sx, sy = target.width() / view.width(), target.height() / view.height()
+        return QRectF(
+            target.x() + (rect.x() - view.x()) * sx,
+            target.y() + (rect.y() - view.y()) * sy,
+            rect.width() * sx,
+            rect.height() * sy,
+        )
+
+    def area_rects(self, area: str) -> list[QRectF]:
+        """Where an area is drawn, in widget coordinates (tests tap these)."""
+        return [self._to_widget(r) for r in self._bounds[area]]
+
+    def area_at(self, pos: QPointF) -> str | None:
+        for area in REGIONS:
+            if any(r.contains(pos) for r in self.area_rects(area)):
+                return area
+        return None
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self._renderer.render(painter, self._target())
+        painter.setPen(QPen(SELECTED_EDGE, 4))
+        painter.setBrush(SELECTED_FILL)
+        for area in self._selected:
+            for rect in self.area_rects(area):
+                painter.drawRoundedRect(rect.adjusted(2, 2, -2, -2), rect.width() / 3, rect.height() / 3)
+                self._draw_tick(painter, rect)
+        painter.end()
+
+    @staticmethod
+    def _draw_tick(painter: QPainter, rect: QRectF) -> None:
+        c = rect.center()
+        s = min(rect.width(), rect.height()) / 5
+        painter.save()
+        painter.setPen(QPen(QColor("white"), max(4.0, s / 3), Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+        painter.drawPolyline([QPointF(c.x() - s, c.y()), QPointF(c.x() - s / 3, c.y() + s * 0.7), QPointF(c.x() + s, c.y() - s * 0.7)])
+        painter.restore()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self._pressed = self.area_at(event.position())
+        event.accept()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        area = self.area_at(event.position())
+        if area is not None and area == self._pressed:
+            self.toggled.emit(area)
+        self._pressed = None
+        event.accept()

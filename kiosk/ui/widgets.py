@@ -1,0 +1,209 @@
+"""Small building blocks shared by the screens."""
+
+from __future__ import annotations
+
+import functools
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScroller,
+    QScrollerProperties,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+#: Width of the reading column; lines longer than this are hard to follow.
+COLUMN_MAX = 1180
+
+
+def label(text: str, role: str = "body", *, name: str = "") -> QLabel:
+    lbl = QLabel(text)
+    lbl.setProperty("role", role)
+    lbl.setWordWrap(True)
+    lbl.setTextFormat(Qt.TextFormat.PlainText)  # patient and clinic text is never markup
+    lbl.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+    lbl.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    if name:
+        lbl.setObjectName(name)
+    return lbl
+
+
+def bullet_list(items: list[str], marker: str = "•", role: str = "body") -> QWidget:
+    box = QWidget()
+    lay = QVBoxLayout(box)
+    lay.setContentsMargins(0, 0, 0, 0)
+    lay.setSpacing(8)
+    for item in items:
+        row = QHBoxLayout()
+        row.setSpacing(14)
+        m = label(marker, role)
+        m.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Minimum)
+        m.setAlignment(Qt.AlignmentFlag.AlignTop)
+        row.addWidget(m)
+        row.addWidget(label(item, role), 1)
+        lay.addLayout(row)
+    return box
+
+
+def card(role: str = "card") -> tuple[QFrame, QVBoxLayout]:
+    frame = QFrame()
+    frame.setProperty("role", role)
+    lay = QVBoxLayout(frame)
+    lay.setContentsMargins(28, 22, 28, 24)
+    lay.setSpacing(12)
+    return frame, lay
+
+
+def button(text: str, role: str = "", *, name: str = "", checkable: bool = False) -> QPushButton:
+    btn = QPushButton(text)
+    if role:
+        btn.setProperty("role", role)
+    if name:
+        btn.setObjectName(name)
+    btn.setAccessibleName(text)
+    btn.setCheckable(checkable)
+    btn.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+    btn.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+    return btn
+
+
+def enable_kinetic_scrolling(area: QScrollArea) -> None:
+    """Drag to scroll by touch. LeftMouseButtonGesture, because TouchGesture would fire a
+    button's click at the end of a drag; no overshoot bounce."""
+    viewport = area.viewport()
+    QScroller.grabGesture(viewport, QScroller.ScrollerGestureType.LeftMouseButtonGesture)
+    scroller = QScroller.scroller(viewport)
+    props = scroller.scrollerProperties()
+    off = QScrollerProperties.OvershootPolicy.OvershootAlwaysOff
+    props.setScrollMetric(QScrollerProperties.ScrollMetric.VerticalOvershootPolicy, off)
+    props.setScrollMetric(QScrollerProperties.ScrollMetric.HorizontalOvershootPolicy, off)
+    props.setScrollMetric(QScrollerProperties.ScrollMetric.OvershootDragResistanceFactor, 0.0)
+    props.setScrollMetric(QScrollerProperties.ScrollMetric.OvershootScrollDistanceFactor, 0.0)
+    scroller.setScrollerProperties(props)
+
+
+class ScrollPage(QScrollArea):
+    """A vertically scrolling page with a centred reading column."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        inner = QWidget()
+        outer = QHBoxLayout(inner)
+        outer.setContentsMargins(48, 36, 48, 48)
+        column = QWidget()
+        column.setMaximumWidth(COLUMN_MAX)
+        self.body = QVBoxLayout(column)
+        self.body.setContentsMargins(0, 0, 0, 0)
+        self.body.setSpacing(18)
+        outer.addWidget(column, 1)
+        self.setWidget(inner)
+        enable_kinetic_scrolling(self)
+
+    def add(self, widget: QWidget, stretch: int = 0) -> QWidget:
+        self.body.addWidget(widget, stretch)
+        return widget
+
+    def finish(self) -> None:
+        self.body.addStretch(1)
+
+
+class ResponsiveBox(QWidget):
+    """Side by side when the window is landscape, stacked when it is portrait."""
+
+    def __init__(self, spacing: int = 32) -> None:
+        super().__init__()
+        self.box = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        self.box.setContentsMargins(0, 0, 0, 0)
+        self.box.setSpacing(spacing)
+
+    def set_landscape(self, landscape: bool) -> None:
+        direction = (
+            QBoxLayout.Direction.LeftToRight if landscape else QBoxLayout.Direction.TopToBottom
+        )
+        if self.box.direction() != direction:
+            self.box.setDirection(direction)
+
+
+class AnswerButtons(QWidget):
+    """Yes / No / Not sure; tapping the chosen answer again clears it."""
+
+    changed = Signal(object)  # the answer id, or None when cleared
+
+    def __init__(self, labels: dict[str, str], accessible_prefix: str) -> None:
+        super().__init__()
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(16)
+        self.buttons: dict[str, QPushButton] = {}
+        for value, text in labels.items():
+            btn = button(text, "answer", checkable=True)
+            btn.setAccessibleName(f"{accessible_prefix}: {text}")
+            btn.clicked.connect(functools.partial(self._on_clicked, value))
+            self.buttons[value] = btn
+            lay.addWidget(btn)
+        lay.addStretch(1)
+
+    def _on_clicked(self, value: str, checked: bool) -> None:
+        self.set_value(value if checked else None)
+        self.changed.emit(self.value())
+
+    def value(self) -> str | None:
+        return next((v for v, b in self.buttons.items() if b.isChecked()), None)
+
+    def set_value(self, value: str | None) -> None:
+        for v, b in self.buttons.items():
+            b.setChecked(v == value)
+
+
+class ChoiceButton(QPushButton):
+    """A checkable button whose title and detail wrap over several lines."""
+
+    def __init__(self, title: str, detail: str = "", *, name: str = "") -> None:
+        super().__init__()
+        self.setProperty("role", "choice")
+        self.setCheckable(True)
+        self.setAccessibleName(title)
+        if detail:
+            self.setAccessibleDescription(detail)
+        if name:
+            self.setObjectName(name)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(26, 14, 26, 14)
+        lay.setSpacing(2)
+        self._labels = [label(title, "choice_title")]
+        if detail:
+            self._labels.append(label(detail, "choice_detail"))
+        for lbl in self._labels:
+            lbl.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+            lay.addWidget(lbl)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.toggled.connect(self._on_toggled)
+
+    def _on_toggled(self, checked: bool) -> None:
+        for lbl in self._labels:
+            lbl.setProperty("on", checked)
+            lbl.style().unpolish(lbl)
+            lbl.style().polish(lbl)
+
+    def sizeHint(self) -> QSize:
+        return self.layout().sizeHint().expandedTo(QSize(72, 76))
+
+    def minimumSizeHint(self) -> QSize:
+        return self.layout().minimumSize().expandedTo(QSize(72, 76))
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return max(76, self.layout().totalHeightForWidth(width))

@@ -1,0 +1,205 @@
+"""The kiosk window: a header with progress, the current screen, and the navigation bar.
+
+The window builds the start screen first and the others after the first paint, one per
+turn of the event loop, so the kiosk shows something quickly and later screens change fast.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QTimer, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QPaintEvent, QResizeEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QMainWindow,
+    QProgressBar,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.core.flow import JOURNEY, STEPS, Screen
+from kiosk.ui.context import UiContext
+from kiosk.ui.screens import SCREENS, AttractScreen, DoneScreen, ScreenBase
+from kiosk.ui.widgets import button, label
+
+log = logging.getLogger("kiosk.ui")
+
+
+class MainWindow(QMainWindow):
+    screen_changed = Signal(str)
+    first_paint = Signal()
+
+    def __init__(self, ctx: UiContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.setObjectName("kiosk_window")
+        self.setWindowTitle(ctx.config.clinic.name)
+        self._screens: dict[Screen, ScreenBase] = {}
+        self._landscape = True
+        self._painted = False
+
+        central = QWidget()
+        central.setObjectName("central")
+        root = QVBoxLayout(central)
+        root.setContentsMargins(0, 0, 0, 0)
+        root.setSpacing(0)
+
+        self.header = QWidget()
+        self.header.setObjectName("header")
+        head = QHBoxLayout(self.header)
+        head.setContentsMargins(40, 16, 40, 16)
+        head.setSpacing(24)
+        head.addWidget(label(ctx.config.clinic.name, "body", name="clinic_name"), 1)
+        self.step_label = label("", "body", name="step_label")
+        self.step_label.setWordWrap(False)
+        head.addWidget(self.step_label)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("progress")
+        self.progress.setTextVisible(False)
+        self.progress.setRange(0, len(STEPS))
+        self.progress.setFixedWidth(260)
+        head.addWidget(self.progress)
+        root.addWidget(self.header)
+
+        self.stack = QStackedWidget()
+        root.addWidget(self.stack, 1)
+
+        self.footer = QWidget()
+        self.footer.setObjectName("footer")
+        foot = QHBoxLayout(self.footer)
+        foot.setContentsMargins(40, 16, 40, 16)
+        self.nav_back = button("", name="nav_back")
+        self.nav_back.clicked.connect(self.on_back)
+        self.nav_next = button("", "primary", name="nav_next")
+        self.nav_next.clicked.connect(self.on_next)
+        foot.addWidget(self.nav_back)
+        foot.addStretch(1)
+        foot.addWidget(self.nav_next)
+        root.addWidget(self.footer)
+        self.setCentralWidget(central)
+
+        ctx.flow.listen(self._on_flow)
+        ctx.session.on_wipe(self._on_wipe)
+        self._show(Screen.ATTRACT)
+
+    # --- what tests and scripts use -------------------------------------------------------
+    def screen_id(self) -> str:
+        return self.ctx.flow.current.value
+
+    def screen(self, which: Screen | str) -> ScreenBase:
+        """The screen widget, built on first use."""
+        which = Screen(which)
+        page = self._screens.get(which)
+        if page is None:
+            page = SCREENS[which](self.ctx)
+            page.set_landscape(self._landscape)
+            if isinstance(page, AttractScreen):
+                page.start.clicked.connect(self.on_start)
+                page.language_chosen.connect(self.on_language)
+            if isinstance(page, DoneScreen):
+                page.timed_out.connect(self.on_finish)
+            self._screens[which] = page
+            self.stack.addWidget(page)
+        return page
+
+    def build_all(self) -> None:
+        for which in JOURNEY:
+            self.screen(which)
+
+    # --- navigation -----------------------------------------------------------------------
+    @Slot()
+    def on_start(self) -> None:
+        self.ctx.flow.go(Screen.PRIVACY)
+
+    @Slot()
+    def on_next(self) -> None:
+        self.ctx.flow.next()
+
+    @Slot()
+    def on_back(self) -> None:
+        self.ctx.flow.back()
+
+    @Slot()
+    def on_finish(self) -> None:
+        self.ctx.flow.reset()
+
+    @Slot(str)
+    def on_language(self, code: str) -> None:
+        """Switch language: rebuild every screen in the new language."""
+        if code == self.ctx.session.language or code not in self.ctx.packs:
+            return
+        self.ctx.session.language = code
+        for page in self._screens.values():
+            self.stack.removeWidget(page)
+            page.deleteLater()
+        self._screens.clear()
+        self._show(self.ctx.flow.current)
+
+    def _on_flow(self, old: Screen, new: Screen) -> None:
+        previous = self._screens.get(old)
+        if isinstance(previous, DoneScreen):
+            previous.leave()
+        if new is Screen.ATTRACT:
+            self.ctx.session.wipe(self.ctx.config.kiosk.languages[0])
+        self._show(new)
+        log.info("screen %s", new.value)
+        self.screen_changed.emit(new.value)
+
+    def _on_wipe(self) -> None:
+        for page in self._screens.values():
+            page.wipe()
+
+    def _show(self, which: Screen) -> None:
+        page = self.screen(which)
+        page.enter()
+        self.stack.setCurrentWidget(page)
+        pack = self.ctx.pack
+        step = self.ctx.flow.step()
+        chrome = which is not Screen.ATTRACT
+        self.header.setVisible(chrome)
+        self.footer.setVisible(chrome)
+        if step is not None:
+            n, total = step
+            self.step_label.setText(pack.t("ui.step", n=n, total=total))
+            self.progress.setValue(n)
+        else:
+            self.step_label.setText("")
+            self.progress.setValue(len(STEPS))
+        self.nav_back.setText(pack.t("ui.back"))
+        self.nav_back.setAccessibleName(pack.t("ui.back"))
+        text = {
+            Screen.SUMMARY: pack.t("ui.finish"),
+            Screen.DONE: pack.t("done.start_over"),
+        }.get(which, pack.t("ui.next"))
+        self.nav_next.setText(text)
+        self.nav_next.setAccessibleName(text)
+
+    # --- events ---------------------------------------------------------------------------
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        landscape = event.size().width() >= event.size().height()
+        if landscape != self._landscape:
+            self._landscape = landscape
+            for page in self._screens.values():
+                page.set_landscape(landscape)
+        super().resizeEvent(event)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            self.first_paint.emit()
+            QTimer.singleShot(0, self._prebuild)
+
+    @Slot()
+    def _prebuild(self) -> None:
+        """Build one more screen per event-loop turn, so later screen changes are quick."""
+        missing = [s for s in JOURNEY if s not in self._screens]
+        if missing:
+            self.screen(missing[0])
+            QTimer.singleShot(0, self._prebuild)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.ctx.session.wipe()
+        super().closeEvent(event)
