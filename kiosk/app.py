@@ -40,7 +40,9 @@ def load(config_path: Path | None = None) -> Loaded:
     clinic = config.clinic
     packs = {
         code: pack.bind(
-            clinic_name=clinic.name, clinic_phone=clinic.phone, emergency_number=clinic.emergency_number
+            clinic_name=clinic.name,
+            clinic_phone=clinic.phone,
+            emergency_number=clinic.emergency_number,
         )
         for code, pack in packs.items()
     }
@@ -57,11 +59,15 @@ def application(argv: list[str] | None = None) -> QApplication:
     assert isinstance(app, QApplication)
     app.setApplicationName("botox-kiosk")
     app.setOrganizationName("botox-kiosk")
-    app.setStyleSheet(resources.read_text("style", "kiosk.qss"))
+    qss = resources.read_text("style", "kiosk.qss")
+    if app.styleSheet() != qss:  # re-setting it would restyle every widget again
+        app.setStyleSheet(qss)
     return app
 
 
-def build_window(config_path: Path | str | None = None, *, language: str | None = None) -> MainWindow:
+def build_window(
+    config_path: Path | str | None = None, *, language: str | None = None
+) -> MainWindow:
     """The main window, built exactly as the command line builds it, but not shown."""
     loaded = load(Path(config_path) if config_path is not None else None)
     application()
@@ -105,6 +111,7 @@ def run(config_path: Path | None, *, windowed: bool, language: str | None) -> in
         return 2
     app = application()
     window = _window(loaded, language)
+    window.first_paint.connect(lambda: log.info("first paint"))
     if loaded.config.kiosk.fullscreen and not windowed:
         window.showFullScreen()
     else:

@@ -23,8 +23,12 @@ def _parser() -> argparse.ArgumentParser:
         description="Waiting-room kiosk that walks a patient through their Botox visit.",
     )
     p.add_argument("--version", action="version", version=f"botox-kiosk {__version__}")
-    p.add_argument("--config", type=Path, metavar="FILE", help="clinic config (TOML); default: the demo clinic")
-    p.add_argument("--windowed", action="store_true", help="a normal window even if the config says fullscreen")
+    p.add_argument(
+        "--config", type=Path, metavar="FILE", help="clinic config (TOML); default: the demo clinic"
+    )
+    p.add_argument(
+        "--windowed", action="store_true", help="a normal window even if the config says fullscreen"
+    )
     p.add_argument("--lang", metavar="CODE", help="start in this language")
     p.add_argument(
         "--self-test",
@@ -32,10 +36,16 @@ def _parser() -> argparse.ArgumentParser:
         help="walk every screen offscreen, render a summary PDF, print 'self-test ok'",
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    check = sub.add_parser("check-config", help="validate a config, its content packs and templates")
+    check = sub.add_parser(
+        "check-config", help="validate a config, its content packs and templates"
+    )
     check.add_argument("file", nargs="?", type=Path, metavar="FILE")
-    check.add_argument("--config", type=Path, metavar="FILE", dest="sub_config", help=argparse.SUPPRESS)
-    render = sub.add_parser("render-summary", help="render a summary from a session answers JSON file")
+    check.add_argument(
+        "--config", type=Path, metavar="FILE", dest="sub_config", help=argparse.SUPPRESS
+    )
+    render = sub.add_parser(
+        "render-summary", help="render a summary from a session answers JSON file"
+    )
     render.add_argument("answers", type=Path, metavar="ANSWERS.json")
     render.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
     render.add_argument("--html", type=Path, metavar="FILE")
@@ -46,7 +56,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     config = getattr(args, "sub_config", None) or args.config
     from kiosk.core.errors import ProblemsError
 
@@ -87,7 +99,9 @@ def check_config(path: Path | None) -> int:
             renderer.html(context)
             renderer.text(context)
         except Exception as exc:  # a template error of any kind is the clinic's to fix
-            problems.append(Problem(str(loaded.template_dirs[0]), "templates", f"{type(exc).__name__}: {exc}"))
+            problems.append(
+                Problem(str(loaded.template_dirs[0]), "templates", f"{type(exc).__name__}: {exc}")
+            )
     if problems:
         raise ProblemsError(problems)
     source = loaded.config.source

@@ -76,7 +76,8 @@ class PrintConfig:
         "A4", "Paper: `A4`, `Letter`, or `receipt80` for an 80 mm receipt roll."
     )
     output_dir: str = setting(
-        "", "If set, summaries are saved as PDF files in this folder instead of printed.",
+        "",
+        "If set, summaries are saved as PDF files in this folder instead of printed.",
         path=True,
     )
 
@@ -100,7 +101,8 @@ class EmailConfig:
         True, "Include the patient's health-question answers in emails."
     )
     eml_dir: str = setting(
-        "", "If set, emails are written as .eml files into this folder instead of sent.",
+        "",
+        "If set, emails are written as .eml files into this folder instead of sent.",
         path=True,
     )
 
@@ -110,7 +112,8 @@ class OutboxConfig:
     """Emails waiting to be delivered (encrypted at rest)."""
 
     path: str = setting(
-        "", "Folder of the outbox database and its key; empty for the user data folder.",
+        "",
+        "Folder of the outbox database and its key; empty for the user data folder.",
         path=True,
     )
 
@@ -120,7 +123,8 @@ class ContentConfig:
     """Where the patient-facing words come from."""
 
     dir: str = setting(
-        "", "Folder of content packs (one sub-folder per language); empty for the built-in.",
+        "",
+        "Folder of content packs (one sub-folder per language); empty for the built-in.",
         path=True,
     )
 
@@ -146,9 +150,12 @@ class Config:
 
 
 SECTIONS: dict[str, type[Any]] = {
-    f.name: typing.get_type_hints(Config)[f.name]
-    for f in dataclasses.fields(Config)
-    if f.name != "source"
+    "clinic": ClinicConfig,
+    "kiosk": KioskConfig,
+    "print": PrintConfig,
+    "email": EmailConfig,
+    "outbox": OutboxConfig,
+    "content": ContentConfig,
 }
 
 
@@ -196,9 +203,7 @@ def _check_value(tp: Any, value: Any, meta: dict[str, Any]) -> str | None:
     return None
 
 
-def _build_section(
-    name: str, cls: type[Any], raw: Any, file: str, problems: list[Problem]
-) -> Any:
+def _build_section(name: str, cls: type[Any], raw: Any, file: str, problems: list[Problem]) -> Any:
     if not isinstance(raw, dict):
         problems.append(Problem(file, name, f"must be a table [{name}], not {raw!r}"))
         raw = {}
@@ -268,7 +273,9 @@ def load_config(path: Path) -> Config:
     except IsADirectoryError:
         raise ProblemsError([Problem(file, "(file)", "is a folder, not a file")]) from None
     except PermissionError:
-        raise ProblemsError([Problem(file, "(file)", "cannot be read (permission denied)")]) from None
+        raise ProblemsError(
+            [Problem(file, "(file)", "cannot be read (permission denied)")]
+        ) from None
     except UnicodeDecodeError:
         raise ProblemsError([Problem(file, "(file)", "is not UTF-8 text")]) from None
     except tomllib.TOMLDecodeError as exc:
@@ -279,10 +286,8 @@ def load_config(path: Path) -> Config:
 def _default_repr(f: dataclasses.Field[Any]) -> str:
     if f.metadata.get("required"):
         return "*required*"
-    if f.default_factory is not dataclasses.MISSING:
-        value = f.default_factory()
-    else:
-        value = f.default
+    has_factory = f.default_factory is not dataclasses.MISSING
+    value = f.default_factory() if has_factory else f.default
     if isinstance(value, bool):
         return f"`{str(value).lower()}`"
     if isinstance(value, str):

@@ -47,46 +47,94 @@ _ID = re.compile(r"^[a-z0-9_]+$")
 TEXT_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "ui": (
         frozenset(
-            "back next finish step selected not_selected error clinic_phone_label "
-            "emergency_label scroll_hint".split()
+            [
+                "back",
+                "next",
+                "finish",
+                "step",
+                "selected",
+                "not_selected",
+                "error",
+                "clinic_phone_label",
+                "emergency_label",
+                "scroll_hint",
+            ]
         ),
         frozenset({"weekdays", "months"}),
     ),
-    "attract": (frozenset("title subtitle start language_prompt".split()), frozenset()),
+    "attract": (frozenset(["title", "subtitle", "start", "language_prompt"]), frozenset()),
     "privacy": (
-        frozenset("title name_label name_placeholder name_hint".split()),
+        frozenset(["title", "name_label", "name_placeholder", "name_hint"]),
         frozenset({"body"}),
     ),
     "consultation": (
         frozenset(
-            "title intro map_title map_hint other_uses_title other_uses_note screening_title "
-            "screening_intro answer_yes answer_no answer_unsure questions_title "
-            "questions_intro".split()
+            [
+                "title",
+                "intro",
+                "map_title",
+                "map_hint",
+                "other_uses_title",
+                "other_uses_note",
+                "screening_title",
+                "screening_intro",
+                "answer_yes",
+                "answer_no",
+                "answer_unsure",
+                "questions_title",
+                "questions_intro",
+            ]
         ),
         frozenset({"what_happens"}),
     ),
-    "treatment": (frozenset("title intro".split()), frozenset({"notes"})),
+    "treatment": (frozenset(["title", "intro"]), frozenset({"notes"})),
     "aftercare": (
         frozenset(
-            "title intro do_title dont_title caveat bruising timeline_title "
-            "timeline_intro".split()
+            [
+                "title",
+                "intro",
+                "do_title",
+                "dont_title",
+                "caveat",
+                "bruising",
+                "timeline_title",
+                "timeline_intro",
+            ]
         ),
         frozenset({"do", "dont"}),
     ),
     "side_effects": (
-        frozenset("title intro common_title common_note".split()),
+        frozenset(["title", "intro", "common_title", "common_note"]),
         frozenset({"common"}),
     ),
     "summary": (
         frozenset(
-            "title intro greeting greeting_anonymous areas_title no_areas tell_clinician_title "
-            "tell_clinician_intro no_flags questions_title no_questions aftercare_title "
-            "timeline_title help_title contact reviewed print email unavailable "
-            "finish_hint".split()
+            [
+                "title",
+                "intro",
+                "greeting",
+                "greeting_anonymous",
+                "areas_title",
+                "no_areas",
+                "tell_clinician_title",
+                "tell_clinician_intro",
+                "no_flags",
+                "questions_title",
+                "no_questions",
+                "aftercare_title",
+                "timeline_title",
+                "help_title",
+                "contact",
+                "reviewed",
+                "print",
+                "email",
+                "unavailable",
+                "finish_hint",
+            ]
         ),
         frozenset(),
     ),
-    "done": (frozenset("title body returning start_over".split()), frozenset()),
+    "done": (frozenset(["title", "body", "returning", "start_over"]), frozenset()),
 }
 # section -> list-of-tables keys inside it
 TABLE_KEYS: dict[str, frozenset[str]] = {
@@ -282,7 +330,9 @@ class _Reader:
             return None
         return value
 
-    def choice(self, table: Mapping[str, Any], name: str, key: str, choices: tuple[str, ...]) -> str:
+    def choice(
+        self, table: Mapping[str, Any], name: str, key: str, choices: tuple[str, ...]
+    ) -> str:
         value = table.get(name)
         if value not in choices:
             self.problem(key, f"must be one of {', '.join(choices)}, not {value!r}")
@@ -308,7 +358,9 @@ class _Reader:
         for i, entry in enumerate(entries):
             value = entry.get("id")
             if not isinstance(value, str) or not _ID.match(value):
-                self.problem(f"{key}[{i}].id", f"must be lower-case letters, digits and _, not {value!r}")
+                self.problem(
+                    f"{key}[{i}].id", f"must be lower-case letters, digits and _, not {value!r}"
+                )
             elif value in seen:
                 self.problem(f"{key}[{i}].id", f"duplicate id {value!r}")
             else:
@@ -329,7 +381,9 @@ def _read_pack(data: dict[str, Any], folder: Path, file: str) -> ContentPack:
         r.problem("meta.language", f"is {language!r} but the folder is named {folder.name!r}")
     reviewed_on = meta.get("reviewed_on")
     if not isinstance(reviewed_on, dt.date) or isinstance(reviewed_on, dt.datetime):
-        r.problem("meta.reviewed_on", f"must be a date like 2026-11-01 (no quotes), not {reviewed_on!r}")
+        r.problem(
+            "meta.reviewed_on", f"must be a date like 2026-11-01 (no quotes), not {reviewed_on!r}"
+        )
         reviewed_on = dt.date.min
 
     texts: dict[str, dict[str, str | tuple[str, ...]]] = {}
@@ -373,7 +427,9 @@ def _read_pack(data: dict[str, Any], folder: Path, file: str) -> ContentPack:
 
     screening = []
     entries = r.tables(cons, "screening", "consultation.screening")
-    for i, (e, sid) in enumerate(zip(entries, r.ids(entries, "consultation.screening"), strict=True)):
+    for i, (e, sid) in enumerate(
+        zip(entries, r.ids(entries, "consultation.screening"), strict=True)
+    ):
         k = f"consultation.screening[{i}]"
         r.unknown(e, {"id", "question", "why", "flag"}, k)
         flag = e.get("flag", ["yes", "unsure"])
@@ -382,13 +438,18 @@ def _read_pack(data: dict[str, Any], folder: Path, file: str) -> ContentPack:
             flag = []
         screening.append(
             ScreeningQuestion(
-                sid, r.text(e, "question", f"{k}.question"), r.text(e, "why", f"{k}.why"), tuple(flag)
+                sid,
+                r.text(e, "question", f"{k}.question"),
+                r.text(e, "why", f"{k}.why"),
+                tuple(flag),
             )
         )
 
     questions = []
     entries = r.tables(cons, "questions", "consultation.questions")
-    for i, (e, qid) in enumerate(zip(entries, r.ids(entries, "consultation.questions"), strict=True)):
+    for i, (e, qid) in enumerate(
+        zip(entries, r.ids(entries, "consultation.questions"), strict=True)
+    ):
         k = f"consultation.questions[{i}]"
         r.unknown(e, {"id", "text"}, k)
         questions.append(PatientQuestion(qid, r.text(e, "text", f"{k}.text")))
@@ -430,13 +491,19 @@ def _read_pack(data: dict[str, Any], folder: Path, file: str) -> ContentPack:
         level = r.choice(e, "level", f"{k}.level", HELP_LEVELS)
         helps.append(
             HelpLevel(
-                "emergency" if level == "emergency" else "doctor" if level == "doctor" else "clinic",
+                "emergency"
+                if level == "emergency"
+                else "doctor"
+                if level == "doctor"
+                else "clinic",
                 r.text(e, "title", f"{k}.title"),
                 r.text_list(e, "signs", f"{k}.signs"),
             )
         )
     if helps and helps[0].level != "emergency":
-        r.problem("side_effects.help[0].level", "the first get-help entry must be the emergency one")
+        r.problem(
+            "side_effects.help[0].level", "the first get-help entry must be the emergency one"
+        )
 
     if r.problems:
         raise ProblemsError(r.problems)

@@ -7,7 +7,6 @@ listeners (the screens) so they clear their widgets too.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
@@ -99,11 +98,17 @@ class Session:
         return out
 
     def to_json(self) -> str:
+        import json
+
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
 
     @classmethod
     def from_dict(
-        cls, data: Any, file: str, pack: ContentPack | None = None, languages: list[str] | None = None
+        cls,
+        data: Any,
+        file: str,
+        pack: ContentPack | None = None,
+        languages: list[str] | None = None,
     ) -> Session:
         """Validate answers (e.g. from ``render-summary``); every problem names its key."""
         problems: list[Problem] = []
@@ -119,7 +124,7 @@ class Session:
         session = cls()
         language = data.get("language")
         if not isinstance(language, str) or not language:
-            bad("language", f"must be a language code such as \"en\", not {language!r}")
+            bad("language", f'must be a language code such as "en", not {language!r}')
         elif languages is not None and language not in languages:
             bad("language", f"{language!r} is not offered (offered: {', '.join(languages)})")
         else:
@@ -142,7 +147,7 @@ class Session:
                     raise TypeError
                 session.appointment_date = dt.date.fromisoformat(date)
             except (TypeError, ValueError):
-                bad("appointment_date", f"must be a date like \"2026-12-01\", not {date!r}")
+                bad("appointment_date", f'must be a date like "2026-12-01", not {date!r}')
         areas = data.get("areas", [])
         if not isinstance(areas, list) or not all(isinstance(a, str) for a in areas):
             bad("areas", f"must be a list of area ids, not {areas!r}")

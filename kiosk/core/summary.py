@@ -16,7 +16,6 @@ from kiosk.core.content import ContentPack
 from kiosk.core.session import Session
 from kiosk.core.timeline import dated_timeline, format_date, format_range
 
-
 #: Font sizes in points: on paper, and on the kiosk's screen (>= 22 px at 96 dpi).
 PRINT_SIZES = {"body": 11, "h1": 18, "h2": 14, "lead": 13, "small": 9}
 SCREEN_SIZES = {"body": 18, "h1": 28, "h2": 23, "lead": 20, "small": 17}
@@ -85,7 +84,12 @@ def build_context(
             "other_uses_note": t("consultation.other_uses_note"),
         },
         "areas": [
-            {"name": a.name, "detail": a.detail, "expect": a.expect, "medical": a.product == "medical"}
+            {
+                "name": a.name,
+                "detail": a.detail,
+                "expect": a.expect,
+                "medical": a.product == "medical",
+            }
             for a in areas
         ],
         "any_medical": any(a.product == "medical" for a in areas),
@@ -98,7 +102,8 @@ def build_context(
         "bruising": t("aftercare.bruising"),
         "timeline": timeline,
         "help": [
-            {"level": h.level, "title": pack.fill(h.title), "signs": list(h.signs)} for h in pack.help
+            {"level": h.level, "title": pack.fill(h.title), "signs": list(h.signs)}
+            for h in pack.help
         ],
         "contact": t("summary.contact"),
         "reviewed": t(

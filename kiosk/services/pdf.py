@@ -22,7 +22,9 @@ def write_pdf(html: str, out: Path, *, paper: str = "A4", title: str = "") -> No
     writer.setCreator("botox-kiosk")
     margins = QMarginsF(4, 4, 4, 4) if paper == "receipt80" else QMarginsF(15, 15, 15, 15)
     writer.setPageLayout(
-        QPageLayout(PAPER[paper], QPageLayout.Orientation.Portrait, margins, QPageLayout.Unit.Millimeter)
+        QPageLayout(
+            PAPER[paper], QPageLayout.Orientation.Portrait, margins, QPageLayout.Unit.Millimeter
+        )
     )
     writer.setResolution(300)
     doc = QTextDocument()

@@ -38,6 +38,7 @@ class FaceMap(QWidget):
         self.setAccessibleName("Face map")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(330, 440)
+        self.setMaximumSize(600, 800)
 
     def sizeHint(self) -> QSize:
         return QSize(480, 640)
@@ -90,7 +91,9 @@ class FaceMap(QWidget):
         painter.setBrush(SELECTED_FILL)
         for area in self._selected:
             for rect in self.area_rects(area):
-                painter.drawRoundedRect(rect.adjusted(2, 2, -2, -2), rect.width() / 3, rect.height() / 3)
+                painter.drawRoundedRect(
+                    rect.adjusted(2, 2, -2, -2), rect.width() / 3, rect.height() / 3
+                )
                 self._draw_tick(painter, rect)
         painter.end()
 
@@ -99,8 +102,16 @@ class FaceMap(QWidget):
         c = rect.center()
         s = min(rect.width(), rect.height()) / 5
         painter.save()
-        painter.setPen(QPen(QColor("white"), max(4.0, s / 3), Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
-        painter.drawPolyline([QPointF(c.x() - s, c.y()), QPointF(c.x() - s / 3, c.y() + s * 0.7), QPointF(c.x() + s, c.y() - s * 0.7)])
+        painter.setPen(
+            QPen(QColor("white"), max(4.0, s / 3), Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap)
+        )
+        painter.drawPolyline(
+            [
+                QPointF(c.x() - s, c.y()),
+                QPointF(c.x() - s / 3, c.y() + s * 0.7),
+                QPointF(c.x() + s, c.y() - s * 0.7),
+            ]
+        )
         painter.restore()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:

@@ -1,19 +1,25 @@
-"""Small building blocks shared by the screens."""
+"""Small building blocks shared by the screens.
+
+Nothing on the start screen's path touches ``QtCore.Qt`` (building that namespace's enums
+costs about 17 ms at start-up): label formats and alignment come from the style sheet, and
+the rest reads ``QtCore.Qt`` only when a later screen is built.
+"""
 
 from __future__ import annotations
 
 import functools
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6 import QtCore
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import (
     QBoxLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QScroller,
     QScrollerProperties,
-    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -23,12 +29,13 @@ from PySide6.QtWidgets import (
 COLUMN_MAX = 1180
 
 
-def label(text: str, role: str = "body", *, name: str = "") -> QLabel:
+def label(text: str, role: str = "body", *, name: str = "", center: bool = False) -> QLabel:
+    """A wrapping label. Its text is never markup: the style sheet sets PlainText."""
     lbl = QLabel(text)
     lbl.setProperty("role", role)
+    if center:
+        lbl.setProperty("center", True)
     lbl.setWordWrap(True)
-    lbl.setTextFormat(Qt.TextFormat.PlainText)  # patient and clinic text is never markup
-    lbl.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
     lbl.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
     if name:
         lbl.setObjectName(name)
@@ -45,7 +52,7 @@ def bullet_list(items: list[str], marker: str = "•", role: str = "body") -> QW
         row.setSpacing(14)
         m = label(marker, role)
         m.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Minimum)
-        m.setAlignment(Qt.AlignmentFlag.AlignTop)
+        m.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop)
         row.addWidget(m)
         row.addWidget(label(item, role), 1)
         lay.addLayout(row)
@@ -69,8 +76,6 @@ def button(text: str, role: str = "", *, name: str = "", checkable: bool = False
         btn.setObjectName(name)
     btn.setAccessibleName(text)
     btn.setCheckable(checkable)
-    btn.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-    btn.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
     return btn
 
 
@@ -86,6 +91,9 @@ def enable_kinetic_scrolling(area: QScrollArea) -> None:
     props.setScrollMetric(QScrollerProperties.ScrollMetric.HorizontalOvershootPolicy, off)
     props.setScrollMetric(QScrollerProperties.ScrollMetric.OvershootDragResistanceFactor, 0.0)
     props.setScrollMetric(QScrollerProperties.ScrollMetric.OvershootScrollDistanceFactor, 0.0)
+    # Deliver a press to the button under the finger at once (Qt delays it 0.25 s by default
+    # to see whether a drag follows, which makes every tap feel slow).
+    props.setScrollMetric(QScrollerProperties.ScrollMetric.MousePressEventDelay, 0.0)
     scroller.setScrollerProperties(props)
 
 
@@ -96,7 +104,7 @@ class ScrollPage(QScrollArea):
         super().__init__(parent)
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         inner = QWidget()
         outer = QHBoxLayout(inner)
         outer.setContentsMargins(48, 36, 48, 48)
@@ -153,8 +161,9 @@ class AnswerButtons(QWidget):
             lay.addWidget(btn)
         lay.addStretch(1)
 
-    def _on_clicked(self, value: str, checked: bool) -> None:
-        self.set_value(value if checked else None)
+    def _on_clicked(self, value: str, *_: object) -> None:
+        # PySide may call a partial slot without the signal's argument: read the state.
+        self.set_value(value if self.buttons[value].isChecked() else None)
         self.changed.emit(self.value())
 
     def value(self) -> str | None:
@@ -177,7 +186,7 @@ class ChoiceButton(QPushButton):
             self.setAccessibleDescription(detail)
         if name:
             self.setObjectName(name)
-        self.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+        self.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.NoContextMenu)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(26, 14, 26, 14)
         lay.setSpacing(2)
@@ -185,7 +194,7 @@ class ChoiceButton(QPushButton):
         if detail:
             self._labels.append(label(detail, "choice_detail"))
         for lbl in self._labels:
-            lbl.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+            lbl.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
             lay.addWidget(lbl)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.toggled.connect(self._on_toggled)

@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 
 from kiosk.core.flow import JOURNEY, STEPS, Screen
 from kiosk.ui.context import UiContext
-from kiosk.ui.screens import SCREENS, AttractScreen, DoneScreen, ScreenBase
+from kiosk.ui.screens import screen_class
+from kiosk.ui.screens.base import ScreenBase
 from kiosk.ui.widgets import button, label
 
 log = logging.getLogger("kiosk.ui")
@@ -88,25 +89,25 @@ class MainWindow(QMainWindow):
     def screen_id(self) -> str:
         return self.ctx.flow.current.value
 
-    def screen(self, which: Screen | str) -> ScreenBase:
+    def page(self, which: Screen | str) -> ScreenBase:
         """The screen widget, built on first use."""
         which = Screen(which)
         page = self._screens.get(which)
         if page is None:
-            page = SCREENS[which](self.ctx)
+            page = screen_class(which)(self.ctx)
             page.set_landscape(self._landscape)
-            if isinstance(page, AttractScreen):
-                page.start.clicked.connect(self.on_start)
-                page.language_chosen.connect(self.on_language)
-            if isinstance(page, DoneScreen):
-                page.timed_out.connect(self.on_finish)
+            if which is Screen.ATTRACT:
+                page.start.clicked.connect(self.on_start)  # type: ignore[attr-defined]
+                page.language_chosen.connect(self.on_language)  # type: ignore[attr-defined]
+            elif which is Screen.DONE:
+                page.timed_out.connect(self.on_finish)  # type: ignore[attr-defined]
             self._screens[which] = page
             self.stack.addWidget(page)
         return page
 
     def build_all(self) -> None:
         for which in JOURNEY:
-            self.screen(which)
+            self.page(which)
 
     # --- navigation -----------------------------------------------------------------------
     @Slot()
@@ -139,7 +140,7 @@ class MainWindow(QMainWindow):
 
     def _on_flow(self, old: Screen, new: Screen) -> None:
         previous = self._screens.get(old)
-        if isinstance(previous, DoneScreen):
+        if previous is not None:
             previous.leave()
         if new is Screen.ATTRACT:
             self.ctx.session.wipe(self.ctx.config.kiosk.languages[0])
@@ -152,7 +153,7 @@ class MainWindow(QMainWindow):
             page.wipe()
 
     def _show(self, which: Screen) -> None:
-        page = self.screen(which)
+        page = self.page(which)
         page.enter()
         self.stack.setCurrentWidget(page)
         pack = self.ctx.pack
@@ -197,7 +198,7 @@ class MainWindow(QMainWindow):
         """Build one more screen per event-loop turn, so later screen changes are quick."""
         missing = [s for s in JOURNEY if s not in self._screens]
         if missing:
-            self.screen(missing[0])
+            self.page(missing[0])
             QTimer.singleShot(0, self._prebuild)
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -1,0 +1,58 @@
+"""The last screen: thanks, and a countdown back to the start."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (
+    QVBoxLayout,
+)
+
+from kiosk.core.flow import Screen
+from kiosk.ui.context import UiContext
+from kiosk.ui.screens.base import ScreenBase
+from kiosk.ui.widgets import (
+    label,
+)
+
+
+class DoneScreen(ScreenBase):
+    screen = Screen.DONE
+    timed_out = Signal()
+
+    def __init__(self, ctx: UiContext) -> None:
+        super().__init__(ctx)
+        pack = ctx.pack
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(80, 60, 80, 60)
+        lay.addStretch(2)
+        title = label(pack.t("done.title"), "hero", center=True)
+        lay.addWidget(title)
+        body = label(pack.t("done.body"), "subtitle", center=True)
+        lay.addWidget(body)
+        lay.addSpacing(30)
+        self.countdown = label("", "body", name="done_countdown", center=True)
+        lay.addWidget(self.countdown)
+        lay.addStretch(3)
+        self._left = 0
+        self.timer = QTimer(self)
+        self.timer.setInterval(1000)
+        self.timer.timeout.connect(self._tick)
+
+    def enter(self) -> None:
+        self._left = self.ctx.config.kiosk.done_return_s
+        self._show_left()
+        self.timer.start()
+
+    def leave(self) -> None:
+        self.timer.stop()
+
+    def _show_left(self) -> None:
+        self.countdown.setText(self.ctx.pack.t("done.returning", seconds=self._left))
+
+    def _tick(self) -> None:
+        self._left -= 1
+        if self._left <= 0:
+            self.timer.stop()
+            self.timed_out.emit()
+        else:
+            self._show_left()

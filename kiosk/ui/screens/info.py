@@ -1,0 +1,127 @@
+"""Treatment, aftercare and side effects: mostly reading, with real dates."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.core.flow import Screen
+from kiosk.core.timeline import dated_timeline, format_date, format_range
+from kiosk.ui.context import UiContext
+from kiosk.ui.screens.base import PageScreen
+from kiosk.ui.widgets import (
+    ResponsiveBox,
+    bullet_list,
+    card,
+    label,
+)
+
+
+class TreatmentScreen(PageScreen):
+    screen = Screen.TREATMENT
+
+    def __init__(self, ctx: UiContext) -> None:
+        super().__init__(ctx)
+        pack = ctx.pack
+        self.title("treatment.title")
+        self.page.add(label(pack.t("treatment.intro"), "subtitle"))
+        for n, step in enumerate(pack.steps, start=1):
+            box, inner = card()
+            row = QHBoxLayout()
+            row.setSpacing(20)
+            num = label(str(n), "number")
+            num.setWordWrap(False)
+            num.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            row.addWidget(num, 0, Qt.AlignmentFlag.AlignTop)
+            text = QVBoxLayout()
+            text.addWidget(label(step.title, "choice_title"))
+            text.addWidget(label(step.body))
+            row.addLayout(text, 1)
+            inner.addLayout(row)
+            self.page.add(box)
+        notes, notes_lay = card("info")
+        notes_lay.addWidget(bullet_list(pack.items("treatment.notes")))
+        self.page.add(notes)
+        self.page.finish()
+
+
+class AftercareScreen(PageScreen):
+    screen = Screen.AFTERCARE
+
+    def __init__(self, ctx: UiContext) -> None:
+        super().__init__(ctx)
+        pack = ctx.pack
+        self.title("aftercare.title")
+        self.page.add(label(pack.t("aftercare.intro"), "subtitle"))
+        row = ResponsiveBox(24)
+        do, do_lay = card()
+        do_lay.addWidget(label(pack.t("aftercare.do_title"), "h2"))
+        do_lay.addWidget(bullet_list(pack.items("aftercare.do"), "✓"))
+        do_lay.addStretch(1)
+        dont, dont_lay = card()
+        dont_lay.addWidget(label(pack.t("aftercare.dont_title"), "h2"))
+        dont_lay.addWidget(bullet_list(pack.items("aftercare.dont"), "✗"))
+        dont_lay.addStretch(1)
+        row.box.addWidget(do, 1)
+        row.box.addWidget(dont, 1)
+        self.page.add(row)
+        self.page.add(label(pack.t("aftercare.bruising")))
+        self.page.add(label(pack.t("aftercare.caveat"), "note"))
+        self.page.add(label(pack.t("aftercare.timeline_title"), "h2"))
+        self.timeline_intro = label("", "body")
+        self.page.add(self.timeline_intro)
+        self.timeline = QWidget()
+        self.timeline.setObjectName("timeline")
+        self.timeline_lay = QVBoxLayout(self.timeline)
+        self.timeline_lay.setContentsMargins(0, 0, 0, 0)
+        self.timeline_lay.setSpacing(12)
+        self.page.add(self.timeline)
+        self.page.finish()
+        self.timeline_labels: list[str] = []
+
+    def enter(self) -> None:
+        pack, session = self.ctx.pack, self.ctx.session
+        self.timeline_intro.setText(
+            pack.t("aftercare.timeline_intro", date=format_date(pack, session.appointment_date))
+        )
+        while (item := self.timeline_lay.takeAt(0)) is not None:
+            if (w := item.widget()) is not None:
+                w.deleteLater()
+        self.timeline_labels = []
+        for entry in dated_timeline(pack, session.appointment_date, session.areas):
+            box, inner = card()
+            when = format_range(pack, entry)
+            self.timeline_labels.append(when)
+            inner.addWidget(label(when, "when"))
+            inner.addWidget(label(entry.title, "choice_title"))
+            inner.addWidget(label(entry.body))
+            self.timeline_lay.addWidget(box)
+
+
+class SideEffectsScreen(PageScreen):
+    screen = Screen.SIDE_EFFECTS
+    ROLES: ClassVar[dict[str, str]] = {"emergency": "danger", "doctor": "warn", "clinic": "info"}
+
+    def __init__(self, ctx: UiContext) -> None:
+        super().__init__(ctx)
+        pack = ctx.pack
+        self.title("side_effects.title")
+        self.page.add(label(pack.t("side_effects.intro"), "subtitle"))
+        for level in pack.help:
+            box, inner = card(self.ROLES[level.level])
+            box.setObjectName(f"help_{level.level}")
+            inner.addWidget(label(pack.fill(level.title), "h2"))
+            inner.addWidget(bullet_list(list(level.signs)))
+            self.page.add(box)
+        common, common_lay = card()
+        common_lay.addWidget(label(pack.t("side_effects.common_title"), "h2"))
+        common_lay.addWidget(bullet_list(pack.items("side_effects.common")))
+        common_lay.addWidget(label(pack.t("side_effects.common_note"), "small"))
+        self.page.add(common)
+        self.page.finish()

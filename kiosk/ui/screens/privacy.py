@@ -1,0 +1,56 @@
+"""The privacy note, and the first name the summary greets."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QLineEdit,
+)
+
+from kiosk.core.flow import Screen
+from kiosk.ui.context import UiContext
+from kiosk.ui.screens.base import PageScreen
+from kiosk.ui.widgets import (
+    card,
+    label,
+)
+
+
+class PrivacyScreen(PageScreen):
+    screen = Screen.PRIVACY
+
+    def __init__(self, ctx: UiContext) -> None:
+        super().__init__(ctx)
+        pack = ctx.pack
+        self.title("privacy.title")
+        box, inner = card("info")
+        for para in pack.items("privacy.body"):
+            inner.addWidget(label(para))
+        self.page.add(box)
+        self.page.add(label(pack.t("privacy.name_label"), "h2"))
+        self.name = QLineEdit()
+        self.name.setObjectName("first_name")
+        self.name.setAccessibleName(pack.t("privacy.name_label"))
+        self.name.setPlaceholderText(pack.t("privacy.name_placeholder"))
+        self.name.setMaxLength(80)
+        self.name.setMaximumWidth(720)
+        self.name.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+        self.name.setInputMethodHints(
+            Qt.InputMethodHint.ImhNoPredictiveText | Qt.InputMethodHint.ImhSensitiveData
+        )
+        self.name.textEdited.connect(self._on_name_edited)
+        self.page.add(self.name)
+        self.page.add(label(pack.t("privacy.name_hint"), "small"))
+        self.page.finish()
+
+    def _on_name_edited(self, text: str) -> None:
+        self.ctx.session.first_name = text
+
+    def enter(self) -> None:
+        if self.name.text() != self.ctx.session.first_name:
+            self.name.setText(self.ctx.session.first_name)
+
+    def wipe(self) -> None:
+        self.name.clear()
+        self.name.setText("")  # also leaves nothing in the line edit's undo history
+        self.name.setModified(False)

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Screenshot tour: run the real kiosk under Xvfb (xcb, not offscreen) and save a PNG of
+every screen, landscape 1920x1080 and portrait 1080x1920.
+
+    .venv/bin/python scripts/screenshot_tour.py [--out docs/screenshots] [--config FILE]
+
+Starts its own Xvfb unless --display is given. The README's screenshots come from here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+ORIENTATIONS = {"landscape": (1920, 1080), "portrait": (1080, 1920)}
+
+
+@contextlib.contextmanager
+def xvfb() -> Iterator[str]:
+    """A private Xvfb big enough for both orientations; yields its DISPLAY."""
+    exe = shutil.which("Xvfb")
+    if exe is None:
+        raise SystemExit("Xvfb is not installed (Debian/Ubuntu: apt install xvfb)")
+    read, write = os.pipe()
+    proc = subprocess.Popen(
+        [exe, "-displayfd", str(write), "-screen", "0", "1920x1920x24", "-nolisten", "tcp"],
+        pass_fds=(write,),
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write)
+    with os.fdopen(read) as fh:
+        number = fh.readline().strip()
+    if not number:
+        proc.kill()
+        raise SystemExit("Xvfb did not start")
+    try:
+        yield f":{number}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def fill_in(window) -> None:  # type: ignore[no-untyped-def]
+    """Answer like a patient would, so every screen shows real content."""
+    session = window.ctx.session
+    pack = window.ctx.pack
+    session.first_name = "Ana"
+    for area in ("frown_lines", "crows_feet"):
+        session.toggle_area(area)
+    for q in pack.screening[:2]:
+        session.answer(q.id, "no")
+    session.answer(pack.screening[2].id, "yes")
+    session.answer(pack.screening[3].id, "unsure")
+    session.set_question(pack.questions[0].id, True)
+
+
+def tour(out: Path, config: Path | None) -> list[Path]:
+    from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+
+    from kiosk import app
+    from kiosk.core.flow import JOURNEY, Screen
+
+    saved = []
+    qapp = app.application()
+    for name, (w, h) in ORIENTATIONS.items():
+        folder = out / name
+        folder.mkdir(parents=True, exist_ok=True)
+        window = app.build_window(config)
+        window.setGeometry(0, 0, w, h)
+        window.show()
+        window.build_all()
+        for i, screen in enumerate(JOURNEY, start=1):
+            if screen is Screen.PRIVACY:
+                fill_in(window)
+            if screen is not Screen.ATTRACT:
+                window.ctx.flow.next()
+            # let the X server map and paint the window before grabbing real pixels
+            loop = QEventLoop()
+            QTimer.singleShot(250, loop.quit)
+            loop.exec()
+            QCoreApplication.processEvents()
+            pixmap = window.screen().grabWindow(window.winId())
+            path = folder / f"{i:02d}-{screen.value}.png"
+            if not pixmap.save(str(path)):
+                raise SystemExit(f"could not save {path}")
+            saved.append(path)
+            page = getattr(window.page(screen), "page", None)
+            if page is not None:  # the whole scrolling page, to check nothing is clipped
+                full = folder / "full" / f"{i:02d}-{screen.value}.png"
+                full.parent.mkdir(exist_ok=True)
+                page.widget().grab().save(str(full))
+        window.close()
+        window.deleteLater()
+    qapp.processEvents()
+    return saved
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
+    parser.add_argument("--config", type=Path)
+    parser.add_argument("--display", help="use this X display instead of starting Xvfb")
+    args = parser.parse_args()
+    os.environ["QT_QPA_PLATFORM"] = "xcb"
+    with contextlib.ExitStack() as stack:
+        os.environ["DISPLAY"] = args.display or stack.enter_context(xvfb())
+        for path in tour(args.out, args.config):
+            print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

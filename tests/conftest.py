@@ -1,0 +1,73 @@
+"""Shared fixtures. Qt runs offscreen: no display is needed for the unit and widget tests."""
+
+from __future__ import annotations
+
+import os
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before any Qt import
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from kiosk import app, resources
+from kiosk.core.content import ContentPack
+
+REPO = Path(__file__).resolve().parent.parent
+
+DEMO_CLINIC = """
+[clinic]
+name = "Test Clinic"
+phone = "555-0199"
+emergency_number = "112"
+"""
+
+
+@pytest.fixture
+def pack() -> ContentPack:
+    return app.load().packs["en"]
+
+
+@pytest.fixture
+def write_config(tmp_path: Path) -> Callable[[str], Path]:
+    """Write a config file into tmp_path and return its path."""
+
+    def write(body: str, name: str = "kiosk.toml") -> Path:
+        path = tmp_path / name
+        path.write_text(body, encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def content_copy(tmp_path: Path) -> Path:
+    """A private copy of the built-in content packs that a test may break."""
+    dest = tmp_path / "content"
+    shutil.copytree(resources.content_dir(), dest)
+    return dest
+
+
+@pytest.fixture
+def window(qtbot, request) -> Iterator[app.MainWindow]:  # type: ignore[no-untyped-def]
+    """The kiosk window built by the composition root, shown at 1920x1080."""
+    marker = request.node.get_closest_marker("config")
+    config = None
+    if marker is not None:
+        config = Path(request.getfixturevalue("tmp_path")) / "kiosk.toml"
+        config.write_text(marker.args[0], encoding="utf-8")
+    win = app.build_window(config)
+    qtbot.addWidget(win)
+    win.resize(*app.LANDSCAPE)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.close()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_qapplication(qapp):  # type: ignore[no-untyped-def]
+    """Make pytest-qt's QApplication first, before any code under test makes a lesser one."""
+    return qapp

@@ -1,0 +1,67 @@
+"""The layering rules of DESIGN.md, enforced by checks that fail when broken."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from importlinter.cli import lint_imports
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_import_contracts_hold(monkeypatch) -> None:
+    """kiosk.core imports no Qt; layers point down (pyproject.toml [tool.importlinter])."""
+    monkeypatch.chdir(REPO)
+    assert lint_imports(no_cache=True) == 0
+
+
+def test_import_contract_catches_qt_in_core(tmp_path: Path, monkeypatch) -> None:
+    """The contract really fails when someone adds a Qt import to the core."""
+    bad = REPO / "kiosk" / "core" / "_qt_leak_probe.py"
+    bad.write_text("from PySide6 import QtCore  # noqa: F401\n", encoding="utf-8")
+    try:
+        monkeypatch.chdir(REPO)
+        assert lint_imports(no_cache=True) == 1
+    finally:
+        bad.unlink()
+
+
+def test_core_runs_without_qt() -> None:
+    """Loading config, content and a summary touches no Qt module (a headless proof)."""
+    code = (
+        "import sys\n"
+        "from kiosk import app\n"
+        "from kiosk.core.summary import SummaryRenderer, build_context, sample_session\n"
+        "loaded = app.load()\n"
+        "pack = loaded.packs['en']\n"
+        "ctx = build_context(sample_session(pack), pack, loaded.config)\n"
+        "SummaryRenderer(loaded.template_dirs).html(ctx)\n"
+        "qt = sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6')))\n"
+        "print(qt)\n"
+        "assert not qt, qt\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_entry_point_is_small() -> None:
+    lines = (REPO / "kiosk" / "__main__.py").read_text().strip().splitlines()
+    assert len(lines) <= 5
+
+
+def test_services_use_no_widgets() -> None:
+    """Printing and email run without widgets (import-linter cannot name a Qt submodule)."""
+    import ast
+
+    for path in (REPO / "kiosk" / "services").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            for name in names:
+                assert "QtWidgets" not in name, f"{path.name} imports {name}"

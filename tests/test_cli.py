@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from pypdf import PdfReader
+
+from kiosk import cli
+
+from .conftest import REPO
+
+
+def run_kiosk(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+    )
+
+
+def test_self_test_walks_every_screen_and_renders_a_pdf() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
+    env.pop("DISPLAY", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "kiosk", "--self-test"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert (
+        lines[0]
+        == "screens: attract privacy consultation treatment aftercare side_effects summary done"
+    )
+    assert lines[-1] == "self-test ok"
+
+
+def test_no_display_is_a_plain_message() -> None:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "kiosk", "--windowed"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "no display found" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_render_summary_writes_pdf_html_and_text(tmp_path: Path, pack) -> None:
+    answers = tmp_path / "answers.json"
+    answers.write_text(
+        json.dumps(
+            {
+                "language": "en",
+                "first_name": "Ana",
+                "appointment_date": "2026-12-01",
+                "areas": ["frown_lines", "crows_feet"],
+                "screening": {pack.screening[0].id: "yes"},
+                "questions": [pack.questions[0].id],
+            }
+        ),
+        encoding="utf-8",
+    )
+    out, html, text = tmp_path / "s.pdf", tmp_path / "s.html", tmp_path / "s.txt"
+    assert (
+        cli.main(
+            [
+                "render-summary",
+                str(answers),
+                "--out",
+                str(out),
+                "--html",
+                str(html),
+                "--text",
+                str(text),
+            ]
+        )
+        == 0
+    )
+    pdf_text = "\n".join(page.extract_text() for page in PdfReader(out).pages)
+    plain = text.read_text(encoding="utf-8")
+    for body in (" ".join(pdf_text.split()), " ".join(plain.split())):
+        assert "Demo Aesthetic Clinic" in body
+        assert "Hello Ana," in body
+        assert "Frown lines" in body and "Crow's feet" in body
+        assert pack.screening[0].question in body
+        assert "Tuesday 1 December 2026" in body
+    assert "<h1" in html.read_text(encoding="utf-8")
+
+
+def test_render_summary_rejects_unknown_ids_with_exit_2(tmp_path: Path, capsys) -> None:
+    answers = tmp_path / "answers.json"
+    answers.write_text('{"language": "en", "areas": ["jawline"], "appointment_date": "soon"}')
+    assert cli.main(["render-summary", str(answers), "--out", str(tmp_path / "x.pdf")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert f"{answers}: appointment_date: must be a date like \"2026-12-01\", not 'soon'" in err
+    assert any(line.startswith(f"{answers}: areas[0]: unknown area 'jawline'") for line in err)
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_render_summary_bad_json(tmp_path: Path, capsys) -> None:
+    answers = tmp_path / "answers.json"
+    answers.write_text("{not json")
+    assert cli.main(["render-summary", str(answers), "--out", str(tmp_path / "x.pdf")]) == 2
+    assert capsys.readouterr().err.startswith(f"{answers}: (syntax): not valid JSON")
+
+
+def test_unknown_language_flag_is_exit_2() -> None:
+    result = run_kiosk("--lang", "xx", "--windowed", env={"QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 2
+    assert "--lang: 'xx' is not offered (offered: en)" in result.stderr

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from kiosk import cli
+from kiosk.core.config import load_config, reference_markdown
+from kiosk.core.errors import ProblemsError
+
+from .conftest import DEMO_CLINIC, REPO
+
+
+def problems_of(path: Path) -> list[str]:
+    with pytest.raises(ProblemsError) as info:
+        load_config(path)
+    return [str(p) for p in info.value.problems]
+
+
+def test_demo_config_is_valid(capsys) -> None:
+    assert cli.main(["check-config"]) == 0
+    assert "ok (en)" in capsys.readouterr().out
+
+
+def test_defaults_fill_missing_sections(write_config) -> None:
+    config = load_config(write_config(DEMO_CLINIC))
+    assert config.clinic.name == "Test Clinic"
+    assert config.kiosk.fullscreen is True
+    assert config.kiosk.idle_timeout_s == 90
+    assert config.kiosk.languages == ["en"]
+    assert config.email.security == "starttls"
+    assert config.email.timeout_s == 10.0
+
+
+def test_idle_timeout_soon_is_named_and_exits_2(write_config, capsys) -> None:
+    path = write_config(DEMO_CLINIC + '\n[kiosk]\nidle_timeout_s = "soon"\n')
+    assert cli.main(["check-config", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"{path}: kiosk.idle_timeout_s: must be integer, not 'soon'"]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("[kiosk]\nfullscreen = 1\n", "kiosk.fullscreen: must be true/false, not 1"),
+        ("[kiosk]\nidle_timeout_s = true\n", "kiosk.idle_timeout_s: must be integer, not True"),
+        ("[kiosk]\nidle_timeout_s = 2\n", "kiosk.idle_timeout_s: must be at least 5, not 2"),
+        ("[kiosk]\nlanguages = []\n", "kiosk.languages: must name at least one language"),
+        ("[kiosk]\nlanguages = [1]\n", "kiosk.languages: each item must be string, not 1"),
+        ("[kiosk]\nwat = 1\n", "kiosk.wat: unknown key"),
+        ("[printer]\nx = 1\n", "printer: unknown section"),
+        ('[email]\nsecurity = "tls"\n', "email.security: must be one of 'starttls', 'ssl', 'none'"),
+        ("[email]\nport = 70000\n", "email.port: must be at most 65535, not 70000"),
+        ("[email]\nenabled = true\n", "email.host: must be set when email.enabled = true"),
+        ('[print]\npaper = "A5"\n', "print.paper: must be one of 'A4', 'Letter', 'receipt80'"),
+    ],
+)
+def test_bad_values_name_file_and_key(write_config, body: str, expected: str) -> None:
+    path = write_config(DEMO_CLINIC + body)
+    found = problems_of(path)
+    assert any(line.startswith(f"{path}: {expected}") for line in found), found
+
+
+def test_missing_clinic_keys_are_required(write_config) -> None:
+    path = write_config('[clinic]\nname = ""\n')
+    found = problems_of(path)
+    assert f"{path}: clinic.name: must not be empty" in found
+    assert f"{path}: clinic.phone: missing (required)" in found
+    assert f"{path}: clinic.emergency_number: missing (required)" in found
+
+
+def test_every_problem_is_reported_at_once(write_config) -> None:
+    path = write_config(DEMO_CLINIC + "[kiosk]\nfullscreen = 1\nidle_timeout_s = 'x'\n")
+    assert len(problems_of(path)) == 2
+
+
+def test_missing_file_and_bad_toml(tmp_path: Path, write_config, capsys) -> None:
+    missing = tmp_path / "nope.toml"
+    assert cli.main(["check-config", str(missing)]) == 2
+    assert capsys.readouterr().err.strip() == f"{missing}: (file): not found"
+    broken = write_config("[clinic\nname = 'x'\n")
+    assert cli.main(["--config", str(broken), "check-config"]) == 2
+    assert capsys.readouterr().err.startswith(f"{broken}: (syntax): not valid TOML")
+
+
+def test_kiosk_refuses_to_start_on_a_broken_config(write_config, capsys) -> None:
+    path = write_config(DEMO_CLINIC + "[kiosk]\nidle_warning_s = 0\n")
+    assert cli.main(["--config", str(path), "--windowed"]) == 2
+    assert "kiosk.idle_warning_s: must be at least 1" in capsys.readouterr().err
+
+
+def test_paths_resolve_relative_to_the_config(write_config) -> None:
+    path = write_config(DEMO_CLINIC + '[content]\ndir = "my-content"\n')
+    config = load_config(path)
+    assert config.resolve(config.content.dir) == path.parent.resolve() / "my-content"
+    assert config.resolve("") is None
+
+
+def test_readme_config_reference_is_generated_from_the_schema() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    match = re.search(
+        r"<!-- config-reference:start -->\n(.*?)<!-- config-reference:end -->", readme, re.S
+    )
+    assert match, "README lacks the generated config reference markers"
+    assert match.group(1).strip() == reference_markdown().strip(), (
+        "README's config reference is stale: run `python scripts/gen_config_reference.py`"
+    )

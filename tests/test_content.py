@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+
+from kiosk import cli
+from kiosk.core.content import AREA_IDS, load_pack, review_problems
+from kiosk.core.errors import ProblemsError
+
+from .conftest import DEMO_CLINIC
+
+#: CONTENT_FACTS.md "claims not to show", as patterns that must never appear.
+UNSUPPORTED = [
+    r"\bpermanent",
+    r"prevents? (wrinkles|lines|ageing|aging)",
+    r"no side effects",
+    r"100\s*%",
+    r"completely safe",
+    r"cannot spread",
+    r"instant",
+    r"safe (in|during) pregnancy",
+    r"\begg",
+    r"18\s*(-|to|–)\s*65",
+    r"works better each time",
+    r"trains? (the|your) muscles",
+    r"skin (tone|texture|glow)",
+    r"1\s*(-|to|–)\s*3 days",
+    r"proven to prevent",
+]
+
+
+def test_english_pack_is_complete(pack) -> None:
+    assert pack.language == "en"
+    assert [a.id for a in pack.areas] == list(AREA_IDS)
+    assert {a.id: a.product for a in pack.areas}["chronic_migraine"] == "medical"
+    assert {a.id: a.product for a in pack.areas}["frown_lines"] == "cosmetic"
+    assert len(pack.screening) >= 10
+    assert pack.questions and pack.steps and pack.timeline
+    assert [h.level for h in pack.help] == ["emergency", "doctor", "clinic"]
+    assert pack.reviewed_by and isinstance(pack.reviewed_on, dt.date)
+
+
+def test_help_titles_name_the_clinic_numbers(pack) -> None:
+    titles = [pack.fill(h.title) for h in pack.help]
+    assert "911" in titles[0]  # the demo clinic's emergency number
+    assert any("555-0100" in t for t in titles[1:])
+
+
+def test_pack_makes_no_unsupported_claim(pack) -> None:
+    text = Path(pack.source).read_text(encoding="utf-8").lower()
+    for pattern in UNSUPPORTED:
+        assert not re.search(pattern, text), pattern
+
+
+def _break(content: Path, old: str, new: str) -> Path:
+    path = content / "en" / "content.toml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "message"),
+    [
+        ('back = "Back"\n', "", "ui.back", "missing"),
+        ('next = "Next"', 'next = "Next {nope}"', "ui.next", "unknown placeholder {nope}"),
+        ('next = "Next"', "next = 3", "ui.next", "must be text, not 3"),
+        ('language = "en"', 'language = "fr"', "meta.language", "is 'fr' but the folder"),
+        (
+            'id = "neck_bands"',
+            'id = "jawline"',
+            "consultation.areas[3].id",
+            "unknown area 'jawline'",
+        ),
+        (
+            "reviewed_on = 2026-11-26",
+            'reviewed_on = "last week"',
+            "meta.reviewed_on",
+            "must be a date",
+        ),
+        ('level = "doctor"', 'level = "nurse"', "side_effects.help[1].level", "must be one of"),
+        ("[done]\n", "[done]\nsparkle = 'x'\n", "done.sparkle", "unknown key"),
+    ],
+)
+def test_broken_pack_names_file_and_key(content_copy: Path, old, new, key, message) -> None:
+    path = _break(content_copy, old, new)
+    with pytest.raises(ProblemsError) as info:
+        load_pack(content_copy / "en")
+    lines = [str(p) for p in info.value.problems]
+    assert any(line.startswith(f"{path}: {key}: ") and message in line for line in lines), lines
+
+
+def test_broken_pack_fails_check_config_with_exit_2(content_copy, write_config, capsys) -> None:
+    path = _break(content_copy, 'finish = "Finish"\n', "")
+    config = write_config(DEMO_CLINIC + f'[content]\ndir = "{content_copy}"\n')
+    assert cli.main(["check-config", str(config)]) == 2
+    assert capsys.readouterr().err.strip() == f"{path}: ui.finish: missing"
+
+
+def test_missing_language_pack_is_reported(content_copy, write_config, capsys) -> None:
+    config = write_config(
+        DEMO_CLINIC + f'[kiosk]\nlanguages = ["en", "es"]\n[content]\ndir = "{content_copy}"\n'
+    )
+    assert cli.main(["check-config", str(config)]) == 2
+    assert (
+        capsys.readouterr().err.strip()
+        == f"{content_copy / 'es' / 'content.toml'}: (file): not found"
+    )
+
+
+def test_old_review_warns_but_passes(content_copy, write_config, capsys) -> None:
+    _break(content_copy, "reviewed_on = 2026-11-26", "reviewed_on = 2020-01-01")
+    pack = load_pack(content_copy / "en")
+    warnings = review_problems(pack, dt.date(2026, 11, 26))
+    assert len(warnings) == 1 and warnings[0].key == "meta.reviewed_on"
+    assert review_problems(pack, dt.date(2020, 6, 1)) == []
+    config = write_config(DEMO_CLINIC + f'[content]\ndir = "{content_copy}"\n')
+    assert cli.main(["check-config", str(config)]) == 0
+    assert (
+        "meta.reviewed_on: warning: clinical review is over a year old" in capsys.readouterr().err
+    )

@@ -1,0 +1,103 @@
+"""Touch-kiosk rules and layouts at 1920x1080 and 1080x1920: nothing clipped or overlapping,
+targets at least 64 px, body text at least 22 px."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QFontInfo
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, QWidget
+
+from kiosk.core.flow import JOURNEY
+from kiosk.ui.widgets import ChoiceButton
+
+SIZES = {"landscape": (1920, 1080), "portrait": (1080, 1920)}
+MIN_TARGET = 64
+MIN_TEXT_PX = 22
+
+
+def visible_widgets(root: QWidget) -> list[QWidget]:
+    return [w for w in root.findChildren(QWidget) if w.isVisibleTo(root) and w.isVisible()]
+
+
+def problems_on_screen(window, screen) -> list[str]:  # type: ignore[no-untyped-def]
+    found: list[str] = []
+    page = window.page(screen)
+    for w in visible_widgets(window):
+        if not (
+            page.isAncestorOf(w) or window.header.isAncestorOf(w) or window.footer.isAncestorOf(w)
+        ):
+            continue
+        name = f"{type(w).__name__}({w.objectName() or getattr(w, 'text', lambda: '')()[:30]!r})"
+        parent = w.parentWidget()
+        # inside its parent horizontally: nothing runs off the right edge
+        if parent is not None and w.geometry().right() > parent.width() + 1:
+            found.append(f"{name} runs past its parent's right edge")
+        if isinstance(w, QLabel) and w.text():
+            px = QFontInfo(w.font()).pixelSize()
+            if px < MIN_TEXT_PX:
+                found.append(f"{name} text is {px}px")
+            if w.wordWrap():
+                if w.height() + 1 < w.heightForWidth(w.width()):
+                    found.append(f"{name} is clipped: {w.height()} < {w.heightForWidth(w.width())}")
+            elif w.width() + 1 < w.sizeHint().width():
+                found.append(f"{name} is cut: {w.width()} < {w.sizeHint().width()}")
+        if isinstance(w, QAbstractButton | QLineEdit):
+            if w.height() < MIN_TARGET or w.width() < MIN_TARGET:
+                found.append(f"{name} is a small target: {w.width()}x{w.height()}")
+            if isinstance(w, ChoiceButton):
+                if w.height() + 1 < w.heightForWidth(w.width()):
+                    found.append(f"{name} text is clipped")
+            elif isinstance(w, QAbstractButton) and w.width() + 1 < w.minimumSizeHint().width():
+                found.append(f"{name} text is cut: {w.width()} < {w.minimumSizeHint().width()}")
+    # siblings laid out side by side or stacked never overlap
+    for w in [page, window.header, window.footer, *visible_widgets(page)]:
+        if w.layout() is None:
+            continue
+        kids = [
+            c
+            for c in w.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly)
+            if c.isVisible() and not c.isWindow()
+        ]
+        for a, b in itertools.combinations(kids, 2):
+            inter: QRect = a.geometry().intersected(b.geometry())
+            if inter.width() > 1 and inter.height() > 1:
+                names = [x.objectName() or type(x).__name__ for x in (a, b)]
+                found.append(f"{names[0]} overlaps {names[1]}")
+    return found
+
+
+@pytest.mark.parametrize("orientation", list(SIZES))
+def test_every_screen_fits(qtbot, window, orientation) -> None:
+    window.ctx.session.first_name = "Bartholomew-Alexandre"
+    for area in ("forehead_lines", "crows_feet", "underarm_sweating", "chronic_migraine"):
+        window.ctx.session.toggle_area(area)
+    window.resize(*SIZES[orientation])
+    qtbot.waitUntil(lambda: window.size().width() == SIZES[orientation][0])
+    problems = {}
+    for screen in JOURNEY:
+        if screen is not JOURNEY[0]:
+            window.ctx.flow.next()
+        QApplication.processEvents()
+        assert window.screen_id() == screen.value
+        found = problems_on_screen(window, screen)
+        if found:
+            problems[screen.value] = found
+    assert problems == {}
+
+
+def test_primary_action_stays_in_one_place(qtbot, window) -> None:
+    window.ctx.flow.next()
+    places = set()
+    for _ in range(6):
+        QApplication.processEvents()
+        places.add(
+            (
+                window.nav_next.mapTo(window, window.nav_next.rect().topLeft()).toTuple(),
+                window.nav_next.size().toTuple(),
+            )
+        )
+        window.ctx.flow.next()
+    assert len(places) == 1, places

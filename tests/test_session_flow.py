@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from kiosk.core.errors import ProblemsError
+from kiosk.core.flow import JOURNEY, STEPS, Flow, IllegalTransition, Screen
+from kiosk.core.session import Session
+from kiosk.core.timeline import dated_timeline, format_date
+
+
+def test_flow_walks_the_journey_and_wraps_to_attract() -> None:
+    flow = Flow()
+    seen = [(None, flow.current)]
+    flow.listen(lambda old, new: seen.append((old, new)))
+    for _ in range(len(JOURNEY)):
+        flow.next()
+    assert [new for _, new in seen] == [*JOURNEY, Screen.ATTRACT]
+    assert flow.current is Screen.ATTRACT
+
+
+def test_flow_steps_and_back() -> None:
+    flow = Flow()
+    assert flow.step() is None
+    flow.next()
+    assert flow.step() == (1, len(STEPS)) == (1, 6)
+    flow.next()
+    flow.back()
+    assert flow.current is Screen.PRIVACY
+    with pytest.raises(IllegalTransition):
+        flow.go(Screen.SUMMARY)
+    flow.reset()
+    with pytest.raises(IllegalTransition):
+        flow.back()
+
+
+def test_session_round_trips_the_json_contract(pack) -> None:
+    data = {
+        "language": "en",
+        "first_name": "Ana",
+        "appointment_date": "2026-12-01",
+        "areas": ["frown_lines", "crows_feet"],
+        "screening": {pack.screening[0].id: "yes", pack.screening[1].id: "unsure"},
+        "questions": [pack.questions[0].id],
+        "email": "ana@example.com",
+        "email_consent": True,
+    }
+    session = Session.from_dict(data, "a.json", pack)
+    assert session.to_dict() == data
+    assert json.loads(session.to_json()) == data
+
+
+def test_only_language_is_required(pack) -> None:
+    session = Session.from_dict({"language": "en"}, "a.json", pack)
+    assert session.first_name == "" and session.areas == []
+    assert session.appointment_date == dt.date.today()
+
+
+@pytest.mark.parametrize(
+    ("data", "key", "message"),
+    [
+        ({"language": "en", "areas": ["jawline"]}, "areas[0]", "unknown area 'jawline'"),
+        (
+            {"language": "en", "appointment_date": "2026-13-01"},
+            "appointment_date",
+            "must be a date",
+        ),
+        ({"language": "en", "appointment_date": 20261201}, "appointment_date", "must be a date"),
+        ({"language": "en", "first_name": 7}, "first_name", "must be text"),
+        (
+            {"language": "en", "screening": {"nope": "yes"}},
+            "screening.nope",
+            "unknown health question",
+        ),
+        ({"language": "en", "questions": ["nope"]}, "questions[0]", "unknown question id"),
+        ({"language": "en", "email_consent": "yes"}, "email_consent", "must be true or false"),
+        ({"language": "en", "colour": "red"}, "colour", "unknown key"),
+        ({"first_name": "Ana"}, "language", "must be a language code"),
+    ],
+)
+def test_bad_answers_name_the_key(pack, data, key, message) -> None:
+    with pytest.raises(ProblemsError) as info:
+        Session.from_dict(data, "a.json", pack)
+    lines = [str(p) for p in info.value.problems]
+    assert any(line.startswith(f"a.json: {key}: ") and message in line for line in lines), lines
+
+
+def test_bad_screening_answer(pack) -> None:
+    qid = pack.screening[0].id
+    with pytest.raises(ProblemsError, match=f"screening.{qid}: must be one of yes, no, unsure"):
+        Session.from_dict({"language": "en", "screening": {qid: "maybe"}}, "a.json", pack)
+
+
+def test_wipe_forgets_everything_and_tells_listeners() -> None:
+    session = Session(first_name="Ana", email="a@example.com", email_consent=True)
+    session.toggle_area("neck_bands")
+    session.answer("allergy", "yes")
+    session.set_question("risks", True)
+    told = []
+    session.on_wipe(lambda: told.append(True))
+    session.wipe("en")
+    assert session.to_dict() == {"language": "en", "appointment_date": dt.date.today().isoformat()}
+    assert told == [True]
+
+
+def test_areas_toggle_and_stay_in_canonical_order() -> None:
+    session = Session()
+    assert session.toggle_area("neck_bands") is True
+    assert session.toggle_area("forehead_lines") is True
+    assert session.areas == ["forehead_lines", "neck_bands"]
+    assert session.toggle_area("neck_bands") is False
+    assert session.areas == ["forehead_lines"]
+    with pytest.raises(ValueError):
+        session.toggle_area("jawline")
+
+
+def test_timeline_dates_count_from_the_appointment(pack) -> None:
+    day = dt.date(2026, 12, 1)
+    entries = {e.entry.id: e for e in dated_timeline(pack, day, ["frown_lines"])}
+    assert entries["today"].start == day
+    first = entries["first_effects"]
+    assert (first.start, first.end) == (dt.date(2026, 12, 4), dt.date(2026, 12, 8))
+    assert entries["review"].start == dt.date(2026, 12, 15)
+    assert "underarm_wears_off" not in entries and "migraine_next" not in entries
+    with_migraine = {e.entry.id: e for e in dated_timeline(pack, day, ["chronic_migraine"])}
+    assert with_migraine["migraine_next"].start == dt.date(2027, 2, 23)  # 12 weeks later
+    assert format_date(pack, day) == "Tuesday 1 December 2026"

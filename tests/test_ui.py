@@ -1,0 +1,240 @@
+"""The screens, driven by clicking their real buttons."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QLabel,
+    QLineEdit,
+    QScroller,
+    QTextBrowser,
+    QWidget,
+)
+
+from kiosk.core.flow import JOURNEY, Screen
+from kiosk.ui.widgets import ChoiceButton
+
+from .conftest import DEMO_CLINIC
+
+
+def click(qtbot, window, name: str) -> None:
+    button = window.findChild(QAbstractButton, name)
+    assert button is not None, name
+    assert button.isVisible() and button.isEnabled(), name
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def test_starts_on_attract_without_chrome(window) -> None:
+    assert window.screen_id() == "attract"
+    assert not window.header.isVisible() and not window.footer.isVisible()
+    assert window.findChild(QWidget, "screen_attract").isVisible()
+
+
+def test_full_walk_from_attract_to_done_and_back_to_start(qtbot, window) -> None:
+    seen = [window.screen_id()]
+    window.screen_changed.connect(seen.append)
+    click(qtbot, window, "nav_start")
+    for _ in range(6):
+        assert window.nav_next.isEnabled()  # no question is mandatory
+        click(qtbot, window, "nav_next")
+    assert seen == [s.value for s in JOURNEY]
+    for screen in JOURNEY:
+        assert window.findChild(QWidget, f"screen_{screen.value}") is not None
+    click(qtbot, window, "nav_next")  # "Start again" on the done screen
+    assert window.screen_id() == "attract"
+
+
+def test_step_labels_count_six_steps(qtbot, window) -> None:
+    click(qtbot, window, "nav_start")
+    labels = []
+    for _ in range(6):
+        labels.append(window.step_label.text())
+        click(qtbot, window, "nav_next")
+    assert labels == [f"Step {n} of 6" for n in range(1, 7)]
+
+
+def test_back_on_every_screen_but_attract(qtbot, window) -> None:
+    click(qtbot, window, "nav_start")
+    for _ in range(7):
+        assert window.nav_back.isVisible()
+        if window.screen_id() != "done":
+            click(qtbot, window, "nav_next")
+    while window.screen_id() != "privacy":
+        click(qtbot, window, "nav_back")
+    click(qtbot, window, "nav_back")
+    assert window.screen_id() == "attract"
+
+
+def test_back_keeps_answers(qtbot, window) -> None:
+    click(qtbot, window, "nav_start")
+    name = window.findChild(QLineEdit, "first_name")
+    qtbot.keyClicks(name, "Ana")
+    click(qtbot, window, "nav_next")
+    click(qtbot, window, "area_neck_bands")
+    click(qtbot, window, "question_risks")
+    qid = window.ctx.pack.screening[0].id
+    answer = window.findChild(QWidget, f"screening_{qid}")
+    qtbot.mouseClick(answer.buttons["unsure"], Qt.MouseButton.LeftButton)
+    click(qtbot, window, "nav_next")
+    click(qtbot, window, "nav_back")
+    click(qtbot, window, "nav_back")
+    assert name.text() == "Ana"
+    click(qtbot, window, "nav_next")
+    assert window.findChild(ChoiceButton, "area_neck_bands").isChecked()
+    assert window.findChild(ChoiceButton, "question_risks").isChecked()
+    assert answer.value() == "unsure"
+    assert window.ctx.session.to_dict()["screening"] == {qid: "unsure"}
+
+
+def test_answer_tapped_again_is_cleared(qtbot, window) -> None:
+    window.ctx.flow.go(Screen.PRIVACY)
+    window.ctx.flow.next()
+    qid = window.ctx.pack.screening[1].id
+    row = window.findChild(QWidget, f"screening_{qid}")
+    qtbot.mouseClick(row.buttons["yes"], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(row.buttons["no"], Qt.MouseButton.LeftButton)
+    assert window.ctx.session.screening == {qid: "no"}
+    assert [b.isChecked() for b in row.buttons.values()] == [False, True, False]
+    qtbot.mouseClick(row.buttons["no"], Qt.MouseButton.LeftButton)
+    assert window.ctx.session.screening == {}
+
+
+@pytest.mark.parametrize("area", ["forehead_lines", "frown_lines", "crows_feet", "neck_bands"])
+def test_face_map_toggles_areas(qtbot, window, area) -> None:
+    window.ctx.flow.go(Screen.PRIVACY)
+    window.ctx.flow.next()
+    screen = window.page(Screen.CONSULTATION)
+    face = screen.face
+    screen.page.ensureWidgetVisible(face, 0, 0)
+    rect = face.area_rects(area)[-1]  # the right-hand crow's foot counts as well
+    point = rect.center().toPoint()
+    assert face.area_at(rect.center()) == area
+    qtbot.mouseClick(face, Qt.MouseButton.LeftButton, pos=point)
+    assert window.ctx.session.areas == [area]
+    assert face.selected() == {area}
+    assert window.findChild(ChoiceButton, f"area_{area}").isChecked()
+    qtbot.mouseClick(face, Qt.MouseButton.LeftButton, pos=point)
+    assert window.ctx.session.areas == []
+    assert not window.findChild(ChoiceButton, f"area_{area}").isChecked()
+
+
+def test_tap_outside_any_area_chooses_nothing(qtbot, window) -> None:
+    window.ctx.flow.go(Screen.PRIVACY)
+    window.ctx.flow.next()
+    face = window.page(Screen.CONSULTATION).face
+    qtbot.mouseClick(face, Qt.MouseButton.LeftButton, pos=QPoint(2, 2))
+    assert window.ctx.session.areas == []
+
+
+def test_area_buttons_and_other_uses(qtbot, window) -> None:
+    window.ctx.flow.go(Screen.PRIVACY)
+    window.ctx.flow.next()
+    click(qtbot, window, "area_chronic_migraine")
+    click(qtbot, window, "area_crows_feet")
+    assert window.ctx.session.areas == ["crows_feet", "chronic_migraine"]
+    assert window.page(Screen.CONSULTATION).face.selected() == {"crows_feet"}
+
+
+def test_aftercare_timeline_shows_real_dates(qtbot, window) -> None:
+    window.ctx.session.appointment_date = dt.date(2026, 12, 1)
+    window.ctx.session.toggle_area("underarm_sweating")
+    for _ in range(4):
+        window.ctx.flow.next()
+    assert window.screen_id() == "aftercare"
+    screen = window.page(Screen.AFTERCARE)
+    assert "Tuesday 1 December 2026" in screen.timeline_intro.text()
+    assert "Friday 4 December 2026 – Tuesday 8 December 2026" in screen.timeline_labels
+    assert any(label.endswith("Sunday 30 May 2027") for label in screen.timeline_labels)
+
+
+def test_side_effects_show_clinic_numbers(window) -> None:
+    for _ in range(5):
+        window.ctx.flow.next()
+    emergency = window.findChild(QWidget, "help_emergency")
+    texts = [w.text() for w in emergency.findChildren(QWidget) if hasattr(w, "text")]
+    assert any("911" in t for t in texts)
+
+
+def test_summary_preview_shows_answers_literally(qtbot, window) -> None:
+    session = window.ctx.session
+    session.first_name = "<b>x</b>{{7*7}}"
+    session.toggle_area("frown_lines")
+    session.answer(window.ctx.pack.screening[0].id, "yes")
+    session.set_question(window.ctx.pack.questions[0].id, True)
+    for _ in range(6):
+        window.ctx.flow.next()
+    preview = window.findChild(QTextBrowser, "summary_preview")
+    text = preview.toPlainText()
+    assert "Hello <b>x</b>{{7*7}}," in text
+    assert "49" not in text
+    assert "Frown lines" in text
+    assert window.ctx.pack.screening[0].question in text
+    assert window.ctx.pack.questions[0].text in text
+    assert "Call 911 now" in text
+    assert "Demo Aesthetic Clinic" in text
+    assert not window.findChild(QAbstractButton, "summary_print").isEnabled()
+    assert window.nav_next.text() == "Finish" and window.nav_next.isEnabled()
+
+
+def test_finish_wipes_every_answer(qtbot, window) -> None:
+    click(qtbot, window, "nav_start")
+    qtbot.keyClicks(window.findChild(QLineEdit, "first_name"), "Zebedee")
+    click(qtbot, window, "nav_next")
+    click(qtbot, window, "area_frown_lines")
+    for _ in range(5):
+        click(qtbot, window, "nav_next")
+    assert window.screen_id() == "done"
+    click(qtbot, window, "nav_next")
+    assert window.screen_id() == "attract"
+    assert window.ctx.session.first_name == "" and window.ctx.session.areas == []
+    for widget in window.findChildren(QLineEdit):
+        assert widget.text() == ""
+        widget.undo()  # nothing to bring back either
+        assert widget.text() == ""
+    assert "Zebedee" not in window.findChild(QTextBrowser, "summary_preview").toPlainText()
+    assert not any(b.isChecked() for b in window.findChildren(ChoiceButton))
+
+
+@pytest.mark.config(DEMO_CLINIC + "[kiosk]\ndone_return_s = 1\n")
+def test_done_returns_to_attract_by_itself(qtbot, window) -> None:
+    window.ctx.session.first_name = "Ana"
+    for _ in range(7):
+        window.ctx.flow.next()
+    assert window.screen_id() == "done"
+    with qtbot.waitSignal(window.screen_changed, timeout=3000) as blocker:
+        pass
+    assert blocker.args == ["attract"]
+    assert window.ctx.session.first_name == ""
+
+
+def test_every_interactive_widget_has_an_accessible_name(window) -> None:
+    window.build_all()
+    for widget in window.findChildren(QWidget):
+        if isinstance(widget, QAbstractButton | QLineEdit) or widget.objectName() == "face_map":
+            assert widget.accessibleName(), f"{type(widget).__name__} {widget.objectName()!r}"
+
+
+def test_pages_scroll_by_touch_drag(window) -> None:
+    window.build_all()
+    for screen in JOURNEY:
+        page = getattr(window.page(screen), "page", None)
+        if page is not None:
+            assert QScroller.hasScroller(page.viewport()), screen
+    preview = window.findChild(QTextBrowser, "summary_preview")
+    assert QScroller.hasScroller(preview.viewport())
+
+
+def test_labels_never_render_markup(window) -> None:
+    """A clinic's or patient's "<b>" is shown as typed: every label is plain text."""
+    window.build_all()
+    for screen in JOURNEY:
+        window.ctx.flow.go(screen) if window.ctx.flow.allowed(screen) else None
+    labels = window.findChildren(QLabel)
+    assert len(labels) > 100
+    for lbl in labels:
+        lbl.ensurePolished()
+        assert lbl.textFormat() == Qt.TextFormat.PlainText, lbl.text()
