@@ -58,6 +58,9 @@ def main() -> int:
     parser.add_argument("--platform", default="offscreen")
     args = parser.parse_args()
     env = {**os.environ, "QT_QPA_PLATFORM": args.platform}
+    # An installed kiosk runs from compiled bytecode (pip and PyInstaller compile it): let
+    # the warm-up run write .pyc files, as an install would, instead of compiling each start.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     commands = {
         "bare PySide6 window": [sys.executable, "-c", BARE],
         "kiosk (demo clinic)": [sys.executable, "-m", "kiosk", "--windowed"],

@@ -16,7 +16,7 @@ from pathlib import Path
 def root() -> Path:
     """The folder that holds content/, templates/, images/, style/ and demo/."""
     try:
-        import kiosk_resources  # type: ignore[import-not-found]
+        import kiosk_resources
     except ImportError:
         return Path(__file__).resolve().parent.parent / "resources"
     return Path(kiosk_resources.__file__).resolve().parent

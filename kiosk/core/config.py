@@ -286,8 +286,8 @@ def load_config(path: Path) -> Config:
 def _default_repr(f: dataclasses.Field[Any]) -> str:
     if f.metadata.get("required"):
         return "*required*"
-    has_factory = f.default_factory is not dataclasses.MISSING
-    value = f.default_factory() if has_factory else f.default
+    factory: Any = f.default_factory
+    value = factory() if factory is not dataclasses.MISSING else f.default
     if isinstance(value, bool):
         return f"`{str(value).lower()}`"
     if isinstance(value, str):

@@ -13,7 +13,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from kiosk.core.errors import Problem, ProblemsError
 
@@ -145,8 +145,7 @@ TABLE_KEYS: dict[str, frozenset[str]] = {
 }
 
 
-@dataclass(frozen=True)
-class Area:
+class Area(NamedTuple):
     id: str
     name: str
     detail: str
@@ -154,28 +153,24 @@ class Area:
     expect: str
 
 
-@dataclass(frozen=True)
-class ScreeningQuestion:
+class ScreeningQuestion(NamedTuple):
     id: str
     question: str
     why: str
     flag: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class PatientQuestion:
+class PatientQuestion(NamedTuple):
     id: str
     text: str
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     title: str
     body: str
 
 
-@dataclass(frozen=True)
-class TimelineEntry:
+class TimelineEntry(NamedTuple):
     id: str
     from_days: int
     to_days: int | None
@@ -187,8 +182,7 @@ class TimelineEntry:
         return not self.areas or any(a in chosen for a in self.areas)
 
 
-@dataclass(frozen=True)
-class HelpLevel:
+class HelpLevel(NamedTuple):
     level: Literal["emergency", "doctor", "clinic"]
     title: str
     signs: tuple[str, ...]

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kiosk.core.config import Config
-from kiosk.core.content import ContentPack
-from kiosk.core.flow import Flow
-from kiosk.core.session import Session
-from kiosk.core.summary import SummaryRenderer
+if TYPE_CHECKING:
+    from kiosk.core.config import Config
+    from kiosk.core.content import ContentPack
+    from kiosk.core.flow import Flow
+    from kiosk.core.session import Session
+    from kiosk.core.summary import SummaryRenderer
 
 
 @dataclass

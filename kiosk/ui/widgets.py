@@ -12,6 +12,7 @@ import functools
 from PySide6 import QtCore
 from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import (
+    QAbstractScrollArea,
     QBoxLayout,
     QFrame,
     QHBoxLayout,
@@ -79,7 +80,7 @@ def button(text: str, role: str = "", *, name: str = "", checkable: bool = False
     return btn
 
 
-def enable_kinetic_scrolling(area: QScrollArea) -> None:
+def enable_kinetic_scrolling(area: QAbstractScrollArea) -> None:
     """Drag to scroll by touch. LeftMouseButtonGesture, because TouchGesture would fire a
     button's click at the end of a drag; no overshoot bounce."""
     viewport = area.viewport()
@@ -187,7 +188,7 @@ class ChoiceButton(QPushButton):
         if name:
             self.setObjectName(name)
         self.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.NoContextMenu)
-        lay = QVBoxLayout(self)
+        lay = self._lay = QVBoxLayout(self)
         lay.setContentsMargins(26, 14, 26, 14)
         lay.setSpacing(2)
         self._labels = [label(title, "choice_title")]
@@ -206,13 +207,13 @@ class ChoiceButton(QPushButton):
             lbl.style().polish(lbl)
 
     def sizeHint(self) -> QSize:
-        return self.layout().sizeHint().expandedTo(QSize(72, 76))
+        return self._lay.sizeHint().expandedTo(QSize(72, 76))
 
     def minimumSizeHint(self) -> QSize:
-        return self.layout().minimumSize().expandedTo(QSize(72, 76))
+        return self._lay.minimumSize().expandedTo(QSize(72, 76))
 
     def hasHeightForWidth(self) -> bool:
         return True
 
     def heightForWidth(self, width: int) -> int:
-        return max(76, self.layout().totalHeightForWidth(width))
+        return max(76, self._lay.totalHeightForWidth(width))

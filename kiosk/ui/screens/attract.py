@@ -20,7 +20,7 @@ from kiosk.ui.widgets import (
 
 
 class AttractScreen(ScreenBase):
-    screen = Screen.ATTRACT
+    kind = Screen.ATTRACT
     language_chosen = Signal(str)
 
     def __init__(self, ctx: UiContext) -> None:

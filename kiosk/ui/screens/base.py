@@ -19,13 +19,13 @@ from kiosk.ui.widgets import (
 
 
 class ScreenBase(QWidget):
-    screen: ClassVar[Screen]
+    kind: ClassVar[Screen]
 
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()
         self.ctx = ctx
-        self.setObjectName(f"screen_{self.screen.value}")
-        self.setAccessibleName(self.screen.value.replace("_", " "))
+        self.setObjectName(f"screen_{self.kind.value}")
+        self.setAccessibleName(self.kind.value.replace("_", " "))
 
     def enter(self) -> None:
         """Show what the session holds now."""

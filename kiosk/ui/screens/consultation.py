@@ -24,7 +24,7 @@ from kiosk.ui.widgets import (
 
 
 class ConsultationScreen(PageScreen):
-    screen = Screen.CONSULTATION
+    kind = Screen.CONSULTATION
 
     def __init__(self, ctx: UiContext) -> None:
         super().__init__(ctx)

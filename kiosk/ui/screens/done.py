@@ -16,7 +16,7 @@ from kiosk.ui.widgets import (
 
 
 class DoneScreen(ScreenBase):
-    screen = Screen.DONE
+    kind = Screen.DONE
     timed_out = Signal()
 
     def __init__(self, ctx: UiContext) -> None:

@@ -24,7 +24,7 @@ from kiosk.ui.widgets import (
 
 
 class TreatmentScreen(PageScreen):
-    screen = Screen.TREATMENT
+    kind = Screen.TREATMENT
 
     def __init__(self, ctx: UiContext) -> None:
         super().__init__(ctx)
@@ -52,7 +52,7 @@ class TreatmentScreen(PageScreen):
 
 
 class AftercareScreen(PageScreen):
-    screen = Screen.AFTERCARE
+    kind = Screen.AFTERCARE
 
     def __init__(self, ctx: UiContext) -> None:
         super().__init__(ctx)
@@ -105,7 +105,7 @@ class AftercareScreen(PageScreen):
 
 
 class SideEffectsScreen(PageScreen):
-    screen = Screen.SIDE_EFFECTS
+    kind = Screen.SIDE_EFFECTS
     ROLES: ClassVar[dict[str, str]] = {"emergency": "danger", "doctor": "warn", "clinic": "info"}
 
     def __init__(self, ctx: UiContext) -> None:

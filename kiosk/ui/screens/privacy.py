@@ -17,7 +17,7 @@ from kiosk.ui.widgets import (
 
 
 class PrivacyScreen(PageScreen):
-    screen = Screen.PRIVACY
+    kind = Screen.PRIVACY
 
     def __init__(self, ctx: UiContext) -> None:
         super().__init__(ctx)

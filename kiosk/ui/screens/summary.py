@@ -21,7 +21,7 @@ from kiosk.ui.widgets import (
 
 
 class SummaryScreen(ScreenBase):
-    screen = Screen.SUMMARY
+    kind = Screen.SUMMARY
 
     def __init__(self, ctx: UiContext) -> None:
         super().__init__(ctx)
