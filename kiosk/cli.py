@@ -11,8 +11,12 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk import __version__
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QFont
 
 EXIT_OK, EXIT_WORLD, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -158,6 +162,17 @@ def _offscreen() -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+def _missing_glyphs(font: QFont, text: str) -> str:
+    """The characters of ``text`` that no installed font can draw (a machine with no fonts
+    renders silent tofu and PDFs without text)."""
+    from PySide6.QtGui import QFontDatabase, QFontMetrics
+
+    if not QFontDatabase.families():
+        return text
+    metrics = QFontMetrics(font)
+    return "".join(sorted({c for c in text if not c.isspace() and not metrics.inFont(c)}))
+
+
 def self_test(config: Path | None) -> int:
     """Walk every screen offscreen and render a summary PDF (the frozen bundle's smoke test)."""
     import tempfile
@@ -182,6 +197,13 @@ def self_test(config: Path | None) -> int:
             return EXIT_WORLD
         seen.append(expected.value)
     pack = window.ctx.pack
+    missing = _missing_glyphs(window.font(), pack.t("attract.title") + pack.t("ui.next"))
+    if missing:
+        print(
+            f"self-test failed: no font shows {missing!r} (install fonts-dejavu-core)",
+            file=sys.stderr,
+        )
+        return EXIT_WORLD
     context = build_context(sample_session(pack), pack, window.ctx.config)
     html = window.ctx.renderer().html(context)
     with tempfile.TemporaryDirectory() as tmp:

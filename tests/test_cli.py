@@ -126,3 +126,16 @@ def test_unknown_language_flag_is_exit_2() -> None:
     result = run_kiosk("--lang", "xx", "--windowed", env={"QT_QPA_PLATFORM": "offscreen"})
     assert result.returncode == 2
     assert "--lang: 'xx' is not offered (offered: en)" in result.stderr
+
+
+def test_self_test_fails_on_a_machine_without_fonts(tmp_path: Path) -> None:
+    """No fonts means silent tofu on screen and PDFs without text: the smoke test says so."""
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd">'
+        f"<fontconfig><dir>{tmp_path}</dir><cachedir>{tmp_path}/cache</cachedir></fontconfig>"
+    )
+    result = run_kiosk("--self-test", env={"FONTCONFIG_FILE": str(conf)})
+    assert result.returncode == 1
+    assert "no font shows" in result.stderr and "fonts-dejavu-core" in result.stderr
+    assert "self-test ok" not in result.stdout
