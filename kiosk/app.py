@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
     from kiosk.core.summary import SummaryRenderer
+    from kiosk.services.printing import PrintJobs
     from kiosk.ui.window import MainWindow
 
 log = logging.getLogger("kiosk.app")
@@ -46,7 +47,9 @@ def load(config_path: Path | None = None) -> Loaded:
         )
         for code, pack in packs.items()
     }
-    return Loaded(config, packs, [resources.path("templates")])
+    custom = config.resolve(config.content.templates)
+    templates = ([custom] if custom is not None else []) + [resources.path("templates")]
+    return Loaded(config, packs, templates)
 
 
 def application(argv: list[str] | None = None) -> QApplication:
@@ -59,6 +62,9 @@ def application(argv: list[str] | None = None) -> QApplication:
     assert isinstance(app, QApplication)
     app.setApplicationName("botox-kiosk")
     app.setOrganizationName("botox-kiosk")
+    from kiosk.services import fonts
+
+    fonts.ensure_available()
     qss = resources.read_text("style", "kiosk.qss")
     if app.styleSheet() != qss:  # re-setting it would restyle every widget again
         app.setStyleSheet(qss)
@@ -90,6 +96,18 @@ def _window(loaded: Loaded, language: str | None) -> MainWindow:
             renderer = SummaryRenderer(loaded.template_dirs)
         return renderer
 
+    def make_printer() -> PrintJobs | None:
+        config = loaded.config
+        if not config.print.enabled:
+            return None
+        from kiosk.services.printing import PrintJobs, make_target
+
+        target = make_target(
+            config.resolve(config.print.output_dir), config.print.printer, config.print.paper
+        )
+        log.info("printing to %s", target.describe())
+        return PrintJobs(target)
+
     default = language or loaded.config.kiosk.languages[0]
     ctx = UiContext(
         config=loaded.config,
@@ -98,8 +116,20 @@ def _window(loaded: Loaded, language: str | None) -> MainWindow:
         flow=Flow(),
         renderer=get_renderer,
         face_svg=resources.path("images", "face_map.svg"),
+        make_printer=make_printer,
     )
-    return MainWindow(ctx)
+    window = MainWindow(ctx)
+    window.first_paint.connect(_after_first_paint)
+    return window
+
+
+def _after_first_paint() -> None:
+    """Work that need not delay the first screen: the shipped fonts (summary, PDF)."""
+    from PySide6.QtCore import QTimer
+
+    from kiosk.services import fonts
+
+    QTimer.singleShot(0, fonts.register)
 
 
 def run(config_path: Path | None, *, windowed: bool, language: str | None) -> int:

@@ -55,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--html", type=Path, metavar="FILE")
     render.add_argument("--text", type=Path, metavar="FILE")
     render.add_argument("--config", type=Path, metavar="FILE", dest="sub_config")
+    ptest = sub.add_parser("print-test", help="print a test page on the configured printer")
+    ptest.add_argument("--config", type=Path, metavar="FILE", dest="sub_config")
     return p
 
 
@@ -71,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
             return check_config(args.file or config)
         if args.command == "render-summary":
             return render_summary(args.answers, args.out, args.html, args.text, config)
+        if args.command == "print-test":
+            return print_test(config)
         if args.self_test:
             return self_test(config)
         from kiosk import app
@@ -94,6 +98,15 @@ def check_config(path: Path | None) -> int:
 
     loaded = app.load(path)  # raises ProblemsError: printed by main, exit 2
     problems: list[Problem] = []
+    config = loaded.config
+    logo = config.resolve(config.clinic.logo)
+    if logo is not None and not logo.is_file():
+        problems.append(Problem(str(config.source), "clinic.logo", f"file not found: {logo}"))
+    templates = config.resolve(config.content.templates)
+    if templates is not None and not templates.is_dir():
+        problems.append(
+            Problem(str(config.source), "content.templates", f"folder not found: {templates}")
+        )
     for pack in loaded.packs.values():
         for warning in review_problems(pack, dt.date.today()):
             print(warning, file=sys.stderr)
@@ -145,14 +158,51 @@ def render_summary(
     from PySide6.QtGui import QGuiApplication
 
     _app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
-    from kiosk.services.pdf import write_pdf
+    from kiosk.services.pdf import RenderError, write_pdf
 
     try:
-        write_pdf(html, out, paper=loaded.config.print.paper, title=context["title"])
-    except OSError as exc:
-        print(f"{out}: cannot write: {exc}", file=sys.stderr)
+        write_pdf(
+            html,
+            out,
+            paper=loaded.config.print.paper,
+            title=context["title"],
+            footer=pack.t("summary.footer"),
+        )
+    except RenderError as exc:
+        print(f"{out}: cannot write the PDF: {exc}", file=sys.stderr)
         return EXIT_WORLD
     print(out)
+    return EXIT_OK
+
+
+def print_test(config: Path | None) -> int:
+    """Print a test page on the configured printer; exit 1 when the printer fails."""
+    import datetime as dt
+    import html
+
+    from kiosk import __version__, app
+    from kiosk.services.printing import PrintError, make_target
+
+    loaded = app.load(config)
+    cfg = loaded.config
+    target = make_target(cfg.resolve(cfg.print.output_dir), cfg.print.printer, cfg.print.paper)
+    _offscreen()
+    from PySide6.QtGui import QGuiApplication
+
+    _app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
+    now = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    page = (
+        f"<h1>{html.escape(cfg.clinic.name)}</h1><h2>Kiosk printer test page</h2>"
+        f"<p>Printed {now} by botox-kiosk {__version__} to {html.escape(target.describe())}, "
+        f"paper {html.escape(cfg.print.paper)}.</p>"
+        "<p>If you can read this, patients' summaries will print here.</p>"
+    )
+    try:
+        where = target.print_html(page, title="botox-kiosk test page", footer=cfg.clinic.name)
+    except PrintError as exc:
+        print(f"print-test: failed: {exc}", file=sys.stderr)
+        return EXIT_WORLD
+    print(f"print-test: sent to {where}")
     return EXIT_OK
 
 
@@ -208,7 +258,13 @@ def self_test(config: Path | None) -> int:
     html = window.ctx.renderer().html(context)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "summary.pdf"
-        write_pdf(html, out, paper=window.ctx.config.print.paper, title="self-test")
+        write_pdf(
+            html,
+            out,
+            paper=window.ctx.config.print.paper,
+            title="self-test",
+            footer=pack.t("summary.footer"),
+        )
         data = out.read_bytes()
         if not data.startswith(b"%PDF") or len(data) < 1000:
             print("self-test failed: summary PDF is empty", file=sys.stderr)

@@ -25,6 +25,14 @@ emergency_number = "112"
 """
 
 
+@pytest.fixture(autouse=True)
+def _private_data_dir(tmp_path_factory, monkeypatch) -> Path:  # type: ignore[no-untyped-def]
+    """The kiosk's data folder ({data}: demo prints, outbox) lives in a fresh temp folder."""
+    data = tmp_path_factory.mktemp("xdg-data")
+    monkeypatch.setenv("XDG_DATA_HOME", str(data))
+    return data / "botox-kiosk"
+
+
 @pytest.fixture
 def pack() -> ContentPack:
     return app.load().packs["en"]

@@ -176,7 +176,7 @@ def test_summary_preview_shows_answers_literally(qtbot, window) -> None:
     assert window.ctx.pack.questions[0].text in text
     assert "Call 911 now" in text
     assert "Demo Aesthetic Clinic" in text
-    assert not window.findChild(QAbstractButton, "summary_print").isEnabled()
+    assert window.findChild(QAbstractButton, "summary_print").isEnabled()
     assert window.nav_next.text() == "Finish" and window.nav_next.isEnabled()
 
 

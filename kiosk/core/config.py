@@ -17,6 +17,14 @@ from typing import Any, Literal
 from kiosk.core.errors import Problem, ProblemsError
 
 REQUIRED: Any = object()
+DATA_PREFIX = "{data}"
+
+
+def data_dir() -> Path:
+    """The kiosk's own data folder (Linux: ~/.local/share/botox-kiosk)."""
+    import platformdirs
+
+    return platformdirs.user_data_path("botox-kiosk", appauthor=False)
 
 
 def setting(
@@ -44,6 +52,9 @@ class ClinicConfig:
     phone: str = setting(REQUIRED, "Clinic phone number patients call with questions.")
     emergency_number: str = setting(
         REQUIRED, "Local emergency number shown with the get-help-now signs (e.g. 911, 999, 112)."
+    )
+    logo: str = setting(
+        "", "Logo image (PNG, JPEG or SVG) at the top of the summary; empty: the name.", path=True
     )
 
 
@@ -79,6 +90,9 @@ class PrintConfig:
         "",
         "If set, summaries are saved as PDF files in this folder instead of printed.",
         path=True,
+    )
+    location: str = setting(
+        "the front desk", "Where patients collect their printout, as in “collect it from …”."
     )
 
 
@@ -127,6 +141,12 @@ class ContentConfig:
         "Folder of content packs (one sub-folder per language); empty for the built-in.",
         path=True,
     )
+    templates: str = setting(
+        "",
+        "Folder of your own summary.html.j2 / summary.txt.j2; missing ones fall back to the "
+        "built-in templates.",
+        path=True,
+    )
 
 
 @dataclass(frozen=True)
@@ -140,9 +160,12 @@ class Config:
     source: Path | None = None
 
     def resolve(self, value: str) -> Path | None:
-        """A path setting, relative to the config file's folder; None when empty."""
+        """A path setting: ``{data}/…`` is in the kiosk's data folder, a relative path is
+        relative to the config file's folder; None when empty."""
         if not value:
             return None
+        if value.startswith(DATA_PREFIX):
+            return data_dir() / value[len(DATA_PREFIX) :].lstrip("/\\")
         p = Path(value).expanduser()
         if not p.is_absolute() and self.source is not None:
             p = self.source.parent / p
@@ -314,7 +337,7 @@ def reference_markdown() -> str:
             if f.metadata.get("max") is not None:
                 bounds.append(f"at most {f.metadata['max']}")
             if f.metadata.get("path"):
-                bounds.append("relative to the config file")
+                bounds.append("a path; relative to the config file, `{data}/` for the data folder")
             if bounds:
                 doc += f" ({'; '.join(bounds)})"
             tname = _type_name(hints[f.name]).replace("|", "\\|")

@@ -38,6 +38,7 @@ PLACEHOLDERS = frozenset(
         "total",
         "seconds",
         "reviewed_by",
+        "location",
     }
 )
 REVIEW_MAX_AGE = dt.timedelta(days=365)
@@ -130,6 +131,11 @@ TEXT_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "email",
                 "unavailable",
                 "finish_hint",
+                "printing",
+                "printed",
+                "print_failed",
+                "print_failed_email",
+                "footer",
             ]
         ),
         frozenset(),

@@ -45,6 +45,7 @@ def build_context(
             if answer is not None and answer in q.flag:
                 flags.append({"question": q.question, "why": q.why, "answer": answer_label[answer]})
     questions = [q.text for q in pack.questions if q.id in session.questions]
+    logo = config.resolve(config.clinic.logo)
     timeline = [
         {"when": format_range(pack, e), "title": e.title, "body": e.body}
         for e in dated_timeline(pack, session.appointment_date, session.areas)
@@ -56,6 +57,7 @@ def build_context(
             "name": config.clinic.name,
             "phone": config.clinic.phone,
             "emergency_number": config.clinic.emergency_number,
+            "logo": logo.as_uri() if logo is not None else "",
         },
         "title": t("summary.title"),
         "intro": t("summary.intro"),

@@ -1,32 +1,126 @@
-"""Summary HTML to PDF with QTextDocument and QPdfWriter (QtGui only, no widgets)."""
+"""Lay out summary HTML on pages, with a footer and page numbers, for PDF and printers.
+
+QtGui only (no widgets), so it runs in a worker thread: each call builds its own
+QTextDocument and paints on its own device.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QMarginsF, QSizeF
-from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
+from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt
+from PySide6.QtGui import (
+    QFont,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPdfWriter,
+    QTextDocument,
+)
 
-PAPER = {
-    "A4": QPageSize(QPageSize.PageSizeId.A4),
-    "Letter": QPageSize(QPageSize.PageSizeId.Letter),
-    # An 80 mm receipt roll: 72 mm printable width, a long page the printer cuts.
-    "receipt80": QPageSize(QSizeF(80, 297), QPageSize.Unit.Millimeter, "Receipt 80 mm"),
-}
+from kiosk.services import fonts
+
+if TYPE_CHECKING:
+    from PySide6.QtPrintSupport import QPrinter
+
+MM_PER_INCH = 25.4
+#: Paper sizes by config name. The receipt roll's length is fitted to the summary.
+PAPER_IDS = {"A4": QPageSize.PageSizeId.A4, "Letter": QPageSize.PageSizeId.Letter}
+RECEIPT_WIDTH_MM = 80.0
+MARGINS_MM = {"A4": 15.0, "Letter": 15.0, "receipt80": 4.0}
+FOOTER_PT = 8
 
 
-def write_pdf(html: str, out: Path, *, paper: str = "A4", title: str = "") -> None:
-    """Lay out ``html`` and write it to ``out`` as a PDF."""
+class RenderError(Exception):
+    """The document could not be painted on the device (printer refused, disk full)."""
+
+
+def page_layout(paper: str, length_mm: float = 297.0) -> QPageLayout:
+    margin = MARGINS_MM[paper]
+    if paper == "receipt80":
+        size = QPageSize(
+            QSizeF(RECEIPT_WIDTH_MM, length_mm), QPageSize.Unit.Millimeter, "Receipt 80 mm"
+        )
+    else:
+        size = QPageSize(PAPER_IDS[paper])
+    return QPageLayout(
+        size,
+        QPageLayout.Orientation.Portrait,
+        QMarginsF(margin, margin, margin, margin),
+        QPageLayout.Unit.Millimeter,
+    )
+
+
+def _document(html: str, device: QPdfWriter | QPrinter, width_px: float) -> QTextDocument:
+    fonts.register()
+    doc = QTextDocument()
+    doc.documentLayout().setPaintDevice(device)  # point sizes follow the device's resolution
+    doc.setDefaultFont(QFont(fonts.FAMILY, 11))
+    doc.setDocumentMargin(0)
+    doc.setHtml(html)
+    doc.setTextWidth(width_px)
+    return doc
+
+
+def paint(
+    device: QPdfWriter | QPrinter, html: str, *, paper: str, footer: str, title: str = ""
+) -> int:
+    """Paint ``html`` on ``device`` page by page; returns the number of pages.
+
+    Every page ends with ``footer`` and "n / N". Raises RenderError when the device refuses.
+    """
+    res = device.resolution()
+    device.setPageLayout(page_layout(paper))
+    width = device.pageLayout().paintRectPixels(res).width()
+    doc = _document(html, device, width)
+    footer_font = QFont(fonts.FAMILY, FOOTER_PT)
+    footer_h = FOOTER_PT * res / 72 * 2.2
+    if paper == "receipt80":  # one long page, as long as the summary
+        length_mm = (doc.size().height() + footer_h) / res * MM_PER_INCH + 2 * MARGINS_MM[paper]
+        device.setPageLayout(page_layout(paper, length_mm))
+    rect = device.pageLayout().paintRectPixels(res)
+    body_h = rect.height() - footer_h
+    doc.setPageSize(QSizeF(rect.width(), body_h))
+    pages = doc.pageCount()
+    painter = QPainter()
+    if not painter.begin(device):
+        raise RenderError("the printer or file did not accept the document")
+    try:
+        for page in range(pages):
+            if page and not device.newPage():
+                raise RenderError("the printer did not accept a new page")
+            painter.save()
+            painter.translate(0, -page * body_h)
+            doc.drawContents(painter, QRectF(0, page * body_h, rect.width(), body_h))
+            painter.restore()
+            painter.setFont(footer_font)
+            painter.setPen(Qt.GlobalColor.darkGray)
+            footer_rect = QRectF(
+                QPointF(0, body_h + footer_h * 0.3), QSizeF(rect.width(), footer_h * 0.7)
+            )
+            painter.drawText(
+                footer_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, footer
+            )
+            painter.drawText(
+                footer_rect,
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                f"{page + 1} / {pages}",
+            )
+    finally:
+        if not painter.end():
+            raise RenderError("the printer or file did not finish the document")
+    return pages
+
+
+def write_pdf(html: str, out: Path, *, paper: str = "A4", title: str = "", footer: str = "") -> int:
+    """Write ``html`` to the PDF file ``out``; returns the number of pages."""
     writer = QPdfWriter(str(out))
     writer.setTitle(title)
     writer.setCreator("botox-kiosk")
-    margins = QMarginsF(4, 4, 4, 4) if paper == "receipt80" else QMarginsF(15, 15, 15, 15)
-    writer.setPageLayout(
-        QPageLayout(
-            PAPER[paper], QPageLayout.Orientation.Portrait, margins, QPageLayout.Unit.Millimeter
-        )
-    )
     writer.setResolution(300)
-    doc = QTextDocument()
-    doc.setHtml(html)
-    doc.print_(writer)
+    pages = paint(writer, html, paper=paper, footer=footer, title=title)
+    del writer  # closes the file
+    if not out.is_file() or out.stat().st_size == 0:
+        raise RenderError(f"{out} was not written")
+    return pages

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from kiosk.core.flow import Flow
     from kiosk.core.session import Session
     from kiosk.core.summary import SummaryRenderer
+    from kiosk.services.printing import PrintJobs
 
 
 @dataclass
@@ -23,6 +24,15 @@ class UiContext:
     flow: Flow
     renderer: Callable[[], SummaryRenderer]
     face_svg: Path
+    make_printer: Callable[[], PrintJobs | None] = lambda: None
+    _printer: list[PrintJobs | None] = field(default_factory=list, repr=False)
+
+    @property
+    def printer(self) -> PrintJobs | None:
+        """The print service, made on first use (printing support loads after start-up)."""
+        if not self._printer:
+            self._printer.append(self.make_printer())
+        return self._printer[0]
 
     @property
     def pack(self) -> ContentPack:

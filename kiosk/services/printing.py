@@ -1,0 +1,143 @@
+"""Printing the summary: silently, to the configured printer, off the UI thread.
+
+Two targets share one small interface: ``SystemPrinter`` (CUPS on Linux, the spooler on
+Windows, through QPrinter; no dialog ever) and ``PdfFolder`` (the demo clinic: each print
+is a PDF file in a folder). ``PrintJobs`` runs a target in a worker thread and reports back
+through a Qt signal, so the screen never waits on a printer.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import datetime as dt
+import logging
+from pathlib import Path
+from typing import Protocol
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
+
+from kiosk.services.pdf import RenderError, paint, write_pdf
+
+log = logging.getLogger("kiosk.print")
+
+
+class PrintError(Exception):
+    """Printing failed; the message is for staff and the log (never patient data)."""
+
+
+class PrintTarget(Protocol):
+    def describe(self) -> str: ...
+
+    def print_html(self, html: str, *, title: str, footer: str) -> str:
+        """Print it; return where it went. Raises PrintError."""
+        ...
+
+
+class SystemPrinter:
+    """A printer the operating system knows; empty name: the system default."""
+
+    def __init__(self, name: str, paper: str) -> None:
+        self.name = name
+        self.paper = paper
+
+    def describe(self) -> str:
+        return self.name or "the system default printer"
+
+    def _info(self) -> QPrinterInfo:
+        info = QPrinterInfo.printerInfo(self.name) if self.name else QPrinterInfo.defaultPrinter()
+        if info.isNull():
+            known = ", ".join(QPrinterInfo.availablePrinterNames()) or "none"
+            if self.name:
+                raise PrintError(f"no printer named {self.name!r} (printers: {known})")
+            raise PrintError(f"no default printer is set (printers: {known})")
+        if info.state() == QPrinter.PrinterState.Error:
+            raise PrintError(
+                f"printer {info.printerName()!r} reports an error (stopped or offline?)"
+            )
+        return info
+
+    def print_html(self, html: str, *, title: str, footer: str) -> str:
+        info = self._info()
+        printer = QPrinter(info, QPrinter.PrinterMode.HighResolution)
+        printer.setDocName(title)
+        printer.setCreator("botox-kiosk")
+        try:
+            paint(printer, html, paper=self.paper, footer=footer, title=title)
+        except RenderError as exc:
+            raise PrintError(f"printer {info.printerName()!r}: {exc}") from None
+        if printer.printerState() in (QPrinter.PrinterState.Error, QPrinter.PrinterState.Aborted):
+            raise PrintError(f"printer {info.printerName()!r} rejected the job")
+        return info.printerName()
+
+
+class PdfFolder:
+    """Each print becomes a PDF in a folder (the demo clinic, and kiosks without a printer)."""
+
+    def __init__(self, folder: Path, paper: str) -> None:
+        self.folder = folder
+        self.paper = paper
+
+    def describe(self) -> str:
+        return f"PDF files in {self.folder}"
+
+    def print_html(self, html: str, *, title: str, footer: str) -> str:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise PrintError(f"cannot create {self.folder}: {exc.strerror}") from None
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        out = self.folder / f"summary-{stamp}.pdf"
+        try:
+            write_pdf(html, out, paper=self.paper, title=title, footer=footer)
+        except RenderError as exc:
+            raise PrintError(str(exc)) from None
+        return str(out)
+
+
+class PrintJobs(QObject):
+    """Runs print jobs one at a time in a worker thread.
+
+    ``finished(job, ok, detail)``: ``detail`` is where it went, or what went wrong (for the
+    log and staff; it never holds patient data).
+    """
+
+    finished = Signal(int, bool, str)
+
+    def __init__(self, target: PrintTarget, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.target = target
+        self._pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="print"
+        )
+        self._next = 0
+
+    def submit(self, html: str, *, title: str, footer: str) -> int:
+        self._next += 1
+        job = self._next
+        future = self._pool.submit(self.target.print_html, html, title=title, footer=footer)
+        future.add_done_callback(lambda f: self._done(job, f))
+        return job
+
+    def _done(self, job: int, future: concurrent.futures.Future[str]) -> None:
+        # Runs in the worker thread; the signal is queued to the receivers' thread.
+        try:
+            where = future.result()
+        except PrintError as exc:
+            log.warning("print job %d failed: %s", job, exc)
+            self.finished.emit(job, False, str(exc))
+        except Exception as exc:  # an unexpected failure must still reach the patient's screen
+            log.exception("print job %d crashed", job)
+            self.finished.emit(job, False, f"{type(exc).__name__}: {exc}")
+        else:
+            log.info("print job %d sent to %s", job, where)
+            self.finished.emit(job, True, where)
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
+def make_target(output_dir: Path | None, printer: str, paper: str) -> PrintTarget:
+    if output_dir is not None:
+        return PdfFolder(output_dir, paper)
+    return SystemPrinter(printer, paper)
