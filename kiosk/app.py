@@ -100,13 +100,13 @@ def _window(loaded: Loaded, language: str | None) -> MainWindow:
         config = loaded.config
         if not config.print.enabled:
             return None
-        from kiosk.services.printing import PrintJobs, make_target
+        from kiosk.services.printing import PrintJobs, job_command, make_target
 
         target = make_target(
             config.resolve(config.print.output_dir), config.print.printer, config.print.paper
         )
         log.info("printing to %s", target.describe())
-        return PrintJobs(target)
+        return PrintJobs(job_command(config.source))
 
     default = language or loaded.config.kiosk.languages[0]
     ctx = UiContext(

@@ -57,6 +57,11 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--config", type=Path, metavar="FILE", dest="sub_config")
     ptest = sub.add_parser("print-test", help="print a test page on the configured printer")
     ptest.add_argument("--config", type=Path, metavar="FILE", dest="sub_config")
+    # Internal: the kiosk runs each print job in a child process (HTML on standard input).
+    job = sub.add_parser("print-job")
+    job.add_argument("--config", type=Path, metavar="FILE", dest="sub_config")
+    job.add_argument("--title", default="")
+    job.add_argument("--footer", default="")
     return p
 
 
@@ -75,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
             return render_summary(args.answers, args.out, args.html, args.text, config)
         if args.command == "print-test":
             return print_test(config)
+        if args.command == "print-job":
+            return print_job(config, args.title, args.footer)
         if args.self_test:
             return self_test(config)
         from kiosk import app
@@ -203,6 +210,27 @@ def print_test(config: Path | None) -> int:
         print(f"print-test: failed: {exc}", file=sys.stderr)
         return EXIT_WORLD
     print(f"print-test: sent to {where}")
+    return EXIT_OK
+
+
+def print_job(config: Path | None, title: str, footer: str) -> int:
+    """Print the HTML on standard input (the kiosk's child process for each print)."""
+    from kiosk import app
+    from kiosk.services.printing import PrintError, make_target
+
+    html = sys.stdin.buffer.read().decode("utf-8")
+    cfg = app.load(config).config
+    target = make_target(cfg.resolve(cfg.print.output_dir), cfg.print.printer, cfg.print.paper)
+    _offscreen()
+    from PySide6.QtGui import QGuiApplication
+
+    _app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
+    try:
+        where = target.print_html(html, title=title, footer=footer)
+    except PrintError as exc:
+        print(f"print-job: {exc}", file=sys.stderr)
+        return EXIT_WORLD
+    print(where)
     return EXIT_OK
 
 

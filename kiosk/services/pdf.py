@@ -77,7 +77,10 @@ def paint(
     footer_font = QFont(fonts.FAMILY, FOOTER_PT)
     footer_h = FOOTER_PT * res / 72 * 2.2
     if paper == "receipt80":  # one long page, as long as the summary
-        length_mm = (doc.size().height() + footer_h) / res * MM_PER_INCH + 2 * MARGINS_MM[paper]
+        # +10 mm: page sizes are rounded to points, and the last line must not spill over
+        length_mm = (
+            (doc.size().height() + footer_h) / res * MM_PER_INCH + 2 * MARGINS_MM[paper] + 10
+        )
         device.setPageLayout(page_layout(paper, length_mm))
     rect = device.pageLayout().paintRectPixels(res)
     body_h = rect.height() - footer_h

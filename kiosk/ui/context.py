@@ -27,6 +27,13 @@ class UiContext:
     make_printer: Callable[[], PrintJobs | None] = lambda: None
     _printer: list[PrintJobs | None] = field(default_factory=list, repr=False)
 
+    def shutdown(self) -> None:
+        """Stop the services' threads (finishing the job in hand)."""
+        for service in self._printer:
+            if service is not None:
+                service.shutdown()
+        self._printer.clear()
+
     @property
     def printer(self) -> PrintJobs | None:
         """The print service, made on first use (printing support loads after start-up)."""

@@ -203,4 +203,5 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.ctx.session.wipe()
+        self.ctx.shutdown()
         super().closeEvent(event)

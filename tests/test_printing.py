@@ -1,0 +1,211 @@
+"""Printing the summary: silently, off the UI thread, to a real CUPS queue in CI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+from PySide6.QtWidgets import QAbstractButton, QLabel
+
+from kiosk.core.flow import Screen
+from kiosk.services.printing import PrintJobs
+
+from .conftest import DEMO_CLINIC, REPO
+
+QUEUE = os.environ.get("KIOSK_TEST_PRINTER", "KioskPDF")
+CUPS_CONFIG = DEMO_CLINIC + f'[print]\nprinter = "{QUEUE}"\nlocation = "reception desk 2"\n'
+
+
+def completed_jobs() -> set[str]:
+    out = subprocess.run(
+        ["lpstat", "-W", "completed", "-o", QUEUE], capture_output=True, text=True, check=False
+    ).stdout
+    return {line.split()[0] for line in out.splitlines() if line.strip()}
+
+
+@pytest.fixture
+def cups() -> str:
+    """The cups-pdf queue that .ci/run sets up; KIOSK_REQUIRE_CUPS=1 turns a skip into a failure."""
+    ready = shutil.which("lpstat") is not None and (
+        subprocess.run(["lpstat", "-p", QUEUE], capture_output=True, check=False).returncode == 0
+    )
+    if not ready:
+        message = f"no CUPS server with a {QUEUE!r} queue (see .ci/run)"
+        if os.environ.get("KIOSK_REQUIRE_CUPS") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return QUEUE
+
+
+def to_summary(window) -> None:  # type: ignore[no-untyped-def]
+    window.ctx.session.first_name = "Ana"
+    window.ctx.session.toggle_area("frown_lines")
+    for _ in range(6):
+        window.ctx.flow.next()
+    assert window.screen_id() == "summary"
+
+
+def status(window) -> str:  # type: ignore[no-untyped-def]
+    return window.findChild(QLabel, "summary_status").text()
+
+
+def test_demo_clinic_prints_to_a_pdf_folder(qtbot, window, _private_data_dir: Path) -> None:
+    to_summary(window)
+    button = window.findChild(QAbstractButton, "summary_print")
+    with qtbot.waitSignal(window.ctx.printer.finished, timeout=20000) as done:
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        assert status(window) == "Printing your summary…"
+        assert not button.isEnabled()
+    assert done.args[1] is True
+    assert status(window) == "Your summary is printing. Please collect it from the front desk."
+    (pdf,) = (_private_data_dir / "prints").glob("summary-*.pdf")
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert button.isEnabled()
+
+
+@pytest.mark.config(DEMO_CLINIC + '[print]\nprinter = "NoSuchPrinter"\n')
+def test_missing_printer_gives_the_patient_a_way_on(qtbot, window) -> None:
+    to_summary(window)
+    with qtbot.waitSignal(window.ctx.printer.finished, timeout=20000) as done:
+        window.findChild(QAbstractButton, "summary_print").click()
+    assert done.args[1] is False and "NoSuchPrinter" in done.args[2]
+    assert status(window) == (
+        "Sorry, the printer is not working right now. Please ask at the front desk for a copy."
+    )
+    assert window.nav_next.isEnabled()  # Finish still works: never a dead end
+    window.nav_next.click()
+    assert window.screen_id() == "done"
+
+
+@pytest.fixture
+def jammed(tmp_path: Path) -> tuple[list[str], Path]:
+    """A print-job command that holds the job until the test writes to a pipe."""
+    fifo = tmp_path / "release"
+    os.mkfifo(fifo)
+    script = (
+        "import sys; sys.stdin.buffer.read(); open(sys.argv[1]).read(); "
+        "print('jammed test printer')"
+    )
+    return [sys.executable, "-c", script, str(fifo)], fifo
+
+
+def release(fifo: Path) -> None:
+    """Let the jammed job go. From a thread: opening the pipe blocks until the child opens
+    it, and the child first needs the event loop to deliver its standard input."""
+
+    def write() -> None:
+        with fifo.open("w") as fh:
+            fh.write("go")
+
+    threading.Thread(target=write, daemon=True).start()
+
+
+def test_screen_keeps_responding_while_the_printer_is_busy(qtbot, window, jammed) -> None:
+    command, fifo = jammed
+    window.ctx.make_printer = lambda: PrintJobs(command)
+    to_summary(window)
+    window.findChild(QAbstractButton, "summary_print").click()
+    assert window.ctx.printer.busy()
+    # the event loop runs: the patient can go back and forth while the job is stuck
+    window.nav_back.click()
+    assert window.screen_id() == "side_effects"
+    window.nav_next.click()
+    assert status(window) == "Printing your summary…"
+    with qtbot.waitSignal(window.ctx.printer.finished, timeout=20000) as done:
+        release(fifo)
+    assert done.args == [1, True, "jammed test printer"]
+    assert status(window).startswith("Your summary is printing.")
+
+
+def test_a_job_finishing_after_a_reset_says_nothing(qtbot, window, jammed) -> None:
+    command, fifo = jammed
+    window.ctx.make_printer = lambda: PrintJobs(command)
+    to_summary(window)
+    window.findChild(QAbstractButton, "summary_print").click()
+    window.ctx.flow.reset()  # the patient walked away; the session is wiped
+    with qtbot.waitSignal(window.ctx.printer.finished, timeout=20000):
+        release(fifo)
+    assert status(window) == ""
+    assert window.page(Screen.SUMMARY).print_button.isEnabled()
+
+
+def test_a_hung_print_job_times_out(qtbot, jammed) -> None:
+    command, _ = jammed
+    jobs = PrintJobs(command, timeout_ms=300)
+    with qtbot.waitSignal(jobs.finished, timeout=20000) as done:
+        jobs.submit("<p>x</p>", title="t", footer="f")
+    assert done.args == [1, False, "the printer did not answer in 0 s"]
+    assert not jobs.busy()
+    jobs.shutdown()
+
+
+def test_jobs_run_one_after_another(qtbot, tmp_path: Path) -> None:
+    script = "import sys; data = sys.stdin.buffer.read(); print(len(data))"
+    jobs = PrintJobs([sys.executable, "-c", script])
+    results = []
+    jobs.finished.connect(lambda *args: results.append(args))
+    jobs.submit("a" * 10, title="t", footer="f")
+    jobs.submit("b" * 20, title="t", footer="f")
+    qtbot.waitUntil(lambda: len(results) == 2, timeout=20000)
+    assert results == [(1, True, "10"), (2, True, "20")]
+    jobs.shutdown()
+
+
+@pytest.mark.config(CUPS_CONFIG)
+def test_print_from_summary_completes_as_a_cups_job(qtbot, window, cups) -> None:
+    before = completed_jobs()
+    to_summary(window)
+    gaps = []
+    clock = QElapsedTimer()
+    clock.start()
+
+    def tick() -> None:
+        gaps.append(clock.restart())
+
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(tick)
+    timer.start()
+    with qtbot.waitSignal(window.ctx.printer.finished, timeout=30000) as done:
+        window.findChild(QAbstractButton, "summary_print").click()
+    timer.stop()
+    assert done.args[1:] == [True, QUEUE]
+    assert status(window) == "Your summary is printing. Please collect it from reception desk 2."
+    qtbot.waitUntil(lambda: bool(completed_jobs() - before), timeout=60000)
+    # the UI thread never stalled while the job was laid out and sent
+    assert max(gaps) < 50, f"event loop stalled {max(gaps)} ms"
+
+
+def test_print_test_command_completes_as_a_cups_job(qtbot, cups, write_config) -> None:
+    before = completed_jobs()
+    config = write_config(CUPS_CONFIG)
+    result = subprocess.run(
+        [sys.executable, "-m", "kiosk", "print-test", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"print-test: sent to {QUEUE}"
+    qtbot.waitUntil(lambda: bool(completed_jobs() - before), timeout=60000)
+
+
+def test_print_test_with_no_such_printer_exits_1(write_config) -> None:
+    config = write_config(DEMO_CLINIC + '[print]\nprinter = "NoSuchPrinter"\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "kiosk", "print-test", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "print-test: failed: no printer named 'NoSuchPrinter'" in result.stderr
+    assert "Traceback" not in result.stderr
