@@ -7,7 +7,9 @@ import os
 os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before any Qt import
 
 import shutil
-from collections.abc import Callable, Iterator
+import subprocess
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,22 @@ name = "Test Clinic"
 phone = "555-0199"
 emergency_number = "112"
 """
+
+
+def run_kiosk(
+    *args: str, env: dict[str, str] | None = None, drop: Iterable[str] = (), timeout: int = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m kiosk ARGS`` as its own process; ``drop`` removes variables from its
+    environment (e.g. QT_QPA_PLATFORM, to check the command sets it itself)."""
+    base = {k: v for k, v in os.environ.items() if k not in set(drop)}
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**base, **(env or {})},
+        timeout=timeout,
+    )
 
 
 @pytest.fixture(autouse=True)

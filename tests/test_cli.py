@@ -1,40 +1,17 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from pypdf import PdfReader
 
 from kiosk import cli
 
-from .conftest import REPO
-
-
-def run_kiosk(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kiosk", *args],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env={**os.environ, **(env or {})},
-        timeout=120,
-    )
+from .conftest import run_kiosk
 
 
 def test_self_test_walks_every_screen_and_renders_a_pdf() -> None:
-    env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
-    env.pop("DISPLAY", None)
-    result = subprocess.run(
-        [sys.executable, "-m", "kiosk", "--self-test"],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=env,
-        timeout=120,
-    )
+    result = run_kiosk("--self-test", drop=("QT_QPA_PLATFORM", "DISPLAY"))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
     assert (
@@ -45,19 +22,7 @@ def test_self_test_walks_every_screen_and_renders_a_pdf() -> None:
 
 
 def test_no_display_is_a_plain_message() -> None:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "kiosk", "--windowed"],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=env,
-        timeout=60,
-    )
+    result = run_kiosk("--windowed", drop=("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"))
     assert result.returncode == 1
     assert "no display found" in result.stderr
     assert "Traceback" not in result.stderr

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QAbstractButton, QLabel
 from kiosk.core.flow import Screen
 from kiosk.services.printing import PrintJobs
 
-from .conftest import DEMO_CLINIC, REPO
+from .conftest import DEMO_CLINIC, run_kiosk
 
 QUEUE = os.environ.get("KIOSK_TEST_PRINTER", "KioskPDF")
 CUPS_CONFIG = DEMO_CLINIC + f'[print]\nprinter = "{QUEUE}"\nlocation = "reception desk 2"\n'
@@ -185,13 +185,7 @@ def test_print_from_summary_completes_as_a_cups_job(qtbot, window, cups) -> None
 def test_print_test_command_completes_as_a_cups_job(qtbot, cups, write_config) -> None:
     before = completed_jobs()
     config = write_config(CUPS_CONFIG)
-    result = subprocess.run(
-        [sys.executable, "-m", "kiosk", "print-test", "--config", str(config)],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=120,
-    )
+    result = run_kiosk("print-test", "--config", str(config))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"print-test: sent to {QUEUE}"
     qtbot.waitUntil(lambda: bool(completed_jobs() - before), timeout=60000)
@@ -199,13 +193,7 @@ def test_print_test_command_completes_as_a_cups_job(qtbot, cups, write_config) -
 
 def test_print_test_with_no_such_printer_exits_1(write_config) -> None:
     config = write_config(DEMO_CLINIC + '[print]\nprinter = "NoSuchPrinter"\n')
-    result = subprocess.run(
-        [sys.executable, "-m", "kiosk", "print-test", "--config", str(config)],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=120,
-    )
+    result = run_kiosk("print-test", "--config", str(config))
     assert result.returncode == 1
     assert "print-test: failed: no printer named 'NoSuchPrinter'" in result.stderr
     assert "Traceback" not in result.stderr

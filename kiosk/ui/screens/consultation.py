@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.core.content import Area
 from kiosk.core.flow import Screen
 from kiosk.ui.context import UiContext
 from kiosk.ui.facemap import REGIONS, FaceMap
@@ -49,12 +50,8 @@ class ConsultationScreen(PageScreen):
         col.setContentsMargins(0, 0, 0, 0)
         col.setSpacing(14)
         for area in pack.areas:
-            if area.id not in REGIONS:
-                continue
-            btn = ChoiceButton(area.name, area.detail, name=f"area_{area.id}")
-            btn.clicked.connect(functools.partial(self._on_area_toggled, area.id))
-            self.area_buttons[area.id] = btn
-            col.addWidget(btn)
+            if area.id in REGIONS:
+                col.addWidget(self._area_button(area))
         col.addStretch(1)
         row.box.addWidget(column, 1)
         self.page.add(row)
@@ -63,12 +60,8 @@ class ConsultationScreen(PageScreen):
         other_lay.addWidget(label(pack.t("consultation.other_uses_title"), "h2"))
         other_lay.addWidget(label(pack.t("consultation.other_uses_note"), "small"))
         for area in pack.areas:
-            if area.id in REGIONS:
-                continue
-            btn = ChoiceButton(area.name, area.detail, name=f"area_{area.id}")
-            btn.clicked.connect(functools.partial(self._on_area_toggled, area.id))
-            self.area_buttons[area.id] = btn
-            other_lay.addWidget(btn)
+            if area.id not in REGIONS:
+                other_lay.addWidget(self._area_button(area))
         self.page.add(other)
 
         # Health questions: answered, never judged.
@@ -101,6 +94,12 @@ class ConsultationScreen(PageScreen):
             self.question_buttons[pq.id] = btn
             self.page.add(btn)
         self.page.finish()
+
+    def _area_button(self, area: Area) -> ChoiceButton:
+        btn = ChoiceButton(area.name, area.detail, name=f"area_{area.id}")
+        btn.clicked.connect(functools.partial(self._on_area_toggled, area.id))
+        self.area_buttons[area.id] = btn
+        return btn
 
     def _on_area_toggled(self, area_id: str, *_: object) -> None:
         self.ctx.session.toggle_area(area_id)
