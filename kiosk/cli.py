@@ -114,11 +114,35 @@ def check_config(path: Path | None) -> int:
         problems.append(
             Problem(str(config.source), "content.templates", f"folder not found: {templates}")
         )
+    source = str(config.source)
+    warnings = []
+    if config.print.enabled and config.print.output_dir:
+        warnings.append(
+            Problem(
+                source,
+                "print.output_dir",
+                "summaries are saved as PDF files there, not "
+                "printed (remove it to print on the printer)",
+                warning=True,
+            )
+        )
     for pack in loaded.packs.values():
-        for warning in review_problems(pack, dt.date.today()):
-            print(warning, file=sys.stderr)
+        warnings.extend(review_problems(pack, dt.date.today()))
+        if "demo" in pack.reviewed_by.lower():
+            warnings.append(
+                Problem(
+                    str(pack.source),
+                    "meta.reviewed_by",
+                    "the built-in demo content: have "
+                    "your clinician review it and put their name here",
+                    warning=True,
+                )
+            )
+    for warning in warnings:
+        print(warning, file=sys.stderr)
+    renderer = SummaryRenderer(loaded.template_dirs)
+    for pack in loaded.packs.values():
         try:
-            renderer = SummaryRenderer(loaded.template_dirs)
             context = build_context(sample_session(pack), pack, loaded.config)
             renderer.html(context)
             renderer.text(context)
@@ -128,7 +152,6 @@ def check_config(path: Path | None) -> int:
             )
     if problems:
         raise ProblemsError(problems)
-    source = loaded.config.source
     print(f"{source}: ok ({', '.join(loaded.packs)})")
     return EXIT_OK
 
@@ -157,10 +180,14 @@ def render_summary(
     context = build_context(session, pack, loaded.config)
     renderer = SummaryRenderer(loaded.template_dirs)
     html = renderer.html(context)
-    if html_out:
-        html_out.write_text(html, encoding="utf-8")
-    if text_out:
-        text_out.write_text(renderer.text(context), encoding="utf-8")
+    for path, body in ((html_out, html), (text_out, renderer.text(context) if text_out else "")):
+        if path is None:
+            continue
+        try:
+            path.write_text(body, encoding="utf-8")
+        except OSError as exc:
+            print(f"{path}: cannot write: {exc.strerror}", file=sys.stderr)
+            return EXIT_WORLD
     _offscreen()
     from PySide6.QtGui import QGuiApplication
 

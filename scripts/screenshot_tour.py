@@ -61,7 +61,8 @@ def fill_in(window) -> None:  # type: ignore[no-untyped-def]
 
 
 def tour(out: Path, config: Path | None) -> list[Path]:
-    from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtTest import QTest
 
     from kiosk import app
     from kiosk.core.flow import JOURNEY, Screen
@@ -74,16 +75,16 @@ def tour(out: Path, config: Path | None) -> list[Path]:
         window = app.build_window(config)
         window.setGeometry(0, 0, w, h)
         window.show()
+        QTest.qWaitForWindowExposed(window)
         window.build_all()
         for i, screen in enumerate(JOURNEY, start=1):
             if screen is Screen.PRIVACY:
                 fill_in(window)
             if screen is not Screen.ATTRACT:
                 window.ctx.flow.next()
-            # let the X server map and paint the window before grabbing real pixels
-            loop = QEventLoop()
-            QTimer.singleShot(250, loop.quit)
-            loop.exec()
+            # paint now; the grab's round trip to the X server comes after the drawing
+            QCoreApplication.processEvents()
+            window.repaint()
             QCoreApplication.processEvents()
             pixmap = window.screen().grabWindow(window.winId())
             path = folder / f"{i:02d}-{screen.value}.png"

@@ -106,3 +106,12 @@ def test_readme_config_reference_is_generated_from_the_schema() -> None:
     assert match.group(1).strip() == reference_markdown().strip(), (
         "README's config reference is stale: run `python scripts/gen_config_reference.py`"
     )
+
+
+def test_example_clinic_config_is_valid_and_prints_for_real(capsys) -> None:
+    example = REPO / "docs" / "kiosk.example.toml"
+    assert cli.main(["check-config", str(example)]) == 0
+    config = load_config(example)
+    assert config.kiosk.fullscreen is True
+    assert config.print.output_dir == ""  # a real printer, not a PDF folder
+    assert "print.output_dir" not in capsys.readouterr().err

@@ -68,6 +68,14 @@ def _break(content: Path, old: str, new: str) -> Path:
     [
         ('back = "Back"\n', "", "ui.back", "missing"),
         ('next = "Next"', 'next = "Next {nope}"', "ui.next", "unknown placeholder {nope}"),
+        # a placeholder that exists, in a text that is never given it, would crash the screen
+        (
+            'next = "Next"',
+            'next = "Next {first_name}"',
+            "ui.next",
+            "unknown placeholder {first_name}",
+        ),
+        ("reviewed_by = ", "reviewed_by_x = ", "meta.reviewed_by", "missing"),
         ('next = "Next"', "next = 3", "ui.next", "must be text, not 3"),
         ('language = "en"', 'language = "fr"', "meta.language", "is 'fr' but the folder"),
         (

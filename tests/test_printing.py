@@ -140,7 +140,7 @@ def test_a_hung_print_job_times_out(qtbot, jammed) -> None:
     jobs = PrintJobs(command, timeout_ms=300)
     with qtbot.waitSignal(jobs.finished, timeout=20000) as done:
         jobs.submit("<p>x</p>", title="t", footer="f")
-    assert done.args == [1, False, "the printer did not answer in 0 s"]
+    assert done.args == [1, False, "the printer did not answer in 0.3 s"]
     assert not jobs.busy()
     jobs.shutdown()
 

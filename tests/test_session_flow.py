@@ -34,6 +34,11 @@ def test_flow_steps_and_back() -> None:
     flow.reset()
     with pytest.raises(IllegalTransition):
         flow.back()
+    for _ in range(len(STEPS) + 1):
+        flow.next()
+    assert flow.current is Screen.DONE
+    with pytest.raises(IllegalTransition):
+        flow.back()  # the answers were wiped at the finish
 
 
 def test_session_round_trips_the_json_contract(pack) -> None:

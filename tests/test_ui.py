@@ -57,12 +57,17 @@ def test_step_labels_count_six_steps(qtbot, window) -> None:
     assert labels == [f"Step {n} of 6" for n in range(1, 7)]
 
 
-def test_back_on_every_screen_but_attract(qtbot, window) -> None:
+def test_back_on_every_step_but_not_after_the_finish(qtbot, window) -> None:
     click(qtbot, window, "nav_start")
-    for _ in range(7):
-        assert window.nav_back.isVisible()
-        if window.screen_id() != "done":
-            click(qtbot, window, "nav_next")
+    for _ in range(6):
+        assert window.nav_back.isVisible(), window.screen_id()
+        click(qtbot, window, "nav_next")
+    assert window.screen_id() == "done"
+    assert not window.nav_back.isVisible()  # the answers are gone: nothing to go back to
+    window.ctx.flow.reset()
+    click(qtbot, window, "nav_start")
+    for _ in range(5):
+        click(qtbot, window, "nav_next")
     while window.screen_id() != "privacy":
         click(qtbot, window, "nav_back")
     click(qtbot, window, "nav_back")
@@ -140,9 +145,10 @@ def test_area_buttons_and_other_uses(qtbot, window) -> None:
 
 
 def test_aftercare_timeline_shows_real_dates(qtbot, window) -> None:
+    window.ctx.flow.next()
     window.ctx.session.appointment_date = dt.date(2026, 12, 1)
     window.ctx.session.toggle_area("underarm_sweating")
-    for _ in range(4):
+    for _ in range(3):
         window.ctx.flow.next()
     assert window.screen_id() == "aftercare"
     screen = window.page(Screen.AFTERCARE)
@@ -188,9 +194,10 @@ def test_finish_wipes_every_answer(qtbot, window) -> None:
     for _ in range(5):
         click(qtbot, window, "nav_next")
     assert window.screen_id() == "done"
+    # wiped as the patient finishes, not only when the kiosk returns to the start
+    assert window.ctx.session.first_name == "" and window.ctx.session.areas == []
     click(qtbot, window, "nav_next")
     assert window.screen_id() == "attract"
-    assert window.ctx.session.first_name == "" and window.ctx.session.areas == []
     for widget in window.findChildren(QLineEdit):
         assert widget.text() == ""
         widget.undo()  # nothing to bring back either
@@ -238,3 +245,37 @@ def test_labels_never_render_markup(window) -> None:
     for lbl in labels:
         lbl.ensurePolished()
         assert lbl.textFormat() == Qt.TextFormat.PlainText, lbl.text()
+
+
+def test_a_new_patient_is_dated_today(qtbot, window) -> None:
+    window.ctx.session.appointment_date = dt.date(2020, 1, 1)  # the kiosk idled past midnight
+    click(qtbot, window, "nav_start")
+    assert window.ctx.session.appointment_date == dt.date.today()
+
+
+def test_the_next_patient_starts_in_the_default_language(qtbot, content_copy, write_config) -> None:
+    from kiosk import app
+
+    second = content_copy / "xx"
+    second.mkdir()
+    text = (content_copy / "en" / "content.toml").read_text(encoding="utf-8")
+    text = (
+        text.replace('language = "en"', 'language = "xx"')
+        .replace('language_name = "English"', 'language_name = "Testish"')
+        .replace('start = "Tap to start"', 'start = "Tap to begin (xx)"')
+    )
+    (second / "content.toml").write_text(text, encoding="utf-8")
+    config = write_config(
+        DEMO_CLINIC + f'[kiosk]\nlanguages = ["en", "xx"]\n[content]\ndir = "{content_copy}"\n'
+    )
+    win = app.build_window(config)
+    qtbot.addWidget(win)
+    win.show()
+    click(qtbot, win, "lang_xx")
+    assert win.page(Screen.ATTRACT).start.text() == "Tap to begin (xx)"
+    qtbot.mouseClick(win.page(Screen.ATTRACT).start, Qt.MouseButton.LeftButton)
+    assert win.screen_id() == "privacy"
+    win.ctx.flow.reset()  # the patient leaves
+    assert win.ctx.session.language == "en"
+    assert win.page(Screen.ATTRACT).start.text() == "Tap to start"
+    win.close()

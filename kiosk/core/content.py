@@ -27,20 +27,19 @@ AREA_IDS = (
 )
 ANSWERS = ("yes", "no", "unsure")
 HELP_LEVELS = ("emergency", "doctor", "clinic")
-PLACEHOLDERS = frozenset(
-    {
-        "clinic_name",
-        "clinic_phone",
-        "emergency_number",
-        "first_name",
-        "date",
-        "n",
-        "total",
-        "seconds",
-        "reviewed_by",
-        "location",
-    }
-)
+#: Placeholders any text may use: the kiosk always knows the clinic's details.
+PLACEHOLDERS = frozenset({"clinic_name", "clinic_phone", "emergency_number"})
+#: The few texts that are given more, and what (anything else would fail at run time).
+KEY_PLACEHOLDERS: dict[str, frozenset[str]] = {
+    "ui.step": frozenset({"n", "total"}),
+    "summary.greeting": frozenset({"first_name"}),
+    "summary.reviewed": frozenset({"reviewed_by", "date"}),
+    "summary.printed": frozenset({"location"}),
+    "summary.print_failed": frozenset({"location"}),
+    "summary.print_failed_email": frozenset({"location"}),
+    "aftercare.timeline_intro": frozenset({"date"}),
+    "done.returning": frozenset({"seconds"}),
+}
 REVIEW_MAX_AGE = dt.timedelta(days=365)
 _ID = re.compile(r"^[a-z0-9_]+$")
 
@@ -281,11 +280,12 @@ class _Reader:
         except ValueError as exc:
             self.problem(key, f"bad placeholder: {exc} (write {{{{ and }}}} for braces)")
             return
-        for name in sorted(names - PLACEHOLDERS):
+        allowed = PLACEHOLDERS | KEY_PLACEHOLDERS.get(key, frozenset())
+        for name in sorted(names - allowed):
             self.problem(
                 key,
-                f"unknown placeholder {{{name}}} (known: "
-                + ", ".join(f"{{{p}}}" for p in sorted(PLACEHOLDERS))
+                f"unknown placeholder {{{name}}} (this text may use: "
+                + ", ".join(f"{{{p}}}" for p in sorted(allowed))
                 + ")",
             )
 
@@ -505,12 +505,14 @@ def _read_pack(data: dict[str, Any], folder: Path, file: str) -> ContentPack:
             "side_effects.help[0].level", "the first get-help entry must be the emergency one"
         )
 
+    language_name = r.text(meta, "language_name", "meta.language_name")
+    reviewed_by = r.text(meta, "reviewed_by", "meta.reviewed_by")
     if r.problems:
         raise ProblemsError(r.problems)
     return ContentPack(
         language=language,
-        language_name=r.text(meta, "language_name", "meta.language_name"),
-        reviewed_by=r.text(meta, "reviewed_by", "meta.reviewed_by"),
+        language_name=language_name,
+        reviewed_by=reviewed_by,
         reviewed_on=reviewed_on,
         version=str(meta.get("version", "")),
         texts=texts,

@@ -58,6 +58,8 @@ class Flow:
         there = JOURNEY.index(target)
         if target is Screen.ATTRACT:
             return True  # finishing, an idle timeout and a staff reset all return to the start
+        if self._current is Screen.DONE:
+            return False  # the session was wiped at the finish: no way back into it
         return abs(there - here) == 1
 
     def go(self, target: Screen) -> None:

@@ -188,9 +188,9 @@ class PrintJobs(QObject):
     def _on_timeout(self, job: int) -> None:
         if self._current is not None and self._current[0] == job:
             proc = self._current[1]
-            self._end(job, False, f"the printer did not answer in {self.timeout_ms // 1000} s")
-            proc.kill()
-            proc.waitForFinished(5000)
+            self._end(job, False, f"the printer did not answer in {self.timeout_ms / 1000:g} s")
+            proc.kill()  # SIGKILL: the process is gone at once, the wait below is short
+            proc.waitForFinished(1000)
 
     def shutdown(self, wait_ms: int = 30_000) -> None:
         """Let the job in hand finish (up to ``wait_ms``); drop the ones not started."""

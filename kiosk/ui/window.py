@@ -6,6 +6,7 @@ turn of the event loop, so the kiosk shows something quickly and later screens c
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from PySide6.QtCore import QTimer, Signal, Slot
@@ -40,6 +41,7 @@ class MainWindow(QMainWindow):
         self._screens: dict[Screen, ScreenBase] = {}
         self._landscape = True
         self._painted = False
+        self._language = ctx.pack.language
 
         central = QWidget()
         central.setObjectName("central")
@@ -129,21 +131,32 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def on_language(self, code: str) -> None:
         """Switch language: rebuild every screen in the new language."""
-        if code == self.ctx.session.language or code not in self.ctx.packs:
+        if code not in self.ctx.packs:
             return
         self.ctx.session.language = code
+        self._rebuild_if_language_changed()
+        self._show(self.ctx.flow.current)
+
+    def _rebuild_if_language_changed(self) -> None:
+        if self.ctx.pack.language == self._language:
+            return
+        self._language = self.ctx.pack.language
         for page in self._screens.values():
             self.stack.removeWidget(page)
             page.deleteLater()
         self._screens.clear()
-        self._show(self.ctx.flow.current)
 
     def _on_flow(self, old: Screen, new: Screen) -> None:
         previous = self._screens.get(old)
         if previous is not None:
             previous.leave()
-        if new is Screen.ATTRACT:
+        if new is Screen.DONE:
+            self.ctx.session.wipe()  # the patient has finished: nothing of theirs stays
+        elif new is Screen.ATTRACT:
             self.ctx.session.wipe(self.ctx.config.kiosk.languages[0])
+            self._rebuild_if_language_changed()  # the next patient starts in the default
+        elif old is Screen.ATTRACT:
+            self.ctx.session.appointment_date = dt.date.today()  # not the day of the last wipe
         self._show(new)
         log.info("screen %s", new.value)
         self.screen_changed.emit(new.value)
@@ -161,6 +174,8 @@ class MainWindow(QMainWindow):
         chrome = which is not Screen.ATTRACT
         self.header.setVisible(chrome)
         self.footer.setVisible(chrome)
+        # Done has no Back: the answers were wiped when the patient finished.
+        self.nav_back.setVisible(which is not Screen.DONE)
         if step is not None:
             n, total = step
             self.step_label.setText(pack.t("ui.step", n=n, total=total))
