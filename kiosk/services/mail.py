@@ -1,0 +1,503 @@
+"""Emailing the summary: building the message and handing it to a mail server or a folder.
+
+Pure Python (smtplib, ssl, email); no Qt. Callers run ``send`` off the UI thread: it blocks
+for up to ``timeout_s`` per network step.
+
+Privacy: the recipient address and the message are patient data. Nothing here logs them, and
+no ``SendError`` message quotes them. Server replies are reduced to their codes
+("550 5.1.1"), because servers often echo the address back in the reply text.
+
+Two transports share one ``send`` signature: ``SmtpSender`` (the clinic's mail server) and
+``EmlFolder`` (the demo clinic: each email is an .eml file in a folder).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.policy
+import email.utils
+import logging
+import os
+import re
+import smtplib
+import socket
+import ssl
+import uuid
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Literal, Protocol
+
+import icalendar
+from email_validator import EmailNotValidError, validate_email
+
+log = logging.getLogger("kiosk.mail")
+
+Security = Literal["starttls", "ssl", "none"]
+SECURITY_MODES: tuple[Security, ...] = ("starttls", "ssl", "none")
+
+# SMTP framing (CRLF line ends, 78-column folding); non-ASCII headers become RFC 2047
+# encoded words, so the message is plain 7-bit and any server accepts it.
+POLICY = email.policy.SMTP
+
+PRODID = "-//botox-kiosk//follow-up reminders//EN"
+
+
+class SendError(Exception):
+    """Sending failed. ``permanent`` says whether retrying the same message is pointless.
+
+    Permanent: the server answered with a definitive 5xx (a refused login, sender, recipient
+    or message). Transient: no definitive answer (refused or dropped connection, timeout, TLS
+    trouble, 4xx, a server that lacks STARTTLS): the outbox keeps the message and retries.
+    The message is for staff and the log; it never contains an address or patient data.
+    """
+
+    def __init__(self, message: str, *, permanent: bool, code: int | None = None) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.code = code
+
+
+class MailTransport(Protocol):
+    """Where a built message goes; ``SmtpSender`` and ``EmlFolder`` implement it."""
+
+    def describe(self) -> str: ...
+
+    def send(self, message: bytes, from_addr: str, to_addrs: list[str]) -> None:
+        """Deliver ``message``; raise SendError."""
+        ...
+
+
+# --------------------------------------------------------------------------- addresses
+
+
+def check_address(address: str) -> str | None:
+    """Syntax-check an address the patient typed: None when usable, else a short English reason.
+
+    No DNS (kiosks often have none, and a lookup would leak the domain and stall the screen).
+    Non-ASCII before the @ is refused: delivering it needs SMTPUTF8, which many servers
+    lack. The reason may quote offending characters: show it, do not log it.
+    """
+    try:
+        validate_email(address, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as exc:
+        return str(exc)
+    return None
+
+
+def _ascii_address(address: str) -> str:
+    """The address as SMTP commands and 7-bit headers need it.
+
+    An ASCII address passes as it is (clinic-internal senders like ``kiosk@clinic.local``
+    included); an IDN domain becomes its xn-- form. Raises ValueError, without quoting the
+    address, for anything that could not be sent or could inject a command or header.
+    """
+    if address.isascii():
+        local, at, domain = address.rpartition("@")
+        if not (at and local and domain) or _UNSAFE.search(address):
+            raise ValueError("not a usable email address")
+        return address
+    try:
+        result = validate_email(address, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        raise ValueError("not a usable email address") from None
+    return str(result.ascii_email)
+
+
+_UNSAFE = re.compile(r"[\s<>,;\x00-\x1f\x7f]")
+
+
+# --------------------------------------------------------------------------- calendar
+
+
+def make_ics(
+    *,
+    clinic_name: str,
+    clinic_phone: str,
+    appointment: dt.date,
+    uid_domain: str,
+    review_days: int = 14,
+    touch_up_days: tuple[int, int] = (90, 120),
+    summary_review: str,
+    summary_touch_up: str,
+    description: str = "",
+) -> bytes:
+    """An iCalendar file with the two follow-ups a patient tends to forget.
+
+    A one-day review ``review_days`` after the appointment (with a reminder at 09:00 the day
+    before, so there is time to call), and the touch-up window as one all-day event from
+    +``touch_up_days[0]`` to +``touch_up_days[1]`` days (DTEND is exclusive, as RFC 5545 says
+    for dates). All-day dates carry no time zone, so they mean the same day wherever the
+    phone is. No patient data goes in: only the clinic and the passed-in texts.
+    """
+    start, end = touch_up_days
+    if review_days < 1 or not 0 < start < end:
+        raise ValueError("need review_days >= 1 and 0 < touch_up_days[0] < touch_up_days[1]")
+    details = "\n\n".join(part for part in (description, f"{clinic_name}: {clinic_phone}") if part)
+    stamp = dt.datetime.now(dt.UTC)
+    review_day = appointment + dt.timedelta(days=review_days)
+
+    review = _all_day_event(summary_review, details, review_day, review_day, stamp, uid_domain)
+    alarm = icalendar.Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", summary_review)
+    alarm.add("trigger", dt.timedelta(hours=-15))  # 09:00 the day before (start is midnight)
+    review.add_component(alarm)
+    touch_up = _all_day_event(
+        summary_touch_up,
+        details,
+        appointment + dt.timedelta(days=start),
+        appointment + dt.timedelta(days=end - 1),
+        stamp,
+        uid_domain,
+    )
+
+    cal = icalendar.Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")  # must match the text/calendar part's method parameter
+    cal.add_component(review)
+    cal.add_component(touch_up)
+    return bytes(cal.to_ical())
+
+
+def _all_day_event(
+    summary: str,
+    description: str,
+    first: dt.date,
+    last: dt.date,
+    stamp: dt.datetime,
+    uid_domain: str,
+) -> icalendar.Event:
+    """An all-day event from ``first`` to ``last`` inclusive; free time, not busy."""
+    event = icalendar.Event()
+    event.add("uid", f"{uuid.uuid4()}@{uid_domain}")
+    event.add("dtstamp", stamp)
+    event.add("dtstart", first)
+    event.add("dtend", last + dt.timedelta(days=1))
+    event.add("summary", summary)
+    if description:
+        event.add("description", description)
+    event.add("transp", "TRANSPARENT")
+    return event
+
+
+# --------------------------------------------------------------------------- message
+
+
+def build_message(
+    *,
+    sender: str,
+    reply_to: str | None,
+    to: str,
+    subject: str,
+    html: str,
+    text: str,
+    pdf: bytes,
+    pdf_name: str,
+    ics: bytes,
+    ics_name: str = "follow-up.ics",
+    domain: str,
+) -> EmailMessage:
+    """The summary email: text and HTML alternatives, the PDF and the calendar file attached.
+
+    Bodies are UTF-8 in quoted-printable and attachments base64, so the bytes are 7-bit
+    clean and survive any relay. Line breaks in the subject become spaces (no header
+    injection). Raises ValueError for an unusable recipient (the message does not quote it).
+    """
+    msg = EmailMessage(policy=POLICY)
+    msg["From"] = sender
+    msg["To"] = _ascii_address(to)
+    if reply_to:
+        msg["Reply-To"] = reply_to
+    msg["Subject"] = " ".join(subject.split())  # no CR/LF: no header injection
+    msg["Date"] = email.utils.formatdate(localtime=True)
+    msg["Message-ID"] = email.utils.make_msgid(domain=domain)
+
+    msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=pdf_name)
+    msg.add_attachment(
+        ics,
+        maintype="text",
+        subtype="calendar",
+        filename=ics_name,
+        params={"method": "PUBLISH", "charset": "utf-8"},
+    )
+    return msg
+
+
+# --------------------------------------------------------------------------- SMTP
+
+
+def password_from(password: str, password_env: str) -> str:
+    """The SMTP password: from the environment variable ``password_env`` when it is named
+    (so the secret need not sit in the config file), else ``password``.
+
+    Raises SendError (transient: fixing the environment fixes it) naming the variable,
+    never its value.
+    """
+    if not password_env:
+        return password
+    value = os.environ.get(password_env)
+    if not value:
+        raise SendError(
+            f"environment variable {password_env} (email.password_env) is not set or empty",
+            permanent=False,
+        )
+    return value
+
+
+class SmtpSender:
+    """A mail server reached with smtplib: verified TLS, optional AUTH, bounded waits."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        security: Security,
+        username: str,
+        password: str,
+        timeout_s: float,
+        ca_file: str | None = None,
+        local_hostname: str | None = None,
+    ) -> None:
+        if security not in SECURITY_MODES:
+            raise ValueError(f"security must be one of {', '.join(SECURITY_MODES)}")
+        if timeout_s <= 0:
+            raise ValueError("timeout_s must be positive")
+        self.host = host
+        self.port = port
+        self.security: Security = security
+        self.username = username
+        self._password = password
+        self.timeout_s = timeout_s
+        self.ca_file = ca_file
+        self.local_hostname = local_hostname
+        if username and security == "none":
+            log.warning("SMTP AUTH on %s:%d without TLS: the password crosses in clear", host, port)
+
+    password_from = staticmethod(password_from)
+
+    def __repr__(self) -> str:  # never the password
+        return f"SmtpSender({self.describe()})"
+
+    def describe(self) -> str:
+        return f"{self.host}:{self.port} ({self.security})"
+
+    def send(self, message: bytes, from_addr: str, to_addrs: list[str]) -> None:
+        """Deliver ``message`` to ``to_addrs``. Raises SendError; returns once the server has
+        accepted the message (a failure while saying goodbye afterwards is ignored: the mail
+        is on its way, and reporting it would make the outbox send it twice)."""
+        error: SendError | None = None
+        try:
+            sender = _ascii_address(from_addr)
+            recipients = [_ascii_address(a) for a in to_addrs]
+        except ValueError:
+            error = SendError("a sender or recipient address is not usable", permanent=True)
+        else:
+            if not f"{self.username}{self._password}".isascii():
+                # smtplib encodes AUTH as ASCII; found out here, no half-sent login.
+                error = SendError(
+                    "the SMTP user name or password has non-ASCII characters, which smtplib "
+                    "cannot send",
+                    permanent=False,
+                )
+        if error is None:
+            try:
+                self._deliver(message, sender, recipients)
+            except (smtplib.SMTPException, OSError, UnicodeError) as exc:
+                error = _send_error(exc, self.timeout_s)
+            except SendError as exc:
+                error = exc
+        if error is not None:
+            # Raised here, outside the except blocks, so no smtplib exception (whose text may
+            # hold an address) rides along as __context__ into a logged traceback.
+            log.info("mail via %s failed: %s", self.describe(), error)
+            raise error
+        log.info("mail accepted by %s", self.describe())
+
+    def _context(self) -> ssl.SSLContext:
+        """Certificate and host name verified; ``ca_file`` for a clinic's private CA."""
+        return ssl.create_default_context(cafile=self.ca_file)
+
+    def _deliver(self, message: bytes, sender: str, recipients: list[str]) -> None:
+        smtp = self._connect()
+        try:
+            smtp.ehlo()
+            if self.security == "starttls":
+                if not smtp.has_extn("starttls"):
+                    raise SendError(
+                        "mail server does not offer STARTTLS (check email.security)",
+                        permanent=False,
+                    )
+                smtp.starttls(context=self._context())
+                smtp.ehlo()
+            if self.username:
+                smtp.login(self.username, self._password)
+            options = ["BODY=8BITMIME"] if _is_8bit(message) and smtp.has_extn("8bitmime") else []
+            refused = smtp.sendmail(sender, recipients, message, mail_options=options)
+            if refused:
+                codes = sorted({code for code, _reply in refused.values()})
+                raise SendError(
+                    f"mail server refused {len(refused)} of {len(recipients)} recipients "
+                    f"({', '.join(str(c) for c in codes)}); the others were sent",
+                    permanent=True,
+                    code=codes[0],
+                )
+            _quit_quietly(smtp)
+        finally:
+            smtp.close()
+
+    def _connect(self) -> smtplib.SMTP:
+        """Open the connection and read the greeting, all within ``timeout_s``.
+
+        The smtplib object is made unconnected first, so a failed connect still leaves us a
+        handle to close (no leaked socket). ``_host`` is what smtplib checks the certificate
+        against; it is only set by a connecting constructor, so we set it ourselves.
+        """
+        placeholder = self.local_hostname or "localhost"  # skips smtplib's getfqdn() (DNS)
+        smtp: smtplib.SMTP
+        if self.security == "ssl":
+            smtp = smtplib.SMTP_SSL(
+                local_hostname=placeholder, timeout=self.timeout_s, context=self._context()
+            )
+        else:
+            smtp = smtplib.SMTP(local_hostname=placeholder, timeout=self.timeout_s)
+        smtp._host = self.host  # type: ignore[attr-defined]
+        try:
+            code, _reply = smtp.connect(self.host, self.port)
+            if code != 220:
+                raise smtplib.SMTPConnectError(code, _reply)
+            if self.local_hostname is None:
+                smtp.local_hostname = _address_literal(smtp.sock)
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+
+def _address_literal(sock: socket.socket | None) -> str:
+    """Our end of the connection as an RFC 5321 address literal for EHLO: true, and no DNS."""
+    if sock is None:
+        return "[127.0.0.1]"
+    address = sock.getsockname()[0]
+    return f"[IPv6:{address}]" if ":" in address else f"[{address}]"
+
+
+def _is_8bit(message: bytes) -> bool:
+    return any(b > 127 for b in message)
+
+
+def _quit_quietly(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        log.info("mail server dropped the connection after accepting the message")
+
+
+_ENHANCED = re.compile(rb"^\s*([245]\.\d{1,3}\.\d{1,3})\b")
+
+
+def _reply_code(code: int, reply: bytes | str) -> str:
+    """The reply and enhanced status codes ("550 5.1.1"), never the reply's free text."""
+    raw = reply.encode("utf-8", "replace") if isinstance(reply, str) else reply
+    match = _ENHANCED.match(raw)
+    return f"{code} {match.group(1).decode()}" if match else str(code)
+
+
+def _from_reply(what: str, code: int, reply: bytes | str) -> SendError:
+    permanent = 500 <= code < 600
+    return SendError(
+        f"{what}: {_reply_code(code, reply)} from server", permanent=permanent, code=code
+    )
+
+
+def _send_error(exc: BaseException, timeout_s: float) -> SendError:
+    """Translate an smtplib / socket / ssl exception into a SendError fit for staff."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        replies = sorted(exc.recipients.values(), key=lambda r: r[0])
+        # Any 4xx (greylisting, a full mailbox) may pass later: retry rather than give up.
+        code, reply = replies[0]
+        return _from_reply("mail server refused the recipient", code, reply)
+    if isinstance(exc, smtplib.SMTPSenderRefused):
+        return _from_reply("mail server refused the sender", exc.smtp_code, exc.smtp_error)
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return _from_reply("mail server refused the login", exc.smtp_code, exc.smtp_error)
+    if isinstance(exc, smtplib.SMTPDataError):
+        return _from_reply("mail server refused the message", exc.smtp_code, exc.smtp_error)
+    if isinstance(exc, smtplib.SMTPConnectError):
+        return _from_reply("mail server refused the session", exc.smtp_code, exc.smtp_error)
+    if isinstance(exc, smtplib.SMTPHeloError):
+        return _from_reply("mail server refused EHLO", exc.smtp_code, exc.smtp_error)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return _from_reply("mail server error", exc.smtp_code, exc.smtp_error)
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        # smtplib reports a read timeout or reset as "disconnected"; the cause is the news.
+        if isinstance(exc.__context__, OSError):
+            return _network_error(exc.__context__, timeout_s)
+        return SendError("mail server closed the connection unexpectedly", permanent=False)
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return SendError(f"mail server lacks a needed feature: {exc}", permanent=False)
+    if isinstance(exc, smtplib.SMTPException):
+        return SendError(f"mail error: {exc}", permanent=False)
+    return _network_error(exc, timeout_s)
+
+
+def _network_error(exc: BaseException, timeout_s: float) -> SendError:
+    """Socket and TLS failures: never a definitive answer from the server, so transient."""
+    if isinstance(exc, TimeoutError):
+        text = f"mail server did not answer within {timeout_s:g} s"
+    elif isinstance(exc, ConnectionRefusedError):
+        text = "mail server refused the connection (nothing listening on that port?)"
+    elif isinstance(exc, socket.gaierror):
+        text = "cannot resolve the mail server's host name"
+    elif isinstance(exc, ssl.SSLCertVerificationError):
+        text = f"mail server's TLS certificate is not trusted: {exc.verify_message}"
+    elif isinstance(exc, ssl.SSLError):
+        text = f"TLS with the mail server failed: {exc.reason or exc.__class__.__name__}"
+    elif isinstance(exc, OSError):
+        text = f"network error talking to the mail server: {exc.strerror or type(exc).__name__}"
+    else:  # e.g. UnicodeError from a host name that is not valid IDNA
+        text = f"mail error: {type(exc).__name__}"
+    return SendError(text, permanent=False)
+
+
+# --------------------------------------------------------------------------- folder
+
+
+class EmlFolder:
+    """The demo clinic's "mail server": each message becomes ``<timestamp>-<uuid>.eml``.
+
+    The files hold patient data, so they are private to the kiosk's user (0600, folder
+    0700 when we create it) and appear whole (written under a temporary name, then renamed).
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+
+    def describe(self) -> str:
+        return f"folder {self.folder}"
+
+    def send(self, message: bytes, from_addr: str, to_addrs: list[str]) -> None:
+        """Write the message; the envelope addresses are not stored."""
+        del from_addr, to_addrs  # the To header inside the message says where it was going
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        path = self.folder / f"{stamp}-{uuid.uuid4().hex}.eml"
+        partial = path.with_suffix(".eml.part")
+        created = False
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            created = True
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(message)
+            os.replace(partial, path)
+        except OSError as exc:
+            if created:
+                partial.unlink(missing_ok=True)
+            raise SendError(
+                f"cannot write the email into {self.folder}: {exc.strerror or exc}",
+                permanent=False,
+            ) from None
+        log.info("mail written to %s", path.name)
