@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
     from kiosk.core.summary import SummaryRenderer
-    from kiosk.services.printing import PrintJobs
+    from kiosk.services.jobs import ChildJobs
     from kiosk.ui.window import MainWindow
 
 log = logging.getLogger("kiosk.app")
@@ -96,17 +96,30 @@ def _window(loaded: Loaded, language: str | None) -> MainWindow:
             renderer = SummaryRenderer(loaded.template_dirs)
         return renderer
 
-    def make_printer() -> PrintJobs | None:
+    def make_printer() -> ChildJobs | None:
         config = loaded.config
         if not config.print.enabled:
             return None
-        from kiosk.services.printing import PrintJobs, job_command, make_target
+        from kiosk.services.jobs import ChildJobs
+        from kiosk.services.printing import job_command, make_target
 
         target = make_target(
             config.resolve(config.print.output_dir), config.print.printer, config.print.paper
         )
         log.info("printing to %s", target.describe())
-        return PrintJobs(job_command(config.source))
+        return ChildJobs(job_command(config.source), name="print")
+
+    def make_mailer() -> ChildJobs | None:
+        config = loaded.config
+        if not config.email.enabled:
+            return None
+        from kiosk.services.jobs import ChildJobs, child_command
+
+        # generous: connect, TLS, AUTH, MAIL, RCPT, DATA may each take timeout_s
+        timeout_ms = int((config.email.timeout_s * 8 + 30) * 1000)
+        return ChildJobs(
+            child_command("email-job", config.source), timeout_ms=timeout_ms, name="email"
+        )
 
     default = language or loaded.config.kiosk.languages[0]
     ctx = UiContext(
@@ -117,10 +130,34 @@ def _window(loaded: Loaded, language: str | None) -> MainWindow:
         renderer=get_renderer,
         face_svg=resources.path("images", "face_map.svg"),
         make_printer=make_printer,
+        make_mailer=make_mailer,
     )
     window = MainWindow(ctx)
     window.first_paint.connect(_after_first_paint)
+    if loaded.config.email.enabled:
+        window.first_paint.connect(lambda: _start_outbox_worker(window, loaded.config))
     return window
+
+
+def _start_outbox_worker(window: MainWindow, config: Config) -> None:
+    """While the kiosk runs, retry queued emails every ``[outbox] retry_s`` seconds, each
+    round in a child process (``outbox deliver``), and delete those too old to keep."""
+    from PySide6.QtCore import QTimer
+
+    from kiosk.services.jobs import ChildJobs, child_command
+
+    jobs = ChildJobs(
+        [*child_command("outbox", config.source), "deliver"],
+        timeout_ms=int((config.email.timeout_s * 8 + 30) * 1000) * 4,
+        name="outbox",
+        parent=window,
+    )
+    timer = QTimer(window)
+    timer.setObjectName("outbox_retry")
+    timer.setInterval(config.outbox.retry_s * 1000)
+    timer.timeout.connect(lambda: None if jobs.busy() else jobs.submit(""))
+    timer.start()
+    window.ctx.background.append(jobs)
 
 
 def _after_first_paint() -> None:

@@ -62,6 +62,15 @@ def _parser() -> argparse.ArgumentParser:
     job.add_argument("--config", type=Path, metavar="FILE", dest="sub_config")
     job.add_argument("--title", default="")
     job.add_argument("--footer", default="")
+    # Internal: the kiosk emails each summary from a child process (session JSON on stdin).
+    ejob = sub.add_parser("email-job")
+    ejob.add_argument("--config", type=Path, metavar="FILE", dest="sub_config")
+    box = sub.add_parser("outbox", help="emails waiting to be delivered: list, flush or purge")
+    box.add_argument("action", choices=["list", "flush", "purge", "deliver"], metavar="ACTION")
+    box.add_argument("--config", type=Path, metavar="FILE", dest="sub_config")
+    mail = sub.add_parser("send-test-email", help="send a test email to ADDRESS, now")
+    mail.add_argument("address", metavar="ADDRESS")
+    mail.add_argument("--config", type=Path, metavar="FILE", dest="sub_config")
     return p
 
 
@@ -82,6 +91,12 @@ def main(argv: list[str] | None = None) -> int:
             return print_test(config)
         if args.command == "print-job":
             return print_job(config, args.title, args.footer)
+        if args.command == "email-job":
+            return email_job(config)
+        if args.command == "outbox":
+            return outbox_command(args.action, config)
+        if args.command == "send-test-email":
+            return send_test_email(args.address, config)
         if args.self_test:
             return self_test(config)
         from kiosk import app
@@ -258,6 +273,157 @@ def print_job(config: Path | None, title: str, footer: str) -> int:
         print(f"print-job: {exc}", file=sys.stderr)
         return EXIT_WORLD
     print(where)
+    return EXIT_OK
+
+
+def _gui_app() -> None:
+    """A QGuiApplication for PDF layout in a command without a window."""
+    _offscreen()
+    from PySide6.QtGui import QGuiApplication
+
+    if QGuiApplication.instance() is None:
+        _keep.append(QGuiApplication(sys.argv[:1]))
+
+
+_keep: list[object] = []
+
+
+def email_job(config: Path | None) -> int:
+    """Email the summary of the session JSON on standard input (the kiosk's child process).
+
+    Prints ``queued`` once the message is safely in the encrypted outbox, then ``sent``, or
+    ``retry: …`` (it stays queued), or exits 1 with ``email-job: …`` when it failed for good.
+    Never prints the address or anything else the patient typed.
+    """
+    import json
+
+    from kiosk import app
+    from kiosk.core.errors import Problem, ProblemsError
+    from kiosk.core.session import Session
+    from kiosk.core.summary import SummaryRenderer
+    from kiosk.services import emailing
+    from kiosk.services.mail import check_address
+
+    loaded = app.load(config)
+    try:
+        data = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ProblemsError([Problem("<stdin>", "(syntax)", f"not valid JSON: {exc}")]) from None
+    language = data.get("language") if isinstance(data, dict) else None
+    pack = loaded.packs.get(language) if isinstance(language, str) else None
+    session = Session.from_dict(data, "<stdin>", pack, list(loaded.packs))
+    assert pack is not None
+    if check_address(session.email) is not None or not session.email_consent:
+        print("email-job: no valid address, or no consent to email", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    _gui_app()
+    message = emailing.compose(session, pack, loaded.config, SummaryRenderer(loaded.template_dirs))
+    box = emailing.outbox(loaded.config)
+    entry_id = box.add(message, loaded.config.email.sender, [session.email])
+    del message, session, data
+    print("queued", flush=True)
+    return _deliver_one(box, entry_id, loaded.config)
+
+
+def _deliver_one(box: object, entry_id: int, config: object) -> int:
+    from kiosk.services import emailing
+    from kiosk.services.mail import SendError
+    from kiosk.services.outbox import Outbox
+
+    assert isinstance(box, Outbox)
+    try:
+        send = emailing.transport(config).send  # type: ignore[arg-type]
+    except SendError as exc:  # e.g. the password's environment variable is missing
+        print(f"retry: {exc}", flush=True)
+        return EXIT_OK
+    box.flush(send)
+    entry = next((e for e in box.list() if e.id == entry_id), None)
+    if entry is None:
+        print("sent", flush=True)
+        return EXIT_OK
+    if entry.state == "failed":
+        print(f"email-job: {entry.last_error}", file=sys.stderr)
+        return EXIT_WORLD
+    print(f"retry: {entry.last_error}", flush=True)
+    return EXIT_OK
+
+
+def outbox_command(action: str, config: Path | None) -> int:
+    """Staff and IT: list, flush (deliver all now) or purge (old) queued emails."""
+    import datetime as dt
+
+    from kiosk import app
+    from kiosk.services import emailing
+    from kiosk.services.mail import SendError
+
+    loaded = app.load(config)
+    box = emailing.outbox(loaded.config)
+    if action == "list":
+        entries = box.list()
+        print(f"{'id':>4}  {'age':>8}  {'tries':>5}  {'state':8}  {'to':24}  last error")
+        for e in entries:
+            age = str(dt.timedelta(seconds=int(e.age_s)))
+            print(
+                f"{e.id:>4}  {age:>8}  {e.attempts:>5}  {e.state:8}  {e.masked:24}  {e.last_error}"
+            )
+        stats = box.stats()
+        print(f"{stats.queued} queued, {stats.failed} failed")
+        return EXIT_OK
+    if action == "purge":
+        removed = box.purge(emailing.max_age_s(loaded.config))
+        print(f"purged {removed} older than {loaded.config.outbox.max_age_days} days")
+        return EXIT_OK
+    try:
+        send = emailing.transport(loaded.config).send
+    except SendError as exc:
+        print(f"outbox: {exc}", file=sys.stderr)
+        return EXIT_WORLD
+    report = box.flush(send) if action == "flush" else box.deliver_due(send)
+    box.purge(emailing.max_age_s(loaded.config))
+    stats = box.stats()
+    print(
+        f"sent {report.sent}, will retry {report.retry}, failed {report.failed}; "
+        f"{stats.queued} queued, {stats.failed} failed"
+    )
+    return EXIT_OK if report.retry == 0 and report.failed == 0 else EXIT_WORLD
+
+
+def send_test_email(address: str, config: Path | None) -> int:
+    """Send a short test message straight to the mail server (not through the outbox)."""
+    import datetime as dt
+    import email.utils
+    from email.message import EmailMessage
+
+    from kiosk import app
+    from kiosk.services import emailing
+    from kiosk.services.mail import SendError, check_address
+
+    loaded = app.load(config)
+    cfg = loaded.config
+    problem = check_address(address)
+    if problem is not None:
+        print(f"send-test-email: not a valid address: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if not cfg.email.sender:
+        print(f"{cfg.source}: email.sender: must be set to send email", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    msg = EmailMessage()
+    msg["From"] = cfg.email.sender
+    msg["To"] = address
+    msg["Subject"] = f"botox-kiosk test email from {cfg.clinic.name}"
+    msg["Date"] = email.utils.formatdate(localtime=True)
+    msg["Message-ID"] = email.utils.make_msgid(domain=emailing.sender_domain(cfg))
+    msg.set_content(
+        f"This is a test from the waiting-room kiosk of {cfg.clinic.name}, sent "
+        f"{dt.datetime.now():%Y-%m-%d %H:%M}. If you can read it, summaries can be emailed.\n"
+    )
+    try:
+        transport = emailing.transport(cfg)
+        transport.send(msg.as_bytes(), cfg.email.sender, [address])
+    except SendError as exc:
+        print(f"send-test-email: failed: {exc}", file=sys.stderr)
+        return EXIT_WORLD
+    print(f"send-test-email: sent via {transport.describe()}")
     return EXIT_OK
 
 

@@ -14,7 +14,7 @@ from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from PySide6.QtWidgets import QAbstractButton, QLabel
 
 from kiosk.core.flow import Screen
-from kiosk.services.printing import PrintJobs
+from kiosk.services.jobs import ChildJobs
 
 from .conftest import DEMO_CLINIC, run_kiosk
 
@@ -108,7 +108,7 @@ def release(fifo: Path) -> None:
 
 def test_screen_keeps_responding_while_the_printer_is_busy(qtbot, window, jammed) -> None:
     command, fifo = jammed
-    window.ctx.make_printer = lambda: PrintJobs(command)
+    window.ctx.make_printer = lambda: ChildJobs(command)
     to_summary(window)
     window.findChild(QAbstractButton, "summary_print").click()
     assert window.ctx.printer.busy()
@@ -125,7 +125,7 @@ def test_screen_keeps_responding_while_the_printer_is_busy(qtbot, window, jammed
 
 def test_a_job_finishing_after_a_reset_says_nothing(qtbot, window, jammed) -> None:
     command, fifo = jammed
-    window.ctx.make_printer = lambda: PrintJobs(command)
+    window.ctx.make_printer = lambda: ChildJobs(command)
     to_summary(window)
     window.findChild(QAbstractButton, "summary_print").click()
     window.ctx.flow.reset()  # the patient walked away; the session is wiped
@@ -137,9 +137,9 @@ def test_a_job_finishing_after_a_reset_says_nothing(qtbot, window, jammed) -> No
 
 def test_a_hung_print_job_times_out(qtbot, jammed) -> None:
     command, _ = jammed
-    jobs = PrintJobs(command, timeout_ms=300)
+    jobs = ChildJobs(command, timeout_ms=300)
     with qtbot.waitSignal(jobs.finished, timeout=20000) as done:
-        jobs.submit("<p>x</p>", title="t", footer="f")
+        jobs.submit("<p>x</p>")
     assert done.args == [1, False, "the printer did not answer in 0.3 s"]
     assert not jobs.busy()
     jobs.shutdown()
@@ -147,11 +147,11 @@ def test_a_hung_print_job_times_out(qtbot, jammed) -> None:
 
 def test_jobs_run_one_after_another(qtbot, tmp_path: Path) -> None:
     script = "import sys; data = sys.stdin.buffer.read(); print(len(data))"
-    jobs = PrintJobs([sys.executable, "-c", script])
+    jobs = ChildJobs([sys.executable, "-c", script])
     results = []
     jobs.finished.connect(lambda *args: results.append(args))
-    jobs.submit("a" * 10, title="t", footer="f")
-    jobs.submit("b" * 20, title="t", footer="f")
+    jobs.submit("a" * 10)
+    jobs.submit("b" * 20)
     qtbot.waitUntil(lambda: len(results) == 2, timeout=20000)
     assert results == [(1, True, "10"), (2, True, "20")]
     jobs.shutdown()

@@ -109,7 +109,14 @@ class EmailConfig:
     username: str = setting("", "SMTP user name; empty for no AUTH.")
     password: str = setting("", "SMTP password. Prefer `password_env`.")
     password_env: str = setting("", "Name of an environment variable holding the SMTP password.")
-    sender: str = setting("", "From address of summary emails.")
+    sender: str = setting("", "From address of summary emails (required when enabled).")
+    reply_to: str = setting("", "Reply-To address of summary emails; empty: none.")
+    ca_file: str = setting(
+        "",
+        "PEM file of the CA that signed a private mail server's certificate (replaces the "
+        "system's trusted CAs); empty: the system's.",
+        path=True,
+    )
     timeout_s: float = setting(10.0, "Seconds to wait for the mail server.", minimum=1)
     include_screening: bool = setting(
         True, "Include the patient's health-question answers in emails."
@@ -127,8 +134,16 @@ class OutboxConfig:
 
     path: str = setting(
         "",
-        "Folder of the outbox database and its key; empty for the user data folder.",
+        "Folder of the outbox database and its key; empty: `{data}/outbox`.",
         path=True,
+    )
+    retry_s: int = setting(
+        60, "Seconds between delivery attempts of queued emails while the kiosk runs.", minimum=5
+    )
+    max_age_days: int = setting(
+        7,
+        "Emails still undelivered after this many days are deleted (they hold patient data).",
+        minimum=1,
     )
 
 
@@ -274,8 +289,8 @@ def parse_config(data: dict[str, Any], file: str, source: Path | None = None) ->
     if kiosk is not None and not kiosk.languages:
         problems.append(Problem(file, "kiosk.languages", "must name at least one language"))
     email = sections["email"]
-    if email is not None and email.enabled and not email.eml_dir:
-        for key in ("host", "sender"):
+    if email is not None and email.enabled:
+        for key in ("sender",) if email.eml_dir else ("host", "sender"):
             if not getattr(email, key):
                 problems.append(
                     Problem(file, f"email.{key}", "must be set when email.enabled = true")

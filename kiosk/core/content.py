@@ -139,6 +139,30 @@ TEXT_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         ),
         frozenset(),
     ),
+    "email": (
+        frozenset(
+            [
+                "title",
+                "intro",
+                "address_label",
+                "address_placeholder",
+                "invalid",
+                "consent",
+                "consent_needed",
+                "send",
+                "cancel",
+                "sending",
+                "sent",
+                "queued",
+                "failed",
+                "subject",
+                "ics_review",
+                "ics_touch_up",
+                "ics_description",
+            ]
+        ),
+        frozenset(),
+    ),
     "done": (frozenset(["title", "body", "returning", "start_over"]), frozenset()),
 }
 # section -> list-of-tables keys inside it

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt
+from PySide6.QtCore import QBuffer, QIODevice, QMarginsF, QPointF, QRectF, QSizeF, Qt
 from PySide6.QtGui import (
     QFont,
     QPageLayout,
@@ -114,6 +114,21 @@ def paint(
         if not painter.end():
             raise RenderError("the printer or file did not finish the document")
     return pages
+
+
+def pdf_bytes(html: str, *, paper: str = "A4", title: str = "", footer: str = "") -> bytes:
+    """The PDF in memory (for an email attachment: never written to disk)."""
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buffer)
+    writer.setTitle(title)
+    writer.setCreator("botox-kiosk")
+    writer.setResolution(300)
+    paint(writer, html, paper=paper, footer=footer, title=title)
+    del writer  # finishes the document
+    data = bytes(buffer.data().data())
+    buffer.close()
+    return data
 
 
 def write_pdf(html: str, out: Path, *, paper: str = "A4", title: str = "", footer: str = "") -> int:

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
     from kiosk.core.flow import Flow
     from kiosk.core.session import Session
     from kiosk.core.summary import SummaryRenderer
-    from kiosk.services.printing import PrintJobs
+    from kiosk.services.jobs import ChildJobs
+    from kiosk.ui.keyboard import OnScreenKeyboard
 
 
 @dataclass
@@ -24,18 +25,31 @@ class UiContext:
     flow: Flow
     renderer: Callable[[], SummaryRenderer]
     face_svg: Path
-    make_printer: Callable[[], PrintJobs | None] = lambda: None
-    _printer: list[PrintJobs | None] = field(default_factory=list, repr=False)
+    make_printer: Callable[[], ChildJobs | None] = lambda: None
+    make_mailer: Callable[[], ChildJobs | None] = lambda: None
+    keyboard: Callable[[], OnScreenKeyboard] | None = None
+    background: list[ChildJobs] = field(default_factory=list, repr=False)
+    _printer: list[ChildJobs | None] = field(default_factory=list, repr=False)
+    _mailer: list[ChildJobs | None] = field(default_factory=list, repr=False)
 
     def shutdown(self) -> None:
-        """Stop the services' threads (finishing the job in hand)."""
-        for service in self._printer:
+        """Let the jobs in hand finish; start no more."""
+        for service in (*self._printer, *self._mailer, *self.background):
             if service is not None:
                 service.shutdown()
         self._printer.clear()
+        self._mailer.clear()
+        self.background.clear()
 
     @property
-    def printer(self) -> PrintJobs | None:
+    def mailer(self) -> ChildJobs | None:
+        """The email service (each email a child process), made on first use."""
+        if not self._mailer:
+            self._mailer.append(self.make_mailer())
+        return self._mailer[0]
+
+    @property
+    def printer(self) -> ChildJobs | None:
         """The print service, made on first use (printing support loads after start-up)."""
         if not self._printer:
             self._printer.append(self.make_printer())

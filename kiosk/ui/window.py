@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QPaintEvent, QResizeEvent
@@ -25,6 +26,9 @@ from kiosk.ui.context import UiContext
 from kiosk.ui.screens import screen_class
 from kiosk.ui.screens.base import ScreenBase
 from kiosk.ui.widgets import button, label
+
+if TYPE_CHECKING:
+    from kiosk.ui.keyboard import OnScreenKeyboard
 
 log = logging.getLogger("kiosk.ui")
 
@@ -69,6 +73,10 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         root.addWidget(self.stack, 1)
 
+        self._keyboard: OnScreenKeyboard | None = None
+        self._root = root
+        ctx.keyboard = self.keyboard
+
         self.footer = QWidget()
         self.footer.setObjectName("footer")
         foot = QHBoxLayout(self.footer)
@@ -86,6 +94,21 @@ class MainWindow(QMainWindow):
         ctx.flow.listen(self._on_flow)
         ctx.session.on_wipe(self._on_wipe)
         self._show(Screen.ATTRACT)
+
+    def keyboard(self) -> OnScreenKeyboard:
+        """The on-screen keyboard, under the screen and above the navigation; made on first
+        use. While it is up, the navigation bar makes room for it."""
+        if self._keyboard is None:
+            from kiosk.ui.keyboard import OnScreenKeyboard
+
+            self._keyboard = OnScreenKeyboard(self)
+            self._root.insertWidget(self._root.indexOf(self.footer), self._keyboard)
+            self._keyboard.visibility_changed.connect(self._on_keyboard_shown)
+        return self._keyboard
+
+    @Slot(bool)
+    def _on_keyboard_shown(self, shown: bool) -> None:
+        self.footer.setVisible(not shown and self.ctx.flow.current is not Screen.ATTRACT)
 
     # --- what tests and scripts use -------------------------------------------------------
     def screen_id(self) -> str:
@@ -172,6 +195,8 @@ class MainWindow(QMainWindow):
         pack = self.ctx.pack
         step = self.ctx.flow.step()
         chrome = which is not Screen.ATTRACT
+        if self._keyboard is not None and self._keyboard.isVisible():
+            self._keyboard.detach()
         self.header.setVisible(chrome)
         self.footer.setVisible(chrome)
         # Done has no Back: the answers were wiped when the patient finished.

@@ -40,6 +40,8 @@ class PrivacyScreen(PageScreen):
         )
         self.name.textEdited.connect(self._on_name_edited)
         self.page.add(self.name)
+        if ctx.keyboard is not None:
+            ctx.keyboard().bind(self.name, "name")  # opens when the field is tapped
         self.page.add(label(pack.t("privacy.name_hint"), "small"))
         self.page.finish()
 

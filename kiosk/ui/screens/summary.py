@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QLineEdit,
     QSizePolicy,
+    QStackedWidget,
     QTextBrowser,
     QVBoxLayout,
+    QWidget,
 )
 
 from kiosk.core.flow import Screen
 from kiosk.core.summary import build_context
 from kiosk.ui.context import UiContext
 from kiosk.ui.screens.base import ScreenBase
-from kiosk.ui.widgets import button, enable_kinetic_scrolling, label
+from kiosk.ui.widgets import ChoiceButton, ScrollPage, button, enable_kinetic_scrolling, label
+
+#: The patient hears within a second: "Sent", or that it will be sent shortly.
+EMAIL_ANSWER_MS = 1000
 
 
 class SummaryScreen(ScreenBase):
@@ -27,6 +33,13 @@ class SummaryScreen(ScreenBase):
         lay.setContentsMargins(48, 28, 48, 20)
         lay.setSpacing(16)
         lay.addWidget(label(pack.t("summary.title"), "title"))
+        self.views = QStackedWidget()
+        lay.addWidget(self.views, 1)
+        summary_view = QWidget()
+        summary_lay = QVBoxLayout(summary_view)
+        summary_lay.setContentsMargins(0, 0, 0, 0)
+        summary_lay.setSpacing(16)
+        self.views.addWidget(summary_view)
         self.preview = QTextBrowser()
         self.preview.setObjectName("summary_preview")
         self.preview.setAccessibleName(pack.t("summary.title"))
@@ -35,28 +48,78 @@ class SummaryScreen(ScreenBase):
         self.preview.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         self.preview.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         enable_kinetic_scrolling(self.preview)
-        lay.addWidget(self.preview, 1)
+        summary_lay.addWidget(self.preview, 1)
 
         actions = QHBoxLayout()
         actions.setSpacing(20)
         self.print_button = button(pack.t("summary.print"), name="summary_print")
         self.print_button.clicked.connect(self.on_print)
         self.email_button = button(pack.t("summary.email"), name="summary_email")
-        self.email_button.setEnabled(False)  # email arrives with the outbox (issue 4)
+        self.email_button.clicked.connect(self.on_email)
         for b in (self.print_button, self.email_button):
             b.setMinimumWidth(220)
             actions.addWidget(b)
         self.status = label("", "body", name="summary_status")
         self.status.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
         actions.addWidget(self.status, 1)
-        lay.addLayout(actions)
+        summary_lay.addLayout(actions)
+        self.views.addWidget(self._email_form())
         self._job: int | None = None
+        self._email_job: int | None = None
+        self._email_timer = QTimer(self)
+        self._email_timer.setSingleShot(True)
+        self._email_timer.setInterval(EMAIL_ANSWER_MS)
+        self._email_timer.timeout.connect(self._on_email_slow)
         self._print_offered = ctx.printer is not None
         self.print_button.setVisible(self._print_offered)
         self.email_button.setVisible(ctx.config.email.enabled)
         if ctx.printer is not None:
             ctx.printer.finished.connect(self.on_print_finished)
+        if ctx.mailer is not None:
+            ctx.mailer.line.connect(self.on_email_line)
+            ctx.mailer.finished.connect(self.on_email_finished)
         self._idle_status()
+
+    def _email_form(self) -> QWidget:
+        """Address, consent, send: the on-screen keyboard comes up under it."""
+        pack = self.ctx.pack
+        page = ScrollPage()
+        page.setObjectName("email_form")
+        page.add(label(pack.t("email.title"), "h2"))
+        page.add(label(pack.t("email.intro"), "small"))
+        page.add(label(pack.t("email.address_label"), "choice_title"))
+        self.address = QLineEdit()
+        self.address.setObjectName("email_address")
+        self.address.setAccessibleName(pack.t("email.address_label"))
+        self.address.setPlaceholderText(pack.t("email.address_placeholder"))
+        self.address.setMaxLength(254)
+        self.address.setMaximumWidth(900)
+        self.address.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+        self.address.setInputMethodHints(
+            Qt.InputMethodHint.ImhEmailCharactersOnly
+            | Qt.InputMethodHint.ImhNoPredictiveText
+            | Qt.InputMethodHint.ImhSensitiveData
+        )
+        page.add(self.address)
+        if self.ctx.keyboard is not None:
+            self.ctx.keyboard().bind(self.address, "email")
+        self.consent = ChoiceButton(pack.t("email.consent"), name="email_consent")
+        page.add(self.consent)
+        self.email_status = label("", "body", name="email_status")
+        page.add(self.email_status)
+        self.address.textEdited.connect(self._clear_email_status)
+        row = QHBoxLayout()
+        row.setSpacing(20)
+        self.send_button = button(pack.t("email.send"), "primary", name="email_send")
+        self.send_button.clicked.connect(self.on_send_email)
+        cancel = button(pack.t("email.cancel"), name="email_cancel")
+        cancel.clicked.connect(self.on_cancel_email)
+        row.addWidget(cancel)
+        row.addStretch(1)
+        row.addWidget(self.send_button)
+        page.body.addLayout(row)
+        page.finish()
+        return page
 
     def _idle_status(self) -> None:
         offered = self._print_offered or self.ctx.config.email.enabled
@@ -81,7 +144,9 @@ class SummaryScreen(ScreenBase):
         html = self.ctx.renderer().html(context)
         self.print_button.setEnabled(False)
         self.status.setText(pack.t("summary.printing"))
-        self._job = printer.submit(html, title=context["title"], footer=pack.t("summary.footer"))
+        self._job = printer.submit(
+            html, "--title", context["title"], "--footer", pack.t("summary.footer")
+        )
 
     @Slot(int, bool, str)
     def on_print_finished(self, job: int, ok: bool, detail: str) -> None:
@@ -100,9 +165,94 @@ class SummaryScreen(ScreenBase):
             self.status.setText(pack.t(key, location=self._location()))
         self.print_button.setEnabled(True)
 
+    # --- email -------------------------------------------------------------------------
+    @Slot()
+    def _clear_email_status(self, *_: object) -> None:
+        self.email_status.setText("")
+
+    @Slot()
+    def on_email(self) -> None:
+        self.email_status.setText("")
+        self.views.setCurrentIndex(1)
+        if self.ctx.keyboard is not None:
+            self.ctx.keyboard().attach(self.address, "email")
+
+    @Slot()
+    def on_cancel_email(self) -> None:
+        if self.ctx.keyboard is not None:
+            self.ctx.keyboard().detach()
+        self.views.setCurrentIndex(0)
+
+    @Slot()
+    def on_send_email(self) -> None:
+        from kiosk.services.mail import check_address
+
+        mailer = self.ctx.mailer
+        if mailer is None or self._email_job is not None:
+            return
+        pack = self.ctx.pack
+        address = self.address.text().strip()
+        if not address or check_address(address) is not None:
+            self.email_status.setText(pack.t("email.invalid"))
+            return
+        if not self.consent.isChecked():
+            self.email_status.setText(pack.t("email.consent_needed"))
+            return
+        session = self.ctx.session
+        session.email = address
+        session.email_consent = True
+        self.send_button.setEnabled(False)
+        self.email_status.setText(pack.t("email.sending"))
+        self._email_job = mailer.submit(session.to_json())
+        self._email_queued = False
+        self._email_timer.start()
+
+    def _email_done(self, key: str) -> None:
+        """Tell the patient, back on the summary."""
+        self._email_timer.stop()
+        self._email_job = None
+        if self.ctx.keyboard is not None:
+            self.ctx.keyboard().detach()
+        self.views.setCurrentIndex(0)
+        self.status.setText(self.ctx.pack.t(key))
+        self.send_button.setEnabled(True)
+        if key != "email.failed":
+            self.email_button.setEnabled(False)  # one email per patient is enough
+
+    @Slot()
+    def _on_email_slow(self) -> None:
+        # a second has passed without "sent": the message is (or is about to be) queued
+        if self._email_job is not None:
+            self._email_done("email.queued")
+
+    @Slot(int, str)
+    def on_email_line(self, job: int, text: str) -> None:
+        if job != self._email_job:
+            return
+        if text == "sent":
+            self._email_done("email.sent")
+        elif text.startswith("retry"):
+            self._email_done("email.queued")
+
+    @Slot(int, bool, str)
+    def on_email_finished(self, job: int, ok: bool, detail: str) -> None:
+        if job == self._email_job and not ok:
+            self._email_done("email.failed")
+        elif job == self._email_job:
+            self._email_done("email.queued")
+
     def wipe(self) -> None:
         self.preview.clear()
         self.preview.document().clearUndoRedoStacks()
         self._job = None
+        self._email_job = None
+        self._email_timer.stop()
+        self.address.clear()
+        self.address.setText("")
+        self.consent.setChecked(False)
+        self.email_status.setText("")
+        self.views.setCurrentIndex(0)
         self.print_button.setEnabled(True)
+        self.send_button.setEnabled(True)
+        self.email_button.setEnabled(True)
         self._idle_status()

@@ -1,0 +1,91 @@
+"""Emailing a patient's summary: compose the message, queue it, try to deliver it.
+
+Runs in the ``email-job`` child process (the UI thread only starts it), and for the
+``outbox`` and ``send-test-email`` commands. The message is queued in the encrypted outbox
+*before* the first delivery attempt, so a crash, a dead server or kill -9 loses nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kiosk.core.config import Config, data_dir
+from kiosk.core.content import ContentPack
+from kiosk.core.session import Session
+from kiosk.core.summary import SummaryRenderer, build_context
+from kiosk.services.mail import (
+    EmlFolder,
+    MailTransport,
+    SmtpSender,
+    build_message,
+    make_ics,
+    password_from,
+)
+from kiosk.services.outbox import Outbox
+from kiosk.services.pdf import pdf_bytes
+
+
+def sender_domain(config: Config) -> str:
+    return config.email.sender.rpartition("@")[2] or "localhost"
+
+
+def compose(
+    session: Session, pack: ContentPack, config: Config, renderer: SummaryRenderer
+) -> bytes:
+    """The whole email (HTML and text, the summary PDF, the follow-up .ics) as bytes."""
+    context = build_context(session, pack, config, include_screening=config.email.include_screening)
+    html = renderer.html(context)
+    footer = pack.t("summary.footer")
+    paper = "A4" if config.print.paper == "receipt80" else config.print.paper
+    pdf = pdf_bytes(html, paper=paper, title=context["title"], footer=footer)
+    ics = make_ics(
+        clinic_name=config.clinic.name,
+        clinic_phone=config.clinic.phone,
+        appointment=session.appointment_date,
+        uid_domain=sender_domain(config),
+        summary_review=pack.t("email.ics_review"),
+        summary_touch_up=pack.t("email.ics_touch_up"),
+        description=pack.t("email.ics_description"),
+    )
+    message = build_message(
+        sender=config.email.sender,
+        reply_to=config.email.reply_to or None,
+        to=session.email,
+        subject=pack.t("email.subject"),
+        html=html,
+        text=renderer.text(context),
+        pdf=pdf,
+        pdf_name="summary.pdf",
+        ics=ics,
+        domain=sender_domain(config),
+    )
+    return message.as_bytes()
+
+
+def transport(config: Config) -> MailTransport:
+    """The clinic's mail server, or the demo's folder of .eml files."""
+    eml_dir = config.resolve(config.email.eml_dir)
+    if eml_dir is not None:
+        return EmlFolder(eml_dir)
+    ca_file = config.resolve(config.email.ca_file)
+    return SmtpSender(
+        host=config.email.host,
+        port=config.email.port,
+        security=config.email.security,
+        username=config.email.username,
+        password=password_from(config.email.password, config.email.password_env),
+        timeout_s=config.email.timeout_s,
+        ca_file=str(ca_file) if ca_file is not None else None,
+    )
+
+
+def outbox(config: Config) -> Outbox:
+    folder = config.resolve(config.outbox.path) or data_dir() / "outbox"
+    return Outbox(Path(folder))
+
+
+MAX_AGE_S_PER_DAY = 86_400.0
+
+
+def max_age_s(config: Config) -> float:
+    return config.outbox.max_age_days * MAX_AGE_S_PER_DAY

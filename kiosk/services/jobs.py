@@ -1,0 +1,154 @@
+"""Jobs in child processes of this program: printing and emailing, off the UI thread."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections import deque
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
+
+log = logging.getLogger("kiosk.jobs")
+
+
+def child_command(subcommand: str, config: Path | None) -> list[str]:
+    """How to start one of this program's commands (source, wheel or frozen bundle)."""
+    frozen = getattr(sys, "frozen", False)
+    base = [sys.executable] if frozen else [sys.executable, "-m", "kiosk"]
+    return [*base, subcommand, *(["--config", str(config)] if config is not None else [])]
+
+
+class ChildJobs(QObject):
+    """Runs jobs in child processes, one at a time, and reports back by signal.
+
+    A child process, not a thread: laying out and painting a summary holds Python's GIL
+    for tens of milliseconds at a time, which would freeze the screen, and a printer driver
+    or mail server that hangs, or a crash, takes only the child with it. The job's data
+    goes to the child on its standard input, never to disk.
+
+    ``line(job, text)``: each line the child prints on standard output, as it comes.
+    ``finished(job, ok, detail)``: ``detail`` is the child's last output line, or what went
+    wrong (for the log and staff; the children never print patient data).
+    """
+
+    line = Signal(int, str)
+    finished = Signal(int, bool, str)
+
+    def __init__(
+        self,
+        command: list[str],
+        *,
+        timeout_ms: int = 120_000,
+        name: str = "child",
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.command = command
+        self.name = name
+        self._last_line = ""
+        self.timeout_ms = timeout_ms
+        self._queue: deque[tuple[int, bytes, list[str]]] = deque()
+        self._current: tuple[int, QProcess, QTimer] | None = None
+        self._next = 0
+
+    def submit(self, data: str, *args: str) -> int:
+        """Queue a job: ``data`` goes to the child's standard input, ``args`` after the
+        command. Returns the job number that the signals carry."""
+        self._next += 1
+        self._queue.append((self._next, data.encode("utf-8"), list(args)))
+        if self._current is None:
+            self._start_next()
+        return self._next
+
+    def busy(self) -> bool:
+        return self._current is not None or bool(self._queue)
+
+    def _start_next(self) -> None:
+        if not self._queue:
+            return
+        job, data, args = self._queue.popleft()
+        self._last_line = ""
+        proc = QProcess(self)
+        env = QProcessEnvironment.systemEnvironment()
+        env.insert("QT_QPA_PLATFORM", "offscreen")  # the child draws no window
+        proc.setProcessEnvironment(env)
+        timer = QTimer(self)
+        timer.setSingleShot(True)
+        timer.timeout.connect(lambda: self._on_timeout(job))
+        self._current = (job, proc, timer)
+        proc.finished.connect(lambda code, status: self._on_finished(job, code, status))
+        proc.readyReadStandardOutput.connect(lambda: self._on_output(job))
+        proc.errorOccurred.connect(lambda error: self._on_error(job, error))
+        proc.start(self.command[0], [*self.command[1:], *args])
+        proc.write(data)
+        proc.closeWriteChannel()
+        timer.start(self.timeout_ms)
+
+    def _on_output(self, job: int) -> None:
+        if self._current is None or self._current[0] != job:
+            return
+        proc = self._current[1]
+        while proc.canReadLine():
+            text = bytes(proc.readLine().data()).decode("utf-8", "replace").strip()
+            if text:
+                self._last_line = text
+                self.line.emit(job, text)
+
+    def _end(self, job: int, ok: bool, detail: str) -> None:
+        if self._current is None or self._current[0] != job:
+            return
+        _, proc, timer = self._current
+        self._current = None
+        timer.stop()
+        timer.timeout.disconnect()
+        timer.deleteLater()
+        # No more calls back from this process, whatever it does while it is deleted.
+        proc.finished.disconnect()
+        proc.errorOccurred.disconnect()
+        proc.readyReadStandardOutput.disconnect()
+        proc.deleteLater()
+        if ok:
+            log.info("%s job %d: %s", self.name, job, detail)
+        else:
+            log.warning("%s job %d failed: %s", self.name, job, detail)
+        self.finished.emit(job, ok, detail)
+        self._start_next()
+
+    def _on_finished(self, job: int, code: int, status: QProcess.ExitStatus) -> None:
+        if self._current is None or self._current[0] != job:
+            return
+        proc = self._current[1]
+        self._on_output(job)
+        rest = bytes(proc.readAllStandardOutput().data()).decode("utf-8", "replace").strip()
+        if rest:
+            self._last_line = rest.splitlines()[-1]
+            self.line.emit(job, self._last_line)
+        err = bytes(proc.readAllStandardError().data()).decode("utf-8", "replace").strip()
+        if status == QProcess.ExitStatus.NormalExit and code == 0:
+            self._end(job, True, self._last_line or "done")
+        else:
+            last = err.splitlines()[-1] if err else f"exit code {code}"
+            self._end(job, False, re.sub(r"^[a-z-]+-job: ", "", last))
+
+    def _on_error(self, job: int, error: QProcess.ProcessError) -> None:
+        if error == QProcess.ProcessError.FailedToStart:
+            self._end(job, False, f"could not start the print job ({self.command[0]})")
+
+    def _on_timeout(self, job: int) -> None:
+        if self._current is not None and self._current[0] == job:
+            proc = self._current[1]
+            self._end(job, False, f"the printer did not answer in {self.timeout_ms / 1000:g} s")
+            proc.kill()  # SIGKILL: the process is gone at once, the wait below is short
+            proc.waitForFinished(1000)
+
+    def shutdown(self, wait_ms: int = 30_000) -> None:
+        """Let the job in hand finish (up to ``wait_ms``); drop the ones not started."""
+        self._queue.clear()
+        if self._current is not None:
+            job, proc, _ = self._current
+            if not proc.waitForFinished(wait_ms):
+                self._end(job, False, "stopped: the kiosk is closing")
+                proc.kill()
+                proc.waitForFinished(1000)

@@ -1,0 +1,346 @@
+"""Emailing the summary from the kiosk, end to end: the on-screen keyboard, consent, the
+email-job child process, a real SMTP server (aiosmtpd, STARTTLS + AUTH) and the outbox."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import trustme
+from aiosmtpd.controller import Controller
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit
+
+from kiosk import app
+from kiosk.services.outbox import Outbox
+
+from .conftest import DEMO_CLINIC, run_kiosk
+from .smtp_fixtures import GOOD_PASSWORD, HOST, HungServer, Recorder, free_port, server_context
+
+PASSWORD_ENV = "KIOSK_TEST_SMTP_PASSWORD"
+ADDRESS = "ana@example.com"
+
+
+@pytest.fixture(scope="module")
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture
+def ca_file(ca: trustme.CA, tmp_path: Path) -> Path:
+    path = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _smtp_password(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv(PASSWORD_ENV, GOOD_PASSWORD)
+
+
+class Server:
+    """aiosmtpd on a chosen loopback port, STARTTLS and AUTH required, started on demand."""
+
+    def __init__(self, ca: trustme.CA, port: int) -> None:
+        self.ca, self.port = ca, port
+        self.handler = Recorder()
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(
+            self.handler,
+            hostname=HOST,
+            port=self.port,
+            server_hostname="mail.test",
+            ready_timeout=10,
+            tls_context=server_context(self.ca),
+            require_starttls=True,
+            authenticator=self.handler.authenticator,
+            auth_required=True,
+            auth_require_tls=True,
+        )
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def server(ca: trustme.CA) -> Iterator[Server]:
+    srv = Server(ca, free_port())
+    yield srv
+    srv.stop()
+
+
+def kiosk_config(
+    tmp_path: Path, port: int, ca_file: Path, extra: str = "", name: str = "k.toml"
+) -> Path:
+    path = tmp_path / name
+    path.write_text(
+        DEMO_CLINIC
+        + f"""
+[email]
+enabled = true
+host = "{HOST}"
+port = {port}
+security = "starttls"
+username = "kiosk"
+password_env = "{PASSWORD_ENV}"
+sender = "kiosk@clinic.test"
+reply_to = "desk@clinic.test"
+timeout_s = 1
+ca_file = "{ca_file}"
+{extra}
+[outbox]
+path = "{tmp_path / "outbox"}"
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def open_window(qtbot, config: Path | None):  # type: ignore[no-untyped-def]
+    window = app.build_window(config)
+    qtbot.addWidget(window)
+    window.resize(*app.LANDSCAPE)
+    window.show()
+    qtbot.waitExposed(window)
+    window.ctx.session.first_name = "Zebedee Ødegård"
+    window.ctx.session.toggle_area("frown_lines")
+    window.ctx.session.answer(window.ctx.pack.screening[0].id, "yes")
+    for _ in range(6):
+        window.ctx.flow.next()
+    assert window.screen_id() == "summary"
+    return window
+
+
+def type_address(qtbot, window, keys: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Tap the on-screen keyboard, as a patient would."""
+    window.findChild(QAbstractButton, "summary_email").click()
+    keyboard = window.keyboard()
+    assert keyboard.isVisible() and keyboard.target() is window.findChild(
+        QLineEdit, "email_address"
+    )
+    for key in keys:
+        qtbot.mouseClick(keyboard.key(key), Qt.MouseButton.LeftButton)
+
+
+ANA_AT_EXAMPLE = ["a", "n", "a", "at", "e", "x", "a", "m", "p", "l", "e", "dotcom"]
+
+
+def consent_and_send(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    qtbot.mouseClick(window.findChild(QAbstractButton, "email_consent"), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.findChild(QAbstractButton, "email_send"), Qt.MouseButton.LeftButton)
+
+
+def summary_status(window) -> str:  # type: ignore[no-untyped-def]
+    return window.findChild(QLabel, "summary_status").text()
+
+
+def outbox(tmp_path: Path) -> Outbox:
+    return Outbox(tmp_path / "outbox")
+
+
+def test_demo_clinic_writes_an_eml_with_pdf_and_ics(qtbot, _private_data_dir: Path) -> None:
+    window = open_window(qtbot, None)
+    type_address(qtbot, window, ANA_AT_EXAMPLE)
+    assert window.findChild(QLineEdit, "email_address").text() == ADDRESS
+    assert not window.footer.isVisible()  # the keyboard takes the navigation bar's room
+    with qtbot.waitSignal(window.ctx.mailer.finished, timeout=30000):
+        consent_and_send(qtbot, window)
+    assert summary_status(window) == "Sent. Please check your inbox."
+    (eml,) = (_private_data_dir / "emails").glob("*.eml")
+    msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert msg["To"] == ADDRESS and msg["Reply-To"] is None
+    assert msg["Subject"] == "Your Botox visit summary from Demo Aesthetic Clinic"
+    parts = {p.get_content_type(): p for p in msg.walk()}
+    assert parts["application/pdf"].get_content().startswith(b"%PDF")
+    assert b"BEGIN:VCALENDAR" in parts["text/calendar"].get_content().encode()
+    assert "Hello Zebedee Ødegård," in parts["text/plain"].get_content()
+    window.close()
+
+
+def test_wrong_address_and_missing_consent_get_plain_messages(qtbot) -> None:
+    window = open_window(qtbot, None)
+    type_address(qtbot, window, ["a", "n", "a", "at"])
+    qtbot.mouseClick(window.findChild(QAbstractButton, "email_send"), Qt.MouseButton.LeftButton)
+    status = window.findChild(QLabel, "email_status")
+    assert status.text() == "That email address does not look right. Please check it."
+    for key in ["e", "x", "a", "m", "p", "l", "e", "dotcom"]:
+        qtbot.mouseClick(window.keyboard().key(key), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.findChild(QAbstractButton, "email_send"), Qt.MouseButton.LeftButton)
+    assert status.text() == "Please tick the box above if you want us to send it."
+    assert not window.ctx.mailer.busy()
+    window.close()
+
+
+def test_delivered_through_starttls_and_auth(qtbot, server: Server, tmp_path, ca_file) -> None:
+    server.start()
+    window = open_window(qtbot, kiosk_config(tmp_path, server.port, ca_file))
+    type_address(qtbot, window, ANA_AT_EXAMPLE)
+    with qtbot.waitSignal(window.ctx.mailer.finished, timeout=30000):
+        consent_and_send(qtbot, window)
+    assert summary_status(window) == "Sent. Please check your inbox."
+    (envelope,) = server.handler.messages
+    assert server.handler.over_tls == [True]
+    assert envelope.rcpt_tos == [ADDRESS]
+    msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
+    assert msg["Reply-To"] == "desk@clinic.test" and msg["Message-ID"] and msg["Date"]
+    types = [p.get_content_type() for p in msg.walk()]
+    assert {"text/plain", "text/html", "application/pdf", "text/calendar"} <= set(types)
+    assert window.ctx.pack.screening[0].question in msg.get_body(("plain",)).get_content()
+    assert outbox(tmp_path).stats().queued == 0  # delivered: nothing kept
+    window.close()
+
+
+def test_screening_left_out_when_the_clinic_says_so(qtbot, server, tmp_path, ca_file) -> None:
+    server.start()
+    config = kiosk_config(tmp_path, server.port, ca_file, "include_screening = false")
+    window = open_window(qtbot, config)
+    type_address(qtbot, window, ANA_AT_EXAMPLE)
+    with qtbot.waitSignal(window.ctx.mailer.finished, timeout=30000):
+        consent_and_send(qtbot, window)
+    msg = email.message_from_bytes(server.handler.messages[0].content, policy=email.policy.default)
+    text = msg.get_body(("plain",)).get_content()
+    assert "Hello Zebedee Ødegård," in text
+    assert window.ctx.pack.screening[0].question not in text
+    assert "Tell your clinician" not in text
+    window.close()
+
+
+def test_server_down_then_back_delivers_exactly_once(qtbot, server, tmp_path, ca_file) -> None:
+    config = kiosk_config(tmp_path, server.port, ca_file)  # nothing listens on it yet
+    window = open_window(qtbot, config)
+    type_address(qtbot, window, ANA_AT_EXAMPLE)
+    clock = QElapsedTimer()
+    clock.start()
+    consent_and_send(qtbot, window)
+    qtbot.waitUntil(lambda: summary_status(window) != "", timeout=1500)
+    assert summary_status(window) == "Thank you. We will send it shortly."
+    assert clock.elapsed() < 1500
+    qtbot.waitUntil(lambda: not window.ctx.mailer.busy(), timeout=30000)
+    assert outbox(tmp_path).stats().queued == 1
+    server.start()
+    result = run_kiosk("outbox", "flush", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("sent 1, will retry 0, failed 0; 0 queued, 0 failed")
+    again = run_kiosk("outbox", "flush", "--config", str(config))
+    assert "sent 0" in again.stdout
+    assert len(server.handler.messages) == 1
+    window.close()
+
+
+def test_hung_server_never_stalls_the_screen(qtbot, tmp_path, ca_file) -> None:
+    hung = HungServer()
+    try:
+        window = open_window(qtbot, kiosk_config(tmp_path, hung.port, ca_file))
+        type_address(qtbot, window, ANA_AT_EXAMPLE)
+        gaps: list[int] = []
+        clock = QElapsedTimer()
+        clock.start()
+        timer = QTimer()
+        timer.setInterval(5)
+        timer.timeout.connect(lambda: gaps.append(clock.restart()))
+        timer.start()
+        with qtbot.waitSignal(window.ctx.mailer.finished, timeout=60000):
+            consent_and_send(qtbot, window)
+        timer.stop()
+        assert summary_status(window) == "Thank you. We will send it shortly."
+        assert max(gaps) < 50, f"event loop stalled {max(gaps)} ms"
+        entry = outbox(tmp_path).list()[0]
+        assert entry.state == "queued" and entry.attempts == 1
+        assert entry.last_error == "mail server did not answer within 1 s"
+        window.close()
+    finally:
+        hung.close()
+
+
+def test_bad_password_is_reported_and_not_retried(
+    qtbot, server, tmp_path, ca_file, monkeypatch
+) -> None:
+    monkeypatch.setenv(PASSWORD_ENV, "wrong")
+    server.start()
+    config = kiosk_config(tmp_path, server.port, ca_file)
+    window = open_window(qtbot, config)
+    type_address(qtbot, window, ANA_AT_EXAMPLE)
+    with qtbot.waitSignal(window.ctx.mailer.finished, timeout=30000) as done:
+        consent_and_send(qtbot, window)
+    assert done.args[1] is False and "535" in done.args[2]
+    listing = run_kiosk("outbox", "list", "--config", str(config), env={PASSWORD_ENV: "wrong"})
+    assert "failed" in listing.stdout and "535" in listing.stdout
+    assert ADDRESS not in listing.stdout and "a***@e***.com" in listing.stdout
+    tries = len(server.handler.logins)
+    run_kiosk("outbox", "flush", "--config", str(config), env={PASSWORD_ENV: "wrong"})
+    assert len(server.handler.logins) == tries  # permanent: never retried
+    window.close()
+
+
+def test_4xx_is_retried_until_delivered(qtbot, server, tmp_path, ca_file) -> None:
+    server.handler.rcpt_reply = "451 4.3.0 try again later"
+    server.start()
+    config = kiosk_config(tmp_path, server.port, ca_file)
+    window = open_window(qtbot, config)
+    type_address(qtbot, window, ANA_AT_EXAMPLE)
+    with qtbot.waitSignal(window.ctx.mailer.finished, timeout=30000):
+        consent_and_send(qtbot, window)
+    entry = outbox(tmp_path).list()[0]
+    assert entry.state == "queued" and "451" in entry.last_error
+    server.handler.rcpt_reply = None
+    result = run_kiosk("outbox", "flush", "--config", str(config))
+    assert "sent 1" in result.stdout
+    assert len(server.handler.messages) == 1
+    window.close()
+
+
+def test_killed_after_queueing_is_delivered_after_restart(qtbot, server, tmp_path, ca_file) -> None:
+    """kill -9 of the email job between queueing and sending: the next flush delivers it."""
+    hung = HungServer()  # holds the job in its send, after it has printed "queued"
+    try:
+        window = open_window(qtbot, kiosk_config(tmp_path, hung.port, ca_file))
+        type_address(qtbot, window, ANA_AT_EXAMPLE)
+        mailer = window.ctx.mailer
+        with qtbot.waitSignal(
+            mailer.line, timeout=30000, check_params_cb=lambda j, t: t == "queued"
+        ):
+            consent_and_send(qtbot, window)
+        qtbot.waitUntil(hung.accepted.is_set, timeout=10000)
+        mailer._current[1].kill()  # SIGKILL, mid-send
+        qtbot.waitUntil(lambda: not mailer.busy(), timeout=10000)
+        window.close()
+    finally:
+        hung.close()
+    server.start()
+    config = kiosk_config(tmp_path, server.port, ca_file, name="restarted.toml")
+    box = outbox(tmp_path)
+    assert box.stats().queued == 1
+    # The killed attempt still holds its lease (so two senders never deliver one email
+    # twice); a flush right now leaves it alone ...
+    result = run_kiosk("outbox", "flush", "--config", str(config))
+    assert "sent 0" in result.stdout and "1 queued" in result.stdout
+    assert server.handler.messages == []
+    # ... and once the lease has run out (10 minutes), the restarted kiosk delivers it once.
+    from kiosk.services import emailing
+
+    send = emailing.transport(app.load(config).config).send
+    later = box.list()[0].created + 601
+    assert box.flush(send, now=later).sent == 1
+    assert box.flush(send, now=later + 1).sent == 0
+    assert len(server.handler.messages) == 1
+
+
+def test_a_reset_leaves_no_address_behind(qtbot) -> None:
+    window = open_window(qtbot, None)
+    type_address(qtbot, window, ANA_AT_EXAMPLE)
+    window.ctx.flow.reset()
+    field = window.findChild(QLineEdit, "email_address")
+    assert field.text() == ""
+    field.undo()
+    assert field.text() == ""
+    assert not window.findChild(QAbstractButton, "email_consent").isChecked()
+    assert not window.keyboard().isVisible()
+    window.close()
