@@ -60,6 +60,25 @@ def fill_in(window) -> None:  # type: ignore[no-untyped-def]
     session.set_question(pack.questions[0].id, True)
 
 
+def email_form(window, path: Path) -> Path:  # type: ignore[no-untyped-def]
+    """The email form with the on-screen keyboard up and an address half typed."""
+    from PySide6.QtCore import QCoreApplication
+
+    from kiosk.core.flow import Screen
+
+    summary = window.page(Screen.SUMMARY)
+    summary.on_email()
+    for key in ("a", "n", "a", "at", "gmail_com"):
+        window.keyboard().key(key).click()
+    QCoreApplication.processEvents()
+    window.repaint()
+    QCoreApplication.processEvents()
+    if not window.screen().grabWindow(window.winId()).save(str(path)):
+        raise SystemExit(f"could not save {path}")
+    summary.on_cancel_email()
+    return path
+
+
 def tour(out: Path, config: Path | None) -> list[Path]:
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtTest import QTest
@@ -91,6 +110,8 @@ def tour(out: Path, config: Path | None) -> list[Path]:
             if not pixmap.save(str(path)):
                 raise SystemExit(f"could not save {path}")
             saved.append(path)
+            if screen is Screen.SUMMARY and window.ctx.mailer is not None:
+                saved.append(email_form(window, folder / f"{i:02d}-summary-email.png"))
             page = getattr(window.page(screen), "page", None)
             if page is not None:  # the whole scrolling page, to check nothing is clipped
                 full = folder / "full" / f"{i:02d}-{screen.value}.png"

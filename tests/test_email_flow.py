@@ -225,6 +225,11 @@ def test_server_down_then_back_delivers_exactly_once(qtbot, server, tmp_path, ca
     assert clock.elapsed() < 1500
     qtbot.waitUntil(lambda: not window.ctx.mailer.busy(), timeout=30000)
     assert outbox(tmp_path).stats().queued == 1
+    # what waits on disk is encrypted: neither the address nor the name is readable
+    for path in (tmp_path / "outbox").iterdir():
+        raw = path.read_bytes()
+        assert ADDRESS.encode() not in raw and "Zebedee".encode() not in raw, path.name
+        assert "Ødegård".encode() not in raw, path.name
     server.start()
     result = run_kiosk("outbox", "flush", "--config", str(config))
     assert result.returncode == 0, result.stderr

@@ -101,3 +101,28 @@ def test_primary_action_stays_in_one_place(qtbot, window) -> None:
         )
         window.ctx.flow.next()
     assert len(places) == 1, places
+
+
+@pytest.mark.parametrize("orientation", list(SIZES))
+def test_email_form_with_keyboard_fits(qtbot, window, orientation) -> None:
+    """The keyboard comes up under the form: the window keeps its size, the field and the
+    Send button stay in view above the keys, and nothing is clipped."""
+    from kiosk.core.flow import Screen
+
+    window.resize(*SIZES[orientation])
+    qtbot.waitUntil(lambda: window.size().width() == SIZES[orientation][0])
+    for _ in range(6):
+        window.ctx.flow.next()
+    summary = window.page(Screen.SUMMARY)
+    summary.on_email()
+    QApplication.processEvents()
+    keyboard = window.keyboard()
+    assert keyboard.isVisible()
+    assert window.size().toTuple() == SIZES[orientation]
+    kb_rect = QRect(keyboard.mapTo(window, keyboard.rect().topLeft()), keyboard.size())
+    for name in ("email_address", "email_send", "email_consent"):
+        w = window.findChild(QWidget, name)
+        rect = QRect(w.mapTo(window, w.rect().topLeft()), w.size())
+        assert not rect.intersects(kb_rect), name
+        assert window.rect().contains(rect), name
+    assert problems_on_screen(window, Screen.SUMMARY) == []

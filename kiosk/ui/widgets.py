@@ -176,7 +176,10 @@ class AnswerButtons(QWidget):
 
 
 class ChoiceButton(QPushButton):
-    """A checkable button whose title and detail wrap over several lines."""
+    """A checkable button whose title and detail wrap over several lines, with a tick box
+    that shows it can be chosen (and that it is)."""
+
+    BOXES = ("☐", "☑")
 
     def __init__(self, title: str, detail: str = "", *, name: str = "") -> None:
         super().__init__()
@@ -188,19 +191,28 @@ class ChoiceButton(QPushButton):
         if name:
             self.setObjectName(name)
         self.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.NoContextMenu)
-        lay = self._lay = QVBoxLayout(self)
-        lay.setContentsMargins(26, 14, 26, 14)
-        lay.setSpacing(2)
-        self._labels = [label(title, "choice_title")]
+        lay = self._lay = QHBoxLayout(self)
+        lay.setContentsMargins(22, 14, 26, 14)
+        lay.setSpacing(16)
+        self._box = label(self.BOXES[0], "choice_box")
+        self._box.setWordWrap(False)
+        self._box.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Minimum)
+        lay.addWidget(self._box, 0, QtCore.Qt.AlignmentFlag.AlignTop)
+        text = QVBoxLayout()
+        text.setSpacing(2)
+        lay.addLayout(text, 1)
+        self._labels = [self._box, label(title, "choice_title")]
         if detail:
             self._labels.append(label(detail, "choice_detail"))
         for lbl in self._labels:
             lbl.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-            lay.addWidget(lbl)
+        for lbl in self._labels[1:]:
+            text.addWidget(lbl)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.toggled.connect(self._on_toggled)
 
     def _on_toggled(self, checked: bool) -> None:
+        self._box.setText(self.BOXES[checked])
         for lbl in self._labels:
             lbl.setProperty("on", checked)
             lbl.style().unpolish(lbl)

@@ -14,8 +14,10 @@ from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QLayout,
     QMainWindow,
     QProgressBar,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -90,6 +92,11 @@ class MainWindow(QMainWindow):
         foot.addWidget(self.nav_next)
         root.addWidget(self.footer)
         self.setCentralWidget(central)
+        # The kiosk fills its display: contents fit the window, the window never grows to
+        # fit them (it would run off the screen, e.g. while the keyboard comes up).
+        main_layout = self.layout()
+        if main_layout is not None:
+            main_layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
 
         ctx.flow.listen(self._on_flow)
         ctx.session.on_wipe(self._on_wipe)
@@ -108,7 +115,11 @@ class MainWindow(QMainWindow):
 
     @Slot(bool)
     def _on_keyboard_shown(self, shown: bool) -> None:
-        self.footer.setVisible(not shown and self.ctx.flow.current is not Screen.ATTRACT)
+        # While typing, the keyboard takes the room of the header and the navigation bar
+        # (its Done key closes it), so the field and its buttons stay in view above it.
+        chrome = not shown and self.ctx.flow.current is not Screen.ATTRACT
+        self.header.setVisible(chrome)
+        self.footer.setVisible(chrome)
 
     # --- what tests and scripts use -------------------------------------------------------
     def screen_id(self) -> str:
@@ -121,6 +132,7 @@ class MainWindow(QMainWindow):
         if page is None:
             page = screen_class(which)(self.ctx)
             page.set_landscape(self._landscape)
+            page.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
             if which is Screen.ATTRACT:
                 page.start.clicked.connect(self.on_start)  # type: ignore[attr-defined]
                 page.language_chosen.connect(self.on_language)  # type: ignore[attr-defined]
@@ -191,6 +203,13 @@ class MainWindow(QMainWindow):
     def _show(self, which: Screen) -> None:
         page = self.page(which)
         page.enter()
+        # Only the screen on show may set the minimum size: a tall start screen must not
+        # push the window past the display when the keyboard is up on another screen.
+        ignored, used = QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred
+        for other in self._screens.values():
+            if other is not page:
+                other.setSizePolicy(ignored, ignored)
+        page.setSizePolicy(used, used)
         self.stack.setCurrentWidget(page)
         pack = self.ctx.pack
         step = self.ctx.flow.step()

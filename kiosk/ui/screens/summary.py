@@ -32,7 +32,8 @@ class SummaryScreen(ScreenBase):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(48, 28, 48, 20)
         lay.setSpacing(16)
-        lay.addWidget(label(pack.t("summary.title"), "title"))
+        self.title = label(pack.t("summary.title"), "title")
+        lay.addWidget(self.title)
         self.views = QStackedWidget()
         lay.addWidget(self.views, 1)
         summary_view = QWidget()
@@ -87,7 +88,6 @@ class SummaryScreen(ScreenBase):
         page.setObjectName("email_form")
         page.add(label(pack.t("email.title"), "h2"))
         page.add(label(pack.t("email.intro"), "small"))
-        page.add(label(pack.t("email.address_label"), "choice_title"))
         self.address = QLineEdit()
         self.address.setObjectName("email_address")
         self.address.setAccessibleName(pack.t("email.address_label"))
@@ -173,6 +173,7 @@ class SummaryScreen(ScreenBase):
     @Slot()
     def on_email(self) -> None:
         self.email_status.setText("")
+        self.title.hide()
         self.views.setCurrentIndex(1)
         if self.ctx.keyboard is not None:
             self.ctx.keyboard().attach(self.address, "email")
@@ -181,6 +182,10 @@ class SummaryScreen(ScreenBase):
     def on_cancel_email(self) -> None:
         if self.ctx.keyboard is not None:
             self.ctx.keyboard().detach()
+        self._show_summary()
+
+    def _show_summary(self) -> None:
+        self.title.show()
         self.views.setCurrentIndex(0)
 
     @Slot()
@@ -213,7 +218,7 @@ class SummaryScreen(ScreenBase):
         self._email_job = None
         if self.ctx.keyboard is not None:
             self.ctx.keyboard().detach()
-        self.views.setCurrentIndex(0)
+        self._show_summary()
         self.status.setText(self.ctx.pack.t(key))
         self.send_button.setEnabled(True)
         if key != "email.failed":
@@ -251,7 +256,7 @@ class SummaryScreen(ScreenBase):
         self.address.setText("")
         self.consent.setChecked(False)
         self.email_status.setText("")
-        self.views.setCurrentIndex(0)
+        self._show_summary()
         self.print_button.setEnabled(True)
         self.send_button.setEnabled(True)
         self.email_button.setEnabled(True)
