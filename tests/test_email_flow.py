@@ -228,7 +228,7 @@ def test_server_down_then_back_delivers_exactly_once(qtbot, server, tmp_path, ca
     # what waits on disk is encrypted: neither the address nor the name is readable
     for path in (tmp_path / "outbox").iterdir():
         raw = path.read_bytes()
-        assert ADDRESS.encode() not in raw and "Zebedee".encode() not in raw, path.name
+        assert ADDRESS.encode() not in raw and b"Zebedee" not in raw, path.name
         assert "Ødegård".encode() not in raw, path.name
     server.start()
     result = run_kiosk("outbox", "flush", "--config", str(config))

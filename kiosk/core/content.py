@@ -39,6 +39,7 @@ KEY_PLACEHOLDERS: dict[str, frozenset[str]] = {
     "summary.print_failed_email": frozenset({"location"}),
     "aftercare.timeline_intro": frozenset({"date"}),
     "done.returning": frozenset({"seconds"}),
+    "idle.body": frozenset({"seconds"}),
 }
 REVIEW_MAX_AGE = dt.timedelta(days=365)
 _ID = re.compile(r"^[a-z0-9_]+$")
@@ -163,6 +164,7 @@ TEXT_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         ),
         frozenset(),
     ),
+    "idle": (frozenset(["title", "body", "carry_on"]), frozenset()),
     "done": (frozenset(["title", "body", "returning", "start_over"]), frozenset()),
 }
 # section -> list-of-tables keys inside it

@@ -30,6 +30,7 @@ from kiosk.ui.screens.base import ScreenBase
 from kiosk.ui.widgets import button, label
 
 if TYPE_CHECKING:
+    from kiosk.ui.idle import IdleGuard
     from kiosk.ui.keyboard import OnScreenKeyboard
 
 log = logging.getLogger("kiosk.ui")
@@ -48,6 +49,7 @@ class MainWindow(QMainWindow):
         self._landscape = True
         self._painted = False
         self._language = ctx.pack.language
+        self._idle: IdleGuard | None = None
 
         central = QWidget()
         central.setObjectName("central")
@@ -181,7 +183,21 @@ class MainWindow(QMainWindow):
             page.deleteLater()
         self._screens.clear()
 
+    def idle_guard(self) -> IdleGuard:
+        """The idle timeout, made when the first patient starts (the start screen has none)."""
+        if self._idle is None:
+            from kiosk.ui.idle import IdleGuard
+
+            kiosk = self.ctx.config.kiosk
+            self._idle = IdleGuard(
+                self.ctx, self, kiosk.idle_timeout_s * 1000, kiosk.idle_warning_s * 1000
+            )
+            self._idle.timed_out.connect(self.on_finish)
+        return self._idle
+
     def _on_flow(self, old: Screen, new: Screen) -> None:
+        if new is not Screen.ATTRACT and self._idle is None:
+            self.idle_guard().on_activity()  # it listens to the flow from now on
         previous = self._screens.get(old)
         if previous is not None:
             previous.leave()
@@ -238,6 +254,8 @@ class MainWindow(QMainWindow):
 
     # --- events ---------------------------------------------------------------------------
     def resizeEvent(self, event: QResizeEvent) -> None:
+        if self._idle is not None and self._idle.overlay.isVisible():
+            self._idle.overlay.setGeometry(0, 0, event.size().width(), event.size().height())
         landscape = event.size().width() >= event.size().height()
         if landscape != self._landscape:
             self._landscape = landscape
@@ -261,6 +279,8 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self._prebuild)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self._idle is not None:
+            self._idle.uninstall()
         self.ctx.session.wipe()
         self.ctx.shutdown()
         super().closeEvent(event)

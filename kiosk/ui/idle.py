@@ -1,0 +1,164 @@
+"""The idle timeout: a patient who walks away leaves nothing behind.
+
+One application-wide event filter counts activity (touch, mouse press, key, wheel). After
+``idle_timeout`` without any, a "Still there?" overlay counts down ``idle_warning``; a tap
+carries on, otherwise the session is wiped and the start screen returns. There is no
+timeout on the start screen itself. Both times are injectable (tests use milliseconds).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot
+from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
+
+from kiosk.core.flow import Screen
+from kiosk.ui.context import UiContext
+from kiosk.ui.widgets import button, card, label
+
+log = logging.getLogger("kiosk.idle")
+
+ACTIVITY = frozenset(
+    {
+        QEvent.Type.TouchBegin,
+        QEvent.Type.TouchUpdate,
+        QEvent.Type.MouseButtonPress,
+        QEvent.Type.KeyPress,
+        QEvent.Type.Wheel,
+    }
+)
+
+
+class ActivityFilter(QObject):
+    """Installed once on the QApplication; says when the patient did anything."""
+
+    activity = Signal()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in ACTIVITY:
+            self.activity.emit()
+        return False  # only counts: every event still goes where it was going
+
+
+class StillThere(QWidget):
+    """Covers the window: "Still there?", a countdown, and one big button to carry on."""
+
+    def __init__(self, ctx: UiContext, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("idle_overlay")
+        self.setAutoFillBackground(False)
+        self.setStyleSheet("QWidget#idle_overlay { background: rgba(22, 50, 58, 190); }")
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        self.ctx = ctx
+        box, inner = card()
+        box.setMaximumWidth(900)
+        self.title = label("", "title", center=True)
+        inner.addWidget(self.title)
+        self.countdown = label("", "subtitle", name="idle_countdown", center=True)
+        inner.addWidget(self.countdown)
+        self.carry_on = button("", "primary", name="idle_continue")
+        inner.addWidget(self.carry_on)
+        row = QVBoxLayout()
+        row.addWidget(box)
+        outer.addLayout(row)
+        outer.addStretch(1)
+        self.hide()
+
+    def cover(self) -> None:
+        pack = self.ctx.pack  # the patient's language, whatever it is now
+        self.title.setText(pack.t("idle.title"))
+        self.carry_on.setText(pack.t("idle.carry_on"))
+        self.carry_on.setAccessibleName(pack.t("idle.carry_on"))
+        parent = self.parentWidget()
+        if parent is not None:
+            self.setGeometry(parent.rect())
+        self.raise_()
+        self.show()
+
+
+class IdleGuard(QObject):
+    """Watches for a walked-away session; ``timed_out`` after the warning ran out."""
+
+    timed_out = Signal()
+
+    def __init__(self, ctx: UiContext, window: QWidget, timeout_ms: int, warning_ms: int) -> None:
+        super().__init__(window)
+        self.ctx = ctx
+        self.overlay = StillThere(ctx, window)
+        self.overlay.carry_on.clicked.connect(self.on_activity)
+        self._idle = QTimer(self)
+        self._idle.setObjectName("idle_timer")
+        self._idle.setSingleShot(True)
+        self._idle.timeout.connect(self._warn)
+        self._tick = QTimer(self)  # the countdown: once a second, only while it shows
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(self._count_down)
+        self._left_ms = 0
+        self.set_timeouts(timeout_ms, warning_ms)
+        self.filter = ActivityFilter(self)
+        self.filter.activity.connect(self.on_activity)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.filter)
+        ctx.flow.listen(lambda _old, new: self._on_screen(new))
+
+    def set_timeouts(self, timeout_ms: int, warning_ms: int) -> None:
+        self.timeout_ms, self.warning_ms = timeout_ms, warning_ms
+        self._idle.setInterval(timeout_ms)
+        self._tick.setInterval(min(1000, warning_ms))
+
+    def active(self) -> bool:
+        return self._idle.isActive() or self.overlay.isVisible()
+
+    def _on_screen(self, screen: Screen) -> None:
+        if screen is Screen.ATTRACT:
+            self._stop()  # nothing to protect, and the start screen stays calm
+        else:
+            self._restart()
+
+    @Slot()
+    def on_activity(self) -> None:
+        if self.ctx.flow.current is Screen.ATTRACT:
+            return
+        if self.overlay.isVisible():
+            log.info("idle warning dismissed")
+        self._restart()
+
+    def _restart(self) -> None:
+        self._tick.stop()
+        self.overlay.hide()
+        self._idle.start()
+
+    def _stop(self) -> None:
+        self._idle.stop()
+        self._tick.stop()
+        self.overlay.hide()
+
+    @Slot()
+    def _warn(self) -> None:
+        log.info("idle warning")
+        self._left_ms = self.warning_ms
+        self._show_left()
+        self.overlay.cover()
+        self._tick.start()
+
+    def _show_left(self) -> None:
+        seconds = max(1, -(-self._left_ms // 1000))
+        self.overlay.countdown.setText(self.ctx.pack.t("idle.body", seconds=seconds))
+
+    @Slot()
+    def _count_down(self) -> None:
+        self._left_ms -= self._tick.interval()
+        if self._left_ms > 0:
+            self._show_left()
+            return
+        self._stop()
+        log.info("idle timeout: session wiped")
+        self.timed_out.emit()
+
+    def uninstall(self) -> None:
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.filter)

@@ -1,0 +1,119 @@
+"""The idle timeout: a walked-away session is wiped and the start screen returns."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QTextBrowser, QWidget
+
+from kiosk.core.flow import Screen
+
+NAME = "Zebedee Quux"
+ADDRESS = "zebedee.quux@example.com"
+
+
+def texts_in(window) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every piece of text any widget of the window holds."""
+    found = []
+    for w in window.findChildren(QWidget):
+        if isinstance(w, QLabel | QAbstractButton | QLineEdit):
+            found.append(w.text())
+        if isinstance(w, QTextBrowser):
+            found.append(w.toPlainText())
+        found.append(w.accessibleName())
+        found.append(w.accessibleDescription())
+    return found
+
+
+def fill_everything(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    window.ctx.flow.go(Screen.PRIVACY)
+    qtbot.keyClicks(window.findChild(QLineEdit, "first_name"), NAME)
+    window.ctx.flow.next()
+    window.findChild(QAbstractButton, "area_neck_bands").click()
+    window.findChild(QAbstractButton, "question_risks").click()
+    for _ in range(4):
+        window.ctx.flow.next()
+    window.findChild(QAbstractButton, "summary_email").click()
+    qtbot.keyClicks(window.findChild(QLineEdit, "email_address"), ADDRESS)
+    QGuiApplication.clipboard().setText("nothing of theirs")
+    assert any(NAME in t for t in texts_in(window))
+    assert any(ADDRESS in t for t in texts_in(window))
+
+
+def test_walked_away_session_is_wiped(qtbot, window) -> None:
+    fill_everything(qtbot, window)
+    guard = window.idle_guard()
+    guard.set_timeouts(150, 300)
+    guard.on_activity()  # restart with the short times
+    qtbot.waitUntil(guard.overlay.isVisible, timeout=2000)
+    with qtbot.waitSignal(window.screen_changed, timeout=3000) as changed:
+        pass
+    assert changed.args == ["attract"]
+    assert not guard.overlay.isVisible()
+    assert window.ctx.session.to_dict().keys() == {"language", "appointment_date"}
+    for text in texts_in(window):
+        assert NAME not in text and ADDRESS not in text and "Zebedee" not in text
+    for field in window.findChildren(QLineEdit):
+        field.undo()
+        assert field.text() == ""
+    assert "Zebedee" not in QGuiApplication.clipboard().text()
+    assert not guard.active()  # the start screen has no timeout
+
+
+def test_a_tap_carries_on(qtbot, window) -> None:
+    window.ctx.flow.go(Screen.PRIVACY)
+    qtbot.keyClicks(window.findChild(QLineEdit, "first_name"), NAME)
+    guard = window.idle_guard()
+    guard.set_timeouts(100, 5000)
+    guard.on_activity()
+    qtbot.waitUntil(guard.overlay.isVisible, timeout=2000)
+    assert guard.overlay.countdown.text() == (
+        "To keep your answers private, they will be deleted in 5 seconds."
+    )
+    guard.set_timeouts(60_000, 5000)
+    qtbot.mouseClick(guard.overlay.carry_on, Qt.MouseButton.LeftButton)
+    assert not guard.overlay.isVisible()
+    assert window.screen_id() == "privacy"
+    assert window.findChild(QLineEdit, "first_name").text() == NAME
+
+
+def test_any_touch_key_or_wheel_restarts_the_clock(qtbot, window) -> None:
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    window.ctx.flow.go(Screen.PRIVACY)
+    field = window.findChild(QLineEdit, "first_name")
+    guard = window.idle_guard()
+    guard.set_timeouts(60_000, 5000)
+    wheel = QWheelEvent(
+        QPointF(5, 5),
+        QPointF(5, 5),
+        QPoint(0, 0),
+        QPoint(0, -120),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    for act in (
+        lambda: qtbot.mouseClick(field, Qt.MouseButton.LeftButton),
+        lambda: qtbot.keyClick(field, Qt.Key.Key_A),
+        lambda: QApplication.sendEvent(field, wheel),
+    ):
+        guard._warn()  # the warning is up ...
+        assert guard.overlay.isVisible()
+        act()  # ... and any activity puts it away and starts the full wait again
+        assert not guard.overlay.isVisible()
+        assert guard._idle.isActive() and guard._idle.interval() == 60_000
+
+
+def test_no_timeout_on_the_start_screen(qtbot, window) -> None:
+    guard = window.idle_guard()
+    assert window.screen_id() == "attract"
+    qtbot.mouseClick(window, Qt.MouseButton.LeftButton)
+    assert not guard.active()
+    window.ctx.flow.go(Screen.PRIVACY)
+    assert guard.active()
+    window.ctx.flow.reset()
+    assert not guard.active()
