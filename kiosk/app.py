@@ -177,15 +177,26 @@ def run(config_path: Path | None, *, windowed: bool, language: str | None) -> in
         print(f"--lang: {language!r} is not offered (offered: {offered})", file=sys.stderr)
         return 2
     app = application()
+    from kiosk import runtime
+
+    if runtime.single_instance() is None:
+        print("botox-kiosk is already running here; this second start exits.", file=sys.stderr)
+        return 1
+    logs = runtime.setup_file_logging()
+    runtime.route_qt_messages()
     window = _window(loaded, language)
+    runtime.install_excepthook(window.recover)
+    runtime.quit_on_signals(window.quit_kiosk)
     window.first_paint.connect(lambda: log.info("first paint"))
     if loaded.config.kiosk.fullscreen and not windowed:
-        window.showFullScreen()
+        window.enter_kiosk_mode()
     else:
         window.resize(1366, 800)
         window.show()
-    log.info("kiosk started")
-    return app.exec()
+    log.info("kiosk started (log folder %s)", logs)
+    code = app.exec()
+    log.info("kiosk stopped")
+    return code
 
 
 def ensure_display() -> None:

@@ -50,6 +50,8 @@ class MainWindow(QMainWindow):
         self._painted = False
         self._language = ctx.pack.language
         self._idle: IdleGuard | None = None
+        self.kiosk_mode = False
+        self._quitting = False
 
         central = QWidget()
         central.setObjectName("central")
@@ -278,7 +280,46 @@ class MainWindow(QMainWindow):
             self.page(missing[0])
             QTimer.singleShot(0, self._prebuild)
 
+    # --- kiosk mode, recovery and quitting -------------------------------------------------
+    def enter_kiosk_mode(self) -> None:
+        """Fullscreen, frameless, on top, no cursor; closing (Alt+F4) is refused."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtGui import QCursor, QGuiApplication
+
+        self.kiosk_mode = True
+        self.setWindowFlags(
+            self.windowFlags()
+            | Qt.WindowType.FramelessWindowHint
+            | Qt.WindowType.WindowStaysOnTopHint
+        )
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+        QGuiApplication.setOverrideCursor(QCursor(Qt.CursorShape.BlankCursor))
+        self.showFullScreen()
+
+    @Slot()
+    def recover(self) -> None:
+        """After an unexpected error: forget the session, rebuild the screens, start over."""
+        self.ctx.session.wipe(self.ctx.config.kiosk.languages[0])
+        self._language = ""  # force the rebuild: the failed screen may be half-built
+        self._rebuild_if_language_changed()
+        if self.ctx.flow.current is Screen.ATTRACT:
+            self._show(Screen.ATTRACT)
+        else:
+            self.ctx.flow.reset()
+
+    @Slot()
+    def quit_kiosk(self) -> None:
+        """Leave for good (staff, or SIGTERM from the service manager): wipe, then quit."""
+        from PySide6.QtWidgets import QApplication
+
+        self._quitting = True
+        self.close()
+        QApplication.quit()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.kiosk_mode and not self._quitting:
+            event.ignore()  # Alt+F4, or a stray close: a kiosk stays up
+            return
         if self._idle is not None:
             self._idle.uninstall()
         self.ctx.session.wipe()

@@ -1,0 +1,130 @@
+"""What keeps the kiosk process alive and tidy: logging, crash handling, signals, one instance.
+
+- A rotating log in the platform's log folder (platformdirs); Qt's own messages go there too.
+- ``sys.excepthook``: an error in a screen's handler is logged (type and traceback, never
+  the session) and the kiosk returns to the start screen instead of dying.
+- faulthandler writes a hard crash (segfault) to ``crash.log`` beside the log.
+- SIGTERM and SIGINT wipe the session and quit cleanly, even while Qt's loop runs.
+- A lock file lets only one kiosk run at a time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import faulthandler
+import logging
+import logging.handlers
+import signal
+import socket
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+log = logging.getLogger("kiosk.runtime")
+_keep: list[object] = []  # objects that must live as long as the process
+
+
+def log_dir() -> Path:
+    import platformdirs
+
+    return platformdirs.user_log_path("botox-kiosk", appauthor=False)
+
+
+def setup_file_logging(folder: Path | None = None) -> Path:
+    """Add a rotating log file (1 MB × 5) to the root logger; returns its folder."""
+    folder = folder or log_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(
+        folder / "kiosk.log", maxBytes=1_000_000, backupCount=5, encoding="utf-8"
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger().addHandler(handler)
+    crash: IO[str] = (folder / "crash.log").open("a", encoding="utf-8")
+    faulthandler.enable(file=crash, all_threads=True)
+    _keep.append(crash)
+    return folder
+
+
+def route_qt_messages() -> None:
+    """Qt's warnings and errors into Python logging ("kiosk.qt")."""
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+
+    qt_log = logging.getLogger("kiosk.qt")
+    levels = {
+        QtMsgType.QtDebugMsg: logging.DEBUG,
+        QtMsgType.QtInfoMsg: logging.INFO,
+        QtMsgType.QtWarningMsg: logging.WARNING,
+        QtMsgType.QtCriticalMsg: logging.ERROR,
+        QtMsgType.QtFatalMsg: logging.CRITICAL,
+    }
+
+    def handler(kind: QtMsgType, _context: object, message: str) -> None:
+        qt_log.log(levels.get(kind, logging.WARNING), "%s", message)
+
+    qInstallMessageHandler(handler)
+
+
+def install_excepthook(recover: Callable[[], None]) -> None:
+    """Log an unhandled error and call ``recover`` (back to the start) instead of dying."""
+    recovering = [False]
+
+    def hook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, error, tb)
+            return
+        # The type and where it happened (file, line, function), never the message or the
+        # source text: either could quote what a patient typed.
+        where = "\n".join(
+            f"  {frame.filename}:{frame.lineno} in {frame.name}"
+            for frame in traceback.extract_tb(tb)
+        )
+        log.error("unhandled %s; returning to the start screen\n%s", kind.__name__, where)
+        if recovering[0]:
+            return  # the recovery itself failed: do not loop
+        recovering[0] = True
+        try:
+            recover()
+        except Exception:
+            log.exception("recovery failed")
+        finally:
+            recovering[0] = False
+
+    sys.excepthook = hook
+
+
+def quit_on_signals(on_signal: Callable[[], None]) -> None:
+    """SIGTERM / SIGINT call ``on_signal`` from Qt's event loop (via a wake-up socket, since
+    Python runs signal handlers only when it has control)."""
+    from PySide6.QtCore import QSocketNotifier
+
+    read, write = socket.socketpair()
+    read.setblocking(False)
+    write.setblocking(False)
+    signal.set_wakeup_fd(write.fileno())
+    notifier = QSocketNotifier(read.fileno(), QSocketNotifier.Type.Read)
+
+    def drain() -> None:
+        with contextlib.suppress(BlockingIOError):
+            read.recv(64)
+
+    notifier.activated.connect(drain)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda signum, _frame: on_signal())
+    _keep.extend([read, write, notifier])
+
+
+def single_instance(name: str = "botox-kiosk") -> object | None:
+    """Hold the kiosk's lock file; None when another kiosk already holds it."""
+    import tempfile
+
+    from PySide6.QtCore import QLockFile
+
+    lock = QLockFile(str(Path(tempfile.gettempdir()) / f"{name}.lock"))
+    lock.setStaleLockTime(0)  # a lock left by a crashed kiosk is stale once its PID is gone
+    if not lock.tryLock(0):
+        return None
+    _keep.append(lock)
+    return lock
