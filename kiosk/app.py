@@ -3,6 +3,7 @@ and only here. The command line and the tests both build the kiosk through this 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import sys
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk import resources
+from kiosk import __version__, resources
 from kiosk.core.config import Config, load_config
 from kiosk.core.content import ContentPack, load_packs
 
@@ -134,9 +135,85 @@ def _window(loaded: Loaded, language: str | None) -> MainWindow:
     )
     window = MainWindow(ctx)
     window.first_paint.connect(_after_first_paint)
+    window.first_paint.connect(lambda: _install_counters_and_staff(window, loaded))
     if loaded.config.email.enabled:
         window.first_paint.connect(lambda: _start_outbox_worker(window, loaded.config))
     return window
+
+
+def _install_counters_and_staff(window: MainWindow, loaded: Loaded) -> None:
+    """After the first paint: the anonymous counters, and the staff hotspot, pad and panel."""
+    from kiosk.core.config import data_dir
+    from kiosk.core.counters import Counters
+    from kiosk.services.jobs import ChildJobs, child_command
+    from kiosk.ui import staff
+
+    config = loaded.config
+    if window.ctx.counters is None:
+        window.ctx.counters = Counters(data_dir() / "counters.json", languages=list(loaded.packs))
+    counters = window.ctx.counters
+
+    def job(name: str, *args: str) -> ChildJobs:
+        jobs = ChildJobs([*child_command(name, config.source), *args], name=name, parent=window)
+        jobs.finished.connect(
+            lambda _job, ok, detail: actions.reported.emit(
+                f"{name}: {'done' if ok else 'FAILED'}: {detail}"
+            )
+        )
+        window.ctx.background.append(jobs)
+        return jobs
+
+    print_test = job("print-test")
+    address = config.email.reply_to or config.email.sender
+    email_test = job("send-test-email", address) if config.email.enabled and address else None
+    flush = job("outbox", "flush") if config.email.enabled else None
+
+    def run(jobs: ChildJobs | None, what: str) -> None:
+        if jobs is None:
+            actions.reported.emit(f"{what}: email is not enabled in the config")
+        elif not jobs.busy():
+            actions.reported.emit(f"{what}: working…")
+            jobs.submit("")
+
+    def export() -> None:
+        out = data_dir() / "exports" / f"counts-{dt.date.today().isoformat()}.csv"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        counters.export_csv(out)
+        actions.reported.emit(f"Counts of the last 30 days saved to {out}")
+
+    def summary() -> str:
+        day = counters.day()
+        counts = (
+            f"{day['sessions_started']} started, {day['sessions_finished']} finished; "
+            + ", ".join(f"{k} {v}" for k, v in day["outcome"].items())
+        )
+        if config.email.enabled:
+            from kiosk.services import emailing
+
+            stats = emailing.outbox(config).stats()
+            oldest = f", oldest {int(stats.oldest_age_s // 60)} min" if stats.oldest_age_s else ""
+            outbox = f"{stats.queued} queued, {stats.failed} failed{oldest}"
+        else:
+            outbox = "email off"
+        printer = (
+            f"PDF files in {config.resolve(config.print.output_dir)}"
+            if config.print.output_dir
+            else config.print.printer or "the system default"
+        )
+        return staff.summary_text(__version__, outbox, counts, printer)
+
+    actions = staff.StaffActions(
+        reset=window.reset_session,
+        print_test=lambda: run(print_test, "Test page"),
+        email_test=lambda: run(email_test, "Test email"),
+        flush_outbox=lambda: run(flush, "Queued emails"),
+        export_counts=export,
+        leave_kiosk_mode=window.leave_kiosk_mode,
+        quit=window.quit_kiosk,
+        summary=summary,
+    )
+    pin_file = config.resolve(config.kiosk.staff_pin_file)
+    window.staff = staff.install(window, lambda: staff.read_pin_file(pin_file), actions)
 
 
 def _start_outbox_worker(window: MainWindow, config: Config) -> None:

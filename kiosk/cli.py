@@ -68,6 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     box = sub.add_parser("outbox", help="emails waiting to be delivered: list, flush or purge")
     box.add_argument("action", choices=["list", "flush", "purge", "deliver"], metavar="ACTION")
     box.add_argument("--config", type=Path, metavar="FILE", dest="sub_config")
+    pin = sub.add_parser("set-staff-pin", help="set the staff PIN (read twice from stdin)")
+    pin.add_argument("--config", type=Path, metavar="FILE", dest="sub_config")
     mail = sub.add_parser("send-test-email", help="send a test email to ADDRESS, now")
     mail.add_argument("address", metavar="ADDRESS")
     mail.add_argument("--config", type=Path, metavar="FILE", dest="sub_config")
@@ -97,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
             return outbox_command(args.action, config)
         if args.command == "send-test-email":
             return send_test_email(args.address, config)
+        if args.command == "set-staff-pin":
+            return set_staff_pin(config)
         if args.self_test:
             return self_test(config)
         from kiosk import app
@@ -124,6 +128,24 @@ def check_config(path: Path | None) -> int:
     logo = config.resolve(config.clinic.logo)
     if logo is not None and not logo.is_file():
         problems.append(Problem(str(config.source), "clinic.logo", f"file not found: {logo}"))
+    pin_file = config.resolve(config.kiosk.staff_pin_file)
+    if config.kiosk.fullscreen:
+        from kiosk.core.staff import verify_pin
+
+        try:
+            stored = pin_file.read_text(encoding="utf-8") if pin_file else ""
+            verify_pin("0000", stored) if stored.strip() else None
+        except (OSError, ValueError):
+            stored = ""
+        if not stored.strip():
+            problems.append(
+                Problem(
+                    str(config.source),
+                    "kiosk.staff_pin_file",
+                    f"no staff PIN in {pin_file}: a fullscreen kiosk needs one "
+                    "(run botox-kiosk set-staff-pin)",
+                )
+            )
     templates = config.resolve(config.content.templates)
     if templates is not None and not templates.is_dir():
         problems.append(
@@ -386,6 +408,43 @@ def outbox_command(action: str, config: Path | None) -> int:
         f"{stats.queued} queued, {stats.failed} failed"
     )
     return EXIT_OK if report.retry == 0 and report.failed == 0 else EXIT_WORLD
+
+
+def set_staff_pin(config: Path | None) -> int:
+    """Read the new PIN twice from standard input; store only its salted scrypt hash."""
+    import getpass
+    import os
+
+    from kiosk import app
+    from kiosk.core.staff import check_pin_format, hash_pin
+
+    cfg = app.load(config).config
+    target = cfg.resolve(cfg.kiosk.staff_pin_file)
+    if target is None:
+        print(f"{cfg.source}: kiosk.staff_pin_file: must be set", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+    def ask(prompt: str) -> str:
+        if sys.stdin.isatty():
+            return getpass.getpass(prompt)
+        return sys.stdin.readline().strip()
+
+    first = ask("New staff PIN (4 to 12 digits): ")
+    problem = check_pin_format(first)
+    if problem is not None:
+        print(f"set-staff-pin: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if ask("The same PIN again: ") != first:
+        print("set-staff-pin: the two PINs differ; nothing was changed", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".new")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(hash_pin(first) + "\n")
+    os.replace(tmp, target)
+    print(f"set-staff-pin: staff PIN saved (as a salted hash) in {target}")
+    return EXIT_OK
 
 
 def send_test_email(address: str, config: Path | None) -> int:

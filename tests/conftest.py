@@ -28,7 +28,11 @@ emergency_number = "112"
 
 
 def run_kiosk(
-    *args: str, env: dict[str, str] | None = None, drop: Iterable[str] = (), timeout: int = 120
+    *args: str,
+    env: dict[str, str] | None = None,
+    drop: Iterable[str] = (),
+    timeout: int = 120,
+    input_text: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``python -m kiosk ARGS`` as its own process; ``drop`` removes variables from its
     environment (e.g. QT_QPA_PLATFORM, to check the command sets it itself)."""
@@ -40,6 +44,7 @@ def run_kiosk(
         cwd=REPO,
         env={**base, **(env or {})},
         timeout=timeout,
+        input=input_text,
     )
 
 
@@ -48,7 +53,12 @@ def _private_data_dir(tmp_path_factory, monkeypatch) -> Path:  # type: ignore[no
     """The kiosk's data folder ({data}: demo prints, outbox) lives in a fresh temp folder."""
     data = tmp_path_factory.mktemp("xdg-data")
     monkeypatch.setenv("XDG_DATA_HOME", str(data))
-    return data / "botox-kiosk"
+    monkeypatch.setenv("XDG_STATE_HOME", str(data))  # logs too
+    folder = data / "botox-kiosk"
+    folder.mkdir()
+    # a staff PIN (the demo's 2468) where configs look by default, so fullscreen configs pass
+    shutil.copy(resources.path("demo", "staff-pin"), folder / "staff-pin")
+    return folder
 
 
 @pytest.fixture

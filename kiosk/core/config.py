@@ -72,6 +72,12 @@ class KioskConfig:
     done_return_s: int = setting(
         20, "Seconds the final screen stays before the kiosk returns to the start.", minimum=1
     )
+    staff_pin_file: str = setting(
+        "{data}/staff-pin",
+        "File holding the salted hash of the staff PIN (write it with "
+        "`botox-kiosk set-staff-pin`); required in fullscreen.",
+        path=True,
+    )
     languages: list[str] = setting(
         ["en"], "Content-pack language codes offered on the start screen; the first is default."
     )

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from kiosk.core.config import Config
     from kiosk.core.content import ContentPack
+    from kiosk.core.counters import Counters
     from kiosk.core.flow import Flow
     from kiosk.core.session import Session
     from kiosk.core.summary import SummaryRenderer
@@ -28,6 +29,7 @@ class UiContext:
     make_printer: Callable[[], ChildJobs | None] = lambda: None
     make_mailer: Callable[[], ChildJobs | None] = lambda: None
     keyboard: Callable[[], OnScreenKeyboard] | None = None
+    counters: Counters | None = None
     background: list[ChildJobs] = field(default_factory=list, repr=False)
     _printer: list[ChildJobs | None] = field(default_factory=list, repr=False)
     _mailer: list[ChildJobs | None] = field(default_factory=list, repr=False)

@@ -52,6 +52,7 @@ class MainWindow(QMainWindow):
         self._idle: IdleGuard | None = None
         self.kiosk_mode = False
         self._quitting = False
+        self.staff: tuple[object, ...] | None = None  # (pad, panel, hotspot), after first paint
 
         central = QWidget()
         central.setObjectName("central")
@@ -197,7 +198,49 @@ class MainWindow(QMainWindow):
             self._idle.timed_out.connect(self.on_finish)
         return self._idle
 
+    def _count(self, old: Screen, new: Screen) -> None:
+        """The anonymous counters: a start, a finish and what was taken, or where it stopped."""
+        counters = self.ctx.counters
+        if counters is None:
+            return
+        if old is Screen.ATTRACT and new is Screen.PRIVACY:
+            counters.started(self.ctx.session.language)
+        elif new is Screen.DONE:
+            summary = self._screens.get(Screen.SUMMARY)
+            printed = bool(getattr(summary, "printed", False))
+            emailed = bool(getattr(summary, "emailed", False))
+            outcome = {(True, True): "both", (True, False): "print", (False, True): "email"}
+            counters.finished(outcome.get((printed, emailed), "neither"))  # type: ignore[arg-type]
+        elif new is Screen.ATTRACT and old is not Screen.DONE:
+            counters.abandoned(old.value)  # idle timeout, staff reset or an error
+
+    @Slot()
+    def leave_kiosk_mode(self) -> None:
+        """Staff: an ordinary window again, with a cursor (for maintenance)."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtGui import QGuiApplication
+
+        if self.kiosk_mode:
+            QGuiApplication.restoreOverrideCursor()
+        self.kiosk_mode = False
+        self.setWindowFlags(
+            self.windowFlags()
+            & ~Qt.WindowType.FramelessWindowHint
+            & ~Qt.WindowType.WindowStaysOnTopHint
+        )
+        self.showNormal()
+        self.resize(1366, 800)
+
+    @Slot()
+    def reset_session(self) -> None:
+        """Staff: wipe whatever the last patient left and go back to the start."""
+        if self.ctx.flow.current is Screen.ATTRACT:
+            self.ctx.session.wipe(self.ctx.config.kiosk.languages[0])
+        else:
+            self.ctx.flow.reset()
+
     def _on_flow(self, old: Screen, new: Screen) -> None:
+        self._count(old, new)
         if new is not Screen.ATTRACT and self._idle is None:
             self.idle_guard().on_activity()  # it listens to the flow from now on
         previous = self._screens.get(old)
@@ -256,6 +299,9 @@ class MainWindow(QMainWindow):
 
     # --- events ---------------------------------------------------------------------------
     def resizeEvent(self, event: QResizeEvent) -> None:
+        for overlay in (self.staff or ())[:2]:
+            if isinstance(overlay, QWidget) and overlay.isVisible():
+                overlay.setGeometry(0, 0, event.size().width(), event.size().height())
         if self._idle is not None and self._idle.overlay.isVisible():
             self._idle.overlay.setGeometry(0, 0, event.size().width(), event.size().height())
         landscape = event.size().width() >= event.size().height()
@@ -270,7 +316,7 @@ class MainWindow(QMainWindow):
         if not self._painted:
             self._painted = True
             self.first_paint.emit()
-            QTimer.singleShot(0, self._prebuild)
+            QTimer.singleShot(0, self, self._prebuild)  # dropped if the window goes
 
     @Slot()
     def _prebuild(self) -> None:
@@ -278,7 +324,7 @@ class MainWindow(QMainWindow):
         missing = [s for s in JOURNEY if s not in self._screens]
         if missing:
             self.page(missing[0])
-            QTimer.singleShot(0, self._prebuild)
+            QTimer.singleShot(0, self, self._prebuild)  # dropped if the window goes
 
     # --- kiosk mode, recovery and quitting -------------------------------------------------
     def enter_kiosk_mode(self) -> None:

@@ -67,6 +67,8 @@ class SummaryScreen(ScreenBase):
         self.views.addWidget(self._email_form())
         self._job: int | None = None
         self._email_job: int | None = None
+        self.printed = False  # for the anonymous counters: what this patient took away
+        self.emailed = False
         self._email_timer = QTimer(self)
         self._email_timer.setSingleShot(True)
         self._email_timer.setInterval(EMAIL_ANSWER_MS)
@@ -155,6 +157,7 @@ class SummaryScreen(ScreenBase):
         self._job = None
         pack = self.ctx.pack
         if ok:
+            self.printed = True
             self.status.setText(pack.t("summary.printed", location=self._location()))
         else:
             key = (
@@ -222,6 +225,7 @@ class SummaryScreen(ScreenBase):
         self.status.setText(self.ctx.pack.t(key))
         self.send_button.setEnabled(True)
         if key != "email.failed":
+            self.emailed = True
             self.email_button.setEnabled(False)  # one email per patient is enough
 
     @Slot()
@@ -247,6 +251,7 @@ class SummaryScreen(ScreenBase):
             self._email_done("email.queued")
 
     def wipe(self) -> None:
+        self.printed = self.emailed = False
         self.preview.clear()
         self.preview.document().clearUndoRedoStacks()
         self._job = None

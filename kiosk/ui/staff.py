@@ -1,0 +1,255 @@
+"""Staff access: a hidden corner and a key chord open a PIN pad; the PIN opens the panel.
+
+The panel resets the session, checks the printer and the mail, shows the outbox and today's
+anonymous counters, and leaves kiosk mode or quits. Staff text is English: it is not shown to
+patients, and the content packs hold only what patients see.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtGui import QKeySequence, QMouseEvent, QShortcut
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
+
+from kiosk import __version__
+from kiosk.core.staff import Outcome, PinLock
+from kiosk.ui.widgets import button, card, label
+
+log = logging.getLogger("kiosk.staff")
+
+HOTSPOT_PX = 96
+LONG_PRESS_MS = 3000
+CHORD = "Ctrl+Alt+S"
+
+
+class Hotspot(QWidget):
+    """An invisible top-left corner: a three-second press opens the PIN pad."""
+
+    long_pressed = Signal()
+
+    def __init__(self, parent: QWidget, hold_ms: int = LONG_PRESS_MS) -> None:
+        super().__init__(parent)
+        self.setObjectName("staff_hotspot")
+        self.setAccessibleName("Staff")
+        self.setGeometry(0, 0, HOTSPOT_PX, HOTSPOT_PX)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(hold_ms)
+        self._timer.timeout.connect(self.long_pressed)
+        self.raise_()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self._timer.start()
+        event.accept()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self._timer.stop()
+        event.accept()
+
+
+class Overlay(QWidget):
+    """A panel over the whole window."""
+
+    def __init__(self, parent: QWidget, name: str) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setStyleSheet(f"QWidget#{name} {{ background: rgba(22, 50, 58, 200); }}")
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        self.box, self.body = card()
+        self.box.setMaximumWidth(1000)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.box, 4)
+        row.addStretch(1)
+        outer.addLayout(row)
+        outer.addStretch(1)
+        self.hide()
+
+    def cover(self) -> None:
+        parent = self.parentWidget()
+        if parent is not None:
+            self.setGeometry(parent.rect())
+        self.raise_()
+        self.show()
+
+
+class PinPad(Overlay):
+    """Digits, never shown: dots only. Five wrong PINs lock it for five minutes."""
+
+    accepted = Signal()
+
+    def __init__(self, parent: QWidget, stored: Callable[[], str], lock: PinLock) -> None:
+        super().__init__(parent, "staff_pin_pad")
+        self._stored = stored
+        self.lock = lock
+        self._digits = ""
+        self.body.addWidget(label("Staff PIN", "title", center=True))
+        self.dots = label("", "title", name="staff_pin_dots", center=True)
+        self.body.addWidget(self.dots)
+        self.message = label("", "body", name="staff_pin_message", center=True)
+        self.body.addWidget(self.message)
+        grid = QGridLayout()
+        grid.setSpacing(14)
+        keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "ok"]
+        for i, key in enumerate(keys):
+            text = {"clear": "Clear", "ok": "OK"}.get(key, key)
+            btn = button(text, "primary" if key == "ok" else "", name=f"staff_pin_{key}")
+            btn.setMinimumSize(120, 96)
+            btn.clicked.connect(functools.partial(self._on_key, key))
+            grid.addWidget(btn, i // 3, i % 3)
+        self.body.addLayout(grid)
+        cancel = button("Back to the kiosk", name="staff_pin_cancel")
+        cancel.clicked.connect(self.close_pad)
+        self.body.addWidget(cancel)
+
+    def open_pad(self) -> None:
+        self._digits = ""
+        self._show_dots()
+        locked = self.lock.locked_for()
+        self.message.setText(f"Locked: try again in {math.ceil(locked)} s." if locked else "")
+        self.cover()
+
+    @Slot()
+    def close_pad(self) -> None:
+        self._digits = ""
+        self._show_dots()
+        self.hide()
+
+    def _show_dots(self) -> None:
+        self.dots.setText("●" * len(self._digits) or " ")
+
+    def _on_key(self, key: str, *_: object) -> None:
+        if key == "clear":
+            self._digits = ""
+        elif key == "ok":
+            self._check()
+            return
+        elif len(self._digits) < 12:
+            self._digits += key
+        self._show_dots()
+
+    def _check(self) -> None:
+        pin, self._digits = self._digits, ""
+        self._show_dots()
+        try:
+            attempt = self.lock.try_pin(pin, self._stored())
+        except (OSError, ValueError):
+            log.error("staff PIN file missing or unreadable")
+            self.message.setText("No staff PIN is set on this kiosk (botox-kiosk set-staff-pin).")
+            return
+        if attempt.outcome is Outcome.OK:
+            log.info("staff panel opened")
+            self.message.setText("")
+            self.hide()
+            self.accepted.emit()
+        elif attempt.outcome is Outcome.LOCKED:
+            log.warning("staff PIN pad locked")
+            self.message.setText(f"Locked: try again in {math.ceil(attempt.locked_s)} s.")
+        else:
+            log.info("wrong staff PIN")
+            self.message.setText(f"Wrong PIN. {attempt.failures_left} tries left.")
+
+
+class StaffPanel(Overlay):
+    """What front-desk staff need, without a keyboard or a terminal."""
+
+    def __init__(self, parent: QWidget, actions: StaffActions) -> None:
+        super().__init__(parent, "staff_panel")
+        self.staff_actions = actions
+        self.body.addWidget(label("Staff", "title"))
+        self.info = label("", "body", name="staff_info")
+        self.body.addWidget(self.info)
+        self.result = label("", "body", name="staff_result")
+        self.body.addWidget(self.result)
+        grid = QGridLayout()
+        grid.setSpacing(14)
+        items: list[tuple[str, str, Callable[[], None]]] = [
+            ("staff_back", "Back to the kiosk", self.hide),
+            ("staff_reset", "Reset the session now", self._do(actions.reset)),
+            ("staff_print_test", "Print a test page", self._do(actions.print_test)),
+            ("staff_email_test", "Send a test email", self._do(actions.email_test)),
+            ("staff_flush", "Send queued emails now", self._do(actions.flush_outbox)),
+            ("staff_export", "Export today's counts (CSV)", self._do(actions.export_counts)),
+            ("staff_leave", "Leave kiosk mode", self._do(actions.leave_kiosk_mode)),
+            ("staff_quit", "Quit the kiosk", actions.quit),
+        ]
+        for i, (name, text, slot) in enumerate(items):
+            btn = button(text, name=name)
+            btn.clicked.connect(slot)
+            grid.addWidget(btn, i // 2, i % 2)
+        self.body.addLayout(grid)
+        actions.reported.connect(self.result.setText)
+
+    def _do(self, action: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            action()
+            self.refresh()
+
+        return run
+
+    def open_panel(self) -> None:
+        self.result.setText("")
+        self.refresh()
+        self.cover()
+
+    def refresh(self) -> None:
+        self.info.setText(self.staff_actions.summary())
+
+
+class StaffActions(QObject):
+    """The panel's actions, given by the composition root (services stay out of widgets)."""
+
+    reported = Signal(str)
+
+    def __init__(
+        self,
+        *,
+        reset: Callable[[], None],
+        print_test: Callable[[], None],
+        email_test: Callable[[], None],
+        flush_outbox: Callable[[], None],
+        export_counts: Callable[[], None],
+        leave_kiosk_mode: Callable[[], None],
+        quit: Callable[[], None],
+        summary: Callable[[], str],
+    ) -> None:
+        super().__init__()
+        self.reset, self.print_test, self.email_test = reset, print_test, email_test
+        self.flush_outbox, self.export_counts = flush_outbox, export_counts
+        self.leave_kiosk_mode, self.quit, self.summary = leave_kiosk_mode, quit, summary
+
+
+def install(
+    window: QWidget, stored: Callable[[], str], actions: StaffActions, lock: PinLock | None = None
+) -> tuple[PinPad, StaffPanel, Hotspot]:
+    """The hotspot, the key chord, the pad and the panel, on ``window``."""
+    pad = PinPad(window, stored, lock or PinLock())
+    panel = StaffPanel(window, actions)
+    pad.accepted.connect(panel.open_panel)
+    hotspot = Hotspot(window)
+    hotspot.long_pressed.connect(pad.open_pad)
+    chord = QShortcut(QKeySequence(CHORD), window)
+    chord.activated.connect(pad.open_pad)
+    return pad, panel, hotspot
+
+
+def summary_text(version: str, outbox: str, counts: str, printer: str) -> str:
+    now = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    return f"botox-kiosk {version} · {now}\nPrinter: {printer}\nOutbox: {outbox}\nToday: {counts}"
+
+
+def read_pin_file(path: Path | None) -> str:
+    if path is None:
+        raise OSError("no staff PIN file configured")
+    return path.read_text(encoding="utf-8")
+
+
+__all__ = ["StaffActions", "__version__", "install", "read_pin_file", "summary_text"]
