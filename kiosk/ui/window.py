@@ -340,6 +340,11 @@ class MainWindow(QMainWindow):
         )
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         QGuiApplication.setOverrideCursor(QCursor(Qt.CursorShape.BlankCursor))
+        # Also size it to the screen ourselves: a bare X session with no window manager
+        # ignores the fullscreen request and would leave a small window in a corner.
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is not None:
+            self.setGeometry(screen.geometry())
         self.showFullScreen()
 
     @Slot()

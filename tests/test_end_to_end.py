@@ -1,0 +1,209 @@
+"""The real kiosk process on a real X server (Xvfb), driven by real input events (xdotool):
+a patient starts, types a name and an email, walks away; the idle timeout wipes it all."""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QWidget
+
+from kiosk import app
+
+from .conftest import DEMO_CLINIC, REPO
+
+pytestmark = pytest.mark.xvfb
+SIZE = (1920, 1080)  # the kiosk's display; the kiosk runs fullscreen on it
+
+
+def needs(tool: str) -> None:
+    if shutil.which(tool) is None:
+        if os.environ.get("KIOSK_REQUIRE_XVFB") == "1":
+            pytest.fail(f"{tool} is required here (KIOSK_REQUIRE_XVFB=1)")
+        pytest.skip(f"{tool} is not installed")
+
+
+class Kiosk:
+    """The kiosk process; its log lines arrive on a queue so the test can wait for them."""
+
+    def __init__(self, config: Path, env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "kiosk", "--config", str(config)],
+            cwd=REPO,
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.lines.put(line)
+
+    def wait_for(self, text: str, timeout: float = 30) -> float:
+        """Block until a log line contains ``text``; returns when (time.monotonic())."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no log line with {text!r}; saw:\n{''.join(self.seen)}")
+            try:
+                line = self.lines.get(timeout=left)
+            except queue.Empty:
+                continue
+            self.seen.append(line)
+            if text in line:
+                return time.monotonic()
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+        if self.proc.stderr is not None:
+            self.proc.stderr.close()
+
+
+def centres(config: Path) -> dict[str, tuple[int, int]]:
+    """Where the buttons and fields are: the same window, laid out offscreen at the same size."""
+    window = app.build_window(config)
+    window.resize(*SIZE)
+    window.show()
+    window.build_all()
+    found = {}
+    from kiosk.core.flow import JOURNEY
+
+    for screen in JOURNEY:
+        if screen is not JOURNEY[0]:
+            window.ctx.flow.next()
+        app.application().processEvents()
+        for name in ("nav_start", "first_name", "nav_next", "summary_email"):
+            w = window.findChild(QWidget, name)
+            if w is not None and w.isVisible() and name not in found:
+                centre = w.mapTo(window, w.rect().center())
+                found[name] = (centre.x(), centre.y())
+        if screen.value == "privacy":  # the keyboard's Done key, as it is after a tap
+            keyboard = window.keyboard()
+            keyboard.attach(window.findChild(QWidget, "first_name"), "name")
+            app.application().processEvents()
+            done = keyboard.key("done")
+            centre = done.mapTo(window, done.rect().center())
+            found["key_done"] = (centre.x(), centre.y())
+            keyboard.detach()
+            app.application().processEvents()
+        if screen.value == "summary":  # the email form, as it is after tapping Email
+            window.page(screen).on_email()
+            app.application().processEvents()
+            for name in ("email_consent", "email_send"):
+                w = window.findChild(QWidget, name)
+                centre = w.mapTo(window, w.rect().center())
+                found[name] = (centre.x(), centre.y())
+            window.page(screen).on_cancel_email()
+    window.close()
+    return found
+
+
+def test_typed_name_and_email_are_gone_after_the_idle_timeout(tmp_path: Path, qapp) -> None:
+    needs("Xvfb")
+    needs("xdotool")
+    config = tmp_path / "kiosk.toml"
+    config.write_text(
+        DEMO_CLINIC.replace("[clinic]", "[clinic]")
+        + "[kiosk]\nfullscreen = true\nidle_timeout_s = 5\nidle_warning_s = 3\n"
+        + f'[email]\nenabled = true\nsender = "k@clinic.test"\neml_dir = "{tmp_path}/eml"\n'
+        + f'[outbox]\npath = "{tmp_path}/outbox"\n',
+        encoding="utf-8",
+    )
+    spots = centres(config)
+    read, write = os.pipe()
+    xvfb = subprocess.Popen(
+        [
+            "Xvfb",
+            "-displayfd",
+            str(write),
+            "-screen",
+            "0",
+            f"{SIZE[0]}x{SIZE[1]}x24",
+            "-nolisten",
+            "tcp",
+        ],
+        pass_fds=(write,),
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write)
+    with os.fdopen(read) as fh:
+        display = f":{fh.readline().strip()}"
+    env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
+    env |= {"DISPLAY": display, "QT_QPA_PLATFORM": "xcb", "TMPDIR": str(tmp_path)}
+    kiosk = Kiosk(config, env)
+
+    def xdo(*args: str) -> None:
+        subprocess.run(["xdotool", *args], env=env, check=True, timeout=30)
+
+    def tap(name: str) -> None:
+        x, y = spots[name]
+        xdo("mousemove", str(x), str(y), "click", "1")
+
+    try:
+        kiosk.wait_for("first paint")
+        # kiosk mode fills the display, window manager or not (xdotool reads its size)
+        geometry = subprocess.run(
+            [
+                "xdotool",
+                "search",
+                "--sync",
+                "--onlyvisible",
+                "--name",
+                "Test Clinic",
+                "getwindowgeometry",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        ).stdout
+        assert "Position: 0,0" in geometry and "Geometry: 1920x1080" in geometry, geometry
+        tap("nav_start")
+        kiosk.wait_for("screen privacy")
+        tap("first_name")
+        xdo("type", "--delay", "20", "Zebedee")
+        tap("key_done")  # the on-screen keyboard goes; the navigation bar comes back
+        for screen in ("consultation", "treatment", "aftercare", "side_effects", "summary"):
+            tap("nav_next")
+            kiosk.wait_for(f"screen {screen}")
+        tap("summary_email")  # the email field takes the focus; type on the real keyboard
+        xdo("type", "--delay", "20", "zeb@example.com")
+        tap("email_consent")
+        tap("email_send")
+        last_tap = time.monotonic()
+        shot = Path(os.environ.get("KIOSK_E2E_SHOTS", str(tmp_path))) / "before.png"
+        subprocess.run(["import", "-display", display, "-window", "root", str(shot)], check=True)
+        kiosk.wait_for("idle warning", timeout=10)
+        back = kiosk.wait_for("screen attract", timeout=10)
+        assert back - last_tap <= 8.5, f"back on attract {back - last_tap:.1f} s after the last tap"
+        log = "".join(kiosk.seen)
+        assert "idle timeout: session wiped" in log
+        assert "Zebedee" not in log and "zeb@example.com" not in log  # never logged
+        after = tmp_path / "after.png"
+        subprocess.run(["import", "-display", display, "-window", "root", str(after)], check=True)
+        assert shot.stat().st_size > 0 and after.stat().st_size > 0
+        assert kiosk.proc.poll() is None  # still running, ready for the next patient
+        # what was typed really reached the kiosk: the demo transport wrote the email
+        emls = list((tmp_path / "eml").glob("*.eml"))
+        assert len(emls) == 1, "".join(kiosk.seen)
+        (eml,) = emls
+        raw = eml.read_bytes()
+        assert b"To: zeb@example.com" in raw and b"Hello Zebedee," in raw
+    finally:
+        kiosk.stop()
+        xvfb.terminate()
+        xvfb.wait(timeout=10)
