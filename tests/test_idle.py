@@ -117,3 +117,35 @@ def test_no_timeout_on_the_start_screen(qtbot, window) -> None:
     assert guard.active()
     window.ctx.flow.reset()
     assert not guard.active()
+
+
+def test_the_tap_that_wakes_the_start_screen_only_wakes_it(qtbot, window) -> None:
+    qtbot.waitUntil(lambda: window.wake is not None)
+    wake = window.wake
+    start = window.findChild(QAbstractButton, "nav_start")
+    wake.sleep_ms = 60_000
+    qtbot.mouseClick(start, Qt.MouseButton.LeftButton)  # awake: a tap starts
+    assert window.screen_id() == "privacy"
+    window.ctx.flow.reset()
+    wake.sleep_ms = 0  # as if the start screen had been alone for a long time
+    with qtbot.waitSignal(wake.woke, timeout=1000):
+        qtbot.mouseClick(start, Qt.MouseButton.LeftButton)
+    assert window.screen_id() == "attract"  # only woken
+    wake.sleep_ms = 60_000
+    qtbot.mouseClick(start, Qt.MouseButton.LeftButton)
+    assert window.screen_id() == "privacy"  # the next tap starts
+
+
+def test_the_start_screen_runs_no_fast_timer(qtbot, window) -> None:
+    from PySide6.QtCore import QTimer
+
+    qtbot.waitUntil(lambda: window.staff is not None)  # everything after the first paint
+    window.build_all()
+    window.ctx.flow.go(Screen.PRIVACY)
+    window.ctx.flow.reset()
+    fast = [
+        t.objectName() or t.parent().objectName()
+        for t in window.findChildren(QTimer)
+        if t.isActive() and t.interval() < 1000
+    ]
+    assert fast == []

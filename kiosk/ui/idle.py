@@ -162,3 +162,47 @@ class IdleGuard(QObject):
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.filter)
+
+
+class AttractWake(QObject):
+    """The tap that wakes a sleeping start screen only wakes it.
+
+    After ``sleep_ms`` without activity on the start screen (the display may have blanked),
+    the next press is swallowed, with its release: it wakes the kiosk and does not also start
+    a session the patient did not mean to. No timer: the time since the last activity is
+    read when an event comes.
+    """
+
+    woke = Signal()
+
+    def __init__(self, ctx: UiContext, sleep_ms: int = 120_000) -> None:
+        super().__init__()
+        from PySide6.QtCore import QElapsedTimer
+
+        self.ctx = ctx
+        self.sleep_ms = sleep_ms
+        self._since = QElapsedTimer()
+        self._since.start()
+        self._swallow_release = False
+
+    def asleep(self) -> bool:
+        return self.ctx.flow.current is Screen.ATTRACT and self._since.elapsed() >= self.sleep_ms
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if self._swallow_release and kind in (
+            QEvent.Type.MouseButtonRelease,
+            QEvent.Type.TouchEnd,
+        ):
+            self._swallow_release = False  # the end of the waking tap
+            return True
+        if kind not in ACTIVITY:
+            return False
+        if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin) and self.asleep():
+            self._since.restart()
+            self._swallow_release = True
+            log.info("start screen woken")
+            self.woke.emit()
+            return True
+        self._since.restart()
+        return False

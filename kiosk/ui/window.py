@@ -10,7 +10,7 @@ import datetime as dt
 import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -53,6 +53,7 @@ class MainWindow(QMainWindow):
         self.kiosk_mode = False
         self._quitting = False
         self.staff: tuple[object, ...] | None = None  # (pad, panel, hotspot), after first paint
+        self.wake: QObject | None = None  # the start screen's wake-up filter, after first paint
 
         central = QWidget()
         central.setObjectName("central")
@@ -373,6 +374,10 @@ class MainWindow(QMainWindow):
             return
         if self._idle is not None:
             self._idle.uninstall()
+        if self.wake is not None:
+            from PySide6.QtWidgets import QApplication
+
+            QApplication.instance().removeEventFilter(self.wake)  # type: ignore[union-attr]
         self.ctx.session.wipe()
         self.ctx.shutdown()
         super().closeEvent(event)
