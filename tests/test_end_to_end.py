@@ -185,17 +185,12 @@ def test_typed_name_and_email_are_gone_after_the_idle_timeout(tmp_path: Path, qa
         tap("email_consent")
         tap("email_send")
         last_tap = time.monotonic()
-        shot = Path(os.environ.get("KIOSK_E2E_SHOTS", str(tmp_path))) / "before.png"
-        subprocess.run(["import", "-display", display, "-window", "root", str(shot)], check=True)
         kiosk.wait_for("idle warning", timeout=10)
         back = kiosk.wait_for("screen attract", timeout=10)
         assert back - last_tap <= 8.5, f"back on attract {back - last_tap:.1f} s after the last tap"
         log = "".join(kiosk.seen)
         assert "idle timeout: session wiped" in log
         assert "Zebedee" not in log and "zeb@example.com" not in log  # never logged
-        after = tmp_path / "after.png"
-        subprocess.run(["import", "-display", display, "-window", "root", str(after)], check=True)
-        assert shot.stat().st_size > 0 and after.stat().st_size > 0
         assert kiosk.proc.poll() is None  # still running, ready for the next patient
         # what was typed really reached the kiosk: the demo transport wrote the email
         emls = list((tmp_path / "eml").glob("*.eml"))
