@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot
-from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from kiosk.core.flow import Screen
 from kiosk.ui.context import UiContext
-from kiosk.ui.widgets import button, card, label
+from kiosk.ui.widgets import Overlay, button, label
 
 log = logging.getLogger("kiosk.idle")
 
@@ -41,41 +41,25 @@ class ActivityFilter(QObject):
         return False  # only counts: every event still goes where it was going
 
 
-class StillThere(QWidget):
+class StillThere(Overlay):
     """Covers the window: "Still there?", a countdown, and one big button to carry on."""
 
     def __init__(self, ctx: UiContext, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.setObjectName("idle_overlay")
-        self.setAutoFillBackground(False)
-        self.setStyleSheet("QWidget#idle_overlay { background: rgba(22, 50, 58, 190); }")
-        outer = QVBoxLayout(self)
-        outer.addStretch(1)
+        super().__init__(parent, "idle_overlay", max_width=900)
         self.ctx = ctx
-        box, inner = card()
-        box.setMaximumWidth(900)
         self.title = label("", "title", center=True)
-        inner.addWidget(self.title)
+        self.body.addWidget(self.title)
         self.countdown = label("", "subtitle", name="idle_countdown", center=True)
-        inner.addWidget(self.countdown)
+        self.body.addWidget(self.countdown)
         self.carry_on = button("", "primary", name="idle_continue")
-        inner.addWidget(self.carry_on)
-        row = QVBoxLayout()
-        row.addWidget(box)
-        outer.addLayout(row)
-        outer.addStretch(1)
-        self.hide()
+        self.body.addWidget(self.carry_on)
 
     def cover(self) -> None:
         pack = self.ctx.pack  # the patient's language, whatever it is now
         self.title.setText(pack.t("idle.title"))
         self.carry_on.setText(pack.t("idle.carry_on"))
         self.carry_on.setAccessibleName(pack.t("idle.carry_on"))
-        parent = self.parentWidget()
-        if parent is not None:
-            self.setGeometry(parent.rect())
-        self.raise_()
-        self.show()
+        super().cover()
 
 
 class IdleGuard(QObject):

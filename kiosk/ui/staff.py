@@ -16,11 +16,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QKeySequence, QMouseEvent, QShortcut
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QWidget
 
 from kiosk import __version__
 from kiosk.core.staff import Outcome, PinLock
-from kiosk.ui.widgets import button, card, label
+from kiosk.ui.widgets import Overlay, button, label
 
 log = logging.getLogger("kiosk.staff")
 
@@ -52,33 +52,6 @@ class Hotspot(QWidget):
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         self._timer.stop()
         event.accept()
-
-
-class Overlay(QWidget):
-    """A panel over the whole window."""
-
-    def __init__(self, parent: QWidget, name: str) -> None:
-        super().__init__(parent)
-        self.setObjectName(name)
-        self.setStyleSheet(f"QWidget#{name} {{ background: rgba(22, 50, 58, 200); }}")
-        outer = QVBoxLayout(self)
-        outer.addStretch(1)
-        self.box, self.body = card()
-        self.box.setMaximumWidth(1000)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.box, 4)
-        row.addStretch(1)
-        outer.addLayout(row)
-        outer.addStretch(1)
-        self.hide()
-
-    def cover(self) -> None:
-        parent = self.parentWidget()
-        if parent is not None:
-            self.setGeometry(parent.rect())
-        self.raise_()
-        self.show()
 
 
 class PinPad(Overlay):

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QScrollArea,
     QScroller,
@@ -78,6 +79,51 @@ def button(text: str, role: str = "", *, name: str = "", checkable: bool = False
     btn.setAccessibleName(text)
     btn.setCheckable(checkable)
     return btn
+
+
+def text_field(
+    name: str, accessible: str, placeholder: str, *, max_length: int, max_width: int, email: bool
+) -> QLineEdit:
+    """A patient's text field: no context menu (no copy/paste of what others typed), no
+    predictive text, marked sensitive for input methods."""
+    field = QLineEdit()
+    field.setObjectName(name)
+    field.setAccessibleName(accessible)
+    field.setPlaceholderText(placeholder)
+    field.setMaxLength(max_length)
+    field.setMaximumWidth(max_width)
+    field.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.NoContextMenu)
+    hints = QtCore.Qt.InputMethodHint
+    flags = hints.ImhNoPredictiveText | hints.ImhSensitiveData
+    field.setInputMethodHints(flags | hints.ImhEmailCharactersOnly if email else flags)
+    return field
+
+
+class Overlay(QWidget):
+    """A card over the whole window (the idle warning, the staff pad and panel)."""
+
+    def __init__(self, parent: QWidget, name: str, max_width: int = 1000) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setStyleSheet(f"QWidget#{name} {{ background: rgba(22, 50, 58, 200); }}")
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        self.box, self.body = card()
+        self.box.setMaximumWidth(max_width)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.box, 4)
+        row.addStretch(1)
+        outer.addLayout(row)
+        outer.addStretch(1)
+        self.hide()
+
+    def cover(self) -> None:
+        parent = self.parentWidget()
+        if parent is not None:
+            self.setGeometry(parent.rect())
+        self.raise_()
+        self.show()
 
 
 def enable_kinetic_scrolling(area: QAbstractScrollArea) -> None:

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QLineEdit,
-)
-
 from kiosk.core.flow import Screen
 from kiosk.ui.context import UiContext
 from kiosk.ui.screens.base import PageScreen
 from kiosk.ui.widgets import (
     card,
     label,
+    text_field,
 )
 
 
@@ -28,15 +24,13 @@ class PrivacyScreen(PageScreen):
             inner.addWidget(label(para))
         self.page.add(box)
         self.page.add(label(pack.t("privacy.name_label"), "h2"))
-        self.name = QLineEdit()
-        self.name.setObjectName("first_name")
-        self.name.setAccessibleName(pack.t("privacy.name_label"))
-        self.name.setPlaceholderText(pack.t("privacy.name_placeholder"))
-        self.name.setMaxLength(80)
-        self.name.setMaximumWidth(720)
-        self.name.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
-        self.name.setInputMethodHints(
-            Qt.InputMethodHint.ImhNoPredictiveText | Qt.InputMethodHint.ImhSensitiveData
+        self.name = text_field(
+            "first_name",
+            pack.t("privacy.name_label"),
+            pack.t("privacy.name_placeholder"),
+            max_length=80,
+            max_width=720,
+            email=False,
         )
         self.name.textEdited.connect(self._on_name_edited)
         self.page.add(self.name)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLineEdit,
     QSizePolicy,
     QStackedWidget,
     QTextBrowser,
@@ -17,7 +16,14 @@ from kiosk.core.flow import Screen
 from kiosk.core.summary import build_context
 from kiosk.ui.context import UiContext
 from kiosk.ui.screens.base import ScreenBase
-from kiosk.ui.widgets import ChoiceButton, ScrollPage, button, enable_kinetic_scrolling, label
+from kiosk.ui.widgets import (
+    ChoiceButton,
+    ScrollPage,
+    button,
+    enable_kinetic_scrolling,
+    label,
+    text_field,
+)
 
 #: The patient hears within a second: "Sent", or that it will be sent shortly.
 EMAIL_ANSWER_MS = 1000
@@ -90,17 +96,13 @@ class SummaryScreen(ScreenBase):
         page.setObjectName("email_form")
         page.add(label(pack.t("email.title"), "h2"))
         page.add(label(pack.t("email.intro"), "small"))
-        self.address = QLineEdit()
-        self.address.setObjectName("email_address")
-        self.address.setAccessibleName(pack.t("email.address_label"))
-        self.address.setPlaceholderText(pack.t("email.address_placeholder"))
-        self.address.setMaxLength(254)
-        self.address.setMaximumWidth(900)
-        self.address.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
-        self.address.setInputMethodHints(
-            Qt.InputMethodHint.ImhEmailCharactersOnly
-            | Qt.InputMethodHint.ImhNoPredictiveText
-            | Qt.InputMethodHint.ImhSensitiveData
+        self.address = text_field(
+            "email_address",
+            pack.t("email.address_label"),
+            pack.t("email.address_placeholder"),
+            max_length=254,
+            max_width=900,
+            email=True,
         )
         page.add(self.address)
         if self.ctx.keyboard is not None:
