@@ -269,18 +269,22 @@ def run(config_path: Path | None, *, windowed: bool, language: str | None) -> in
     if runtime.single_instance() is None:
         print("botox-kiosk is already running here; this second start exits.", file=sys.stderr)
         return 1
-    logs = runtime.setup_file_logging()
-    runtime.route_qt_messages()
     window = _window(loaded, language)
     runtime.install_excepthook(window.recover)
     runtime.quit_on_signals(window.quit_kiosk)
-    window.first_paint.connect(lambda: log.info("first paint"))
+
+    def start_logging() -> None:  # the log file and the signal wake-up can wait a moment
+        runtime.wake_on_signals()
+        logs = runtime.setup_file_logging()
+        runtime.route_qt_messages()
+        log.info("kiosk started (log folder %s)", logs)
+
+    window.first_paint.connect(start_logging)
     if loaded.config.kiosk.fullscreen and not windowed:
         window.enter_kiosk_mode()
     else:
         window.resize(1366, 800)
         window.show()
-    log.info("kiosk started (log folder %s)", logs)
     code = app.exec()
     log.info("kiosk stopped")
     return code

@@ -10,14 +10,8 @@
 
 from __future__ import annotations
 
-import contextlib
-import faulthandler
 import logging
-import logging.handlers
-import signal
-import socket
 import sys
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -35,6 +29,9 @@ def log_dir() -> Path:
 
 def setup_file_logging(folder: Path | None = None) -> Path:
     """Add a rotating log file (1 MB × 5) to the root logger; returns its folder."""
+    import faulthandler
+    import logging.handlers
+
     folder = folder or log_dir()
     folder.mkdir(parents=True, exist_ok=True)
     handler = logging.handlers.RotatingFileHandler(
@@ -69,6 +66,8 @@ def route_qt_messages() -> None:
 
 def install_excepthook(recover: Callable[[], None]) -> None:
     """Log an unhandled error and call ``recover`` (back to the start) instead of dying."""
+    import traceback
+
     recovering = [False]
 
     def hook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
@@ -96,8 +95,21 @@ def install_excepthook(recover: Callable[[], None]) -> None:
 
 
 def quit_on_signals(on_signal: Callable[[], None]) -> None:
-    """SIGTERM / SIGINT call ``on_signal`` from Qt's event loop (via a wake-up socket, since
-    Python runs signal handlers only when it has control)."""
+    """SIGTERM / SIGINT call ``on_signal``. Cheap, so it is set before the first screen;
+    ``wake_on_signals`` then makes sure the handler runs while Qt's loop sleeps."""
+    import signal
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda signum, _frame: on_signal())
+
+
+def wake_on_signals() -> None:
+    """Python runs a signal handler only when it has control: a wake-up socket watched by
+    Qt's loop gives it control as soon as a signal arrives."""
+    import contextlib
+    import signal
+    import socket
+
     from PySide6.QtCore import QSocketNotifier
 
     read, write = socket.socketpair()
@@ -111,8 +123,6 @@ def quit_on_signals(on_signal: Callable[[], None]) -> None:
             read.recv(64)
 
     notifier.activated.connect(drain)
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda signum, _frame: on_signal())
     _keep.extend([read, write, notifier])
 
 

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QBoxLayout,
     QFrame,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QScrollArea,
@@ -27,21 +26,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.ui.basics import button, label
+
+__all__ = ["button", "label"]  # re-exported: the screens take everything from here
+
 #: Width of the reading column; lines longer than this are hard to follow.
 COLUMN_MAX = 1180
-
-
-def label(text: str, role: str = "body", *, name: str = "", center: bool = False) -> QLabel:
-    """A wrapping label. Its text is never markup: the style sheet sets PlainText."""
-    lbl = QLabel(text)
-    lbl.setProperty("role", role)
-    if center:
-        lbl.setProperty("center", True)
-    lbl.setWordWrap(True)
-    lbl.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
-    if name:
-        lbl.setObjectName(name)
-    return lbl
 
 
 def bullet_list(items: list[str], marker: str = "•", role: str = "body") -> QWidget:
@@ -68,17 +58,6 @@ def card(role: str = "card") -> tuple[QFrame, QVBoxLayout]:
     lay.setContentsMargins(28, 22, 28, 24)
     lay.setSpacing(12)
     return frame, lay
-
-
-def button(text: str, role: str = "", *, name: str = "", checkable: bool = False) -> QPushButton:
-    btn = QPushButton(text)
-    if role:
-        btn.setProperty("role", role)
-    if name:
-        btn.setObjectName(name)
-    btn.setAccessibleName(text)
-    btn.setCheckable(checkable)
-    return btn
 
 
 def text_field(

@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.core.flow import JOURNEY, STEPS, Screen
+from kiosk.ui.basics import button, label
 from kiosk.ui.context import UiContext
 from kiosk.ui.screens import screen_class
 from kiosk.ui.screens.base import ScreenBase
-from kiosk.ui.widgets import button, label
 
 if TYPE_CHECKING:
     from kiosk.ui.idle import IdleGuard
@@ -316,7 +316,9 @@ class MainWindow(QMainWindow):
         super().paintEvent(event)
         if not self._painted:
             self._painted = True
-            self.first_paint.emit()
+            log.info("first paint")
+            # What waits for the first paint runs after it reaches the screen, not inside it.
+            QTimer.singleShot(0, self, self.first_paint.emit)
             QTimer.singleShot(0, self, self._prebuild)  # dropped if the window goes
 
     @Slot()

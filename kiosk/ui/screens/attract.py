@@ -11,12 +11,12 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.core.flow import Screen
-from kiosk.ui.context import UiContext
-from kiosk.ui.screens.base import ScreenBase
-from kiosk.ui.widgets import (
+from kiosk.ui.basics import (
     button,
     label,
 )
+from kiosk.ui.context import UiContext
+from kiosk.ui.screens.base import ScreenBase
 
 
 class AttractScreen(ScreenBase):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import ClassVar
 
 from PySide6.QtWidgets import (
@@ -10,12 +11,8 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.core.flow import Screen
+from kiosk.ui.basics import label
 from kiosk.ui.context import UiContext
-from kiosk.ui.widgets import (
-    ResponsiveBox,
-    ScrollPage,
-    label,
-)
 
 
 class ScreenBase(QWidget):
@@ -37,7 +34,10 @@ class ScreenBase(QWidget):
         """Forget everything the patient typed or chose."""
 
     def set_landscape(self, landscape: bool) -> None:
-        for box in self.findChildren(ResponsiveBox):
+        widgets = sys.modules.get("kiosk.ui.widgets")
+        if widgets is None:
+            return  # the widget kit is not loaded yet, so nothing responsive exists
+        for box in self.findChildren(widgets.ResponsiveBox):
             box.set_landscape(landscape)
 
 
@@ -48,6 +48,8 @@ class PageScreen(ScreenBase):
         super().__init__(ctx)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
+        from kiosk.ui.widgets import ScrollPage  # not on the start screen's path
+
         self.page = ScrollPage()
         lay.addWidget(self.page)
 
