@@ -221,6 +221,7 @@ def _install_counters_and_staff(window: MainWindow, loaded: Loaded) -> None:
         leave_kiosk_mode=window.leave_kiosk_mode,
         quit=window.quit_kiosk,
         summary=summary,
+        back=window.back_to_kiosk,
     )
     pin_file = config.resolve(config.kiosk.staff_pin_file)
     window.staff = staff.install(window, lambda: staff.read_pin_file(pin_file), actions)

@@ -163,6 +163,16 @@ def check_config(path: Path | None) -> int:
                 warning=True,
             )
         )
+    if config.email.enabled and config.email.eml_dir:
+        warnings.append(
+            Problem(
+                source,
+                "email.eml_dir",
+                "emails are saved as .eml files there, not sent "
+                "(set host and the rest of [email] to send them)",
+                warning=True,
+            )
+        )
     for pack in loaded.packs.values():
         warnings.extend(review_problems(pack, dt.date.today()))
         if "demo" in pack.reviewed_by.lower():
@@ -358,7 +368,7 @@ def _deliver_one(box: object, entry_id: int, config: object) -> int:
     except SendError as exc:  # e.g. the password's environment variable is missing
         print(f"retry: {exc}", flush=True)
         return EXIT_OK
-    box.flush(send)
+    box.deliver_entry(entry_id, send)
     entry = next((e for e in box.list() if e.id == entry_id), None)
     if entry is None:
         print("sent", flush=True)
@@ -391,8 +401,8 @@ def outbox_command(action: str, config: Path | None) -> int:
         stats = box.stats()
         print(f"{stats.queued} queued, {stats.failed} failed")
         return EXIT_OK
+    removed = box.purge(emailing.max_age_s(loaded.config))  # first, whatever else fails
     if action == "purge":
-        removed = box.purge(emailing.max_age_s(loaded.config))
         print(f"purged {removed} older than {loaded.config.outbox.max_age_days} days")
         return EXIT_OK
     try:
@@ -401,7 +411,6 @@ def outbox_command(action: str, config: Path | None) -> int:
         print(f"outbox: {exc}", file=sys.stderr)
         return EXIT_WORLD
     report = box.flush(send) if action == "flush" else box.deliver_due(send)
-    box.purge(emailing.max_age_s(loaded.config))
     stats = box.stats()
     print(
         f"sent {report.sent}, will retry {report.retry}, failed {report.failed}; "

@@ -64,11 +64,21 @@ def route_qt_messages() -> None:
     qInstallMessageHandler(handler)
 
 
-def install_excepthook(recover: Callable[[], None]) -> None:
-    """Log an unhandled error and call ``recover`` (back to the start) instead of dying."""
+def install_excepthook(
+    recover: Callable[[], None], *, max_recoveries: int = 3, within_s: float = 60.0
+) -> None:
+    """Log an unhandled error and call ``recover`` (back to the start) instead of dying.
+
+    An error that keeps coming back (in a timer, say) would wipe every session and never let
+    the service manager restart a fresh process: after ``max_recoveries`` within
+    ``within_s`` seconds the process exits with status 1 instead.
+    """
+    import os
+    import time
     import traceback
 
     recovering = [False]
+    recent: list[float] = []
 
     def hook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
         if issubclass(kind, KeyboardInterrupt):
@@ -81,13 +91,21 @@ def install_excepthook(recover: Callable[[], None]) -> None:
             for frame in traceback.extract_tb(tb)
         )
         log.error("unhandled %s; returning to the start screen\n%s", kind.__name__, where)
+        now = time.monotonic()
+        recent[:] = [t for t in recent if now - t < within_s] + [now]
+        if len(recent) > max_recoveries:
+            log.critical(
+                "%d errors within %.0f s: exiting for a fresh start", len(recent), within_s
+            )
+            logging.shutdown()
+            os._exit(1)
         if recovering[0]:
             return  # the recovery itself failed: do not loop
         recovering[0] = True
         try:
             recover()
-        except Exception:
-            log.exception("recovery failed")
+        except Exception as exc:  # its type only: the message could quote what was typed
+            log.error("recovery failed: %s", type(exc).__name__)
         finally:
             recovering[0] = False
 

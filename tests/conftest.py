@@ -107,3 +107,14 @@ def window(qtbot, request) -> Iterator[app.MainWindow]:  # type: ignore[no-untyp
 def _one_qapplication(qapp):  # type: ignore[no-untyped-def]
     """Make pytest-qt's QApplication first, before any code under test makes a lesser one."""
     return qapp
+
+
+def settle(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """Let the work that follows the first paint finish (the other screens, the fonts, the
+    staff tools), so a test that times the event loop measures only what it is about."""
+    from kiosk.services import fonts
+
+    qtbot.waitUntil(lambda: window.staff is not None, timeout=10000)
+    window.build_all()
+    fonts.register()
+    qtbot.wait(0)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit
 from kiosk import app
 from kiosk.services.outbox import Outbox
 
-from .conftest import DEMO_CLINIC, run_kiosk
+from .conftest import DEMO_CLINIC, run_kiosk, settle
 from .smtp_fixtures import GOOD_PASSWORD, HOST, HungServer, Recorder, free_port, server_context
 
 PASSWORD_ENV = "KIOSK_TEST_SMTP_PASSWORD"
@@ -244,6 +244,7 @@ def test_hung_server_never_stalls_the_screen(qtbot, tmp_path, ca_file) -> None:
     hung = HungServer()
     try:
         window = open_window(qtbot, kiosk_config(tmp_path, hung.port, ca_file))
+        settle(qtbot, window)
         type_address(qtbot, window, ANA_AT_EXAMPLE)
         gaps: list[int] = []
         clock = QElapsedTimer()
@@ -348,4 +349,20 @@ def test_a_reset_leaves_no_address_behind(qtbot) -> None:
     assert field.text() == ""
     assert not window.findChild(QAbstractButton, "email_consent").isChecked()
     assert not window.keyboard().isVisible()
+    window.close()
+
+
+def test_a_refused_address_is_reported_and_can_be_fixed(qtbot, server, tmp_path, ca_file) -> None:
+    """A 550 for a mistyped address: the patient hears it failed (even after "we will send
+    it shortly") and the Email button is back, to try again."""
+    server.handler.rcpt_reply = "550 5.1.1 no such user"
+    server.start()
+    window = open_window(qtbot, kiosk_config(tmp_path, server.port, ca_file))
+    type_address(qtbot, window, ANA_AT_EXAMPLE)
+    with qtbot.waitSignal(window.ctx.mailer.finished, timeout=30000):
+        consent_and_send(qtbot, window)
+    assert summary_status(window) == (
+        "Sorry, we could not send the email. Please ask at the front desk for a copy."
+    )
+    assert window.findChild(QAbstractButton, "summary_email").isEnabled()
     window.close()

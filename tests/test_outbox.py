@@ -566,3 +566,15 @@ def test_outbox_is_pure_python() -> None:
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
     )
     assert out.stdout == "False\n"
+
+
+def test_deliver_entry_sends_only_that_one(tmp_path: Path) -> None:
+    """A patient's new email is tried at once; the others keep their schedule and tries."""
+    box = Outbox(tmp_path / "box", clock=lambda: 1000.0)
+    first = box.add(b"first", "k@clinic.test", ["a@example.com"])
+    second = box.add(b"second", "k@clinic.test", ["b@example.com"])
+    sent: list[bytes] = []
+    report = box.deliver_entry(second, lambda m, f, t: sent.append(m))
+    assert report.sent == 1 and sent == [b"second"]
+    (left,) = box.list()
+    assert left.id == first and left.attempts == 0

@@ -137,3 +137,27 @@ def test_a_second_kiosk_says_so_and_exits(tmp_path: Path) -> None:
         assert _stop(first) == 0
     third = _start(env)  # the lock went with the first kiosk
     assert _stop(third) == 0
+
+
+def test_an_error_that_keeps_coming_back_ends_the_process(tmp_path: Path) -> None:
+    """Recovering forever would wipe every session and never let the service manager start
+    a fresh process: the fourth error within a minute exits with status 1."""
+    code = (
+        "import sys, logging\n"
+        "logging.basicConfig(level=logging.INFO)\n"
+        "from kiosk import runtime\n"
+        "calls = []\n"
+        "runtime.install_excepthook(lambda: calls.append(1))\n"
+        "for _ in range(5):\n"
+        "    try:\n"
+        "        raise ValueError('again')\n"
+        "    except ValueError as exc:\n"
+        "        sys.excepthook(type(exc), exc, exc.__traceback__)\n"
+        "    print('recovered', len(calls), flush=True)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1
+    assert result.stdout.split() == ["recovered", "1", "recovered", "2", "recovered", "3"]
+    assert "4 errors within 60 s: exiting for a fresh start" in result.stderr

@@ -153,3 +153,21 @@ def test_hotspot_is_invisible_and_small(qtbot, window) -> None:
     _pad, _panel, hotspot = pad_and_panel(qtbot, window)
     assert isinstance(hotspot, QWidget)
     assert hotspot.width() <= 96 and hotspot.height() <= 96 and hotspot.pos().toTuple() == (0, 0)
+
+
+def test_the_panel_never_stays_open_for_the_next_patient(qtbot, window) -> None:
+    pad, panel, _ = pad_and_panel(qtbot, window)
+    window.ctx.flow.go(Screen.PRIVACY)
+    panel.open_panel()
+    pad.open_pad()
+    window.ctx.flow.reset()  # an idle timeout or a finish
+    assert not panel.isVisible() and not pad.isVisible()
+
+
+def test_back_to_the_kiosk_restores_kiosk_mode(qtbot, window) -> None:
+    _pad, panel, _ = pad_and_panel(qtbot, window)
+    window._kiosk_configured = True  # as if started fullscreen; staff left kiosk mode
+    panel.open_panel()
+    window.findChild(QAbstractButton, "staff_back").click()
+    assert window.kiosk_mode and not panel.isVisible()
+    window.leave_kiosk_mode()  # leave the test's window an ordinary one again

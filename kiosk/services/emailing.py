@@ -79,9 +79,15 @@ def transport(config: Config) -> MailTransport:
     )
 
 
+#: Transient failures are retried (with a back-off capped at an hour) until the message is
+#: older than [outbox] max_age_days and purged, not given up after a few tries: a mail server
+#: down for a weekend must not lose Friday's emails.
+UNTIL_PURGED = 1_000_000
+
+
 def outbox(config: Config) -> Outbox:
     folder = config.resolve(config.outbox.path) or data_dir() / "outbox"
-    return Outbox(Path(folder))
+    return Outbox(Path(folder), max_attempts=UNTIL_PURGED)
 
 
 MAX_AGE_S_PER_DAY = 86_400.0

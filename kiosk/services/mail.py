@@ -30,6 +30,10 @@ from typing import Literal, Protocol
 import icalendar
 from email_validator import EmailNotValidError, validate_email
 
+from kiosk.services.addresses import check_address
+
+__all__ = ["check_address"]  # re-exported
+
 log = logging.getLogger("kiosk.mail")
 
 Security = Literal["starttls", "ssl", "none"]
@@ -68,20 +72,6 @@ class MailTransport(Protocol):
 
 
 # --------------------------------------------------------------------------- addresses
-
-
-def check_address(address: str) -> str | None:
-    """Syntax-check an address the patient typed: None when usable, else a short English reason.
-
-    No DNS (kiosks often have none, and a lookup would leak the domain and stall the screen).
-    Non-ASCII before the @ is refused: delivering it needs SMTPUTF8, which many servers
-    lack. The reason may quote offending characters: show it, do not log it.
-    """
-    try:
-        validate_email(address, check_deliverability=False, allow_smtputf8=False)
-    except EmailNotValidError as exc:
-        return str(exc)
-    return None
 
 
 def _ascii_address(address: str) -> str:

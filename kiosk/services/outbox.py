@@ -286,6 +286,11 @@ class Outbox:
         """Send every queued entry now, whatever its next attempt time (staff: "send now")."""
         return self._deliver(send, self._now(now), on_schedule=False)
 
+    def deliver_entry(self, entry_id: int, send: Send, now: float | None = None) -> DeliveryReport:
+        """Send this one entry now (a patient's email, just queued): the others keep their
+        own schedule and their tries are not spent on it."""
+        return self._deliver(send, self._now(now), on_schedule=False, only=entry_id)
+
     def purge(self, max_age_s: float, now: float | None = None) -> int:
         """Delete entries (queued or failed) older than ``max_age_s``; returns how many.
 
@@ -301,9 +306,14 @@ class Outbox:
 
     # -- internals ------------------------------------------------------------------------
 
-    def _deliver(self, send: Send, now: float, *, on_schedule: bool) -> DeliveryReport:
+    def _deliver(
+        self, send: Send, now: float, *, on_schedule: bool, only: int | None = None
+    ) -> DeliveryReport:
         where = "WHERE state = 'queued' AND lease_until <= ?"
         params: tuple[float, ...] = (now,)
+        if only is not None:
+            where += " AND id = ?"
+            params += (only,)
         if on_schedule:
             where += " AND next_attempt <= ?"
             params += (now,)

@@ -145,7 +145,7 @@ class StaffPanel(Overlay):
         grid = QGridLayout()
         grid.setSpacing(14)
         items: list[tuple[str, str, Callable[[], None]]] = [
-            ("staff_back", "Back to the kiosk", self.hide),
+            ("staff_back", "Back to the kiosk", actions.back),
             ("staff_reset", "Reset the session now", self._do(actions.reset)),
             ("staff_print_test", "Print a test page", self._do(actions.print_test)),
             ("staff_email_test", "Send a test email", self._do(actions.email_test)),
@@ -193,8 +193,10 @@ class StaffActions(QObject):
         leave_kiosk_mode: Callable[[], None],
         quit: Callable[[], None],
         summary: Callable[[], str],
+        back: Callable[[], None],
     ) -> None:
         super().__init__()
+        self.back = back
         self.reset, self.print_test, self.email_test = reset, print_test, email_test
         self.flush_outbox, self.export_counts = flush_outbox, export_counts
         self.leave_kiosk_mode, self.quit, self.summary = leave_kiosk_mode, quit, summary

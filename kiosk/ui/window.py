@@ -51,6 +51,7 @@ class MainWindow(QMainWindow):
         self._language = ctx.pack.language
         self._idle: IdleGuard | None = None
         self.kiosk_mode = False
+        self._kiosk_configured = False
         self._quitting = False
         self.staff: tuple[object, ...] | None = None  # (pad, panel, hotspot), after first paint
         self.wake: QObject | None = None  # the start screen's wake-up filter, after first paint
@@ -216,6 +217,15 @@ class MainWindow(QMainWindow):
             counters.abandoned(old.value)  # idle timeout, staff reset or an error
 
     @Slot()
+    def back_to_kiosk(self) -> None:
+        """Staff are done: the panel goes, and kiosk mode comes back if it was left."""
+        for overlay in (self.staff or ())[:2]:
+            if isinstance(overlay, QWidget):
+                overlay.hide()
+        if self._kiosk_configured and not self.kiosk_mode:
+            self.enter_kiosk_mode()
+
+    @Slot()
     def leave_kiosk_mode(self) -> None:
         """Staff: an ordinary window again, with a cursor (for maintenance)."""
         from PySide6.QtCore import Qt
@@ -252,6 +262,9 @@ class MainWindow(QMainWindow):
         elif new is Screen.ATTRACT:
             self.ctx.session.wipe(self.ctx.config.kiosk.languages[0])
             self._rebuild_if_language_changed()  # the next patient starts in the default
+            for overlay in (self.staff or ())[:2]:  # never leave the staff panel to a patient
+                if isinstance(overlay, QWidget):
+                    overlay.hide()
         elif old is Screen.ATTRACT:
             self.ctx.session.appointment_date = dt.date.today()  # not the day of the last wipe
         self._show(new)
@@ -261,6 +274,13 @@ class MainWindow(QMainWindow):
     def _on_wipe(self) -> None:
         for page in self._screens.values():
             page.wipe()
+        # A name or address copied with a physical keyboard must not outlive the session.
+        from PySide6.QtGui import QClipboard, QGuiApplication
+
+        clipboard = QGuiApplication.clipboard()
+        clipboard.clear(QClipboard.Mode.Clipboard)
+        if clipboard.supportsSelection():
+            clipboard.clear(QClipboard.Mode.Selection)
 
     def _show(self, which: Screen) -> None:
         page = self.page(which)
@@ -336,6 +356,7 @@ class MainWindow(QMainWindow):
         from PySide6.QtGui import QCursor, QGuiApplication
 
         self.kiosk_mode = True
+        self._kiosk_configured = True
         self.setWindowFlags(
             self.windowFlags()
             | Qt.WindowType.FramelessWindowHint

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.core.flow import Screen
 from kiosk.core.summary import build_context
+from kiosk.services.addresses import check_address  # loaded with the screen, not on the tap
 from kiosk.ui.context import UiContext
 from kiosk.ui.screens.base import ScreenBase
 from kiosk.ui.widgets import (
@@ -73,6 +74,7 @@ class SummaryScreen(ScreenBase):
         self.views.addWidget(self._email_form())
         self._job: int | None = None
         self._email_job: int | None = None
+        self._email_said: str | None = None
         self.printed = False  # for the anonymous counters: what this patient took away
         self.emailed = False
         self._email_timer = QTimer(self)
@@ -195,8 +197,6 @@ class SummaryScreen(ScreenBase):
 
     @Slot()
     def on_send_email(self) -> None:
-        from kiosk.services.mail import check_address
-
         mailer = self.ctx.mailer
         if mailer is None or self._email_job is not None:
             return
@@ -214,43 +214,47 @@ class SummaryScreen(ScreenBase):
         self.send_button.setEnabled(False)
         self.email_status.setText(pack.t("email.sending"))
         self._email_job = mailer.submit(session.to_json())
-        self._email_queued = False
+        self._email_said = None
         self._email_timer.start()
 
-    def _email_done(self, key: str) -> None:
-        """Tell the patient, back on the summary."""
+    def _tell(self, key: str) -> None:
+        """Tell the patient, back on the summary (the job may still be running)."""
         self._email_timer.stop()
-        self._email_job = None
+        self._email_said = key
         if self.ctx.keyboard is not None:
             self.ctx.keyboard().detach()
         self._show_summary()
         self.status.setText(self.ctx.pack.t(key))
+        failed = key == "email.failed"
+        self.emailed = not failed
+        self.email_button.setEnabled(failed)  # one email per patient; after a failure, retry
         self.send_button.setEnabled(True)
-        if key != "email.failed":
-            self.emailed = True
-            self.email_button.setEnabled(False)  # one email per patient is enough
 
     @Slot()
     def _on_email_slow(self) -> None:
-        # a second has passed without "sent": the message is (or is about to be) queued
-        if self._email_job is not None:
-            self._email_done("email.queued")
+        # A second without "sent": it is queued, or about to be. The job is still watched,
+        # and a later "sent" or failure replaces this message.
+        if self._email_job is not None and self._email_said is None:
+            self._tell("email.queued")
 
     @Slot(int, str)
     def on_email_line(self, job: int, text: str) -> None:
         if job != self._email_job:
             return
         if text == "sent":
-            self._email_done("email.sent")
-        elif text.startswith("retry"):
-            self._email_done("email.queued")
+            self._tell("email.sent")
+        elif text.startswith("retry") and self._email_said is None:
+            self._tell("email.queued")
 
     @Slot(int, bool, str)
     def on_email_finished(self, job: int, ok: bool, detail: str) -> None:
-        if job == self._email_job and not ok:
-            self._email_done("email.failed")
-        elif job == self._email_job:
-            self._email_done("email.queued")
+        if job != self._email_job:
+            return  # a job of a session that has since been wiped
+        self._email_job = None
+        if not ok:
+            self._tell("email.failed")
+        elif self._email_said is None:
+            self._tell("email.queued")
 
     def wipe(self) -> None:
         self.printed = self.emailed = False
@@ -258,6 +262,7 @@ class SummaryScreen(ScreenBase):
         self.preview.document().clearUndoRedoStacks()
         self._job = None
         self._email_job = None
+        self._email_said = None
         self._email_timer.stop()
         self.address.clear()
         self.address.setText("")
