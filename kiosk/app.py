@@ -63,9 +63,6 @@ def application(argv: list[str] | None = None) -> QApplication:
     assert isinstance(app, QApplication)
     app.setApplicationName("botox-kiosk")
     app.setOrganizationName("botox-kiosk")
-    from kiosk.services import fonts
-
-    fonts.ensure_available()
     qss = resources.read_text("style", "kiosk.qss")
     if app.styleSheet() != qss:  # re-setting it would restyle every widget again
         app.setStyleSheet(qss)
@@ -249,11 +246,17 @@ def _start_outbox_worker(window: MainWindow, config: Config) -> None:
 
 
 def _after_first_paint() -> None:
-    """Work that need not delay the first screen: the shipped fonts (summary, PDF)."""
+    """Work that need not delay the first screen: the shipped fonts (summary, PDF); on a PC
+    with no fonts at all, the window is laid out again with them (the first frame had none)."""
     from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
 
     from kiosk.services import fonts
 
+    if fonts.ensure_available():
+        QApplication.setFont(QApplication.font())  # every widget re-lays out with the new font
+        for widget in QApplication.topLevelWidgets():
+            widget.update()
     QTimer.singleShot(0, fonts.register)
 
 

@@ -146,11 +146,9 @@ def wake_on_signals() -> None:
 
 def single_instance(name: str = "botox-kiosk") -> object | None:
     """Hold the kiosk's lock file; None when another kiosk already holds it."""
-    import tempfile
+    from PySide6.QtCore import QDir, QLockFile
 
-    from PySide6.QtCore import QLockFile
-
-    lock = QLockFile(str(Path(tempfile.gettempdir()) / f"{name}.lock"))
+    lock = QLockFile(str(Path(QDir.tempPath()) / f"{name}.lock"))  # TMPDIR, or /tmp
     lock.setStaleLockTime(0)  # a lock left by a crashed kiosk is stale once its PID is gone
     if not lock.tryLock(0):
         return None

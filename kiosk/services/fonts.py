@@ -34,10 +34,14 @@ def register() -> tuple[str, ...]:
     return tuple(dict.fromkeys(families))
 
 
-def ensure_available() -> None:
-    """On a PC with no fonts at all, register ours before anything is drawn (else tofu)."""
+def ensure_available() -> bool:
+    """On a PC with no fonts at all, register ours; True when it had to. Called just after
+    the first paint (asking costs ~9 ms, which the start screen need not wait for); the
+    caller then re-lays out the window."""
     # fontconfig still names its aliases (Sans Serif, ...) when no font file exists, so ask
     # whether the default font can draw a letter: the first paint loads that font anyway.
     if not QFontMetrics(QGuiApplication.font()).inFont("a"):
         log.warning("no system fonts found; using the kiosk's own")
         register()
+        return True
+    return False
