@@ -152,3 +152,25 @@ def test_the_start_screen_runs_no_fast_timer(qtbot, window) -> None:
         if t.isActive() and t.interval() < 1000
     ]
     assert fast == []
+
+
+def test_walking_away_cancels_a_pending_print(qtbot, window, tmp_path) -> None:
+    """A job still holding the walked-away patient's summary is stopped with the session."""
+    import os
+    import sys
+
+    from kiosk.services.jobs import ChildJobs
+
+    fifo = tmp_path / "never"
+    os.mkfifo(fifo)  # the job blocks on it: a printer that never answers
+    script = "import sys; sys.stdin.buffer.read(); open(sys.argv[1]).read()"
+    window.ctx.make_printer = lambda: ChildJobs([sys.executable, "-c", script, str(fifo)])
+    for _ in range(6):
+        window.ctx.flow.next()
+    window.findChild(QAbstractButton, "summary_print").click()
+    printer = window.ctx.printer
+    assert printer.busy()
+    with qtbot.waitSignal(printer.finished, timeout=5000) as done:
+        window.on_walked_away()
+    assert done.args[1:] == [False, "cancelled"]
+    assert not printer.busy() and window.screen_id() == "attract"

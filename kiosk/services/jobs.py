@@ -147,6 +147,17 @@ class ChildJobs(QObject):
             proc.kill()  # SIGKILL: the process is gone at once, the wait below is short
             proc.waitForFinished(1000)
 
+    def cancel(self) -> None:
+        """Drop the queued jobs and stop the one running: their data (a patient's summary)
+        goes with them. A message the email job had already queued stays in the encrypted
+        outbox, which delivers it later."""
+        self._queue.clear()
+        if self._current is not None:
+            job, proc, _ = self._current
+            self._end(job, False, "cancelled")
+            proc.kill()
+            proc.waitForFinished(1000)
+
     def shutdown(self, wait_ms: int = 30_000) -> None:
         """Let the job in hand finish (up to ``wait_ms``); drop the ones not started."""
         self._queue.clear()

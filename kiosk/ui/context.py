@@ -43,6 +43,12 @@ class UiContext:
         self._mailer.clear()
         self.background.clear()
 
+    def cancel_patient_jobs(self) -> None:
+        """A walked-away or reset session: no print or email of it stays pending."""
+        for service in (*self._printer, *self._mailer):
+            if service is not None:
+                service.cancel()
+
     @property
     def mailer(self) -> ChildJobs | None:
         """The email service (each email a child process), made on first use."""

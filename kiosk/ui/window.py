@@ -197,7 +197,7 @@ class MainWindow(QMainWindow):
             self._idle = IdleGuard(
                 self.ctx, self, kiosk.idle_timeout_s * 1000, kiosk.idle_warning_s * 1000
             )
-            self._idle.timed_out.connect(self.on_finish)
+            self._idle.timed_out.connect(self.on_walked_away)
         return self._idle
 
     def _count(self, old: Screen, new: Screen) -> None:
@@ -243,8 +243,16 @@ class MainWindow(QMainWindow):
         self.resize(1366, 800)
 
     @Slot()
+    def on_walked_away(self) -> None:
+        """The idle timeout ran out: nothing of the session may stay, pending jobs included
+        (a patient who finished keeps theirs: it completes within seconds)."""
+        self.ctx.cancel_patient_jobs()
+        self.ctx.flow.reset()
+
+    @Slot()
     def reset_session(self) -> None:
         """Staff: wipe whatever the last patient left and go back to the start."""
+        self.ctx.cancel_patient_jobs()
         if self.ctx.flow.current is Screen.ATTRACT:
             self.ctx.session.wipe(self.ctx.config.kiosk.languages[0])
         else:
