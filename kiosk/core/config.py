@@ -44,7 +44,7 @@ def setting(
     return field(default=default, metadata=meta)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # eq unused: a cheaper class to create at start-up
 class ClinicConfig:
     """Who the patient is visiting; shown on every screen and every summary."""
 
@@ -58,7 +58,7 @@ class ClinicConfig:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # eq unused: a cheaper class to create at start-up
 class KioskConfig:
     """The kiosk window and the patient session."""
 
@@ -83,7 +83,7 @@ class KioskConfig:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # eq unused: a cheaper class to create at start-up
 class PrintConfig:
     """Printing the patient's summary."""
 
@@ -102,7 +102,7 @@ class PrintConfig:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # eq unused: a cheaper class to create at start-up
 class EmailConfig:
     """Emailing the summary (only with the patient's consent)."""
 
@@ -134,7 +134,7 @@ class EmailConfig:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # eq unused: a cheaper class to create at start-up
 class OutboxConfig:
     """Emails waiting to be delivered (encrypted at rest)."""
 
@@ -153,7 +153,7 @@ class OutboxConfig:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # eq unused: a cheaper class to create at start-up
 class ContentConfig:
     """Where the patient-facing words come from."""
 
@@ -170,7 +170,7 @@ class ContentConfig:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # eq unused: a cheaper class to create at start-up
 class Config:
     clinic: ClinicConfig
     kiosk: KioskConfig = field(default_factory=KioskConfig)
