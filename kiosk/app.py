@@ -69,6 +69,15 @@ def application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+def printer_description(config: Config) -> str:
+    """Where prints go, for the log and the staff panel. From the config alone: the kiosk
+    process itself never prints (its print jobs do), so it need not load QtPrintSupport."""
+    folder = config.resolve(config.print.output_dir)
+    if folder is not None:
+        return f"PDF files in {folder}"
+    return config.print.printer or "the system default printer"
+
+
 def build_window(
     config_path: Path | str | None = None, *, language: str | None = None
 ) -> MainWindow:
@@ -98,14 +107,10 @@ def _window(loaded: Loaded, language: str | None) -> MainWindow:
         config = loaded.config
         if not config.print.enabled:
             return None
-        from kiosk.services.jobs import ChildJobs
-        from kiosk.services.printing import job_command, make_target
+        from kiosk.services.jobs import ChildJobs, child_command
 
-        target = make_target(
-            config.resolve(config.print.output_dir), config.print.printer, config.print.paper
-        )
-        log.info("printing to %s", target.describe())
-        return ChildJobs(job_command(config.source), name="print")
+        log.info("printing to %s", printer_description(config))
+        return ChildJobs(child_command("print-job", config.source), name="print")
 
     def make_mailer() -> ChildJobs | None:
         config = loaded.config
@@ -202,12 +207,7 @@ def _install_counters_and_staff(window: MainWindow, loaded: Loaded) -> None:
             outbox = f"{stats.queued} queued, {stats.failed} failed{oldest}"
         else:
             outbox = "email off"
-        printer = (
-            f"PDF files in {config.resolve(config.print.output_dir)}"
-            if config.print.output_dir
-            else config.print.printer or "the system default"
-        )
-        return staff.summary_text(__version__, outbox, counts, printer)
+        return staff.summary_text(__version__, outbox, counts, printer_description(config))
 
     actions = staff.StaffActions(
         reset=window.reset_session,

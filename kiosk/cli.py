@@ -18,6 +18,9 @@ from kiosk import __version__
 if TYPE_CHECKING:
     from PySide6.QtGui import QFont
 
+    from kiosk.core.config import Config
+    from kiosk.services.outbox import Outbox
+
 EXIT_OK, EXIT_WORLD, EXIT_BAD_INPUT = 0, 1, 2
 
 
@@ -357,14 +360,12 @@ def email_job(config: Path | None) -> int:
     return _deliver_one(box, entry_id, loaded.config)
 
 
-def _deliver_one(box: object, entry_id: int, config: object) -> int:
+def _deliver_one(box: Outbox, entry_id: int, config: Config) -> int:
     from kiosk.services import emailing
     from kiosk.services.mail import SendError
-    from kiosk.services.outbox import Outbox
 
-    assert isinstance(box, Outbox)
     try:
-        send = emailing.transport(config).send  # type: ignore[arg-type]
+        send = emailing.transport(config).send
     except SendError as exc:  # e.g. the password's environment variable is missing
         print(f"retry: {exc}", flush=True)
         return EXIT_OK

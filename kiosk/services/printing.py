@@ -15,7 +15,6 @@ from typing import Protocol
 
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 
-from kiosk.services.jobs import child_command
 from kiosk.services.pdf import RenderError, paint, write_pdf
 
 log = logging.getLogger("kiosk.print")
@@ -92,11 +91,6 @@ class PdfFolder:
         except RenderError as exc:
             raise PrintError(str(exc)) from None
         return str(out)
-
-
-def job_command(config: Path | None) -> list[str]:
-    """The child process that prints one summary (see kiosk.services.jobs)."""
-    return child_command("print-job", config)
 
 
 def make_target(output_dir: Path | None, printer: str, paper: str) -> PrintTarget:

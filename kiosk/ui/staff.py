@@ -18,7 +18,6 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QKeySequence, QMouseEvent, QShortcut
 from PySide6.QtWidgets import QGridLayout, QWidget
 
-from kiosk import __version__
 from kiosk.core.staff import Outcome, PinLock
 from kiosk.ui.widgets import Overlay, button, label
 
@@ -225,6 +224,3 @@ def read_pin_file(path: Path | None) -> str:
     if path is None:
         raise OSError("no staff PIN file configured")
     return path.read_text(encoding="utf-8")
-
-
-__all__ = ["StaffActions", "__version__", "install", "read_pin_file", "summary_text"]
