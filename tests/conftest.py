@@ -61,6 +61,22 @@ def _private_data_dir(tmp_path_factory, monkeypatch) -> Path:  # type: ignore[no
     return folder
 
 
+@pytest.fixture(scope="module")
+def ca():  # type: ignore[no-untyped-def]
+    """A private certificate authority for the mail servers of the email tests."""
+    import trustme
+
+    return trustme.CA()
+
+
+@pytest.fixture
+def ca_file(ca, tmp_path: Path) -> str:  # type: ignore[no-untyped-def]
+    """That authority's certificate as a PEM file, for [email] ca_file."""
+    path = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return str(path)
+
+
 @pytest.fixture
 def pack() -> ContentPack:
     return app.load().packs["en"]

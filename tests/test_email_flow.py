@@ -24,18 +24,6 @@ PASSWORD_ENV = "KIOSK_TEST_SMTP_PASSWORD"
 ADDRESS = "ana@example.com"
 
 
-@pytest.fixture(scope="module")
-def ca() -> trustme.CA:
-    return trustme.CA()
-
-
-@pytest.fixture
-def ca_file(ca: trustme.CA, tmp_path: Path) -> Path:
-    path = tmp_path / "ca.pem"
-    ca.cert_pem.write_to_path(str(path))
-    return path
-
-
 @pytest.fixture(autouse=True)
 def _smtp_password(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv(PASSWORD_ENV, GOOD_PASSWORD)
@@ -78,7 +66,7 @@ def server(ca: trustme.CA) -> Iterator[Server]:
 
 
 def kiosk_config(
-    tmp_path: Path, port: int, ca_file: Path, extra: str = "", name: str = "k.toml"
+    tmp_path: Path, port: int, ca_file: str, extra: str = "", name: str = "k.toml"
 ) -> Path:
     path = tmp_path / name
     path.write_text(

@@ -55,18 +55,6 @@ PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n\x00\xff\r\n.\r\n..x\n" + bytes(range(256))
 # --------------------------------------------------------------------------- fixtures
 
 
-@pytest.fixture(scope="module")
-def ca() -> trustme.CA:
-    return trustme.CA()
-
-
-@pytest.fixture
-def ca_file(ca: trustme.CA, tmp_path: Path) -> str:
-    path = tmp_path / "ca.pem"
-    ca.cert_pem.write_to_path(str(path))
-    return str(path)
-
-
 @pytest.fixture
 def handler() -> Recorder:
     return Recorder()
