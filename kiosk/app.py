@@ -151,16 +151,8 @@ def _install_counters_and_staff(window: MainWindow, loaded: Loaded) -> None:
     from kiosk.ui import staff
 
     config = loaded.config
-    from PySide6.QtWidgets import QApplication
 
-    from kiosk.ui.idle import AttractWake
-
-    wake = AttractWake(window.ctx)
-    wake.setParent(window)
-    qapp = QApplication.instance()
-    if qapp is not None:
-        qapp.installEventFilter(wake)
-    window.wake = wake
+    window.activity_filter()  # the start screen's waking tap is watched from now on
     if window.ctx.counters is None:
         window.ctx.counters = Counters(data_dir() / "counters.json", languages=list(loaded.packs))
     counters = window.ctx.counters

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
 
 from kiosk.core.flow import Screen
 from kiosk.ui.context import UiContext
@@ -31,14 +31,50 @@ ACTIVITY = frozenset(
 
 
 class ActivityFilter(QObject):
-    """Installed once on the QApplication; says when the patient did anything."""
+    """The one application-wide event filter: says when the patient did anything, and makes
+    the tap that wakes a sleeping start screen only wake it.
+
+    After ``sleep_ms`` without activity on the start screen (the display may have blanked),
+    the next press is swallowed, with its release: it wakes the kiosk and does not also start
+    a session the patient did not mean to. No timer: the time since the last activity is read
+    when an event comes. Every other event goes on where it was going.
+    """
 
     activity = Signal()
+    woke = Signal()
+
+    def __init__(self, ctx: UiContext, sleep_ms: int = 120_000) -> None:
+        super().__init__()
+        from PySide6.QtCore import QElapsedTimer
+
+        self.ctx = ctx
+        self.sleep_ms = sleep_ms
+        self._since = QElapsedTimer()
+        self._since.start()
+        self._swallow_release = False
+
+    def asleep(self) -> bool:
+        return self.ctx.flow.current is Screen.ATTRACT and self._since.elapsed() >= self.sleep_ms
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in ACTIVITY:
-            self.activity.emit()
-        return False  # only counts: every event still goes where it was going
+        kind = event.type()
+        if self._swallow_release and kind in (
+            QEvent.Type.MouseButtonRelease,
+            QEvent.Type.TouchEnd,
+        ):
+            self._swallow_release = False  # the end of the waking tap
+            return True
+        if kind not in ACTIVITY:
+            return False
+        if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin) and self.asleep():
+            self._since.restart()
+            self._swallow_release = True
+            log.info("start screen woken")
+            self.woke.emit()
+            return True
+        self._since.restart()
+        self.activity.emit()
+        return False
 
 
 class StillThere(Overlay):
@@ -67,7 +103,14 @@ class IdleGuard(QObject):
 
     timed_out = Signal()
 
-    def __init__(self, ctx: UiContext, window: QWidget, timeout_ms: int, warning_ms: int) -> None:
+    def __init__(
+        self,
+        ctx: UiContext,
+        window: QWidget,
+        activity: ActivityFilter,
+        timeout_ms: int,
+        warning_ms: int,
+    ) -> None:
         super().__init__(window)
         self.ctx = ctx
         self.overlay = StillThere(ctx, window)
@@ -81,11 +124,7 @@ class IdleGuard(QObject):
         self._tick.timeout.connect(self._count_down)
         self._left_ms = 0
         self.set_timeouts(timeout_ms, warning_ms)
-        self.filter = ActivityFilter(self)
-        self.filter.activity.connect(self.on_activity)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self.filter)
+        activity.activity.connect(self.on_activity)
         ctx.flow.listen(lambda _old, new: self._on_screen(new))
 
     def set_timeouts(self, timeout_ms: int, warning_ms: int) -> None:
@@ -141,52 +180,3 @@ class IdleGuard(QObject):
         self._stop()
         log.info("idle timeout: session wiped")
         self.timed_out.emit()
-
-    def uninstall(self) -> None:
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self.filter)
-
-
-class AttractWake(QObject):
-    """The tap that wakes a sleeping start screen only wakes it.
-
-    After ``sleep_ms`` without activity on the start screen (the display may have blanked),
-    the next press is swallowed, with its release: it wakes the kiosk and does not also start
-    a session the patient did not mean to. No timer: the time since the last activity is
-    read when an event comes.
-    """
-
-    woke = Signal()
-
-    def __init__(self, ctx: UiContext, sleep_ms: int = 120_000) -> None:
-        super().__init__()
-        from PySide6.QtCore import QElapsedTimer
-
-        self.ctx = ctx
-        self.sleep_ms = sleep_ms
-        self._since = QElapsedTimer()
-        self._since.start()
-        self._swallow_release = False
-
-    def asleep(self) -> bool:
-        return self.ctx.flow.current is Screen.ATTRACT and self._since.elapsed() >= self.sleep_ms
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        kind = event.type()
-        if self._swallow_release and kind in (
-            QEvent.Type.MouseButtonRelease,
-            QEvent.Type.TouchEnd,
-        ):
-            self._swallow_release = False  # the end of the waking tap
-            return True
-        if kind not in ACTIVITY:
-            return False
-        if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin) and self.asleep():
-            self._since.restart()
-            self._swallow_release = True
-            log.info("start screen woken")
-            self.woke.emit()
-            return True
-        self._since.restart()
-        return False

@@ -10,7 +10,7 @@ import datetime as dt
 import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -30,7 +30,7 @@ from kiosk.ui.screens import screen_class
 from kiosk.ui.screens.base import ScreenBase
 
 if TYPE_CHECKING:
-    from kiosk.ui.idle import IdleGuard
+    from kiosk.ui.idle import ActivityFilter, IdleGuard
     from kiosk.ui.keyboard import OnScreenKeyboard
 
 log = logging.getLogger("kiosk.ui")
@@ -54,7 +54,7 @@ class MainWindow(QMainWindow):
         self._kiosk_configured = False
         self._quitting = False
         self.staff: tuple[object, ...] | None = None  # (pad, panel, hotspot), after first paint
-        self.wake: QObject | None = None  # the start screen's wake-up filter, after first paint
+        self.wake: ActivityFilter | None = None  # see activity_filter()
 
         central = QWidget()
         central.setObjectName("central")
@@ -188,6 +188,21 @@ class MainWindow(QMainWindow):
             page.deleteLater()
         self._screens.clear()
 
+    def activity_filter(self) -> ActivityFilter:
+        """The one application-wide event filter (activity, and waking the start screen),
+        installed on first use: after the first paint, or when the first patient starts."""
+        if self.wake is None:
+            from PySide6.QtWidgets import QApplication
+
+            from kiosk.ui.idle import ActivityFilter
+
+            self.wake = ActivityFilter(self.ctx)
+            self.wake.setParent(self)
+            app = QApplication.instance()
+            if app is not None:
+                app.installEventFilter(self.wake)
+        return self.wake
+
     def idle_guard(self) -> IdleGuard:
         """The idle timeout, made when the first patient starts (the start screen has none)."""
         if self._idle is None:
@@ -195,7 +210,11 @@ class MainWindow(QMainWindow):
 
             kiosk = self.ctx.config.kiosk
             self._idle = IdleGuard(
-                self.ctx, self, kiosk.idle_timeout_s * 1000, kiosk.idle_warning_s * 1000
+                self.ctx,
+                self,
+                self.activity_filter(),
+                kiosk.idle_timeout_s * 1000,
+                kiosk.idle_warning_s * 1000,
             )
             self._idle.timed_out.connect(self.on_walked_away)
         return self._idle
@@ -403,8 +422,6 @@ class MainWindow(QMainWindow):
         if self.kiosk_mode and not self._quitting:
             event.ignore()  # Alt+F4, or a stray close: a kiosk stays up
             return
-        if self._idle is not None:
-            self._idle.uninstall()
         if self.wake is not None:
             from PySide6.QtWidgets import QApplication
 
