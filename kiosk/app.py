@@ -144,7 +144,7 @@ def _window(loaded: Loaded, language: str | None) -> MainWindow:
 
 
 def _install_counters_and_staff(window: MainWindow, loaded: Loaded) -> None:
-    """After the first paint: the anonymous counters, and the staff hotspot, pad and panel."""
+    """After the first paint: the anonymous counters, and the staff corner, pad and panel."""
     from kiosk.core.config import data_dir
     from kiosk.core.counters import Counters
     from kiosk.services.jobs import ChildJobs, child_command
@@ -157,38 +157,46 @@ def _install_counters_and_staff(window: MainWindow, loaded: Loaded) -> None:
         window.ctx.counters = Counters(data_dir() / "counters.json", languages=list(loaded.packs))
     counters = window.ctx.counters
 
-    def job(name: str, *args: str) -> ChildJobs:
+    def job(name: str, failed: str, *args: str) -> ChildJobs:
+        """A staff check in a child process; its result reads as a sentence on the panel."""
         jobs = ChildJobs([*child_command(name, config.source), *args], name=name, parent=window)
         jobs.finished.connect(
             lambda _job, ok, detail: actions.reported.emit(
-                f"{name}: {'done' if ok else 'FAILED'}: {detail}"
+                detail if ok else staff.failure_sentence(failed, detail)
             )
         )
         window.ctx.background.append(jobs)
         return jobs
 
-    print_test = job("print-test")
+    print_test = job("print-test", "The test page did not print")
     address = config.email.reply_to or config.email.sender
-    email_test = job("send-test-email", address) if config.email.enabled and address else None
-    flush = job("outbox", "flush") if config.email.enabled else None
+    email_test = (
+        job("send-test-email", "The test email was not sent", address)
+        if config.email.enabled and address
+        else None
+    )
+    flush = (
+        job("outbox", "Queued emails were not all sent", "flush") if config.email.enabled else None
+    )
 
-    def run(jobs: ChildJobs | None, what: str) -> None:
+    def run(jobs: ChildJobs | None, working: str) -> None:
         if jobs is None:
-            actions.reported.emit(f"{what}: email is not enabled in the config")
+            actions.reported.emit("Email is turned off in this kiosk's settings.")
         elif not jobs.busy():
-            actions.reported.emit(f"{what}: working…")
+            actions.reported.emit(working)
             jobs.submit("")
 
     def export() -> None:
         out = data_dir() / "exports" / f"counts-{dt.date.today().isoformat()}.csv"
         out.parent.mkdir(parents=True, exist_ok=True)
         counters.export_csv(out)
-        actions.reported.emit(f"Counts of the last 30 days saved to {out}")
+        actions.reported.emit(f"Counts of the last 30 days saved to {out}.")
 
     def summary() -> str:
         day = counters.day()
         counts = (
-            f"{day['sessions_started']} started, {day['sessions_finished']} finished; "
+            f"{day['sessions_started']} started, {day['sessions_finished']} finished, "
+            f"{day['print_jobs']} printed copies; took away: "
             + ", ".join(f"{k} {v}" for k, v in day["outcome"].items())
         )
         if config.email.enabled:
@@ -203,9 +211,9 @@ def _install_counters_and_staff(window: MainWindow, loaded: Loaded) -> None:
 
     actions = staff.StaffActions(
         reset=window.reset_session,
-        print_test=lambda: run(print_test, "Test page"),
-        email_test=lambda: run(email_test, "Test email"),
-        flush_outbox=lambda: run(flush, "Queued emails"),
+        print_test=lambda: run(print_test, "Printing a test page…"),
+        email_test=lambda: run(email_test, "Sending a test email…"),
+        flush_outbox=lambda: run(flush, "Sending the queued emails…"),
         export_counts=export,
         leave_kiosk_mode=window.leave_kiosk_mode,
         quit=window.quit_kiosk,
@@ -213,7 +221,9 @@ def _install_counters_and_staff(window: MainWindow, loaded: Loaded) -> None:
         back=window.back_to_kiosk,
     )
     pin_file = config.resolve(config.kiosk.staff_pin_file)
-    window.staff = staff.install(window, lambda: staff.read_pin_file(pin_file), actions)
+    window.staff = staff.install(
+        window, window.activity_filter(), lambda: staff.read_pin_file(pin_file), actions
+    )
 
 
 def _start_outbox_worker(window: MainWindow, config: Config) -> None:
@@ -262,7 +272,12 @@ def run(config_path: Path | None, *, windowed: bool, language: str | None) -> in
     app = application()
     from kiosk import runtime
 
-    if runtime.single_instance() is None:
+    try:
+        lock = runtime.single_instance()
+    except OSError as exc:
+        print(f"botox-kiosk: cannot take the single-instance lock: {exc}", file=sys.stderr)
+        return 1
+    if lock is None:
         print("botox-kiosk is already running here; this second start exits.", file=sys.stderr)
         return 1
     window = _window(loaded, language)

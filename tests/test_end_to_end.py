@@ -1,5 +1,6 @@
 """The real kiosk process on a real X server (Xvfb), driven by real input events (xdotool):
-a patient starts, types a name and an email, walks away; the idle timeout wipes it all."""
+double taps on every navigation button, staff holding the corner, a patient who types a
+name and an email and walks away, a tap behind the idle warning, and the wipe."""
 
 from __future__ import annotations
 
@@ -81,15 +82,18 @@ def centres(config: Path) -> dict[str, tuple[int, int]]:
     found = {}
     from kiosk.core.flow import JOURNEY
 
-    for screen in JOURNEY:
-        if screen is not JOURNEY[0]:
-            window.ctx.flow.next()
-        app.application().processEvents()
-        for name in ("nav_start", "first_name", "nav_next", "summary_email"):
+    def note(*names: str) -> None:
+        for name in names:
             w = window.findChild(QWidget, name)
             if w is not None and w.isVisible() and name not in found:
                 centre = w.mapTo(window, w.rect().center())
                 found[name] = (centre.x(), centre.y())
+
+    for screen in JOURNEY:
+        if screen is not JOURNEY[0]:
+            window.ctx.flow.next()
+        app.application().processEvents()
+        note("nav_start", "first_name", "nav_next", "nav_back", "summary_email", "summary_print")
         if screen.value == "privacy":  # the keyboard's Done key, as it is after a tap
             keyboard = window.keyboard()
             keyboard.attach(window.findChild(QWidget, "first_name"), "name")
@@ -102,22 +106,33 @@ def centres(config: Path) -> dict[str, tuple[int, int]]:
         if screen.value == "summary":  # the email form, as it is after tapping Email
             window.page(screen).on_email()
             app.application().processEvents()
-            for name in ("email_consent", "email_send"):
-                w = window.findChild(QWidget, name)
-                centre = w.mapTo(window, w.rect().center())
-                found[name] = (centre.x(), centre.y())
+            note("email_consent", "email_send")
             window.page(screen).on_cancel_email()
+    while window.staff is None:  # the staff tools come after the first paint
+        app.application().processEvents()
+    window.staff.pad.open_pad()  # the PIN pad, as staff see it
+    app.application().processEvents()
+    cancel = window.staff.pad.findChild(QWidget, "staff_pin_cancel")
+    found["staff_pin_cancel"] = cancel.mapTo(window, cancel.rect().center()).toTuple()
     window.close()
     return found
 
 
-def test_typed_name_and_email_are_gone_after_the_idle_timeout(tmp_path: Path, qapp) -> None:
+def test_a_clinic_day_on_the_real_screen(tmp_path: Path, qapp) -> None:
+    """Two patients on a real X display, tapped with xdotool:
+
+    - the first double-taps every navigation button, Start to Finish and Start again, and
+      lands exactly one screen further each time; staff hold the corner and get the PIN pad;
+    - the second types a name and an email and walks away: a tap behind the idle warning does
+      nothing but dismiss it, and the idle timeout wipes what was typed.
+    """
     needs("Xvfb")
     needs("xdotool")
     config = tmp_path / "kiosk.toml"
     config.write_text(
-        DEMO_CLINIC.replace("[clinic]", "[clinic]")
+        DEMO_CLINIC
         + "[kiosk]\nfullscreen = true\nidle_timeout_s = 5\nidle_warning_s = 3\n"
+        + f'[print]\noutput_dir = "{tmp_path}/prints"\n'
         + f'[email]\nenabled = true\nsender = "k@clinic.test"\neml_dir = "{tmp_path}/eml"\n'
         + f'[outbox]\npath = "{tmp_path}/outbox"\n',
         encoding="utf-8",
@@ -148,9 +163,24 @@ def test_typed_name_and_email_are_gone_after_the_idle_timeout(tmp_path: Path, qa
     def xdo(*args: str) -> None:
         subprocess.run(["xdotool", *args], env=env, check=True, timeout=30)
 
-    def tap(name: str) -> None:
+    def tap(name: str, times: int = 1) -> None:
         x, y = spots[name]
-        xdo("mousemove", str(x), str(y), "click", "1")
+        xdo("mousemove", str(x), str(y), "click", "--repeat", str(times), "--delay", "70", "1")
+
+    def screens_since(mark: int) -> list[str]:
+        return [
+            line.split("screen ", 1)[1].split()[0]
+            for line in kiosk.seen[mark:]
+            if " kiosk.ui: screen " in line and "ready for taps" not in line
+        ]
+
+    def double_tap_to(name: str, screen: str) -> None:
+        """A double tap (two clicks 70 ms apart) moves exactly one screen on."""
+        mark = len(kiosk.seen)
+        tap(name, times=2)
+        kiosk.wait_for(f"screen {screen} ready for taps")
+        assert screens_since(mark) == [screen], "".join(kiosk.seen[mark:])
+        assert "tap ignored" in "".join(kiosk.seen[mark:])  # the second tap was seen, and dropped
 
     try:
         kiosk.wait_for("first paint")
@@ -172,23 +202,49 @@ def test_typed_name_and_email_are_gone_after_the_idle_timeout(tmp_path: Path, qa
             check=True,
         ).stdout
         assert "Position: 0,0" in geometry and "Geometry: 1920x1080" in geometry, geometry
+        kiosk.wait_for("kiosk started")  # the log and the staff tools are in place
+
+        # Staff hold the top-left corner for three seconds: the PIN pad, on any screen.
+        xdo("mousemove", "20", "20", "mousedown", "1")
+        kiosk.wait_for("staff corner held", timeout=10)
+        xdo("mouseup", "1")
+        kiosk.wait_for("staff PIN pad opened")
+        tap("staff_pin_cancel")
+
+        # The first patient double-taps everything.
+        double_tap_to("nav_start", "privacy")
+        for screen in ("consultation", "treatment", "aftercare", "side_effects", "summary"):
+            double_tap_to("nav_next", screen)
+        double_tap_to("nav_back", "side_effects")
+        double_tap_to("nav_next", "summary")
+        double_tap_to("nav_next", "done")  # Finish, double-tapped: the done screen shows
+        double_tap_to("nav_next", "attract")  # Start again; its second tap starts nothing
+
+        # The second patient types, and walks away.
         tap("nav_start")
-        kiosk.wait_for("screen privacy")
+        kiosk.wait_for("screen privacy ready for taps")
         tap("first_name")
         xdo("type", "--delay", "20", "Zebedee")
         tap("key_done")  # the on-screen keyboard goes; the navigation bar comes back
         for screen in ("consultation", "treatment", "aftercare", "side_effects", "summary"):
             tap("nav_next")
-            kiosk.wait_for(f"screen {screen}")
+            kiosk.wait_for(f"screen {screen} ready for taps")
         tap("summary_email")  # the email field takes the focus; type on the real keyboard
         xdo("type", "--delay", "20", "zeb@example.com")
+        kiosk.wait_for("screen summary ready for taps")  # the email form counts as a new view
         tap("email_consent")
         tap("email_send")
+        kiosk.wait_for("idle warning", timeout=10)
+        mark = len(kiosk.seen)
+        tap("summary_print")  # behind the warning: it only says "I'm still here"
+        kiosk.wait_for("idle warning dismissed")
         last_tap = time.monotonic()
         kiosk.wait_for("idle warning", timeout=10)
         back = kiosk.wait_for("screen attract", timeout=10)
         assert back - last_tap <= 8.5, f"back on attract {back - last_tap:.1f} s after the last tap"
         log = "".join(kiosk.seen)
+        assert "print job" not in "".join(kiosk.seen[mark:])  # the tap printed nothing
+        assert not (tmp_path / "prints").exists() or not list((tmp_path / "prints").iterdir())
         assert "idle timeout: session wiped" in log
         assert "Zebedee" not in log and "zeb@example.com" not in log  # never logged
         assert kiosk.proc.poll() is None  # still running, ready for the next patient

@@ -123,8 +123,8 @@ def test_no_timeout_on_the_start_screen(qtbot, window) -> None:
 
 
 def test_the_tap_that_wakes_the_start_screen_only_wakes_it(qtbot, window) -> None:
-    qtbot.waitUntil(lambda: window.wake is not None)
-    wake = window.wake
+    qtbot.waitUntil(lambda: window.taps is not None)
+    wake = window.taps
     start = window.findChild(QAbstractButton, "nav_start")
     wake.sleep_ms = 60_000
     qtbot.mouseClick(start, Qt.MouseButton.LeftButton)  # awake: a tap starts

@@ -9,12 +9,13 @@ import os
 import stat
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QWidget
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit
 
 from kiosk import cli
 from kiosk.core.flow import Screen
 
+from . import helpers
 from .conftest import REPO, run_kiosk
 from .test_idle import ADDRESS, NAME, fill_everything, texts_in
 
@@ -23,8 +24,7 @@ DEMO_PIN = "2468"  # the README says so
 
 def pad_and_panel(qtbot, window):  # type: ignore[no-untyped-def]
     qtbot.waitUntil(lambda: window.staff is not None)
-    pad, panel, hotspot = window.staff
-    return pad, panel, hotspot
+    return window.staff.pad, window.staff.panel
 
 
 def enter_pin(qtbot, window, pin: str) -> None:  # type: ignore[no-untyped-def]
@@ -36,18 +36,21 @@ def enter_pin(qtbot, window, pin: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_long_press_on_the_corner_opens_the_pin_pad(qtbot, window) -> None:
-    pad, _panel, hotspot = pad_and_panel(qtbot, window)
-    hotspot._timer.setInterval(50)  # three seconds in real life
-    qtbot.mousePress(hotspot, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(pad.isVisible, timeout=2000)
-    qtbot.mouseRelease(hotspot, Qt.MouseButton.LeftButton)
+    """Pressed and held through the window (more of it in test_touch.py)."""
+    pad, _panel = pad_and_panel(qtbot, window)
+    window.taps.hold_ms = 50  # three seconds in real life
+    corner = QPoint(20, 20)
+    with qtbot.waitSignal(window.taps.corner_held, timeout=2000):
+        helpers.press(window, corner)
+    assert pad.isVisible()
+    helpers.release(window, corner)
     pad.close_pad()
-    qtbot.mouseClick(hotspot, Qt.MouseButton.LeftButton)  # a short tap does nothing
+    helpers.tap(window, corner)  # a short tap does nothing
     assert not pad.isVisible()
 
 
 def test_key_chord_pin_and_panel_reset(qtbot, window) -> None:
-    pad, panel, _ = pad_and_panel(qtbot, window)
+    pad, panel = pad_and_panel(qtbot, window)
     fill_everything(qtbot, window)
     qtbot.keyClick(
         window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
@@ -69,7 +72,7 @@ def test_key_chord_pin_and_panel_reset(qtbot, window) -> None:
 
 
 def test_five_wrong_pins_lock_even_the_right_one(qtbot, window) -> None:
-    pad, panel, _ = pad_and_panel(qtbot, window)
+    pad, panel = pad_and_panel(qtbot, window)
     clock = [1000.0]
     pad.lock._clock = lambda: clock[0]
     pad.open_pad()
@@ -87,17 +90,23 @@ def test_five_wrong_pins_lock_even_the_right_one(qtbot, window) -> None:
 
 
 def test_panel_checks_printer_and_mail_and_exports_counts(qtbot, window, _private_data_dir) -> None:
-    _pad, panel, _ = pad_and_panel(qtbot, window)
+    _pad, panel = pad_and_panel(qtbot, window)
     panel.open_panel()
     result = window.findChild(QLabel, "staff_result")
     window.findChild(QAbstractButton, "staff_print_test").click()
-    qtbot.waitUntil(lambda: result.text().startswith("print-test: done"), timeout=30000)
+    assert result.text() == "Printing a test page…"
+    qtbot.waitUntil(lambda: result.text().startswith("Test page sent to "), timeout=30000)
+    (pdf,) = (_private_data_dir / "prints").glob("*.pdf")
+    assert result.text() == f"Test page sent to {pdf}."
     window.findChild(QAbstractButton, "staff_email_test").click()
-    qtbot.waitUntil(lambda: result.text().startswith("send-test-email: done"), timeout=30000)
+    qtbot.waitUntil(lambda: result.text().startswith("Test email "), timeout=30000)
+    assert result.text() == (
+        f"Test email delivered to k***@d***.example via folder {_private_data_dir / 'emails'}."
+    )
     assert list((_private_data_dir / "emails").glob("*.eml"))
     window.findChild(QAbstractButton, "staff_export").click()
     (exported,) = (_private_data_dir / "exports").glob("counts-*.csv")
-    assert result.text() == f"Counts of the last 30 days saved to {exported}"
+    assert result.text() == f"Counts of the last 30 days saved to {exported}."
     rows = list(csv.DictReader(io.StringIO(exported.read_text())))
     assert rows and "started" in rows[-1]
 
@@ -149,14 +158,26 @@ def test_readme_prints_the_demo_pin() -> None:
     assert f"PIN is **{DEMO_PIN}**" in (REPO / "README.md").read_text(encoding="utf-8")
 
 
-def test_hotspot_is_invisible_and_small(qtbot, window) -> None:
-    _pad, _panel, hotspot = pad_and_panel(qtbot, window)
-    assert isinstance(hotspot, QWidget)
-    assert hotspot.width() <= 96 and hotspot.height() <= 96 and hotspot.pos().toTuple() == (0, 0)
+def test_the_corner_is_small_and_holds_nothing_a_patient_taps(qtbot, window) -> None:
+    """The corner's taps never reach what is under them: no control may be there."""
+    from kiosk.core.flow import JOURNEY
+    from kiosk.ui.taps import CORNER_PX
+
+    pad_and_panel(qtbot, window)
+    assert window.taps.corner_px == CORNER_PX <= 96
+    window.build_all()
+    corner = QRect(0, 0, CORNER_PX, CORNER_PX)
+    for screen in JOURNEY:
+        window.ctx.flow.go(screen) if window.ctx.flow.allowed(screen) else None
+        QApplication.processEvents()
+        for w in window.findChildren(QAbstractButton) + window.findChildren(QLineEdit):
+            if w.isVisible():
+                rect = QRect(w.mapTo(window, w.rect().topLeft()), w.size())
+                assert not rect.intersects(corner), (screen, w.objectName())
 
 
 def test_the_panel_never_stays_open_for_the_next_patient(qtbot, window) -> None:
-    pad, panel, _ = pad_and_panel(qtbot, window)
+    pad, panel = pad_and_panel(qtbot, window)
     window.ctx.flow.go(Screen.PRIVACY)
     panel.open_panel()
     pad.open_pad()
@@ -165,9 +186,41 @@ def test_the_panel_never_stays_open_for_the_next_patient(qtbot, window) -> None:
 
 
 def test_back_to_the_kiosk_restores_kiosk_mode(qtbot, window) -> None:
-    _pad, panel, _ = pad_and_panel(qtbot, window)
+    _pad, panel = pad_and_panel(qtbot, window)
     window._kiosk_configured = True  # as if started fullscreen; staff left kiosk mode
     panel.open_panel()
     window.findChild(QAbstractButton, "staff_back").click()
     assert window.kiosk_mode and not panel.isVisible()
     window.leave_kiosk_mode()  # leave the test's window an ordinary one again
+
+
+def test_failed_checks_read_as_sentences() -> None:
+    from kiosk.ui.staff import failure_sentence
+
+    assert (
+        failure_sentence("The test page did not print", "print-test: failed: no printer named 'X'")
+        == "The test page did not print: no printer named 'X'."
+    )
+    assert failure_sentence("The test email was not sent", "") == "The test email was not sent."
+
+
+def test_quit_and_leaving_kiosk_mode_look_different_and_ask_once_more(qtbot, window) -> None:
+    _pad, panel = pad_and_panel(qtbot, window)
+    window.enter_kiosk_mode()
+    panel.open_panel()
+    leave = window.findChild(QAbstractButton, "staff_leave")
+    quit_ = window.findChild(QAbstractButton, "staff_quit")
+    reset = window.findChild(QAbstractButton, "staff_reset")
+    assert leave.property("role") == quit_.property("role") == "danger"
+    assert reset.property("role") != "danger"
+    assert leave.palette().buttonText().color() != reset.palette().buttonText().color()
+    helpers.tap(window, leave)
+    assert window.kiosk_mode  # armed, not done
+    assert leave.text() == "Tap again to leave kiosk mode"
+    helpers.tap(window, quit_)  # arming the other disarms the first
+    assert quit_.text() == "Tap again to quit the kiosk" and leave.text() == "Leave kiosk mode"
+    helpers.tap(window, leave)
+    assert window.kiosk_mode and leave.text() == "Tap again to leave kiosk mode"
+    helpers.tap(window, leave)
+    assert not window.kiosk_mode
+    assert leave.text() == "Leave kiosk mode" and quit_.text() == "Quit the kiosk"

@@ -1,80 +1,25 @@
 """The idle timeout: a patient who walks away leaves nothing behind.
 
-One application-wide event filter counts activity (touch, mouse press, key, wheel). After
-``idle_timeout`` without any, a "Still there?" overlay counts down ``idle_warning``; a tap
-carries on, otherwise the session is wiped and the start screen returns. There is no
-timeout on the start screen itself. Both times are injectable (tests use milliseconds).
+The application-wide event filter (``kiosk.ui.taps``) counts activity (touch, mouse press,
+key, wheel). After ``idle_timeout`` without any, a "Still there?" overlay covers the whole
+window and counts down ``idle_warning``; a tap anywhere on it carries on (and reaches nothing
+beneath it), otherwise the session is wiped and the start screen returns. There is no timeout
+on the start screen itself. Both times are injectable (tests use milliseconds).
 """
 
 from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
 from kiosk.core.flow import Screen
 from kiosk.ui.context import UiContext
+from kiosk.ui.taps import TapFilter
 from kiosk.ui.widgets import Overlay, button, label
 
 log = logging.getLogger("kiosk.idle")
-
-ACTIVITY = frozenset(
-    {
-        QEvent.Type.TouchBegin,
-        QEvent.Type.TouchUpdate,
-        QEvent.Type.MouseButtonPress,
-        QEvent.Type.KeyPress,
-        QEvent.Type.Wheel,
-    }
-)
-
-
-class ActivityFilter(QObject):
-    """The one application-wide event filter: says when the patient did anything, and makes
-    the tap that wakes a sleeping start screen only wake it.
-
-    After ``sleep_ms`` without activity on the start screen (the display may have blanked),
-    the next press is swallowed, with its release: it wakes the kiosk and does not also start
-    a session the patient did not mean to. No timer: the time since the last activity is read
-    when an event comes. Every other event goes on where it was going.
-    """
-
-    activity = Signal()
-    woke = Signal()
-
-    def __init__(self, ctx: UiContext, sleep_ms: int = 120_000) -> None:
-        super().__init__()
-        from PySide6.QtCore import QElapsedTimer
-
-        self.ctx = ctx
-        self.sleep_ms = sleep_ms
-        self._since = QElapsedTimer()
-        self._since.start()
-        self._swallow_release = False
-
-    def asleep(self) -> bool:
-        return self.ctx.flow.current is Screen.ATTRACT and self._since.elapsed() >= self.sleep_ms
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        kind = event.type()
-        if self._swallow_release and kind in (
-            QEvent.Type.MouseButtonRelease,
-            QEvent.Type.TouchEnd,
-        ):
-            self._swallow_release = False  # the end of the waking tap
-            return True
-        if kind not in ACTIVITY:
-            return False
-        if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin) and self.asleep():
-            self._since.restart()
-            self._swallow_release = True
-            log.info("start screen woken")
-            self.woke.emit()
-            return True
-        self._since.restart()
-        self.activity.emit()
-        return False
 
 
 class StillThere(Overlay):
@@ -107,7 +52,7 @@ class IdleGuard(QObject):
         self,
         ctx: UiContext,
         window: QWidget,
-        activity: ActivityFilter,
+        activity: TapFilter,
         timeout_ms: int,
         warning_ms: int,
     ) -> None:
@@ -125,6 +70,7 @@ class IdleGuard(QObject):
         self._left_ms = 0
         self.set_timeouts(timeout_ms, warning_ms)
         activity.activity.connect(self.on_activity)
+        activity.dismiss_on_tap.append(self.overlay)
         ctx.flow.listen(lambda _old, new: self._on_screen(new))
 
     def set_timeouts(self, timeout_ms: int, warning_ms: int) -> None:

@@ -1,8 +1,11 @@
-"""Staff access: a hidden corner and a key chord open a PIN pad; the PIN opens the panel.
+"""Staff access: holding the top-left corner (see ``kiosk.ui.taps``) or a key chord opens
+a PIN pad; the PIN opens the panel.
 
 The panel resets the session, checks the printer and the mail, shows the outbox and today's
-anonymous counters, and leaves kiosk mode or quits. Staff text is English: it is not shown to
-patients, and the content packs hold only what patients see.
+anonymous counters, and leaves kiosk mode or quits; the two that end the kiosk's normal
+service look different and ask once more. Its results are sentences for a receptionist.
+Staff text is English: it is not shown to patients, and the content packs hold only what
+patients see.
 """
 
 from __future__ import annotations
@@ -11,46 +14,29 @@ import datetime as dt
 import functools
 import logging
 import math
+import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import ClassVar, NamedTuple
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
-from PySide6.QtGui import QKeySequence, QMouseEvent, QShortcut
-from PySide6.QtWidgets import QGridLayout, QWidget
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QGridLayout, QPushButton, QWidget
 
 from kiosk.core.staff import Outcome, PinLock
+from kiosk.ui.taps import TapFilter
 from kiosk.ui.widgets import Overlay, button, label
 
 log = logging.getLogger("kiosk.staff")
 
-HOTSPOT_PX = 96
-LONG_PRESS_MS = 3000
 CHORD = "Ctrl+Alt+S"
 
 
-class Hotspot(QWidget):
-    """An invisible top-left corner: a three-second press opens the PIN pad."""
+class StaffAccess(NamedTuple):
+    """What ``install`` puts on the window."""
 
-    long_pressed = Signal()
-
-    def __init__(self, parent: QWidget, hold_ms: int = LONG_PRESS_MS) -> None:
-        super().__init__(parent)
-        self.setObjectName("staff_hotspot")
-        self.setAccessibleName("Staff")
-        self.setGeometry(0, 0, HOTSPOT_PX, HOTSPOT_PX)
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(hold_ms)
-        self._timer.timeout.connect(self.long_pressed)
-        self.raise_()
-
-    def mousePressEvent(self, event: QMouseEvent) -> None:
-        self._timer.start()
-        event.accept()
-
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        self._timer.stop()
-        event.accept()
+    pad: PinPad
+    panel: StaffPanel
 
 
 class PinPad(Overlay):
@@ -83,6 +69,7 @@ class PinPad(Overlay):
         self.body.addWidget(cancel)
 
     def open_pad(self) -> None:
+        log.info("staff PIN pad opened")
         self._digits = ""
         self._show_dots()
         locked = self.lock.locked_for()
@@ -133,6 +120,12 @@ class PinPad(Overlay):
 class StaffPanel(Overlay):
     """What front-desk staff need, without a keyboard or a terminal."""
 
+    #: Actions that end the kiosk's normal service: shown apart, and confirmed by a second tap.
+    DESTRUCTIVE: ClassVar[dict[str, str]] = {
+        "staff_leave": "Tap again to leave kiosk mode",
+        "staff_quit": "Tap again to quit the kiosk",
+    }
+
     def __init__(self, parent: QWidget, actions: StaffActions) -> None:
         super().__init__(parent, "staff_panel")
         self.staff_actions = actions
@@ -141,27 +134,73 @@ class StaffPanel(Overlay):
         self.body.addWidget(self.info)
         self.result = label("", "body", name="staff_result")
         self.body.addWidget(self.result)
-        grid = QGridLayout()
-        grid.setSpacing(14)
+        self._grid = QGridLayout()
+        self._grid.setSpacing(14)
         items: list[tuple[str, str, Callable[[], None]]] = [
             ("staff_back", "Back to the kiosk", actions.back),
             ("staff_reset", "Reset the session now", self._do(actions.reset)),
             ("staff_print_test", "Print a test page", self._do(actions.print_test)),
             ("staff_email_test", "Send a test email", self._do(actions.email_test)),
             ("staff_flush", "Send queued emails now", self._do(actions.flush_outbox)),
-            ("staff_export", "Export today's counts (CSV)", self._do(actions.export_counts)),
-            ("staff_leave", "Leave kiosk mode", self._do(actions.leave_kiosk_mode)),
-            ("staff_quit", "Quit the kiosk", actions.quit),
+            ("staff_export", "Export today's counts", self._do(actions.export_counts)),
         ]
-        for i, (name, text, slot) in enumerate(items):
+        self._buttons: list[QPushButton] = []
+        for name, text, slot in items:
             btn = button(text, name=name)
             btn.clicked.connect(slot)
-            grid.addWidget(btn, i // 2, i % 2)
-        self.body.addLayout(grid)
+            self._buttons.append(btn)
+        self._labels: dict[str, str] = {}
+        self._armed: str | None = None
+        self._danger: list[QPushButton] = []
+        for name, text, slot in [
+            ("staff_leave", "Leave kiosk mode", self._do(actions.leave_kiosk_mode)),
+            ("staff_quit", "Quit the kiosk", actions.quit),
+        ]:
+            btn = button(text, "danger", name=name)
+            btn.clicked.connect(functools.partial(self._confirm, name, slot))
+            self._labels[name] = text
+            self._danger.append(btn)
+        self.body.addLayout(self._grid)
+        self.danger_title = label("Stop the kiosk (asks once more)", "small")
+        self.body.addWidget(self.danger_title)
+        self._danger_row = QGridLayout()
+        self._danger_row.setSpacing(14)
+        self.body.addLayout(self._danger_row)
+        self.set_columns(2)
         actions.reported.connect(self.result.setText)
+
+    def set_columns(self, columns: int) -> None:
+        """Two columns in landscape, one in portrait, where a button's words need the width."""
+        for grid, buttons in ((self._grid, self._buttons), (self._danger_row, self._danger)):
+            for btn in buttons:
+                grid.removeWidget(btn)
+            for i, btn in enumerate(buttons):
+                grid.addWidget(btn, i // columns, i % columns)
+
+    def _confirm(self, name: str, action: Callable[[], None], *_: object) -> None:
+        """The first tap arms the button (its words change), the second carries it out."""
+        if self._armed != name:
+            self._disarm()
+            self._armed = name
+            btn = self.findChild(QPushButton, name)
+            if btn is not None:
+                btn.setText(self.DESTRUCTIVE[name])
+                btn.setAccessibleName(self.DESTRUCTIVE[name])
+            return
+        self._disarm()
+        action()
+        self.refresh()
+
+    def _disarm(self) -> None:
+        self._armed = None
+        for btn in self._danger:
+            text = self._labels[btn.objectName()]
+            btn.setText(text)
+            btn.setAccessibleName(text)
 
     def _do(self, action: Callable[[], None]) -> Callable[[], None]:
         def run() -> None:
+            self._disarm()
             action()
             self.refresh()
 
@@ -169,6 +208,9 @@ class StaffPanel(Overlay):
 
     def open_panel(self) -> None:
         self.result.setText("")
+        self._disarm()
+        parent = self.parentWidget()
+        self.set_columns(2 if parent is None or parent.width() >= parent.height() else 1)
         self.refresh()
         self.cover()
 
@@ -202,17 +244,26 @@ class StaffActions(QObject):
 
 
 def install(
-    window: QWidget, stored: Callable[[], str], actions: StaffActions, lock: PinLock | None = None
-) -> tuple[PinPad, StaffPanel, Hotspot]:
-    """The hotspot, the key chord, the pad and the panel, on ``window``."""
+    window: QWidget,
+    taps: TapFilter,
+    stored: Callable[[], str],
+    actions: StaffActions,
+    lock: PinLock | None = None,
+) -> StaffAccess:
+    """The pad and the panel on ``window``, opened by holding the corner or the key chord."""
     pad = PinPad(window, stored, lock or PinLock())
     panel = StaffPanel(window, actions)
     pad.accepted.connect(panel.open_panel)
-    hotspot = Hotspot(window)
-    hotspot.long_pressed.connect(pad.open_pad)
+    taps.corner_held.connect(pad.open_pad)
     chord = QShortcut(QKeySequence(CHORD), window)
     chord.activated.connect(pad.open_pad)
-    return pad, panel, hotspot
+    return StaffAccess(pad, panel)
+
+
+def failure_sentence(what: str, detail: str) -> str:
+    """``what`` and the reason a child check gave, as one sentence for the receptionist."""
+    reason = re.sub(r"^[a-z-]+: (failed: )?", "", detail.strip()).rstrip(".")
+    return f"{what}: {reason}." if reason else f"{what}."
 
 
 def summary_text(version: str, outbox: str, counts: str, printer: str) -> str:

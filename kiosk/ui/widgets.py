@@ -11,6 +11,7 @@ import functools
 
 from PySide6 import QtCore
 from PySide6.QtCore import QSize, Signal
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QBoxLayout,
@@ -79,19 +80,31 @@ def text_field(
 
 
 class Overlay(QWidget):
-    """A card over the whole window (the idle warning, the staff pad and panel)."""
+    """A card over the whole window (the idle warning, the staff pad and panel).
+
+    Modal and private: an opaque backdrop hides the patient's screen, its taps stop here
+    (nothing beneath can be activated), and it takes the keyboard focus from the field
+    behind it. The card is as wide as the window allows, up to ``max_width``.
+    """
+
+    #: The backdrop: opaque, so no name or answer shows around the card.
+    BACKDROP = "#16323a"
 
     def __init__(self, parent: QWidget, name: str, max_width: int = 1000) -> None:
         super().__init__(parent)
         self.setObjectName(name)
-        self.setStyleSheet(f"QWidget#{name} {{ background: rgba(22, 50, 58, 200); }}")
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_NoMousePropagation, True)
+        self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
+        self.setStyleSheet(f"QWidget#{name} {{ background: {self.BACKDROP}; }}")
         outer = QVBoxLayout(self)
+        outer.setContentsMargins(24, 24, 24, 24)
         outer.addStretch(1)
         self.box, self.body = card()
         self.box.setMaximumWidth(max_width)
         row = QHBoxLayout()
         row.addStretch(1)
-        row.addWidget(self.box, 4)
+        row.addWidget(self.box, 1000)  # the sides only get what is left over max_width
         row.addStretch(1)
         outer.addLayout(row)
         outer.addStretch(1)
@@ -103,6 +116,13 @@ class Overlay(QWidget):
             self.setGeometry(parent.rect())
         self.raise_()
         self.show()
+        self.setFocus(QtCore.Qt.FocusReason.PopupFocusReason)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        event.accept()  # a tap on the backdrop is the overlay's, not the screen's beneath
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        event.accept()
 
 
 def enable_kinetic_scrolling(area: QAbstractScrollArea) -> None:
@@ -237,11 +257,10 @@ class ChoiceButton(QPushButton):
         self.toggled.connect(self._on_toggled)
 
     def _on_toggled(self, checked: bool) -> None:
+        # Only the tick changes here. The button's own `:checked` style (a tinted card with a
+        # heavy border) is restyled by Qt; the labels keep their colours, so nothing is
+        # re-polished on a tap (re-polishing every label cost time on each toggle).
         self._box.setText(self.BOXES[checked])
-        for lbl in self._labels:
-            lbl.setProperty("on", checked)
-            lbl.style().unpolish(lbl)
-            lbl.style().polish(lbl)
 
     def sizeHint(self) -> QSize:
         return self._lay.sizeHint().expandedTo(QSize(72, 76))

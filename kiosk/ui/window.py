@@ -30,8 +30,10 @@ from kiosk.ui.screens import screen_class
 from kiosk.ui.screens.base import ScreenBase
 
 if TYPE_CHECKING:
-    from kiosk.ui.idle import ActivityFilter, IdleGuard
+    from kiosk.ui.idle import IdleGuard
     from kiosk.ui.keyboard import OnScreenKeyboard
+    from kiosk.ui.staff import StaffAccess
+    from kiosk.ui.taps import TapFilter
 
 log = logging.getLogger("kiosk.ui")
 
@@ -53,8 +55,8 @@ class MainWindow(QMainWindow):
         self.kiosk_mode = False
         self._kiosk_configured = False
         self._quitting = False
-        self.staff: tuple[object, ...] | None = None  # (pad, panel, hotspot), after first paint
-        self.wake: ActivityFilter | None = None  # see activity_filter()
+        self.staff: StaffAccess | None = None  # the PIN pad and the panel, after first paint
+        self.taps: TapFilter | None = None  # see activity_filter()
 
         central = QWidget()
         central.setObjectName("central")
@@ -145,6 +147,7 @@ class MainWindow(QMainWindow):
                 page.language_chosen.connect(self.on_language)  # type: ignore[attr-defined]
             elif which is Screen.DONE:
                 page.timed_out.connect(self.on_finish)  # type: ignore[attr-defined]
+            page.view_changed.connect(self._on_view_changed)
             self._screens[which] = page
             self.stack.addWidget(page)
         return page
@@ -188,20 +191,34 @@ class MainWindow(QMainWindow):
             page.deleteLater()
         self._screens.clear()
 
-    def activity_filter(self) -> ActivityFilter:
-        """The one application-wide event filter (activity, and waking the start screen),
-        installed on first use: after the first paint, or when the first patient starts."""
-        if self.wake is None:
+    def activity_filter(self) -> TapFilter:
+        """The one application-wide event filter (activity, waking the start screen, one tap
+        one step, the staff corner, modal warnings; see ``kiosk.ui.taps``), installed on
+        first use: after the first paint, or when the first patient starts."""
+        if self.taps is None:
             from PySide6.QtWidgets import QApplication
 
-            from kiosk.ui.idle import ActivityFilter
+            from kiosk.ui.taps import TapFilter
 
-            self.wake = ActivityFilter(self.ctx)
-            self.wake.setParent(self)
+            self.taps = TapFilter(self.ctx, self)
+            self.taps.settled.connect(self._on_settled)
             app = QApplication.instance()
             if app is not None:
-                app.installEventFilter(self.wake)
-        return self.wake
+                app.installEventFilter(self.taps)
+        return self.taps
+
+    @Slot()
+    def _on_view_changed(self) -> None:
+        if self.taps is not None:
+            self.taps.hold_taps()  # a repeat of the tap that changed it must not act on it
+
+    @Slot()
+    def _on_settled(self) -> None:
+        log.info("screen %s ready for taps", self.ctx.flow.current.value)
+
+    def overlays(self) -> list[QWidget]:
+        """The staff PIN pad and panel (the idle warning belongs to the idle guard)."""
+        return [self.staff.pad, self.staff.panel] if self.staff is not None else []
 
     def idle_guard(self) -> IdleGuard:
         """The idle timeout, made when the first patient starts (the start screen has none)."""
@@ -238,9 +255,8 @@ class MainWindow(QMainWindow):
     @Slot()
     def back_to_kiosk(self) -> None:
         """Staff are done: the panel goes, and kiosk mode comes back if it was left."""
-        for overlay in (self.staff or ())[:2]:
-            if isinstance(overlay, QWidget):
-                overlay.hide()
+        for overlay in self.overlays():
+            overlay.hide()
         if self._kiosk_configured and not self.kiosk_mode:
             self.enter_kiosk_mode()
 
@@ -289,9 +305,8 @@ class MainWindow(QMainWindow):
         elif new is Screen.ATTRACT:
             self.ctx.session.wipe(self.ctx.config.kiosk.languages[0])
             self._rebuild_if_language_changed()  # the next patient starts in the default
-            for overlay in (self.staff or ())[:2]:  # never leave the staff panel to a patient
-                if isinstance(overlay, QWidget):
-                    overlay.hide()
+            for overlay in self.overlays():  # never leave the staff panel to a patient
+                overlay.hide()
         elif old is Screen.ATTRACT:
             self.ctx.session.appointment_date = dt.date.today()  # not the day of the last wipe
         self._show(new)
@@ -347,11 +362,10 @@ class MainWindow(QMainWindow):
 
     # --- events ---------------------------------------------------------------------------
     def resizeEvent(self, event: QResizeEvent) -> None:
-        for overlay in (self.staff or ())[:2]:
-            if isinstance(overlay, QWidget) and overlay.isVisible():
+        idle = [self._idle.overlay] if self._idle is not None else []
+        for overlay in (*self.overlays(), *idle):
+            if overlay.isVisible():
                 overlay.setGeometry(0, 0, event.size().width(), event.size().height())
-        if self._idle is not None and self._idle.overlay.isVisible():
-            self._idle.overlay.setGeometry(0, 0, event.size().width(), event.size().height())
         landscape = event.size().width() >= event.size().height()
         if landscape != self._landscape:
             self._landscape = landscape
@@ -422,10 +436,10 @@ class MainWindow(QMainWindow):
         if self.kiosk_mode and not self._quitting:
             event.ignore()  # Alt+F4, or a stray close: a kiosk stays up
             return
-        if self.wake is not None:
+        if self.taps is not None:
             from PySide6.QtWidgets import QApplication
 
-            QApplication.instance().removeEventFilter(self.wake)  # type: ignore[union-attr]
+            QApplication.instance().removeEventFilter(self.taps)  # type: ignore[union-attr]
         self.ctx.session.wipe()
         self.ctx.shutdown()
         super().closeEvent(event)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from typing import ClassVar
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
@@ -17,6 +18,9 @@ from kiosk.ui.context import UiContext
 
 class ScreenBase(QWidget):
     kind: ClassVar[Screen]
+    #: What the screen shows changed in place (e.g. the email form over the summary): the
+    #: window treats it like a screen change, so a repeated tap does not act on the new view.
+    view_changed = Signal()
 
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()

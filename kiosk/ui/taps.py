@@ -1,0 +1,249 @@
+"""The one application-wide event filter: what a finger does, before any widget sees it.
+
+It decides at the window (the ``QWindow`` every real tap, touch or click comes through, before
+Qt's hit-testing picks a widget), so what it lets through or holds back is what the patient's
+finger really did:
+
+- **Activity**: touch, mouse press, key, wheel restart the idle timeout (``activity``).
+- **Waking**: after ``sleep_ms`` on the start screen (the display may have blanked) the next
+  tap only wakes the kiosk (``woke``); it does not also start a session.
+- **One tap, one step**: a tap within ``guard_ms`` of a screen change (or of a change of view
+  inside a screen, see ``hold_taps``) is dropped whole, press to release, so a double or
+  triple tap on Next advances one screen and a second tap never lands on whatever the new
+  screen has in the same place. ``settled`` says when taps are taken again (on the start
+  screen a little later, after a second: it runs no timer under a second).
+- **Staff corner**: a press held ``hold_ms`` in the top-left ``corner_px`` of the window
+  opens the staff PIN pad (``corner_held``), on every screen and over every overlay. The
+  corner's taps never reach what is under them.
+- **Modal warnings**: while a tap-to-dismiss overlay (the idle warning) shows, a tap anywhere
+  means "I'm still here": it counts as activity and reaches nothing beneath.
+
+Events sent straight to a widget (not through the window) count as activity and can wake the
+start screen, nothing more. A touch that is held back is accepted, so Qt does not make a
+mouse click of it either: a touch and its synthesized mouse event are never both handled.
+
+Times are injectable: ``clock`` (milliseconds, monotonic) and the three durations.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QMouseEvent, QTouchEvent, QWindow
+from PySide6.QtWidgets import QWidget
+
+from kiosk.core.flow import Screen
+from kiosk.ui.context import UiContext
+
+log = logging.getLogger("kiosk.taps")
+
+#: A second tap this soon after a screen change is a repeat, not a new intent.
+TAP_GUARD_MS = 500
+#: How long staff hold the corner.
+LONG_PRESS_MS = 3000
+#: The staff corner's size, in px from the window's top-left.
+CORNER_PX = 96
+#: A finger that slides further than this is not holding still.
+HOLD_SLOP_PX = 40
+#: ``settled`` comes this much after the guard ends, never before it.
+SETTLE_MARGIN_MS = 25
+#: The start screen sleeps after this long without a tap.
+SLEEP_MS = 120_000
+
+_T = QEvent.Type
+PRESSES = frozenset({_T.MouseButtonPress, _T.MouseButtonDblClick, _T.TouchBegin})
+ENDS = frozenset({_T.MouseButtonRelease, _T.TouchEnd, _T.TouchCancel})
+MOVES = frozenset({_T.MouseMove, _T.TouchUpdate})
+ACTIVITY = frozenset({_T.TouchBegin, _T.TouchUpdate, _T.MouseButtonPress, _T.KeyPress, _T.Wheel})
+WATCHED = PRESSES | ENDS | MOVES | ACTIVITY
+
+
+def monotonic_ms() -> float:
+    return time.monotonic() * 1000.0
+
+
+def _position(event: QEvent) -> QPointF | None:
+    """Where a mouse or touch event is, in the coordinates of the object it was sent to."""
+    if isinstance(event, QMouseEvent):
+        return event.position()
+    if isinstance(event, QTouchEvent) and event.points():
+        return event.points()[0].position()
+    return None
+
+
+class TapFilter(QObject):
+    activity = Signal()
+    woke = Signal()
+    corner_held = Signal()
+    settled = Signal()
+
+    def __init__(
+        self,
+        ctx: UiContext,
+        window: QWidget,
+        *,
+        sleep_ms: int = SLEEP_MS,
+        guard_ms: int = TAP_GUARD_MS,
+        hold_ms: int = LONG_PRESS_MS,
+        corner_px: int = CORNER_PX,
+        clock: Callable[[], float] = monotonic_ms,
+    ) -> None:
+        super().__init__(window)
+        self.ctx = ctx
+        self._window = window
+        self.sleep_ms = sleep_ms
+        self.guard_ms = guard_ms
+        self.corner_px = corner_px
+        self._clock = clock
+        #: Overlays that a tap anywhere dismisses (as activity), reaching nothing beneath.
+        self.dismiss_on_tap: list[QWidget] = []
+        self._last_activity = clock()
+        self._changed_at = -math.inf
+        self._swallowing = False  # the rest of a tap whose press was held back
+        self._press_at: QPointF | None = None
+        self._hold = QTimer(self)
+        self._hold.setObjectName("staff_corner_hold")
+        self._hold.setSingleShot(True)
+        self._hold.setInterval(hold_ms)
+        self._hold.timeout.connect(self._on_held)
+        self._settle = QTimer(self)  # one shot after a change: no ticking timer
+        self._settle.setObjectName("tap_guard")
+        self._settle.setSingleShot(True)
+        # precise, and a little late: "ready" must never be said while taps are still dropped
+        self._settle.setTimerType(Qt.TimerType.PreciseTimer)
+        self._settle.setInterval(guard_ms + SETTLE_MARGIN_MS)
+        self._settle.timeout.connect(self.settled)
+        ctx.flow.listen(self._on_flow)
+
+    # --- what the window and the screens call ------------------------------------------------
+    @property
+    def clock(self) -> Callable[[], float]:
+        return self._clock
+
+    @clock.setter
+    def clock(self, clock: Callable[[], float]) -> None:
+        """A new clock (tests): the last activity is now, in its time."""
+        self._clock = clock
+        self._last_activity = clock()
+        self._changed_at = -math.inf
+
+    @property
+    def hold_ms(self) -> int:
+        return self._hold.interval()
+
+    @hold_ms.setter
+    def hold_ms(self, ms: int) -> None:
+        self._hold.setInterval(ms)
+
+    @Slot()
+    def hold_taps(self) -> None:
+        """What is under the finger just changed: the next ``guard_ms`` of taps are repeats."""
+        self._changed_at = self.clock()
+        self._settle.setInterval(self.guard_ms + SETTLE_MARGIN_MS)
+        self._settle.start()
+
+    def asleep(self) -> bool:
+        idle = self.clock() - self._last_activity
+        return self.ctx.flow.current is Screen.ATTRACT and idle >= self.sleep_ms
+
+    def settling(self) -> bool:
+        return self.clock() - self._changed_at < self.guard_ms
+
+    def _on_flow(self, _old: Screen, new: Screen) -> None:
+        self.hold_taps()
+        if new is Screen.ATTRACT:
+            # the start screen runs no timer under a second: it says so a little later
+            self._settle.setInterval(max(self.guard_ms, 1000))
+            self._settle.start()
+
+    # --- the filter ----------------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind not in WATCHED:
+            return False
+        if self._swallowing:
+            if kind in MOVES:
+                self._follow(event)
+                return True
+            if kind in ENDS:
+                self._swallowing = False
+                self._hold.stop()
+                return True
+            if kind == _T.MouseButtonDblClick:
+                return True  # the second press's double-click twin: the same tap
+            # a new press while the last was held back (a lost release): decide it afresh
+        if kind in PRESSES:
+            if isinstance(watched, QWindow):
+                return self._on_window_press(watched, event)
+            return self._on_widget_press()
+        if kind in ACTIVITY:
+            self._touched()
+        return False
+
+    def _touched(self) -> None:
+        self._last_activity = self.clock()
+        self.activity.emit()
+
+    def _swallow(self, event: QEvent) -> bool:
+        self._swallowing = True
+        self._press_at = _position(event)
+        event.accept()  # a held-back touch must not come back as a synthesized click
+        return True
+
+    def _on_widget_press(self) -> bool:
+        """A press sent straight to a widget, or the widget's copy of a press the window
+        let through: activity, and waking the start screen."""
+        if self.asleep():
+            return self._wake()
+        self._touched()
+        return False
+
+    def _wake(self) -> bool:
+        self._last_activity = self.clock()
+        self._swallowing = True
+        log.info("start screen woken")
+        self.woke.emit()
+        return True
+
+    def _on_window_press(self, window: QWindow, event: QEvent) -> bool:
+        pos = _position(event)
+        if pos is not None and self._in_corner(window, pos):
+            self._touched()
+            if event.type() != _T.MouseButtonDblClick:
+                self._hold.start()
+            return self._swallow(event)
+        if self.asleep():
+            return self._wake()
+        if any(overlay.isVisible() for overlay in self.dismiss_on_tap):
+            self._touched()  # "I'm still here": the warning goes, the tap goes nowhere
+            return self._swallow(event)
+        if self.settling():
+            log.info("tap ignored: the screen changed %.0f ms ago", self.clock() - self._changed_at)
+            self._touched()
+            return self._swallow(event)
+        if event.type() in ACTIVITY:
+            self._touched()
+        return False
+
+    def _in_corner(self, window: QWindow, pos: QPointF) -> bool:
+        own = self._window.windowHandle()
+        return window is own and 0 <= pos.x() < self.corner_px and 0 <= pos.y() < self.corner_px
+
+    def _follow(self, event: QEvent) -> None:
+        """A finger on the move during a held-back tap: a slide is not a hold."""
+        if event.type() is _T.TouchUpdate:
+            self._touched()
+        pos = _position(event)
+        if self._hold.isActive() and pos is not None and self._press_at is not None:
+            moved = pos - self._press_at
+            if math.hypot(moved.x(), moved.y()) > HOLD_SLOP_PX:
+                self._hold.stop()
+
+    @Slot()
+    def _on_held(self) -> None:
+        log.info("staff corner held")
+        self.corner_held.emit()
