@@ -44,8 +44,10 @@ def path(tmp_path: Path) -> Path:
 
 
 def walk(counters: Counters) -> None:
-    """Three sessions: one printed, one abandoned on consultation, one emailed."""
+    """Three sessions: one printed (two copies), one abandoned on consultation, one emailed."""
     counters.started("en")
+    counters.printed()
+    counters.printed()
     counters.finished("print")
     counters.started("es")
     counters.abandoned("consultation")
@@ -58,6 +60,7 @@ def test_counts_accumulate_and_persist_across_instances(path: Path, clock: Clock
     assert counters.day() == {
         "sessions_started": 0,
         "sessions_finished": 0,
+        "print_jobs": 0,
         "stopped_at": dict.fromkeys(SCREENS, 0),
         "outcome": dict.fromkeys(OUTCOMES, 0),
         "language": {},
@@ -67,6 +70,7 @@ def test_counts_accumulate_and_persist_across_instances(path: Path, clock: Clock
     expected = {
         "sessions_started": 3,
         "sessions_finished": 2,
+        "print_jobs": 2,
         "stopped_at": {**dict.fromkeys(SCREENS, 0), "consultation": 1, "summary": 1},
         "outcome": {"print": 1, "email": 1, "both": 0, "neither": 0},
         "language": {"en": 2, "es": 1},
@@ -84,6 +88,19 @@ def test_counts_accumulate_and_persist_across_instances(path: Path, clock: Clock
         "both": 1,
         "neither": 1,
     }
+
+
+def test_a_file_from_before_print_jobs_were_counted_still_loads(path: Path, clock: Clock) -> None:
+    counters = Counters(path, today=clock)
+    walk(counters)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for day in data["days"].values():
+        del day["print_jobs"]  # as the first file format wrote it
+    path.write_text(json.dumps(data), encoding="utf-8")
+    again = Counters(path, today=clock)
+    assert again.day()["sessions_started"] == 3  # not set aside as corrupt
+    assert again.day()["print_jobs"] == 0
+    assert not list(path.parent.glob("*.corrupt*"))
 
 
 def test_day_returns_a_copy(path: Path, clock: Clock) -> None:
@@ -119,15 +136,15 @@ def test_csv_header_and_rows(path: Path, clock: Clock) -> None:
     counters.abandoned("privacy")
     csv_text = counters.to_csv(days=4)
     assert csv_text == (
-        "date,started,finished,"
+        "date,started,finished,print_jobs,"
         "stopped_at_attract,stopped_at_privacy,stopped_at_consultation,stopped_at_treatment,"
         "stopped_at_aftercare,stopped_at_side_effects,stopped_at_summary,stopped_at_done,"
         "outcome_print,outcome_email,outcome_both,outcome_neither,"
         "lang_en,lang_es,lang_pt-BR\r\n"
-        "2026-03-01,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\r\n"
-        "2026-03-02,3,2,0,0,1,0,0,0,0,0,1,1,0,0,2,1,0\r\n"
-        "2026-03-03,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\r\n"
-        "2026-03-04,1,0,0,1,0,0,0,0,0,0,0,0,0,0,0,0,1\r\n"
+        "2026-03-01,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\r\n"
+        "2026-03-02,3,2,2,0,0,1,0,0,0,0,0,1,1,0,0,2,1,0\r\n"
+        "2026-03-03,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\r\n"
+        "2026-03-04,1,0,0,0,1,0,0,0,0,0,0,0,0,0,0,0,0,1\r\n"
     )
     # Language columns are only the codes seen in the range.
     assert counters.to_csv(days=1).splitlines()[0].endswith("outcome_neither,lang_pt-BR")
@@ -150,6 +167,7 @@ def test_csv_with_no_language_seen_has_only_fixed_columns(path: Path, clock: Clo
         "date",
         "started",
         "finished",
+        "print_jobs",
         *(f"stopped_at_{s}" for s in SCREENS),
         "outcome_print",
         "outcome_email",
@@ -243,6 +261,7 @@ def test_file_holds_nothing_but_counts(path: Path, clock: Clock) -> None:
         "version",
         "days",
         "sessions_started",
+        "print_jobs",
         "sessions_finished",
         "stopped_at",
         "outcome",

@@ -100,6 +100,13 @@ class PrintConfig:
     location: str = setting(
         "the front desk", "Where patients collect their printout, as in “collect it from …”."
     )
+    max_copies: int = setting(
+        2,
+        "Copies one patient may print: after the first, the button offers another copy "
+        "until this many have printed.",
+        minimum=1,
+        maximum=10,
+    )
 
 
 @dataclass(frozen=True, eq=False)  # eq unused: a cheaper class to create at start-up

@@ -2,7 +2,8 @@
 
 What is kept, per calendar day: how many sessions started and finished, the screen each
 abandoned session stopped on (idle timeout or staff reset), the outcome of each finished
-session (print, email, both, neither) and the language each session started in.
+session (print, email, both, neither), the print jobs the printer took (copies, not taps)
+and the language each session started in.
 
 Privacy by construction: the file holds only integers keyed by ISO dates and by names from
 fixed vocabularies (the screen ids, the four outcomes, language codes). A name outside them
@@ -50,12 +51,15 @@ _MAX_FILE_BYTES = 4 * 1024 * 1024
 class DayCounts(TypedDict):
     sessions_started: int
     sessions_finished: int
+    print_jobs: int
     stopped_at: dict[str, int]
     outcome: dict[str, int]
     language: dict[str, int]
 
 
 _DAY_KEYS = frozenset(DayCounts.__annotations__)
+#: Keys added after the first file format: a day written before them counts them as 0.
+_LATER_KEYS = frozenset({"print_jobs"})
 
 
 def is_language_code(code: object) -> bool:
@@ -66,6 +70,7 @@ def _empty_day() -> DayCounts:
     return {
         "sessions_started": 0,
         "sessions_finished": 0,
+        "print_jobs": 0,
         "stopped_at": dict.fromkeys(SCREENS, 0),
         "outcome": dict.fromkeys(OUTCOMES, 0),
         "language": {},
@@ -76,6 +81,7 @@ def _copy_day(day: DayCounts) -> DayCounts:
     return {
         "sessions_started": day["sessions_started"],
         "sessions_finished": day["sessions_finished"],
+        "print_jobs": day["print_jobs"],
         "stopped_at": dict(day["stopped_at"]),
         "outcome": dict(day["outcome"]),
         "language": dict(sorted(day["language"].items())),
@@ -113,11 +119,16 @@ def _parse(text: str) -> dict[dt.date, DayCounts]:
     days: dict[dt.date, DayCounts] = {}
     for key, raw in data["days"].items():
         date = dt.date.fromisoformat(key)
-        if date.isoformat() != key or not isinstance(raw, dict) or set(raw) != _DAY_KEYS:
+        if (
+            date.isoformat() != key
+            or not isinstance(raw, dict)
+            or not _DAY_KEYS - _LATER_KEYS <= set(raw) <= _DAY_KEYS
+        ):
             raise CorruptCounters("a malformed day")
         day = _empty_day()
         day["sessions_started"] = _count(raw["sessions_started"])
         day["sessions_finished"] = _count(raw["sessions_finished"])
+        day["print_jobs"] = _count(raw.get("print_jobs", 0))
         day["stopped_at"].update(_counts(raw["stopped_at"], SCREENS.__contains__))
         day["outcome"].update(_counts(raw["outcome"], OUTCOMES.__contains__))
         day["language"] = _counts(raw["language"], is_language_code)
@@ -189,6 +200,14 @@ class Counters:
 
         self._event(change)
 
+    def printed(self) -> None:
+        """The printer took one copy of a patient's summary (a job, not a tap)."""
+
+        def change(day: DayCounts) -> None:
+            day["print_jobs"] += 1
+
+        self._event(change)
+
     def abandoned(self, at_screen: str) -> None:
         """A started session ended without finishing (idle timeout or staff reset)
         while ``at_screen`` (a screen id) was shown."""
@@ -224,6 +243,7 @@ class Counters:
             "date",
             "started",
             "finished",
+            "print_jobs",
             *(f"stopped_at_{screen}" for screen in SCREENS),
             *(f"outcome_{outcome}" for outcome in OUTCOMES),
             *(f"lang_{code}" for code in codes),
@@ -237,6 +257,7 @@ class Counters:
                     date.isoformat(),
                     row["sessions_started"],
                     row["sessions_finished"],
+                    row["print_jobs"],
                     *(row["stopped_at"][screen] for screen in SCREENS),
                     *(row["outcome"][outcome] for outcome in OUTCOMES),
                     *(row["language"].get(code, 0) for code in codes),

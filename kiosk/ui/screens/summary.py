@@ -76,6 +76,7 @@ class SummaryScreen(ScreenBase):
         self._email_job: int | None = None
         self._email_said: str | None = None
         self.printed = False  # for the anonymous counters: what this patient took away
+        self.copies = 0  # print jobs of this session that the printer took
         self.emailed = False
         self._email_timer = QTimer(self)
         self._email_timer.setSingleShot(True)
@@ -140,10 +141,16 @@ class SummaryScreen(ScreenBase):
         self.preview.setHtml(self.ctx.renderer().html(context))
         self.preview.verticalScrollBar().setValue(0)
 
+    def _copies_left(self) -> int:
+        limit: int = self.ctx.config.print.max_copies
+        return limit - self.copies
+
     @Slot()
     def on_print(self) -> None:
+        """One print per intent: the button is off while the job runs, and a session prints
+        at most ``print.max_copies`` copies."""
         printer = self.ctx.printer
-        if printer is None or self._job is not None:
+        if printer is None or self._job is not None or self._copies_left() <= 0:
             return
         pack = self.ctx.pack
         context = build_context(self.ctx.session, pack, self.ctx.config)
@@ -162,15 +169,29 @@ class SummaryScreen(ScreenBase):
         pack = self.ctx.pack
         if ok:
             self.printed = True
-            self.status.setText(pack.t("summary.printed", location=self._location()))
-        else:
-            key = (
-                "summary.print_failed_email"
-                if self.ctx.config.email.enabled
-                else "summary.print_failed"
+            self.copies += 1
+            if self.ctx.counters is not None:
+                self.ctx.counters.printed()
+            left = self._copies_left()
+            self.status.setText(
+                pack.t("summary.printed", location=self._location())
+                + (
+                    ""
+                    if left > 0
+                    else " " + pack.t("summary.print_limit", location=self._location())
+                )
             )
-            self.status.setText(pack.t(key, location=self._location()))
-        self.print_button.setEnabled(True)
+            self.print_button.setText(pack.t("summary.print_again"))
+            self.print_button.setAccessibleName(pack.t("summary.print_again"))
+            self.print_button.setEnabled(left > 0)
+            return
+        key = (
+            "summary.print_failed_email"
+            if self.ctx.config.email.enabled
+            else "summary.print_failed"
+        )
+        self.status.setText(pack.t(key, location=self._location()))
+        self.print_button.setEnabled(True)  # a failed job was no copy: the patient may retry
 
     # --- email -------------------------------------------------------------------------
     @Slot()
@@ -182,6 +203,7 @@ class SummaryScreen(ScreenBase):
         self.email_status.setText("")
         self.title.hide()
         self.views.setCurrentIndex(1)
+        self.view_changed.emit()
         if self.ctx.keyboard is not None:
             self.ctx.keyboard().attach(self.address, "email")
 
@@ -193,7 +215,9 @@ class SummaryScreen(ScreenBase):
 
     def _show_summary(self) -> None:
         self.title.show()
-        self.views.setCurrentIndex(0)
+        if self.views.currentIndex() != 0:
+            self.views.setCurrentIndex(0)
+            self.view_changed.emit()
 
     @Slot()
     def on_send_email(self) -> None:
@@ -258,6 +282,9 @@ class SummaryScreen(ScreenBase):
 
     def wipe(self) -> None:
         self.printed = self.emailed = False
+        self.copies = 0
+        self.print_button.setText(self.ctx.pack.t("summary.print"))
+        self.print_button.setAccessibleName(self.ctx.pack.t("summary.print"))
         self.preview.clear()
         self.preview.document().clearUndoRedoStacks()
         self._job = None
