@@ -286,7 +286,7 @@ def print_test(config: Path | None) -> int:
     except PrintError as exc:
         print(f"print-test: failed: {exc}", file=sys.stderr)
         return EXIT_WORLD
-    print(f"print-test: sent to {where}")
+    print(f"Test page sent to {where}.")
     return EXIT_OK
 
 
@@ -414,8 +414,9 @@ def outbox_command(action: str, config: Path | None) -> int:
     report = box.flush(send) if action == "flush" else box.deliver_due(send)
     stats = box.stats()
     print(
-        f"sent {report.sent}, will retry {report.retry}, failed {report.failed}; "
-        f"{stats.queued} queued, {stats.failed} failed"
+        f"Sent {report.sent} queued email{'s' if report.sent != 1 else ''}; "
+        f"{report.retry} will be tried again, {report.failed} failed. "
+        f"Now {stats.queued} queued, {stats.failed} failed."
     )
     return EXIT_OK if report.retry == 0 and report.failed == 0 else EXIT_WORLD
 
@@ -492,7 +493,9 @@ def send_test_email(address: str, config: Path | None) -> int:
     except SendError as exc:
         print(f"send-test-email: failed: {exc}", file=sys.stderr)
         return EXIT_WORLD
-    print(f"send-test-email: sent via {transport.describe()}")
+    from kiosk.services.outbox import mask_address
+
+    print(f"Test email delivered to {mask_address(address)} via {transport.describe()}.")
     return EXIT_OK
 
 

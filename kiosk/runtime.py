@@ -5,7 +5,7 @@
   the session) and the kiosk returns to the start screen instead of dying.
 - faulthandler writes a hard crash (segfault) to ``crash.log`` beside the log.
 - SIGTERM and SIGINT wipe the session and quit cleanly, even while Qt's loop runs.
-- A lock file lets only one kiosk run at a time.
+- A lock file in the user's run-time folder lets only one kiosk per user run at a time.
 """
 
 from __future__ import annotations
@@ -144,11 +144,39 @@ def wake_on_signals() -> None:
     _keep.extend([read, write, notifier])
 
 
-def single_instance(name: str = "botox-kiosk") -> object | None:
-    """Hold the kiosk's lock file; None when another kiosk already holds it."""
-    from PySide6.QtCore import QDir, QLockFile
+def runtime_dir(app_name: str = "botox-kiosk") -> Path:
+    """The user's own folder for files that live as long as the kiosk runs (the lock),
+    0700: ``$XDG_RUNTIME_DIR`` on Linux and other Unixes (one per user, cleared at logout),
+    else a private folder in TMPDIR named after the user; the platform's run-time folder on
+    Windows and macOS (platformdirs). So a demo left running, a test run and a second user
+    never share a lock."""
+    import os
+    import tempfile
 
-    lock = QLockFile(str(Path(QDir.tempPath()) / f"{name}.lock"))  # TMPDIR, or /tmp
+    if sys.platform == "win32" or sys.platform == "darwin":
+        import platformdirs
+
+        folder = platformdirs.user_runtime_path(app_name, appauthor=False)
+    elif os.environ.get("XDG_RUNTIME_DIR"):
+        folder = Path(os.environ["XDG_RUNTIME_DIR"]) / app_name
+    else:
+        folder = Path(tempfile.gettempdir()) / f"{app_name}-{os.getuid()}"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if hasattr(os, "getuid"):
+        info = folder.lstat()
+        if info.st_uid != os.getuid() or not folder.is_dir() or folder.is_symlink():
+            raise OSError(f"{folder} is not this user's own folder")
+        if info.st_mode & 0o077:
+            folder.chmod(0o700)
+    return folder
+
+
+def single_instance(name: str = "botox-kiosk") -> object | None:
+    """Hold the kiosk's lock file in the user's run-time folder; None when another kiosk of
+    the same user already holds it. Raises OSError when that folder cannot be used."""
+    from PySide6.QtCore import QLockFile
+
+    lock = QLockFile(str(runtime_dir(name) / f"{name}.lock"))
     lock.setStaleLockTime(0)  # a lock left by a crashed kiosk is stale once its PID is gone
     if not lock.tryLock(0):
         return None

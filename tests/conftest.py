@@ -61,6 +61,16 @@ def _private_data_dir(tmp_path_factory, monkeypatch) -> Path:  # type: ignore[no
     return folder
 
 
+@pytest.fixture(autouse=True)
+def _private_runtime_dir(tmp_path_factory, monkeypatch) -> Path:  # type: ignore[no-untyped-def]
+    """The user's run-time folder (the single-instance lock) is the test's own, so a kiosk
+    left running on this machine, or another test, never holds the lock a test needs."""
+    folder = tmp_path_factory.mktemp("xdg-runtime")
+    folder.chmod(0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture(scope="module")
 def ca():  # type: ignore[no-untyped-def]
     """A private certificate authority for the mail servers of the email tests."""

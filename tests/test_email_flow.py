@@ -221,9 +221,11 @@ def test_server_down_then_back_delivers_exactly_once(qtbot, server, tmp_path, ca
     server.start()
     result = run_kiosk("outbox", "flush", "--config", str(config))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().endswith("sent 1, will retry 0, failed 0; 0 queued, 0 failed")
+    assert result.stdout.strip() == (
+        "Sent 1 queued email; 0 will be tried again, 0 failed. Now 0 queued, 0 failed."
+    )
     again = run_kiosk("outbox", "flush", "--config", str(config))
-    assert "sent 0" in again.stdout
+    assert "Sent 0 queued emails" in again.stdout
     assert len(server.handler.messages) == 1
     window.close()
 
@@ -286,7 +288,7 @@ def test_4xx_is_retried_until_delivered(qtbot, server, tmp_path, ca_file) -> Non
     assert entry.state == "queued" and "451" in entry.last_error
     server.handler.rcpt_reply = None
     result = run_kiosk("outbox", "flush", "--config", str(config))
-    assert "sent 1" in result.stdout
+    assert "Sent 1 queued email" in result.stdout
     assert len(server.handler.messages) == 1
     window.close()
 
@@ -315,7 +317,7 @@ def test_killed_after_queueing_is_delivered_after_restart(qtbot, server, tmp_pat
     # The killed attempt still holds its lease (so two senders never deliver one email
     # twice); a flush right now leaves it alone ...
     result = run_kiosk("outbox", "flush", "--config", str(config))
-    assert "sent 0" in result.stdout and "1 queued" in result.stdout
+    assert "Sent 0 queued emails" in result.stdout and "1 queued" in result.stdout
     assert server.handler.messages == []
     # ... and once the lease has run out (10 minutes), the restarted kiosk delivers it once.
     from kiosk.services import emailing

@@ -188,7 +188,7 @@ def test_print_test_command_completes_as_a_cups_job(qtbot, cups, write_config) -
     config = write_config(CUPS_CONFIG)
     result = run_kiosk("print-test", "--config", str(config))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f"print-test: sent to {QUEUE}"
+    assert result.stdout.strip() == f"Test page sent to {QUEUE}."
     qtbot.waitUntil(lambda: bool(completed_jobs() - before), timeout=60000)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -75,25 +76,50 @@ def test_sigterm_wipes_and_quits_cleanly(tmp_path: Path) -> None:
     line, not a traceback."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_STATE_HOME": str(tmp_path)}
     env["XDG_DATA_HOME"] = str(tmp_path)
-    with subprocess.Popen(
-        [sys.executable, "-m", "kiosk", "--windowed"],
-        cwd=REPO,
-        env=env,
-        stderr=subprocess.PIPE,
-        text=True,
-    ) as proc:
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            if "first paint" in line:
-                break
-        proc.send_signal(signal.SIGTERM)
-        rest = proc.stderr.read()
-        assert proc.wait(timeout=30) == 0
-    assert "kiosk stopped" in rest and "Traceback" not in rest
+    proc = _start(env)
+    assert proc.stderr is not None
+    proc.send_signal(signal.SIGTERM)
+    rest = proc.stderr.read()
+    code = proc.wait(timeout=30)
+    proc.stderr.close()
+    assert code == 0, rest
+    assert "kiosk stopped" in rest and "Traceback" not in rest, rest
+
+
+def test_the_lock_is_per_user_and_private(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """In XDG_RUNTIME_DIR when there is one; else a private folder named after the user."""
+    runtime_home = tmp_path / "run"
+    runtime_home.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime_home))
+    folder = runtime.runtime_dir()
+    assert folder == runtime_home / "botox-kiosk"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    monkeypatch.delenv("XDG_RUNTIME_DIR")
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
+    folder = runtime.runtime_dir()
+    assert folder == tmp_path / f"botox-kiosk-{os.getuid()}"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    folder.chmod(0o755)  # a loosened folder is made private again
+    assert stat.S_IMODE(runtime.runtime_dir().stat().st_mode) == 0o700
+
+
+def test_a_stale_lock_folder_of_another_user_is_refused(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    if os.getuid() != 0:
+        pytest.skip("needs root to make a folder that belongs to someone else")
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    theirs = tmp_path / "botox-kiosk"
+    theirs.mkdir(mode=0o700)
+    os.chown(theirs, 12345, 12345)
+    with pytest.raises(OSError, match="not this user's own folder"):
+        runtime.runtime_dir()
 
 
 def _start(env: dict[str, str]) -> subprocess.Popen[str]:
-    """Start the kiosk and return once it has painted its first screen."""
+    """Start the kiosk and return once it has painted its first screen; a child that ends
+    first fails the test with what it said."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "kiosk", "--windowed"],
         cwd=REPO,
@@ -102,10 +128,12 @@ def _start(env: dict[str, str]) -> subprocess.Popen[str]:
         text=True,
     )
     assert proc.stderr is not None
+    said = []
     for line in proc.stderr:
+        said.append(line)
         if "first paint" in line:
-            break
-    return proc
+            return proc
+    pytest.fail(f"the kiosk ended (exit {proc.wait()}) before its first paint:\n{''.join(said)}")
 
 
 def _stop(proc: subprocess.Popen[str]) -> int:
@@ -120,8 +148,7 @@ def _stop(proc: subprocess.Popen[str]) -> int:
 def test_a_second_kiosk_says_so_and_exits(tmp_path: Path) -> None:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_STATE_HOME": str(tmp_path)}
     env["XDG_DATA_HOME"] = str(tmp_path)
-    env["TMPDIR"] = str(tmp_path)  # the lock file's folder: this test's own
-    first = _start(env)
+    first = _start(env)  # the lock is in this test's own XDG_RUNTIME_DIR (conftest)
     try:
         second = subprocess.run(
             [sys.executable, "-m", "kiosk", "--windowed"],
@@ -131,8 +158,8 @@ def test_a_second_kiosk_says_so_and_exits(tmp_path: Path) -> None:
             text=True,
             timeout=60,
         )
-        assert second.returncode == 1
-        assert "already running" in second.stderr
+        assert second.returncode == 1, second.stderr
+        assert "already running" in second.stderr, second.stderr
     finally:
         assert _stop(first) == 0
     third = _start(env)  # the lock went with the first kiosk
