@@ -160,9 +160,11 @@ def _install_counters_and_staff(window: MainWindow, loaded: Loaded) -> None:
     def job(name: str, failed: str, *args: str) -> ChildJobs:
         """A staff check in a child process; its result reads as a sentence on the panel."""
         jobs = ChildJobs([*child_command(name, config.source), *args], name=name, parent=window)
+        # A failed check: its own last sentence when it printed one (``outbox flush`` says
+        # what it sent and what waits), else the reason on its standard error.
         jobs.finished.connect(
             lambda _job, ok, detail: actions.reported.emit(
-                detail if ok else staff.failure_sentence(failed, detail)
+                detail if ok else jobs.last_line() or staff.failure_sentence(failed, detail)
             )
         )
         window.ctx.background.append(jobs)
@@ -207,7 +209,11 @@ def _install_counters_and_staff(window: MainWindow, loaded: Loaded) -> None:
             outbox = f"{stats.queued} queued, {stats.failed} failed{oldest}"
         else:
             outbox = "email off"
-        return staff.summary_text(__version__, outbox, counts, printer_description(config))
+        text = staff.summary_text(__version__, outbox, counts, printer_description(config))
+        from kiosk.runtime import binding_drops_references
+
+        broken = binding_drops_references()  # ~10 ms, only while staff look
+        return f"WARNING: {broken}. Ask IT to reinstall the kiosk.\n{text}" if broken else text
 
     actions = staff.StaffActions(
         reset=window.reset_session,
@@ -289,6 +295,9 @@ def run(config_path: Path | None, *, windowed: bool, language: str | None) -> in
         logs = runtime.setup_file_logging()
         runtime.route_qt_messages()
         log.info("kiosk started (log folder %s)", logs)
+        broken = runtime.binding_drops_references()
+        if broken is not None:
+            log.critical("%s; install the PySide6 version pyproject.toml names", broken)
 
     window.first_paint.connect(start_logging)
     if loaded.config.kiosk.fullscreen and not windowed:

@@ -530,6 +530,12 @@ def self_test(config: Path | None) -> int:
     window.resize(*app.LANDSCAPE)
     window.show()
     qapp = app.application()
+    from kiosk.runtime import binding_drops_references
+
+    broken = binding_drops_references()
+    if broken is not None:
+        print(f"self-test failed: {broken}", file=sys.stderr)
+        return EXIT_WORLD
     seen = []
     for expected in JOURNEY:
         if expected is not Screen.ATTRACT:

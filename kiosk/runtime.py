@@ -144,12 +144,57 @@ def wake_on_signals() -> None:
     _keep.extend([read, write, notifier])
 
 
+def binding_drops_references(
+    calls: int = 100, call: Callable[[], object] | None = None
+) -> str | None:
+    """Whether this Qt binding loses references to None, True or False: on Python 3.11, where
+    they are mortal, such a binding aborts the process after enough taps ("Fatal Python
+    error: none_dealloc"; PySide6 6.12.0 lost one reference to None per call of any method
+    that returns nothing). Returns what it saw, or None when the binding is sound. Cheap:
+    ``calls`` calls of a few Qt methods (``call`` replaces them in tests)."""
+    import gc
+
+    from PySide6.QtCore import QObject, QTimer
+
+    probe, timer = QObject(), QTimer()
+
+    def qt_calls() -> None:
+        probe.setObjectName("probe")  # returns nothing
+        timer.setSingleShot(True)  # takes a bool, returns nothing
+        probe.signalsBlocked()  # returns a bool
+        timer.isActive()
+
+    call = call or qt_calls
+    watched = {"None": None, "True": True, "False": False}
+    gc.collect()
+    before = {name: sys.getrefcount(obj) for name, obj in watched.items()}
+    for _ in range(calls):
+        call()
+    gc.collect()
+    lost = {name: before[name] - sys.getrefcount(obj) for name, obj in watched.items()}
+    bad = {name: n for name, n in lost.items() if n > calls // 2}
+    if not bad:
+        return None
+    import PySide6
+
+    seen = ", ".join(f"{n} references to {name}" for name, n in bad.items())
+    return (
+        f"PySide6 {PySide6.__version__} on Python {sys.version.split()[0]} lost {seen} "
+        f"in {calls} calls: the kiosk would abort after some sessions"
+    )
+
+
 def runtime_dir(app_name: str = "botox-kiosk") -> Path:
-    """The user's own folder for files that live as long as the kiosk runs (the lock),
-    0700: ``$XDG_RUNTIME_DIR`` on Linux and other Unixes (one per user, cleared at logout),
-    else a private folder in TMPDIR named after the user; the platform's run-time folder on
-    Windows and macOS (platformdirs). So a demo left running, a test run and a second user
-    never share a lock."""
+    """The user's own folder for files that live as long as the kiosk runs (the lock), 0700.
+
+    On Linux and other Unixes: ``$XDG_RUNTIME_DIR`` when it is this user's (after ``su``
+    it may still name another user's), else ``/run/user/<uid>`` when that exists, else a
+    private ``botox-kiosk-<uid>`` folder in TMPDIR: one per user wherever the kiosk was
+    started from (a login, a service, cron). Windows and macOS: the platform's run-time
+    folder (platformdirs). So a demo left running, a test run and a second user never share
+    a lock, and a user never starts two kiosks. Raises OSError, naming the folder, when it
+    cannot be made private.
+    """
     import os
     import tempfile
 
@@ -157,17 +202,34 @@ def runtime_dir(app_name: str = "botox-kiosk") -> Path:
         import platformdirs
 
         folder = platformdirs.user_runtime_path(app_name, appauthor=False)
-    elif os.environ.get("XDG_RUNTIME_DIR"):
-        folder = Path(os.environ["XDG_RUNTIME_DIR"]) / app_name
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+    uid = os.getuid()
+
+    def ours(path: Path) -> bool:
+        try:
+            info = path.stat()
+        except OSError:
+            return False
+        return path.is_dir() and info.st_uid == uid
+
+    xdg = os.environ.get("XDG_RUNTIME_DIR", "")
+    if xdg and ours(Path(xdg)):
+        base = Path(xdg)
+        folder = base / app_name
+    elif ours(Path(f"/run/user/{uid}")):
+        folder = Path(f"/run/user/{uid}") / app_name
     else:
-        folder = Path(tempfile.gettempdir()) / f"{app_name}-{os.getuid()}"
+        folder = Path(tempfile.gettempdir()) / f"{app_name}-{uid}"
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if hasattr(os, "getuid"):
-        info = folder.lstat()
-        if info.st_uid != os.getuid() or not folder.is_dir() or folder.is_symlink():
-            raise OSError(f"{folder} is not this user's own folder")
-        if info.st_mode & 0o077:
-            folder.chmod(0o700)
+    info = folder.lstat()
+    if info.st_uid != uid or folder.is_symlink() or not folder.is_dir():
+        raise OSError(
+            f"{folder} is not this user's own folder (remove it, or set XDG_RUNTIME_DIR "
+            "to a folder of this user's)"
+        )
+    if info.st_mode & 0o077:
+        folder.chmod(0o700)
     return folder
 
 

@@ -100,6 +100,9 @@ def test_the_lock_is_per_user_and_private(tmp_path: Path, monkeypatch) -> None: 
 
     monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
     folder = runtime.runtime_dir()
+    if Path(f"/run/user/{os.getuid()}").is_dir():  # a login session's own folder
+        assert folder == Path(f"/run/user/{os.getuid()}/botox-kiosk")
+        return
     assert folder == tmp_path / f"botox-kiosk-{os.getuid()}"
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     folder.chmod(0o755)  # a loosened folder is made private again
@@ -115,6 +118,23 @@ def test_a_stale_lock_folder_of_another_user_is_refused(tmp_path: Path, monkeypa
     os.chown(theirs, 12345, 12345)
     with pytest.raises(OSError, match="not this user's own folder"):
         runtime.runtime_dir()
+
+
+def test_another_users_runtime_folder_is_not_used(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """After `su` without `-`, XDG_RUNTIME_DIR may still name the first user's folder."""
+    if os.getuid() != 0:
+        pytest.skip("needs root to make a folder that belongs to someone else")
+    theirs = tmp_path / "run-1000"
+    theirs.mkdir(mode=0o700)
+    os.chown(theirs, 12345, 12345)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(theirs))
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    folder = runtime.runtime_dir()
+    assert not folder.is_relative_to(theirs)
+    assert folder.stat().st_uid == os.getuid()
 
 
 def _start(env: dict[str, str]) -> subprocess.Popen[str]:

@@ -62,6 +62,10 @@ class ChildJobs(QObject):
             self._start_next()
         return self._next
 
+    def last_line(self) -> str:
+        """The last line the running (or just finished) job printed on standard output."""
+        return self._last_line
+
     def busy(self) -> bool:
         return self._current is not None or bool(self._queue)
 
