@@ -14,7 +14,8 @@ _touch: list[QPointingDevice] = []
 
 
 class FakeClock:
-    """Milliseconds that pass only when the test says so (for the tap guard)."""
+    """Time that passes only when the test says so, in whatever unit the clock it stands in
+    for uses (milliseconds for the tap guard, seconds for the PIN lock)."""
 
     def __init__(self, start: float = 1_000_000.0) -> None:
         self.now = start
@@ -22,8 +23,8 @@ class FakeClock:
     def __call__(self) -> float:
         return self.now
 
-    def advance(self, ms: float) -> None:
-        self.now += ms
+    def advance(self, amount: float) -> None:
+        self.now += amount
 
 
 def spot(window: QWidget, target: QWidget | QPoint) -> QPoint:

@@ -223,9 +223,11 @@ def test_a_clinic_day_on_the_real_screen(tmp_path: Path, qapp) -> None:
         # The second patient types, and walks away.
         tap("nav_start")
         kiosk.wait_for("screen privacy ready for taps")
-        tap("first_name")
+        tap("first_name")  # the on-screen keyboard comes up: what is under the finger moves
         xdo("type", "--delay", "20", "Zebedee")
+        kiosk.wait_for("screen privacy ready for taps")
         tap("key_done")  # the on-screen keyboard goes; the navigation bar comes back
+        kiosk.wait_for("screen privacy ready for taps")
         for screen in ("consultation", "treatment", "aftercare", "side_effects", "summary"):
             tap("nav_next")
             kiosk.wait_for(f"screen {screen} ready for taps")

@@ -23,12 +23,16 @@ def visible_widgets(root: QWidget) -> list[QWidget]:
 
 
 def problems_on_screen(window, screen) -> list[str]:  # type: ignore[no-untyped-def]
+    return problems_in(window, [window.page(screen), window.header, window.footer])
+
+
+def problems_in(window, roots) -> list[str]:  # type: ignore[no-untyped-def]
+    """Clipped or cut text, small targets and overlaps among what ``roots`` hold (the first
+    root's whole tree is checked for overlaps, the others' direct children)."""
     found: list[str] = []
-    page = window.page(screen)
+    page = roots[0]
     for w in visible_widgets(window):
-        if not (
-            page.isAncestorOf(w) or window.header.isAncestorOf(w) or window.footer.isAncestorOf(w)
-        ):
+        if not any(root.isAncestorOf(w) for root in roots):
             continue
         name = f"{type(w).__name__}({w.objectName() or getattr(w, 'text', lambda: '')()[:30]!r})"
         parent = w.parentWidget()
@@ -53,7 +57,7 @@ def problems_on_screen(window, screen) -> list[str]:  # type: ignore[no-untyped-
             elif isinstance(w, QAbstractButton) and w.width() + 1 < w.minimumSizeHint().width():
                 found.append(f"{name} text is cut: {w.width()} < {w.minimumSizeHint().width()}")
     # siblings laid out side by side or stacked never overlap
-    for w in [page, window.header, window.footer, *visible_widgets(page)]:
+    for w in [*roots, *visible_widgets(page)]:
         if w.layout() is None:
             continue
         kids = [
@@ -126,3 +130,43 @@ def test_email_form_with_keyboard_fits(qtbot, window, orientation) -> None:
         assert not rect.intersects(kb_rect), name
         assert window.rect().contains(rect), name
     assert problems_on_screen(window, Screen.SUMMARY) == []
+
+
+@pytest.mark.parametrize("orientation", list(SIZES))
+def test_every_overlay_fits(qtbot, window, orientation) -> None:
+    """The idle warning, the PIN pad and the staff panel (with an action armed) fit the
+    window in both orientations with nothing clipped, over the summary they hide."""
+    from kiosk.core.flow import Screen
+
+    from .conftest import settle
+
+    settle(qtbot, window)
+    window.resize(*SIZES[orientation])
+    qtbot.waitUntil(lambda: window.size().width() == SIZES[orientation][0])
+    window.ctx.session.first_name = "Bartholomew-Alexandre"
+    window.ctx.flow.go(Screen.PRIVACY)
+    for _ in range(5):
+        window.ctx.flow.next()
+    guard = window.idle_guard()
+    guard.set_timeouts(60_000, 60_000)
+    pad, panel = window.staff.pad, window.staff.panel
+
+    def armed_panel() -> None:
+        panel.open_panel()
+        panel.findChild(QAbstractButton, "staff_leave").click()  # "Tap again to leave …"
+
+    shows = {"idle warning": guard._warn, "PIN pad": pad.open_pad, "staff panel": armed_panel}
+    problems = {}
+    for name, show in shows.items():
+        show()
+        QApplication.processEvents()
+        overlay = {"idle warning": guard.overlay, "PIN pad": pad, "staff panel": panel}[name]
+        assert overlay.geometry() == window.rect(), name
+        found = problems_in(window, [overlay])
+        card = QRect(overlay.box.mapTo(window, overlay.box.rect().topLeft()), overlay.box.size())
+        if not window.rect().contains(card):
+            found.append(f"the card runs off the window: {card}")
+        if found:
+            problems[name] = found
+        overlay.hide()
+    assert problems == {}

@@ -20,6 +20,8 @@ from kiosk.core.staff import (
     verify_pin,
 )
 
+from .helpers import FakeClock
+
 PIN = "2468"
 WRONG = "1357"
 FAST_N = 2**10
@@ -28,17 +30,6 @@ FAST_N = 2**10
 @pytest.fixture(scope="module")
 def stored() -> str:
     return hash_pin(PIN, n=FAST_N)
-
-
-class FakeClock:
-    def __init__(self, now: float = 1000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 # --- hashing ----------------------------------------------------------------------------------
@@ -171,7 +162,7 @@ def test_bad_pin_formats(pin: str, reason: str) -> None:
 
 
 def test_wrong_pins_report_failures_left(stored: str) -> None:
-    lock = PinLock(clock=FakeClock())
+    lock = PinLock(clock=FakeClock(1000.0))
     results = [lock.try_pin(WRONG, stored) for _ in range(4)]
     assert [a.outcome for a in results] == [Outcome.WRONG] * 4
     assert [a.failures_left for a in results] == [4, 3, 2, 1]
@@ -181,7 +172,7 @@ def test_wrong_pins_report_failures_left(stored: str) -> None:
 
 
 def test_five_wrong_pins_lock_out_even_the_right_one(stored: str) -> None:
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     lock = PinLock(clock=clock)
     for _ in range(4):
         assert lock.try_pin(WRONG, stored).outcome is Outcome.WRONG
@@ -206,7 +197,7 @@ def test_five_wrong_pins_lock_out_even_the_right_one(stored: str) -> None:
 
 
 def test_tries_during_the_lock_do_not_extend_it(stored: str) -> None:
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     lock = PinLock(clock=clock)
     for _ in range(5):
         lock.try_pin(WRONG, stored)
@@ -218,7 +209,7 @@ def test_tries_during_the_lock_do_not_extend_it(stored: str) -> None:
 
 
 def test_the_lock_does_not_check_the_pin(stored: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    lock = PinLock(clock=FakeClock())
+    lock = PinLock(clock=FakeClock(1000.0))
     for _ in range(5):
         lock.try_pin(WRONG, stored)
     calls: list[str] = []
@@ -234,7 +225,7 @@ def test_the_lock_does_not_check_the_pin(stored: str, monkeypatch: pytest.Monkey
 
 
 def test_after_the_lock_the_count_starts_again(stored: str) -> None:
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     lock = PinLock(clock=clock)
     for _ in range(5):
         lock.try_pin(WRONG, stored)
@@ -245,7 +236,7 @@ def test_after_the_lock_the_count_starts_again(stored: str) -> None:
 
 
 def test_a_right_pin_resets_the_failures(stored: str) -> None:
-    lock = PinLock(clock=FakeClock())
+    lock = PinLock(clock=FakeClock(1000.0))
     for _ in range(4):
         lock.try_pin(WRONG, stored)
     assert lock.try_pin(PIN, stored).ok
@@ -256,7 +247,7 @@ def test_a_right_pin_resets_the_failures(stored: str) -> None:
 
 
 def test_lock_settings_are_injectable(stored: str) -> None:
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     lock = PinLock(clock=clock, max_failures=2, lock_s=60)
     assert lock.try_pin(WRONG, stored) == Attempt(Outcome.WRONG, 1, 0.0)
     assert lock.try_pin(WRONG, stored) == Attempt(Outcome.LOCKED, 0, 60.0)
@@ -265,7 +256,7 @@ def test_lock_settings_are_injectable(stored: str) -> None:
 
 
 def test_a_malformed_hash_is_not_counted_as_a_try() -> None:
-    lock = PinLock(clock=FakeClock())
+    lock = PinLock(clock=FakeClock(1000.0))
     with pytest.raises(ValueError, match="malformed"):
         lock.try_pin(PIN, "garbage")
     assert lock.failures == 0

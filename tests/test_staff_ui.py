@@ -214,13 +214,48 @@ def test_quit_and_leaving_kiosk_mode_look_different_and_ask_once_more(qtbot, win
     assert leave.property("role") == quit_.property("role") == "danger"
     assert reset.property("role") != "danger"
     assert leave.palette().buttonText().color() != reset.palette().buttonText().color()
+    clock = helpers.FakeClock()
+    window.taps.clock = clock
     helpers.tap(window, leave)
     assert window.kiosk_mode  # armed, not done
     assert leave.text() == "Tap again to leave kiosk mode"
+    clock.advance(600)  # a deliberate next tap, not a repeat
     helpers.tap(window, quit_)  # arming the other disarms the first
     assert quit_.text() == "Tap again to quit the kiosk" and leave.text() == "Leave kiosk mode"
+    clock.advance(600)
     helpers.tap(window, leave)
     assert window.kiosk_mode and leave.text() == "Tap again to leave kiosk mode"
+    clock.advance(600)
     helpers.tap(window, leave)
     assert not window.kiosk_mode
     assert leave.text() == "Leave kiosk mode" and quit_.text() == "Quit the kiosk"
+
+
+def test_a_double_tap_arms_quit_but_does_not_carry_it_out(qtbot, window) -> None:
+    _pad, panel = pad_and_panel(qtbot, window)
+    window.enter_kiosk_mode()
+    panel.open_panel()
+    window.taps.clock = helpers.FakeClock()
+    leave = window.findChild(QAbstractButton, "staff_leave")
+    helpers.double_tap(window, leave)
+    assert window.kiosk_mode and leave.text() == "Tap again to leave kiosk mode"
+    panel._disarm_timer.setInterval(20)  # five seconds in real life
+    panel._disarm_timer.start()
+    qtbot.waitUntil(lambda: leave.text() == "Leave kiosk mode", timeout=2000)
+    window.leave_kiosk_mode()
+
+
+def test_the_pad_and_panel_close_when_left_alone(qtbot, window) -> None:
+    from PySide6.QtCore import QTimer
+
+    pad, panel = pad_and_panel(qtbot, window)
+    alone = window.findChild(QTimer, "staff_idle")
+    alone.setInterval(30)  # a minute in real life
+    pad.open_pad()
+    assert alone.isActive()
+    qtbot.waitUntil(lambda: not pad.isVisible(), timeout=2000)
+    window._kiosk_configured = True  # as if started fullscreen; staff left kiosk mode
+    panel.open_panel()
+    qtbot.waitUntil(lambda: not panel.isVisible(), timeout=2000)
+    assert window.kiosk_mode  # closed as "Back to the kiosk" does
+    window.leave_kiosk_mode()

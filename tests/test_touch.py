@@ -218,8 +218,6 @@ def test_the_idle_warning_is_modal_and_private(qtbot, window, clock, tmp_path) -
     centre = helpers.spot(window, summary)
     guard = window.idle_guard()
     guard.set_timeouts(60_000, 60_000)
-    jobs: list[int] = []
-    window.ctx.printer.finished.connect(lambda job, ok, detail: jobs.append(job))
     clock.advance(LATER)
 
     guard._warn()
@@ -243,7 +241,7 @@ def test_the_idle_warning_is_modal_and_private(qtbot, window, clock, tmp_path) -
         finger(window, key)
         assert field.text() == "a"
     assert not guard.overlay.isVisible()
-    assert jobs == []
+    assert not window.ctx.printer.busy()  # and nothing was sent to the printer
 
 
 @pytest.mark.parametrize("which", ["pad", "panel"])
@@ -313,3 +311,56 @@ def test_one_copy_when_the_clinic_says_so(qtbot, window, clock) -> None:
     helpers.tap(window, button)
     qtbot.waitUntil(lambda: done == [True], timeout=30000)
     assert not button.isEnabled()
+
+
+@pytest.mark.parametrize("orientation", ["landscape", "portrait"])
+def test_a_double_tap_on_the_keyboards_done_key_moves_nothing_on(
+    qtbot, window, clock, orientation
+) -> None:
+    """In portrait Done sits where Next comes back when the keyboard goes."""
+    window.resize(*{"landscape": (1920, 1080), "portrait": (1080, 1920)}[orientation])
+    qtbot.waitUntil(lambda: window.width() < 1500 if orientation == "portrait" else True)
+    helpers.tap(window, nav(window, "nav_start"))
+    clock.advance(LATER)
+    helpers.tap(window, window.findChild(QLineEdit, "first_name"))
+    done = window.keyboard().key("done")
+    assert done.isVisible()
+    clock.advance(LATER)
+    helpers.double_tap(window, done)
+    assert not window.keyboard().isVisible()
+    assert window.screen_id() == "privacy"
+    clock.advance(LATER)
+    helpers.touch_tap(window, nav(window, "nav_next"))
+    assert window.screen_id() == "consultation"
+
+
+@pytest.mark.parametrize("orientation", ["landscape", "portrait"])
+def test_the_corner_in_both_orientations(qtbot, window, clock, orientation) -> None:
+    window.resize(*{"landscape": (1920, 1080), "portrait": (1080, 1920)}[orientation])
+    window.taps.hold_ms = 30
+    window.ctx.flow.go(Screen.PRIVACY)
+    hold_corner(qtbot, window, touch=True)
+    assert window.screen_id() == "privacy"
+
+
+def test_a_lost_release_does_not_cost_the_next_tap(qtbot, window, clock) -> None:
+    """A press that was held back and whose release never came (the finger slid off the
+    glass): the next real tap still works."""
+    helpers.tap(window, nav(window, "nav_start"))
+    helpers.press(window, nav(window, "nav_next"))  # held back (a repeat), no release
+    clock.advance(LATER)
+    helpers.tap(window, nav(window, "nav_next"))
+    assert window.screen_id() == "consultation"
+
+
+def test_the_tap_that_wakes_the_start_screen_only_wakes_it_even_doubled(
+    qtbot, window, clock
+) -> None:
+    window.taps.sleep_ms = 1000
+    clock.advance(5000)  # the start screen has been alone a while
+    with qtbot.waitSignal(window.taps.woke, timeout=1000):
+        helpers.double_tap(window, nav(window, "nav_start"))
+    assert window.screen_id() == "attract"
+    clock.advance(LATER)
+    helpers.touch_tap(window, nav(window, "nav_start"))
+    assert window.screen_id() == "privacy"

@@ -243,9 +243,9 @@ class Counters:
             "date",
             "started",
             "finished",
-            "print_jobs",
             *(f"stopped_at_{screen}" for screen in SCREENS),
             *(f"outcome_{outcome}" for outcome in OUTCOMES),
+            "print_jobs",  # added later: after the columns that were there before
             *(f"lang_{code}" for code in codes),
         ]
         out = io.StringIO()
@@ -257,9 +257,9 @@ class Counters:
                     date.isoformat(),
                     row["sessions_started"],
                     row["sessions_finished"],
-                    row["print_jobs"],
                     *(row["stopped_at"][screen] for screen in SCREENS),
                     *(row["outcome"][outcome] for outcome in OUTCOMES),
+                    row["print_jobs"],
                     *(row["language"].get(code, 0) for code in codes),
                 ]
             )

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar, NamedTuple
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QGridLayout, QPushButton, QWidget
 
@@ -30,6 +30,10 @@ from kiosk.ui.widgets import Overlay, button, label
 log = logging.getLogger("kiosk.staff")
 
 CHORD = "Ctrl+Alt+S"
+#: The pad and the panel close after this long without a tap: never left to a patient.
+STAFF_IDLE_MS = 60_000
+#: An armed "Tap again to …" goes back to its plain words after this long.
+DISARM_MS = 5_000
 
 
 class StaffAccess(NamedTuple):
@@ -59,7 +63,7 @@ class PinPad(Overlay):
         keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "ok"]
         for i, key in enumerate(keys):
             text = {"clear": "Clear", "ok": "OK"}.get(key, key)
-            btn = button(text, "primary" if key == "ok" else "", name=f"staff_pin_{key}")
+            btn = button(text, "ok" if key == "ok" else "", name=f"staff_pin_{key}")
             btn.setMinimumSize(120, 96)
             btn.clicked.connect(functools.partial(self._on_key, key))
             grid.addWidget(btn, i // 3, i % 3)
@@ -126,9 +130,16 @@ class StaffPanel(Overlay):
         "staff_quit": "Tap again to quit the kiosk",
     }
 
-    def __init__(self, parent: QWidget, actions: StaffActions) -> None:
+    def __init__(
+        self, parent: QWidget, actions: StaffActions, hold_taps: Callable[[], None] = lambda: None
+    ) -> None:
         super().__init__(parent, "staff_panel")
         self.staff_actions = actions
+        self._hold_taps = hold_taps
+        self._disarm_timer = QTimer(self)
+        self._disarm_timer.setSingleShot(True)
+        self._disarm_timer.setInterval(DISARM_MS)
+        self._disarm_timer.timeout.connect(self._disarm)
         self.body.addWidget(label("Staff", "title"))
         self.info = label("", "body", name="staff_info")
         self.body.addWidget(self.info)
@@ -186,12 +197,15 @@ class StaffPanel(Overlay):
             if btn is not None:
                 btn.setText(self.DESTRUCTIVE[name])
                 btn.setAccessibleName(self.DESTRUCTIVE[name])
+            self._hold_taps()  # a double tap arms it, and does not also carry it out
+            self._disarm_timer.start()
             return
         self._disarm()
         action()
         self.refresh()
 
     def _disarm(self) -> None:
+        self._disarm_timer.stop()
         self._armed = None
         for btn in self._danger:
             text = self._labels[btn.objectName()]
@@ -252,9 +266,33 @@ def install(
 ) -> StaffAccess:
     """The pad and the panel on ``window``, opened by holding the corner or the key chord."""
     pad = PinPad(window, stored, lock or PinLock())
-    panel = StaffPanel(window, actions)
+    panel = StaffPanel(window, actions, taps.hold_taps)
     pad.accepted.connect(panel.open_panel)
     taps.corner_held.connect(pad.open_pad)
+    # Left open, the pad and the panel close by themselves (the panel as "Back to the
+    # kiosk" does, restoring kiosk mode): the next patient never finds them.
+    alone = QTimer(window)
+    alone.setObjectName("staff_idle")
+    alone.setSingleShot(True)
+    alone.setInterval(STAFF_IDLE_MS)
+
+    def close_both() -> None:
+        if panel.isVisible():
+            log.info("staff panel closed: no tap for %d s", STAFF_IDLE_MS // 1000)
+            actions.back()
+        pad.close_pad()
+
+    alone.timeout.connect(close_both)
+
+    def watch() -> None:
+        if pad.isVisible() or panel.isVisible():
+            alone.start()
+        else:
+            alone.stop()
+
+    pad.shown.connect(watch)
+    panel.shown.connect(watch)
+    taps.activity.connect(watch)
     chord = QShortcut(QKeySequence(CHORD), window)
     chord.activated.connect(pad.open_pad)
     return StaffAccess(pad, panel)

@@ -175,7 +175,9 @@ class TapFilter(QObject):
                 return True
             if kind == _T.MouseButtonDblClick:
                 return True  # the second press's double-click twin: the same tap
-            # a new press while the last was held back (a lost release): decide it afresh
+            # a new press while the last was held back: its release was lost; start afresh
+            self._swallowing = False
+            self._hold.stop()
         if kind in PRESSES:
             if isinstance(watched, QWindow):
                 return self._on_window_press(watched, event)
@@ -205,6 +207,7 @@ class TapFilter(QObject):
     def _wake(self) -> bool:
         self._last_activity = self.clock()
         self._swallowing = True
+        self.hold_taps()  # the second tap of a double tap must not start a session either
         log.info("start screen woken")
         self.woke.emit()
         return True

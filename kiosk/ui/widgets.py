@@ -89,6 +89,8 @@ class Overlay(QWidget):
 
     #: The backdrop: opaque, so no name or answer shows around the card.
     BACKDROP = "#16323a"
+    #: Emitted each time it covers the window.
+    shown = Signal()
 
     def __init__(self, parent: QWidget, name: str, max_width: int = 1000) -> None:
         super().__init__(parent)
@@ -117,6 +119,21 @@ class Overlay(QWidget):
         self.raise_()
         self.show()
         self.setFocus(QtCore.Qt.FocusReason.PopupFocusReason)
+        self.shown.emit()
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        """Tab and Shift+Tab stay on the card: never on to a button beneath it."""
+        chain = [
+            w
+            for w in self.findChildren(QWidget)
+            if w.isVisible() and w.focusPolicy() & QtCore.Qt.FocusPolicy.TabFocus
+        ]
+        if chain:
+            focus = self.focusWidget()
+            here = chain.index(focus) if focus in chain else -1
+            step = 1 if next else -1
+            chain[(here + step) % len(chain)].setFocus(QtCore.Qt.FocusReason.TabFocusReason)
+        return True
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         event.accept()  # a tap on the backdrop is the overlay's, not the screen's beneath

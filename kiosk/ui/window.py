@@ -126,6 +126,9 @@ class MainWindow(QMainWindow):
     def _on_keyboard_shown(self, shown: bool) -> None:
         # While typing, the keyboard takes the room of the header and the navigation bar
         # (its Done key closes it), so the field and its buttons stay in view above it.
+        # What is under the finger moves: a repeat of the tap (on Done, say) must not land
+        # on Next where Done was.
+        self._on_view_changed()
         chrome = not shown and self.ctx.flow.current is not Screen.ATTRACT
         self.header.setVisible(chrome)
         self.footer.setVisible(chrome)
@@ -245,8 +248,8 @@ class MainWindow(QMainWindow):
             counters.started(self.ctx.session.language)
         elif new is Screen.DONE:
             summary = self._screens.get(Screen.SUMMARY)
-            printed = bool(getattr(summary, "printed", False))
-            emailed = bool(getattr(summary, "emailed", False))
+            took_away = getattr(summary, "took_away", lambda: (False, False))
+            printed, emailed = took_away()
             outcome = {(True, True): "both", (True, False): "print", (False, True): "email"}
             counters.finished(outcome.get((printed, emailed), "neither"))  # type: ignore[arg-type]
         elif new is Screen.ATTRACT and old is not Screen.DONE:

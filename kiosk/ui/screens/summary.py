@@ -161,37 +161,37 @@ class SummaryScreen(ScreenBase):
             html, "--title", context["title"], "--footer", pack.t("summary.footer")
         )
 
+    def took_away(self) -> tuple[bool, bool]:
+        """(printed, emailed) for the counters: a print still running as the patient
+        finishes counts (it completes; only a walked-away session's job is cancelled)."""
+        return self.printed or self._job is not None, self.emailed
+
     @Slot(int, bool, str)
     def on_print_finished(self, job: int, ok: bool, detail: str) -> None:
+        if ok and self.ctx.counters is not None:
+            self.ctx.counters.printed()  # a copy came out, even of a patient who has finished
         if job != self._job:
             return  # a job from a session that has since been wiped
         self._job = None
         pack = self.ctx.pack
-        if ok:
-            self.printed = True
-            self.copies += 1
-            if self.ctx.counters is not None:
-                self.ctx.counters.printed()
-            left = self._copies_left()
-            self.status.setText(
-                pack.t("summary.printed", location=self._location())
-                + (
-                    ""
-                    if left > 0
-                    else " " + pack.t("summary.print_limit", location=self._location())
-                )
-            )
+        where = self._location()
+        if not ok:
+            email = self.ctx.config.email.enabled
+            key = "summary.print_failed_email" if email else "summary.print_failed"
+            self.status.setText(pack.t(key, location=where))
+            self.print_button.setEnabled(True)  # a failed job was no copy: the patient may retry
+            return
+        self.printed = True
+        self.copies += 1
+        left = self._copies_left()
+        said = pack.t("summary.printed", location=where)
+        if left <= 0:
+            said += " " + pack.t("summary.print_limit", location=where)
+        self.status.setText(said)
+        if left > 0:
             self.print_button.setText(pack.t("summary.print_again"))
             self.print_button.setAccessibleName(pack.t("summary.print_again"))
-            self.print_button.setEnabled(left > 0)
-            return
-        key = (
-            "summary.print_failed_email"
-            if self.ctx.config.email.enabled
-            else "summary.print_failed"
-        )
-        self.status.setText(pack.t(key, location=self._location()))
-        self.print_button.setEnabled(True)  # a failed job was no copy: the patient may retry
+        self.print_button.setEnabled(left > 0)
 
     # --- email -------------------------------------------------------------------------
     @Slot()
