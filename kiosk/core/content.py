@@ -26,7 +26,27 @@ AREA_IDS = (
     "chronic_migraine",
 )
 ANSWERS = ("yes", "no", "unsure")
-HELP_LEVELS = ("emergency", "doctor", "clinic")
+HELP_LEVELS = ("emergency", "doctor", "clinic")  # most urgent first
+#: The levels that the "Get help now" heading covers; "clinic" is for things that can wait.
+URGENT_LEVELS = ("emergency", "doctor")
+#: Signs every pack must place at exactly one level, each no lower than the level given
+#: (CONTENT_FACTS.md sections 5 and 8: the label says to get medical help right away for all
+#: of them; an allergic reaction with swelling, wheezing or feeling faint is an emergency).
+#: sign id -> (least urgent level allowed, what the sign is, for messages).
+REQUIRED_SIGNS: dict[str, tuple[str, str]] = {
+    "breathing": ("emergency", "trouble breathing"),
+    "swallowing": ("emergency", "trouble swallowing"),
+    "speaking": ("emergency", "trouble speaking or saying words clearly"),
+    "wheezing": ("emergency", "wheezing or asthma symptoms"),
+    "swelling": ("emergency", "swelling of the face, lips, tongue or throat"),
+    "faint": ("emergency", "feeling dizzy or faint, or fainting"),
+    "weakness": ("doctor", "muscle weakness away from the treated area or all over"),
+    "vision": ("doctor", "double or blurred vision"),
+    "eyelid_droop": ("doctor", "a drooping eyelid that gets worse or comes with other signs"),
+    "voice": ("doctor", "a hoarse or changed voice"),
+    "bladder": ("doctor", "loss of bladder control"),
+    "allergy_rash": ("doctor", "itching, a rash or welts (an allergic reaction)"),
+}
 #: Placeholders any text may use: the kiosk always knows the clinic's details.
 PLACEHOLDERS = frozenset({"clinic_name", "clinic_phone", "emergency_number"})
 #: The few texts that are given more, and what (anything else would fail at run time).
@@ -106,7 +126,7 @@ TEXT_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         frozenset({"do", "dont"}),
     ),
     "side_effects": (
-        frozenset(["title", "intro", "common_title", "common_note"]),
+        frozenset(["title", "intro", "common_title", "common_note", "serious_note"]),
         frozenset({"common"}),
     ),
     "summary": (
@@ -216,10 +236,20 @@ class TimelineEntry(NamedTuple):
         return not self.areas or any(a in chosen for a in self.areas)
 
 
+class HelpSign(NamedTuple):
+    id: str
+    text: str
+
+
 class HelpLevel(NamedTuple):
     level: Literal["emergency", "doctor", "clinic"]
     title: str
-    signs: tuple[str, ...]
+    signs: tuple[HelpSign, ...]
+
+    @property
+    def urgent(self) -> bool:
+        """Under the "Get help now" heading (the emergency number, or a doctor right away)."""
+        return self.level in URGENT_LEVELS
 
 
 @dataclass(frozen=True)
@@ -398,6 +428,63 @@ class _Reader:
         return out
 
 
+def _sign_key(text: str) -> str:
+    """A sign's text reduced to its words, to catch the same sign written twice."""
+    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
+
+
+def _check_triage(r: _Reader, helps: list[HelpLevel]) -> None:
+    """Three levels, most urgent first; each sign at exactly one level; the signs the label
+    says need help right away present, none below its level."""
+    if not helps:
+        return
+    levels = [h.level for h in helps]
+    if levels != list(HELP_LEVELS):
+        r.problem(
+            "side_effects.help",
+            "must have the three levels once each, most urgent first: "
+            f"{', '.join(HELP_LEVELS)} (not {', '.join(levels)})",
+        )
+    seen_ids: dict[str, tuple[str, str]] = {}  # sign id -> (key, level)
+    seen_texts: dict[str, str] = {}  # reduced text -> key
+    for i, h in enumerate(helps):
+        for j, sign in enumerate(h.signs):
+            key = f"side_effects.help[{i}].signs[{j}]"
+            first = seen_ids.get(sign.id)
+            if first is not None and first[1] != h.level:
+                r.problem(
+                    f"{key}.id",
+                    f"sign {sign.id!r} is also at level {first[1]!r} ({first[0]}): "
+                    "each sign belongs to exactly one level",
+                )
+            elif first is None and sign.id:
+                seen_ids[sign.id] = (key, h.level)
+            reduced = _sign_key(sign.text)
+            if reduced and reduced in seen_texts:
+                r.problem(
+                    f"{key}.text",
+                    f"the same sign as {seen_texts[reduced]}: each sign belongs to exactly "
+                    "one level",
+                )
+            elif reduced:
+                seen_texts[reduced] = key
+            required = REQUIRED_SIGNS.get(sign.id)
+            if required is not None and HELP_LEVELS.index(h.level) > HELP_LEVELS.index(required[0]):
+                r.problem(
+                    f"{key}.id",
+                    f"{sign.id!r} ({required[1]}) must be at level {required[0]!r}"
+                    + (" or more urgent" if required[0] != "emergency" else "")
+                    + f", not {h.level!r}",
+                )
+    for sid, (level, what) in REQUIRED_SIGNS.items():
+        if sid not in seen_ids:
+            r.problem(
+                "side_effects.help",
+                f"no sign with id {sid!r} ({what}); put it at level {level!r}"
+                + (" or more urgent" if level != "emergency" else ""),
+            )
+
+
 def _read_pack(data: dict[str, Any], folder: Path, file: str) -> ContentPack:
     r = _Reader(file)
     r.unknown(data, {"meta", *TEXT_KEYS}, "")
@@ -518,6 +605,22 @@ def _read_pack(data: dict[str, Any], folder: Path, file: str) -> ContentPack:
         k = f"side_effects.help[{i}]"
         r.unknown(e, {"level", "title", "signs"}, k)
         level = r.choice(e, "level", f"{k}.level", HELP_LEVELS)
+        title = r.text(e, "title", f"{k}.title")
+        signs = []
+        raw = e.get("signs")
+        if isinstance(raw, list) and raw and all(isinstance(v, str) for v in raw):
+            r.problem(
+                f"{k}.signs",
+                "each sign needs an id now: write one [[side_effects.help.signs]] table per "
+                "sign, with id and text (docs/content-pack.md)",
+            )
+            entries = []
+        else:
+            entries = r.tables(e, "signs", f"{k}.signs")
+        for j, (s, sid) in enumerate(zip(entries, r.ids(entries, f"{k}.signs"), strict=True)):
+            sk = f"{k}.signs[{j}]"
+            r.unknown(s, {"id", "text"}, sk)
+            signs.append(HelpSign(sid, r.text(s, "text", f"{sk}.text")))
         helps.append(
             HelpLevel(
                 "emergency"
@@ -525,14 +628,11 @@ def _read_pack(data: dict[str, Any], folder: Path, file: str) -> ContentPack:
                 else "doctor"
                 if level == "doctor"
                 else "clinic",
-                r.text(e, "title", f"{k}.title"),
-                r.text_list(e, "signs", f"{k}.signs"),
+                title,
+                tuple(signs),
             )
         )
-    if helps and helps[0].level != "emergency":
-        r.problem(
-            "side_effects.help[0].level", "the first get-help entry must be the emergency one"
-        )
+    _check_triage(r, helps)
 
     language_name = r.text(meta, "language_name", "meta.language_name")
     reviewed_by = r.text(meta, "reviewed_by", "meta.reviewed_by")

@@ -104,9 +104,15 @@ def build_context(
         "bruising": t("aftercare.bruising"),
         "timeline": timeline,
         "help": [
-            {"level": h.level, "title": pack.fill(h.title), "signs": list(h.signs)}
+            {
+                "level": h.level,
+                "urgent": h.urgent,
+                "title": pack.fill(h.title),
+                "signs": [pack.fill(s.text) for s in h.signs],
+            }
             for h in pack.help
         ],
+        "help_note": t("side_effects.serious_note"),
         "contact": t("summary.contact"),
         "reviewed": t(
             "summary.reviewed",

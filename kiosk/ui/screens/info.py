@@ -105,19 +105,42 @@ class AftercareScreen(PageScreen):
 
 
 class SideEffectsScreen(PageScreen):
+    """When to get help: the same triage block as every summary, then the common effects.
+
+    "Get help now" heads only the urgent levels (the emergency number; a doctor right away);
+    the "contact the clinic" level sits apart from it."""
+
     kind = Screen.SIDE_EFFECTS
-    ROLES: ClassVar[dict[str, str]] = {"emergency": "danger", "doctor": "warn", "clinic": "info"}
+    ROLES: ClassVar[dict[str, str]] = {"emergency": "danger", "doctor": "danger", "clinic": "info"}
 
     def __init__(self, ctx: UiContext) -> None:
         super().__init__(ctx)
         pack = ctx.pack
         self.title("side_effects.title")
         self.page.add(label(pack.t("side_effects.intro"), "subtitle"))
+        urgent, urgent_lay = card("danger")
+        urgent.setObjectName("help_urgent")
+        urgent_lay.addWidget(label(pack.t("summary.help_title"), "h2"))
         for level in pack.help:
+            if not level.urgent:
+                continue
+            block = QWidget()
+            block.setObjectName(f"help_{level.level}")
+            lay = QVBoxLayout(block)
+            lay.setContentsMargins(0, 8, 0, 0)
+            lay.setSpacing(10)
+            lay.addWidget(label(pack.fill(level.title), "choice_title"))
+            lay.addWidget(bullet_list([pack.fill(s.text) for s in level.signs]))
+            urgent_lay.addWidget(block)
+        urgent_lay.addWidget(label(pack.t("side_effects.serious_note"), "body"))
+        self.page.add(urgent)
+        for level in pack.help:
+            if level.urgent:
+                continue
             box, inner = card(self.ROLES[level.level])
             box.setObjectName(f"help_{level.level}")
-            inner.addWidget(label(pack.fill(level.title), "h2"))
-            inner.addWidget(bullet_list(list(level.signs)))
+            inner.addWidget(label(pack.fill(level.title), "choice_title"))
+            inner.addWidget(bullet_list([pack.fill(s.text) for s in level.signs]))
             self.page.add(box)
         common, common_lay = card()
         common_lay.addWidget(label(pack.t("side_effects.common_title"), "h2"))
@@ -125,3 +148,15 @@ class SideEffectsScreen(PageScreen):
         common_lay.addWidget(label(pack.t("side_effects.common_note"), "small"))
         self.page.add(common)
         self.page.finish()
+
+    def triage_text(self) -> list[str]:
+        """The triage block as the patient reads it, title by title and sign by sign."""
+        from PySide6.QtWidgets import QLabel
+
+        out = []
+        for name in ("help_urgent", "help_clinic"):
+            box = self.findChild(QWidget, name)
+            if box is None:
+                continue
+            out += [w.text() for w in box.findChildren(QLabel) if w.text() not in ("", "•")]
+        return out

@@ -1,0 +1,210 @@
+"""Clinical content that must hold (issue 9): triage, advice that follows the answers,
+timelines and calendars by area, and the sign-off."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import html as htmllib
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from kiosk import app, cli
+from kiosk.core.content import ContentPack, load_pack
+from kiosk.core.errors import ProblemsError
+from kiosk.core.session import Session
+from kiosk.core.summary import SummaryRenderer, build_context
+from kiosk.services import emailing
+from kiosk.services.pdf import write_pdf
+
+from .conftest import DEMO_CLINIC
+
+PACK_FILE = Path("en") / "content.toml"
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def html_text(html: str) -> str:
+    return flat(htmllib.unescape(re.sub(r"<[^>]+>", " ", html)))
+
+
+FOOTER = re.compile(r"\n[^\n]*\n\d+\s*/\s*\d+\s*$")
+
+
+def pdf_text(path: Path) -> str:
+    """The PDF's words, page after page, without the footers (ligatures unfolded)."""
+    pages = [FOOTER.sub("", page.extract_text()) for page in PdfReader(path).pages]
+    return flat(unicodedata.normalize("NFKC", " ".join(pages)))
+
+
+def in_order(haystack: str, needles: list[str]) -> None:
+    """Every needle is in ``haystack``, one after the other."""
+    at = 0
+    for needle in needles:
+        found = haystack.find(flat(needle), at)
+        assert found >= 0, f"{needle!r} missing (or out of order) after position {at}"
+        at = found + len(flat(needle))
+
+
+def edit_pack(content: Path, old: str, new: str) -> Path:
+    path = content / PACK_FILE
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def problems_of(content: Path) -> list[str]:
+    with pytest.raises(ProblemsError) as info:
+        load_pack(content / "en")
+    return [str(p) for p in info.value.problems]
+
+
+def composed(session: Session, config_path: Path | None = None) -> email.message.EmailMessage:
+    loaded = app.load(config_path)
+    pack = loaded.packs[session.language]
+    session.email = session.email or "ana@example.com"
+    raw = emailing.compose(session, pack, loaded.config, SummaryRenderer(loaded.template_dirs))
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(msg, email.message.EmailMessage)
+    return msg
+
+
+# --------------------------------------------------------------------------- triage
+
+
+def triage_lines(pack: ContentPack) -> tuple[list[str], list[str]]:
+    """The urgent block (under "Get help now") and the contact-the-clinic block, in order."""
+    urgent = [pack.t("summary.help_title")]
+    other: list[str] = []
+    for level in pack.help:
+        lines = [pack.fill(level.title), *(pack.fill(s.text) for s in level.signs)]
+        (urgent if level.urgent else other).extend(lines)
+    urgent.append(pack.t("side_effects.serious_note"))
+    return urgent, other
+
+
+def test_three_levels_each_sign_once(pack) -> None:
+    assert [h.level for h in pack.help] == ["emergency", "doctor", "clinic"]
+    ids = [s.id for h in pack.help for s in h.signs]
+    assert len(ids) == len(set(ids))
+    level_of = {s.id: h.level for h in pack.help for s in h.signs}
+    # CONTENT_FACTS section 8: allergy with dizziness or swelling of the throat is an emergency
+    for sign in ("faint", "swelling", "breathing", "speaking", "wheezing", "swallowing"):
+        assert level_of[sign] == "emergency", sign
+    assert level_of["eyelid_droop"] == "doctor" and level_of["droop_local"] == "clinic"
+    assert level_of["infection"] == "clinic"
+    everything = " ".join(s.text.lower() for h in pack.help for s in h.signs)
+    assert "tongue or throat" in everything and "dizzy or faint" in everything
+    # one symptom, one level: speaking is not repeated as "saying words" elsewhere
+    texts = [s.text for h in pack.help for s in h.signs]
+    assert sum("saying words" in t or "speaking" in t for t in texts) == 1
+    assert "infection" not in " ".join(pack.items("side_effects.common")).lower()
+    assert "a day or two" not in pack.t("side_effects.common_note")
+    assert "months" in pack.t("side_effects.serious_note")  # swallowing trouble may last
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "message"),
+    [
+        # a sign moved to a second level (same id)
+        (
+            'id = "droop_local"',
+            'id = "eyelid_droop"',
+            "side_effects.help[2].signs[0].id",
+            "sign 'eyelid_droop' is also at level 'doctor' (side_effects.help[1].signs[2])",
+        ),
+        # the same sign, written again at another level under a new id
+        (
+            'text = "Anything else about your treatment worries you"',
+            'text = "Trouble swallowing!"',
+            "side_effects.help[2].signs[4].text",
+            "the same sign as side_effects.help[0].signs[1]",
+        ),
+        # an emergency sign demoted
+        (
+            'id = "faint"',
+            'id = "faint_x"',
+            "side_effects.help",
+            "no sign with id 'faint'",
+        ),
+        (
+            'id = "lasting"',
+            'id = "vision"',
+            "side_effects.help[2].signs[3].id",
+            "'vision' (double or blurred vision) must be at level 'doctor' or more urgent",
+        ),
+        ('level = "clinic"', 'level = "doctor"', "side_effects.help", "the three levels once"),
+        (
+            '[[side_effects.help.signs]]\nid = "breathing"\ntext = "Trouble breathing"\n',
+            "",
+            "side_effects.help",
+            "no sign with id 'breathing'",
+        ),
+    ],
+)
+def test_validator_rejects_a_sign_at_two_levels(content_copy, old, new, key, message) -> None:
+    path = edit_pack(content_copy, old, new)
+    lines = problems_of(content_copy)
+    assert any(line.startswith(f"{path}: {key}: ") and message in line for line in lines), lines
+
+
+def test_old_list_of_signs_gets_a_plain_message(content_copy) -> None:
+    path = content_copy / PACK_FILE
+    text = path.read_text(encoding="utf-8")
+    start = text.index('title = "Contact the clinic on {clinic_phone} if:"')
+    end = text.index("# ---------------------------------------------------------------- summary")
+    path.write_text(text[:start] + 'title = "Call us"\nsigns = ["Anything"]\n\n' + text[end:])
+    lines = problems_of(content_copy)
+    assert f"{path}: side_effects.help[2].signs: each sign needs an id now" in "\n".join(lines)
+
+
+def test_check_config_names_the_sign_at_two_levels(content_copy, write_config, capsys) -> None:
+    path = edit_pack(content_copy, 'id = "droop_local"', 'id = "eyelid_droop"')
+    config = write_config(DEMO_CLINIC + f'[content]\ndir = "{content_copy}"\n')
+    assert cli.main(["check-config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: side_effects.help[2].signs[0].id: sign 'eyelid_droop' is also at" in err
+
+
+def test_triage_block_is_the_same_everywhere(qtbot, window, tmp_path: Path) -> None:
+    """Screen, summary preview, printed PDF, and the email's HTML and text parts: the same
+    titles and signs in the same order, with "Get help now" over the urgent levels only."""
+    from PySide6.QtWidgets import QTextBrowser
+
+    from kiosk.core.flow import Screen
+
+    pack = window.ctx.pack
+    urgent, other = triage_lines(pack)
+    session = window.ctx.session
+    session.first_name = "Ana"
+    session.toggle_area("frown_lines")
+    for _ in range(5):
+        window.ctx.flow.next()
+    assert window.screen_id() == "side_effects"
+    assert window.page(Screen.SIDE_EFFECTS).triage_text() == urgent + other
+    window.ctx.flow.next()
+    preview = flat(window.findChild(QTextBrowser, "summary_preview").toPlainText())
+
+    loaded = app.load()
+    renderer = SummaryRenderer(loaded.template_dirs)
+    context = build_context(session, pack, loaded.config)
+    write_pdf(renderer.html(context), tmp_path / "s.pdf", footer="x")
+    msg = composed(session)
+    bodies = {
+        "preview": preview,
+        "pdf": pdf_text(tmp_path / "s.pdf"),
+        "email html": html_text(msg.get_body(("html",)).get_content()),
+        "email text": flat(msg.get_body(("plain",)).get_content()),
+    }
+    for name, body in bodies.items():
+        in_order(body, urgent + other)
+        # "Get help now" once, and the clinic level comes after the urgent block ends
+        assert body.count(pack.t("summary.help_title")) == 1, name
+        assert body.index(flat(other[0])) > body.index(flat(urgent[-1])), name
