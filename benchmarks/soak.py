@@ -77,6 +77,7 @@ class SoakResult:
     exceptions: list[str] = field(default_factory=list)
     qt_warnings: list[str] = field(default_factory=list)
     ms: list[float] = field(default_factory=list)
+    change_ms: dict[str, list[float]] = field(default_factory=dict)  # by the screen it led to
     rss_mb: list[float] = field(default_factory=list)  # after each session
     refs: dict[str, list[int]] = field(default_factory=dict)  # after each session
     printed: int = 0
@@ -98,6 +99,19 @@ class SoakResult:
         k = max(1, len(values) // 10)
         return max(0.0, statistics.median(values[:k]) - statistics.median(values[-k:]))
 
+    def changes_report(self) -> str:
+        """Tap to new screen shown, p95 per screen it led to, and over all of them."""
+        every = [ms for values in self.change_ms.values() for ms in values] or [0.0]
+        per = ", ".join(
+            f"{screen} {percentile(values, 0.95):.1f}"
+            for screen, values in sorted(self.change_ms.items())
+        )
+        return (
+            f"ms per screen change ({len(every)} taps that changed it): "
+            f"p50 {statistics.median(every):.1f}, p95 {percentile(every, 0.95):.1f} "
+            f"(p95 by screen: {per})"
+        )
+
     def report(self) -> str:
         after = self.sessions - self.warmup
         growth = self.rss_growth_mb()
@@ -112,6 +126,7 @@ class SoakResult:
                 f"exceptions {len(self.exceptions)}, Qt warnings {len(self.qt_warnings)}",
                 f"ms per session: p50 {statistics.median(self.ms):.1f}, "
                 f"p95 {percentile(self.ms, 0.95):.1f}",
+                self.changes_report(),
                 f"RSS {self.rss_mb[self.warmup]:.1f} -> {self.rss_mb[-1]:.1f} MB after the "
                 f"warm-up: {growth:+.2f} MB ({per_1000:+.2f} MB per 1,000 sessions; "
                 f"budget {BUDGET_RSS_MB_PER_1000:g})",
@@ -129,8 +144,10 @@ class Patient:
         rng: random.Random,
         clock: helpers.FakeClock,
         wait: Callable[[Callable[[], bool]], None],
+        change_ms: dict[str, list[float]],
     ) -> None:
         self.window = window
+        self.change_ms = change_ms
         self.rng = rng
         self.clock = clock
         self.wait = wait
@@ -148,12 +165,17 @@ class Patient:
         if area is not None:
             area.ensureWidgetVisible(target, 0, 40)
         self.clock.advance(TAP_GAP_MS)
+        before = self.screen()
+        start = time.perf_counter()
         if target.objectName().startswith("nav_") and self.rng.random() < 0.2:
             helpers.double_tap(self.window, target)  # an eager double tap on Next or Back
         elif self.rng.random() < 0.3:
             helpers.touch_tap(self.window, target)
         else:
             helpers.tap(self.window, target)
+        if self.screen() != before:  # every screen is prebuilt: this is the change alone
+            ms = (time.perf_counter() - start) * 1000
+            self.change_ms.setdefault(self.screen(), []).append(ms)
 
     def screen(self) -> str:
         return str(self.window.screen_id())
@@ -291,7 +313,7 @@ def run_soak(
     sys.excepthook = on_exception
     previous = qInstallMessageHandler(on_qt_message)
     rng = random.Random(seed)
-    patient = Patient(window, rng, clock, wait)
+    patient = Patient(window, rng, clock, wait, result.change_ms)
     result.refs = {"None": [], "True": [], "False": []}
     try:
         for i in range(sessions):
