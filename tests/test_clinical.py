@@ -3,6 +3,7 @@ timelines and calendars by area, and the sign-off."""
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import email.policy
 import html as htmllib
@@ -14,7 +15,7 @@ import pytest
 from pypdf import PdfReader
 
 from kiosk import app, cli
-from kiosk.core.content import ContentPack, load_pack
+from kiosk.core.content import AREA_IDS, ContentPack, load_pack
 from kiosk.core.errors import ProblemsError
 from kiosk.core.session import Session
 from kiosk.core.summary import SummaryRenderer, build_context
@@ -208,3 +209,232 @@ def test_triage_block_is_the_same_everywhere(qtbot, window, tmp_path: Path) -> N
         # "Get help now" once, and the clinic level comes after the urgent block ends
         assert body.count(pack.t("summary.help_title")) == 1, name
         assert body.index(flat(other[0])) > body.index(flat(urgent[-1])), name
+
+
+# --------------------------------------------------------------------------- answers
+
+
+def question(pack: ContentPack, qid: str):  # type: ignore[no-untyped-def]
+    return next(q for q in pack.screening if q.id == qid)
+
+
+def test_every_flagged_answer_says_what_follows(pack) -> None:
+    for q in pack.screening:
+        assert q.flag, q.id
+        for answer in q.flag:
+            assert q.advice_for(answer).strip(), (q.id, answer)
+    pregnancy = question(pack, "pregnancy")
+    assert "before anything is done" in pregnancy.advice["yes"]
+    assert "usually not given" in pregnancy.advice["yes"] and pregnancy.pauses("yes")
+    thinners = question(pack, "blood_thinners")
+    assert "bruise" in thinners.advice["yes"] and "Never stop" in thinners.advice["yes"]
+    assert not thinners.pauses("yes")
+    for qid in ("allergy", "skin_infection", "breastfeeding"):
+        assert question(pack, qid).pauses("yes"), qid
+
+
+def test_one_thing_asked_per_question(pack) -> None:
+    """A "yes" must mean one thing: no question lists two conditions joined by "or" after
+    a comma, and none asks two questions."""
+    for q in pack.screening:
+        assert q.question.count("?") == 1, q.question
+        assert ", or " not in q.question.replace(", or could you be", ""), q.question
+        assert q.question.count(",") <= 1, q.question
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "message"),
+    [
+        (
+            'if_yes = "Tell them its name. You may bruise more.',
+            'nope = "Tell them its name. You may bruise more.',
+            "consultation.screening[12].if_yes",
+            "missing: say what follows the answer 'yes'",
+        ),
+        (
+            'if_unsure = "Tell them your date of birth."\npauses_treatment = ["yes"]',
+            'if_unsure = "Tell them your date of birth."\npauses_treatment = ["no"]',
+            "consultation.screening[22].pauses_treatment",
+            "must list flagged answers",
+        ),
+    ],
+)
+def test_check_config_names_missing_advice(
+    content_copy, write_config, capsys, old, new, key, message
+) -> None:
+    path = edit_pack(content_copy, old, new)
+    config = write_config(DEMO_CLINIC + f'[content]\ndir = "{content_copy}"\n')
+    assert cli.main(["check-config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: {key}: {message}" in err, err
+
+
+def test_advice_shows_under_the_answer_in_the_summary_preview(qtbot, window) -> None:
+    from PySide6.QtWidgets import QTextBrowser
+
+    pack = window.ctx.pack
+    window.ctx.session.answer("blood_thinners", "yes")
+    window.ctx.session.answer("heart", "unsure")
+    for _ in range(6):
+        window.ctx.flow.next()
+    assert window.screen_id() == "summary"
+    text = flat(window.findChild(QTextBrowser, "summary_preview").toPlainText())
+    thinners, heart = question(pack, "blood_thinners"), question(pack, "heart")
+    in_order(text, [thinners.question, thinners.advice["yes"], thinners.why])
+    in_order(text, [heart.question, heart.advice["unsure"], heart.why])
+
+
+# --------------------------------------------------------------------------- four patients
+
+APPOINTMENT = "2026-12-01"
+
+
+def render(tmp_path: Path, answers: dict, config: Path | None = None) -> dict[str, str]:
+    import json
+
+    src = tmp_path / "answers.json"
+    src.write_text(json.dumps(answers), encoding="utf-8")
+    out, html, text = tmp_path / "s.pdf", tmp_path / "s.html", tmp_path / "s.txt"
+    args = ["render-summary", str(src), "--out", str(out), "--html", str(html), "--text", str(text)]
+    if config is not None:
+        args += ["--config", str(config)]
+    assert cli.main(args) == 0
+    return {
+        "html": html_text(html.read_text(encoding="utf-8")),
+        "text": flat(text.read_text(encoding="utf-8")),
+        "pdf": pdf_text(out),
+    }
+
+
+def calendar(answers: dict, config: Path | None = None) -> list[tuple[dt.date, str]]:
+    """The events of the .ics the email would carry ([] when it carries none)."""
+    import icalendar
+
+    session = Session.from_dict(answers, "answers.json")
+    msg = composed(session, config)
+    parts = [p for p in msg.walk() if p.get_content_type() == "text/calendar"]
+    if not parts:
+        return []
+    (part,) = parts
+    cal = icalendar.Calendar.from_ical(part.get_payload(decode=True))
+    events = []
+    for event in cal.walk("VEVENT"):
+        start, end = event.decoded("DTSTART"), event.decoded("DTEND")
+        assert end - start == dt.timedelta(days=1), "one-day events only"
+        events.append((start, str(event["SUMMARY"])))
+    return events
+
+
+def test_migraine_only_patient(tmp_path: Path, pack) -> None:
+    answers = {"language": "en", "appointment_date": APPOINTMENT, "areas": ["chronic_migraine"]}
+    bodies = render(tmp_path, answers)
+    for name, body in bodies.items():
+        in_order(
+            body,
+            [
+                "Tuesday 1 December 2026",
+                "Today",
+                "Tuesday 23 February 2027",  # 12 weeks on
+                "Next migraine treatment",
+                "Tuesday 18 May 2027",  # after two rounds
+                "Is it helping?",
+            ],
+        )
+        for cosmetic in ("First changes", "Full effect", "Check-up visit", "3 to 4 months"):
+            assert cosmetic not in body, (name, cosmetic)
+    ((day, text),) = calendar(answers)
+    assert day == dt.date(2027, 2, 23) and "migraine" in text
+
+
+def test_underarm_patient(tmp_path: Path) -> None:
+    answers = {"language": "en", "appointment_date": APPOINTMENT, "areas": ["underarm_sweating"]}
+    for body in render(tmp_path, answers).values():
+        in_order(
+            body,
+            [
+                "Tuesday 15 December 2026",
+                "Check-up visit",
+                "Monday 1 March 2027 – Sunday 30 May 2027",  # up to about 6 months
+                "Sweating may come back",
+            ],
+        )
+        assert "First changes" not in body and "Full effect" not in body
+    events = calendar(answers)
+    assert [day for day, _ in events] == [dt.date(2026, 12, 15), dt.date(2027, 3, 1)]
+    assert "sweating" in events[1][1].lower()
+
+
+def test_pregnant_patient_on_blood_thinners(tmp_path: Path, pack) -> None:
+    answers = {
+        "language": "en",
+        "first_name": "Ana",
+        "appointment_date": APPOINTMENT,
+        "areas": ["frown_lines"],
+        "screening": {"pregnancy": "yes", "blood_thinners": "yes", "dry_eyes": "no"},
+    }
+    pregnancy, thinners = question(pack, "pregnancy"), question(pack, "blood_thinners")
+    for name, body in render(tmp_path, answers).items():
+        in_order(
+            body,
+            [
+                pack.t("summary.paused_title"),
+                pack.t("summary.paused"),
+                pack.t("summary.tell_clinician_title"),
+                thinners.question,
+                thinners.advice["yes"],
+                thinners.why,
+                pregnancy.question,
+                pregnancy.advice["yes"],
+                pregnancy.why,
+                pack.t("summary.timeline_paused"),
+            ],
+        )
+        assert question(pack, "dry_eyes").question not in body, name  # "no" is not flagged
+        assert "Friday 4 December 2026" not in body, name  # no "first changes" date
+    assert calendar(answers) == []  # treatment is usually not given: nothing to remind
+
+
+def test_patient_with_no_answers(tmp_path: Path, pack) -> None:
+    answers = {"language": "en", "appointment_date": APPOINTMENT}
+    for body in render(tmp_path, answers).values():
+        in_order(
+            body,
+            [
+                pack.t("summary.no_areas"),
+                pack.t("summary.no_flags"),
+                pack.t("summary.no_timeline"),
+            ],
+        )
+        assert pack.t("summary.paused_title") not in body
+        assert "December 2026 –" not in body and "2027" not in body  # no dated entries
+    assert calendar(answers) == []  # no area, no calendar file
+
+
+@pytest.mark.parametrize("area", AREA_IDS)
+@pytest.mark.parametrize("check_up", [True, False])
+def test_calendar_dates_are_the_summarys(
+    area: str, check_up: bool, tmp_path: Path, write_config, pack
+) -> None:
+    """For each area: every .ics event is a day the summary shows, with the text the pack
+    gives that entry, and every entry with a calendar text is in the .ics."""
+    from kiosk.core.timeline import format_date
+
+    config = write_config(
+        DEMO_CLINIC.replace("[clinic]\n", f"[clinic]\ncheck_up_visit = {str(check_up).lower()}\n")
+        + "[email]\nenabled = true\nsender = 'k@c.example'\neml_dir = 'emails'\n"
+    )
+    answers = {"language": "en", "appointment_date": APPOINTMENT, "areas": [area]}
+    summary = render(tmp_path, answers, config)["text"]
+    loaded = app.load(config)
+    context = build_context(Session.from_dict(answers, "a"), loaded.packs["en"], loaded.config)
+    expected = [
+        (e.start, loaded.packs["en"].fill(e.entry.calendar))
+        for e in context["plan"].entries
+        if e.entry.calendar
+    ]
+    events = calendar(answers, config)
+    assert events == expected and events, area
+    for day, _text in events:
+        assert format_date(pack, day) in summary, (area, day)
+    ids = [e.entry.id for e in context["plan"].entries]
+    assert ("review" in ids) == (check_up and area != "chronic_migraine")

@@ -86,10 +86,11 @@ def ics() -> bytes:
     return make_ics(
         clinic_name="Klinikk Ås",
         clinic_phone="+47 555 01 99",
-        appointment=dt.date(2026, 12, 1),
+        events=[
+            (dt.date(2026, 12, 15), "Kontroll – ring klinikken"),
+            (dt.date(2027, 3, 1), "Oppfriskning?"),
+        ],
         uid_domain="clinic.example",
-        summary_review="Kontroll – ring klinikken",
-        summary_touch_up="Oppfriskning?",
         description="Ring oss gjerne.",
     )
 
@@ -462,20 +463,21 @@ def test_ics_dates_texts_and_reminder(ics: bytes) -> None:
     assert cal["PRODID"] and cal["VERSION"] == "2.0" and cal["METHOD"] == "PUBLISH"
     review, touch_up = cal.walk("VEVENT")
 
+    # one day each: DTEND is exclusive, the day after
     assert review.decoded("DTSTART") == dt.date(2026, 12, 15)
     assert review.decoded("DTEND") == dt.date(2026, 12, 16)
     assert str(review["SUMMARY"]) == "Kontroll – ring klinikken"
     assert "+47 555 01 99" in str(review["DESCRIPTION"]) and "Ring oss" in str(
         review["DESCRIPTION"]
     )
-    (alarm,) = review.walk("VALARM")
-    assert str(alarm["ACTION"]) == "DISPLAY"
-    assert alarm.decoded("TRIGGER") == dt.timedelta(hours=-15)
-
     assert touch_up.decoded("DTSTART") == dt.date(2027, 3, 1)
-    assert touch_up.decoded("DTEND") == dt.date(2027, 3, 31)  # exclusive: last day Mar 30
+    assert touch_up.decoded("DTEND") == dt.date(2027, 3, 2)
     assert str(touch_up["SUMMARY"]) == "Oppfriskning?"
-    assert touch_up.walk("VALARM") == []
+    for event in (review, touch_up):
+        (alarm,) = event.walk("VALARM")
+        assert str(alarm["ACTION"]) == "DISPLAY"
+        assert alarm.decoded("TRIGGER") == dt.timedelta(hours=-15)
+        assert str(event["TRANSP"]) == "TRANSPARENT"  # a reminder, not a busy day
 
     uids = [str(e["UID"]) for e in (review, touch_up)]
     assert len(set(uids)) == 2 and all(u.endswith("@clinic.example") for u in uids)
@@ -484,17 +486,31 @@ def test_ics_dates_texts_and_reminder(ics: bytes) -> None:
         assert event.decoded("DTSTAMP").tzinfo is not None
 
 
-def test_ics_rejects_nonsense_offsets() -> None:
+def test_ics_needs_an_event() -> None:
     with pytest.raises(ValueError):
         make_ics(
             clinic_name="C",
             clinic_phone="1",
-            appointment=dt.date(2026, 1, 1),
+            events=[],
             uid_domain="c.example",
-            touch_up_days=(120, 90),
-            summary_review="r",
-            summary_touch_up="t",
         )
+
+
+def test_message_without_calendar_has_no_calendar_part() -> None:
+    msg = build_message(
+        sender=SENDER,
+        reply_to=None,
+        to=RECIPIENT,
+        subject="s",
+        html="<p>h</p>",
+        text="t",
+        pdf=PDF,
+        pdf_name="summary.pdf",
+        ics=None,
+        domain="clinic.example",
+    )
+    types = [p.get_content_type() for p in msg.walk()]
+    assert "application/pdf" in types and "text/calendar" not in types
 
 
 # --------------------------------------------------------------------------- addresses

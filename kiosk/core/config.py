@@ -56,6 +56,11 @@ class ClinicConfig:
     logo: str = setting(
         "", "Logo image (PNG, JPEG or SVG) at the top of the summary; empty: the name.", path=True
     )
+    check_up_visit: bool = setting(
+        False,
+        "The clinic offers a check-up about two weeks after a treatment for lines, neck bands "
+        "or underarm sweating: the timeline and the calendar file show it.",
+    )
 
 
 @dataclass(frozen=True, eq=False)  # eq unused: a cheaper class to create at start-up

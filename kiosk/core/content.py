@@ -10,7 +10,7 @@ import datetime as dt
 import re
 import string
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
@@ -145,7 +145,11 @@ TEXT_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "no_questions",
                 "aftercare_title",
                 "timeline_title",
+                "timeline_paused",
+                "no_timeline",
                 "help_title",
+                "paused_title",
+                "paused",
                 "contact",
                 "reviewed",
                 "print",
@@ -180,8 +184,6 @@ TEXT_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "queued",
                 "failed",
                 "subject",
-                "ics_review",
-                "ics_touch_up",
                 "ics_description",
             ]
         ),
@@ -212,6 +214,16 @@ class ScreeningQuestion(NamedTuple):
     question: str
     why: str
     flag: tuple[str, ...]
+    #: What follows each flagged answer ("yes" -> "Tell ... before anything is done.").
+    advice: Mapping[str, str] = {}
+    #: Flagged answers after which treatment is usually not given (pregnancy, an allergy).
+    pauses_treatment: tuple[str, ...] = ()
+
+    def advice_for(self, answer: str | None) -> str:
+        return self.advice.get(answer, "") if answer is not None else ""
+
+    def pauses(self, answer: str | None) -> bool:
+        return answer is not None and answer in self.pauses_treatment
 
 
 class PatientQuestion(NamedTuple):
@@ -231,9 +243,14 @@ class TimelineEntry(NamedTuple):
     title: str
     body: str
     areas: tuple[str, ...] = ()
+    #: The one-day calendar event on ``from_days`` ("" for none).
+    calendar: str = ""
+    #: The clinic's check-up visit: shown only when ``[clinic] check_up_visit`` is true.
+    check_up: bool = False
 
-    def applies_to(self, chosen: tuple[str, ...] | list[str]) -> bool:
-        return not self.areas or any(a in chosen for a in self.areas)
+    def applies_to(self, chosen: Sequence[str]) -> bool:
+        """An entry without areas applies to any chosen area (never to no area at all)."""
+        return bool(chosen) and (not self.areas or any(a in chosen for a in self.areas))
 
 
 class HelpSign(NamedTuple):
@@ -547,17 +564,43 @@ def _read_pack(data: dict[str, Any], folder: Path, file: str) -> ContentPack:
         zip(entries, r.ids(entries, "consultation.screening"), strict=True)
     ):
         k = f"consultation.screening[{i}]"
-        r.unknown(e, {"id", "question", "why", "flag"}, k)
+        r.unknown(
+            e,
+            {"id", "question", "why", "flag", "pauses_treatment"} | {f"if_{a}" for a in ANSWERS},
+            k,
+        )
         flag = e.get("flag", ["yes", "unsure"])
         if not isinstance(flag, list) or any(f not in ANSWERS for f in flag):
             r.problem(f"{k}.flag", f"must be a list of {', '.join(ANSWERS)}, not {flag!r}")
             flag = []
+        advice = {}
+        for answer in ANSWERS:
+            name = f"if_{answer}"
+            if answer in flag:
+                if name not in e:
+                    r.problem(
+                        f"{k}.{name}",
+                        f"missing: say what follows the answer {answer!r} (it is flagged)",
+                    )
+                    continue
+                advice[answer] = r.text(e, name, f"{k}.{name}")
+            elif name in e:
+                r.problem(f"{k}.{name}", f"{answer!r} is not flagged (flag), so this never shows")
+        pauses = e.get("pauses_treatment", [])
+        if not isinstance(pauses, list) or any(p not in flag for p in pauses):
+            r.problem(
+                f"{k}.pauses_treatment",
+                f"must list flagged answers ({', '.join(map(str, flag))}), not {pauses!r}",
+            )
+            pauses = []
         screening.append(
             ScreeningQuestion(
                 sid,
                 r.text(e, "question", f"{k}.question"),
                 r.text(e, "why", f"{k}.why"),
                 tuple(flag),
+                advice,
+                tuple(pauses),
             )
         )
 
@@ -580,7 +623,9 @@ def _read_pack(data: dict[str, Any], folder: Path, file: str) -> ContentPack:
     entries = r.tables(sections["aftercare"], "timeline", "aftercare.timeline")
     for i, (e, tid) in enumerate(zip(entries, r.ids(entries, "aftercare.timeline"), strict=True)):
         k = f"aftercare.timeline[{i}]"
-        r.unknown(e, {"id", "from_days", "to_days", "title", "body", "areas"}, k)
+        r.unknown(
+            e, {"id", "from_days", "to_days", "title", "body", "areas", "calendar", "check_up"}, k
+        )
         start = r.integer(e, "from_days", f"{k}.from_days", required=True) or 0
         end = r.integer(e, "to_days", f"{k}.to_days", required=False)
         if end is not None and end < start:
@@ -589,6 +634,11 @@ def _read_pack(data: dict[str, Any], folder: Path, file: str) -> ContentPack:
         if not isinstance(t_areas, list) or any(a not in AREA_IDS for a in t_areas):
             r.problem(f"{k}.areas", f"must list area ids ({', '.join(AREA_IDS)}), not {t_areas!r}")
             t_areas = []
+        calendar = r.text(e, "calendar", f"{k}.calendar") if "calendar" in e else ""
+        check_up = e.get("check_up", False)
+        if not isinstance(check_up, bool):
+            r.problem(f"{k}.check_up", f"must be true or false, not {check_up!r}")
+            check_up = False
         timeline.append(
             TimelineEntry(
                 tid,
@@ -597,6 +647,8 @@ def _read_pack(data: dict[str, Any], folder: Path, file: str) -> ContentPack:
                 r.text(e, "title", f"{k}.title"),
                 r.text(e, "body", f"{k}.body"),
                 tuple(t_areas),
+                calendar,
+                check_up,
             )
         )
 

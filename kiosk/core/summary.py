@@ -14,7 +14,7 @@ from typing import Any
 from kiosk.core.config import Config
 from kiosk.core.content import ContentPack
 from kiosk.core.session import Session
-from kiosk.core.timeline import dated_timeline, format_date, format_range
+from kiosk.core.timeline import format_date, format_range, plan
 
 #: Font sizes in points: on paper, and on the kiosk's screen (>= 22 px at 96 dpi).
 PRINT_SIZES = {"body": 11, "h1": 18, "h2": 14, "lead": 13, "small": 9}
@@ -43,13 +43,34 @@ def build_context(
         for q in pack.screening:
             answer = session.screening.get(q.id)
             if answer is not None and answer in q.flag:
-                flags.append({"question": q.question, "why": q.why, "answer": answer_label[answer]})
+                flags.append(
+                    {
+                        "question": q.question,
+                        "answer": answer_label[answer],
+                        "advice": q.advice_for(answer),
+                        "why": q.why,
+                        "pauses": q.pauses(answer),
+                    }
+                )
     questions = [q.text for q in pack.questions if q.id in session.questions]
     logo = config.resolve(config.clinic.logo)
+    the_plan = plan(
+        pack,
+        session.appointment_date,
+        session.areas,
+        session.screening,
+        check_up=config.clinic.check_up_visit,
+    )
     timeline = [
-        {"when": format_range(pack, e), "title": e.title, "body": e.body}
-        for e in dated_timeline(pack, session.appointment_date, session.areas)
+        {"when": format_range(pack, e), "title": e.title, "body": pack.fill(e.body)}
+        for e in the_plan.entries
     ]
+    if the_plan.paused:
+        timeline_note = t("summary.timeline_paused")
+    elif the_plan.no_areas:
+        timeline_note = t("summary.no_timeline")
+    else:
+        timeline_note = ""
     return {
         "lang": pack.language,
         "size": SCREEN_SIZES if screen else PRINT_SIZES,
@@ -78,6 +99,8 @@ def build_context(
                 "aftercare_title",
                 "timeline_title",
                 "help_title",
+                "paused_title",
+                "paused",
             )
         }
         | {
@@ -103,6 +126,9 @@ def build_context(
         "caveat": t("aftercare.caveat"),
         "bruising": t("aftercare.bruising"),
         "timeline": timeline,
+        "timeline_note": timeline_note,
+        "plan": the_plan,
+        "paused": the_plan.paused,
         "help": [
             {
                 "level": h.level,

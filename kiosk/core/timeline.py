@@ -1,8 +1,15 @@
-"""The aftercare timeline with real dates, counted from the appointment."""
+"""The aftercare timeline with real dates, and the calendar events taken from it.
+
+One source for the aftercare screen, every summary and the email's .ics file: the pack's
+``[[aftercare.timeline]]`` entries that apply to the chosen areas, dated from the
+appointment. An entry with a ``calendar`` text becomes a one-day event on its first day.
+No area chosen, or an answer after which treatment is usually not given: no dates at all.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from kiosk.core.content import ContentPack, TimelineEntry
@@ -23,16 +30,69 @@ class DatedEntry:
         return self.entry.body
 
 
-def dated_timeline(pack: ContentPack, appointment: dt.date, areas: list[str]) -> list[DatedEntry]:
-    """The entries that apply to the chosen areas, with their calendar dates."""
+@dataclass(frozen=True)
+class CalendarEvent:
+    """A one-day, all-day event: the day, and what the patient's calendar shows."""
+
+    day: dt.date
+    summary: str
+    entry_id: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What follows the treatment for one patient: dated entries and calendar events.
+
+    ``paused``: an answer means treatment is usually not given (no dates then);
+    ``no_areas``: the patient chose no area (no dates either)."""
+
+    entries: tuple[DatedEntry, ...]
+    events: tuple[CalendarEvent, ...]
+    paused: bool
+    no_areas: bool
+
+
+def treatment_paused(pack: ContentPack, screening: Mapping[str, str]) -> bool:
+    """Whether any answer is one after which treatment is usually not given."""
+    return any(q.pauses(screening.get(q.id)) for q in pack.screening)
+
+
+def dated_timeline(
+    pack: ContentPack, appointment: dt.date, areas: Sequence[str], *, check_up: bool = True
+) -> list[DatedEntry]:
+    """The entries that apply to the chosen areas, with their calendar dates.
+
+    An entry without ``areas`` applies to any chosen area; with no area there is none. A
+    check-up entry shows only when the clinic offers a check-up (``check_up``)."""
+    if not areas:
+        return []
     out = []
     for entry in pack.timeline:
-        if not entry.applies_to(areas):
+        if not entry.applies_to(areas) or (entry.check_up and not check_up):
             continue
         start = appointment + dt.timedelta(days=entry.from_days)
         end = None if entry.to_days is None else appointment + dt.timedelta(days=entry.to_days)
         out.append(DatedEntry(entry, start, end))
     return out
+
+
+def plan(
+    pack: ContentPack,
+    appointment: dt.date,
+    areas: Sequence[str],
+    screening: Mapping[str, str],
+    *,
+    check_up: bool,
+) -> Plan:
+    """The patient's timeline and calendar events, from the same entries."""
+    paused = treatment_paused(pack, screening)
+    entries = () if paused else tuple(dated_timeline(pack, appointment, areas, check_up=check_up))
+    events = tuple(
+        CalendarEvent(e.start, pack.fill(e.entry.calendar), e.entry.id)
+        for e in entries
+        if e.entry.calendar
+    )
+    return Plan(entries, events, paused, not areas)
 
 
 def format_date(pack: ContentPack, day: dt.date) -> str:

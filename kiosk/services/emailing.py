@@ -32,20 +32,24 @@ def sender_domain(config: Config) -> str:
 def compose(
     session: Session, pack: ContentPack, config: Config, renderer: SummaryRenderer
 ) -> bytes:
-    """The whole email (HTML and text, the summary PDF, the follow-up .ics) as bytes."""
+    """The whole email (HTML and text, the summary PDF, and an .ics of the follow-up dates
+    when the summary has any) as bytes. The .ics holds the same dates as the summary."""
     context = build_context(session, pack, config, include_screening=config.email.include_screening)
     html = renderer.html(context)
     footer = pack.t("summary.footer")
     paper = "A4" if config.print.paper == "receipt80" else config.print.paper
     pdf = pdf_bytes(html, paper=paper, title=context["title"], footer=footer)
-    ics = make_ics(
-        clinic_name=config.clinic.name,
-        clinic_phone=config.clinic.phone,
-        appointment=session.appointment_date,
-        uid_domain=sender_domain(config),
-        summary_review=pack.t("email.ics_review"),
-        summary_touch_up=pack.t("email.ics_touch_up"),
-        description=pack.t("email.ics_description"),
+    events = [(e.day, e.summary) for e in context["plan"].events]
+    ics = (
+        make_ics(
+            clinic_name=config.clinic.name,
+            clinic_phone=config.clinic.phone,
+            events=events,
+            uid_domain=sender_domain(config),
+            description=pack.t("email.ics_description"),
+        )
+        if events
+        else None
     )
     message = build_message(
         sender=config.email.sender,

@@ -103,51 +103,35 @@ def make_ics(
     *,
     clinic_name: str,
     clinic_phone: str,
-    appointment: dt.date,
+    events: list[tuple[dt.date, str]],
     uid_domain: str,
-    review_days: int = 14,
-    touch_up_days: tuple[int, int] = (90, 120),
-    summary_review: str,
-    summary_touch_up: str,
     description: str = "",
 ) -> bytes:
-    """An iCalendar file with the two follow-ups a patient tends to forget.
+    """An iCalendar file of one-day, all-day events (the check-up, "book your next visit").
 
-    A one-day review ``review_days`` after the appointment (with a reminder at 09:00 the day
-    before, so there is time to call), and the touch-up window as one all-day event from
-    +``touch_up_days[0]`` to +``touch_up_days[1]`` days (DTEND is exclusive, as RFC 5545 says
-    for dates). All-day dates carry no time zone, so they mean the same day wherever the
-    phone is. No patient data goes in: only the clinic and the passed-in texts.
+    ``events`` are (day, text) pairs, from the same timeline as the summary. Each has a
+    reminder at 09:00 the day before, so there is time to call. All-day dates carry no time
+    zone, so they mean the same day wherever the phone is. No patient data goes in: only the
+    clinic and the passed-in texts. Raises ValueError when there is no event (then attach no
+    calendar at all).
     """
-    start, end = touch_up_days
-    if review_days < 1 or not 0 < start < end:
-        raise ValueError("need review_days >= 1 and 0 < touch_up_days[0] < touch_up_days[1]")
+    if not events:
+        raise ValueError("a calendar file needs at least one event")
     details = "\n\n".join(part for part in (description, f"{clinic_name}: {clinic_phone}") if part)
     stamp = dt.datetime.now(dt.UTC)
-    review_day = appointment + dt.timedelta(days=review_days)
-
-    review = _all_day_event(summary_review, details, review_day, review_day, stamp, uid_domain)
-    alarm = icalendar.Alarm()
-    alarm.add("action", "DISPLAY")
-    alarm.add("description", summary_review)
-    alarm.add("trigger", dt.timedelta(hours=-15))  # 09:00 the day before (start is midnight)
-    review.add_component(alarm)
-    touch_up = _all_day_event(
-        summary_touch_up,
-        details,
-        appointment + dt.timedelta(days=start),
-        appointment + dt.timedelta(days=end - 1),
-        stamp,
-        uid_domain,
-    )
-
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")  # must match the text/calendar part's method parameter
-    cal.add_component(review)
-    cal.add_component(touch_up)
+    for day, summary in events:
+        event = _all_day_event(summary, details, day, day, stamp, uid_domain)
+        alarm = icalendar.Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", summary)
+        alarm.add("trigger", dt.timedelta(hours=-15))  # 09:00 the day before (start: midnight)
+        event.add_component(alarm)
+        cal.add_component(event)
     return bytes(cal.to_ical())
 
 
@@ -185,11 +169,12 @@ def build_message(
     text: str,
     pdf: bytes,
     pdf_name: str,
-    ics: bytes,
+    ics: bytes | None,
     ics_name: str = "follow-up.ics",
     domain: str,
 ) -> EmailMessage:
-    """The summary email: text and HTML alternatives, the PDF and the calendar file attached.
+    """The summary email: text and HTML alternatives, the PDF and (when there are dates to
+    remember, ``ics`` not None) the calendar file attached.
 
     Bodies are UTF-8 in quoted-printable and attachments base64, so the bytes are 7-bit
     clean and survive any relay. Line breaks in the subject become spaces (no header
@@ -207,6 +192,8 @@ def build_message(
     msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
     msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=pdf_name)
+    if ics is None:
+        return msg
     msg.add_attachment(
         ics,
         maintype="text",

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.core.flow import Screen
-from kiosk.core.timeline import dated_timeline, format_date, format_range
+from kiosk.core.timeline import format_date, format_range, plan
 from kiosk.ui.context import UiContext
 from kiosk.ui.screens.base import PageScreen
 from kiosk.ui.widgets import (
@@ -94,13 +94,25 @@ class AftercareScreen(PageScreen):
             if (w := item.widget()) is not None:
                 w.deleteLater()
         self.timeline_labels = []
-        for entry in dated_timeline(pack, session.appointment_date, session.areas):
+        the_plan = plan(
+            pack,
+            session.appointment_date,
+            session.areas,
+            session.screening,
+            check_up=self.ctx.config.clinic.check_up_visit,
+        )
+        if the_plan.paused or the_plan.no_areas:
+            key = "summary.timeline_paused" if the_plan.paused else "summary.no_timeline"
+            note = label(pack.t(key), "body")
+            note.setObjectName("timeline_note")
+            self.timeline_lay.addWidget(note)
+        for entry in the_plan.entries:
             box, inner = card()
             when = format_range(pack, entry)
             self.timeline_labels.append(when)
             inner.addWidget(label(when, "when"))
             inner.addWidget(label(entry.title, "choice_title"))
-            inner.addWidget(label(entry.body))
+            inner.addWidget(label(pack.fill(entry.body)))
             self.timeline_lay.addWidget(box)
 
 
