@@ -123,6 +123,7 @@ def check_config(path: Path | None) -> int:
     from kiosk import app
     from kiosk.core.content import review_problems
     from kiosk.core.errors import Problem, ProblemsError
+    from kiosk.core.readability import readability_problems
     from kiosk.core.summary import SummaryRenderer, build_context, sample_session
 
     loaded = app.load(path)  # raises ProblemsError: printed by main, exit 2
@@ -177,6 +178,7 @@ def check_config(path: Path | None) -> int:
             )
         )
     for pack in loaded.packs.values():
+        problems.extend(readability_problems(pack))
         warnings.extend(review_problems(pack, dt.date.today()))
         if "demo" in pack.reviewed_by.lower():
             warnings.append(

@@ -152,7 +152,7 @@ def test_demo_clinic_writes_an_eml_with_pdf_and_ics(qtbot, _private_data_dir: Pa
     (eml,) = (_private_data_dir / "emails").glob("*.eml")
     msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
     assert msg["To"] == ADDRESS and msg["Reply-To"] is None
-    assert msg["Subject"] == "Your Botox visit summary from Demo Aesthetic Clinic"
+    assert msg["Subject"] == "Notes from your Botox visit to Demo Aesthetic Clinic"
     parts = {p.get_content_type(): p for p in msg.walk()}
     assert parts["application/pdf"].get_content().startswith(b"%PDF")
     assert b"BEGIN:VCALENDAR" in parts["text/calendar"].get_content().encode()

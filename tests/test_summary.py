@@ -129,7 +129,7 @@ def test_every_section_is_in_the_pdf(tmp_path: Path, pack) -> None:
         "Get help now",
         "Call 911 now",  # emergency number
         "555-0100",  # clinic phone
-        "reviewed by",  # the content review
+        "checked by",  # the content review
         "Thursday 26 November 2026",
         "1 / ",  # page numbers
     ]
