@@ -121,9 +121,9 @@ def check_config(path: Path | None) -> int:
     import datetime as dt
 
     from kiosk import app
-    from kiosk.core.content import review_problems
     from kiosk.core.errors import Problem, ProblemsError
     from kiosk.core.readability import readability_problems
+    from kiosk.core.signoff import sign_off_problems
     from kiosk.core.summary import SummaryRenderer, build_context, sample_session
 
     loaded = app.load(path)  # raises ProblemsError: printed by main, exit 2
@@ -179,17 +179,8 @@ def check_config(path: Path | None) -> int:
         )
     for pack in loaded.packs.values():
         problems.extend(readability_problems(pack))
-        warnings.extend(review_problems(pack, dt.date.today()))
-        if "demo" in pack.reviewed_by.lower():
-            warnings.append(
-                Problem(
-                    str(pack.source),
-                    "meta.reviewed_by",
-                    "the built-in demo content: have "
-                    "your clinician review it and put their name here",
-                    warning=True,
-                )
-            )
+        for problem in sign_off_problems(pack, config, dt.date.today()):
+            (warnings if problem.warning else problems).append(problem)
     for warning in warnings:
         print(warning, file=sys.stderr)
     renderer = SummaryRenderer(loaded.template_dirs)

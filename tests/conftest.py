@@ -25,6 +25,13 @@ name = "Test Clinic"
 phone = "555-0199"
 emergency_number = "112"
 """
+#: A clinician's sign-off of the content, which a fullscreen kiosk needs. It opens
+#: [content], so a test may add more content keys after it.
+SIGNED_OFF = """
+[content]
+reviewed_by = "Dr A. Test, Medical Director"
+reviewed_on = 2026-11-30
+"""
 
 
 def run_kiosk(

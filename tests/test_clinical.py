@@ -440,3 +440,74 @@ def test_calendar_dates_are_the_summarys(
         assert format_date(pack, day) in summary, (area, day)
     ids = [e.entry.id for e in context["plan"].entries]
     assert ("review" in ids) == (check_up and area != "chronic_migraine")
+
+
+# --------------------------------------------------------------------------- sign-off
+
+CLINIC = '[clinic]\nname = "C"\nphone = "1"\nemergency_number = "112"\n'
+
+
+def test_demo_is_not_signed_off_but_works_windowed(capsys) -> None:
+    assert cli.main(["check-config"]) == 0  # the demo clinic: windowed
+    err = capsys.readouterr().err
+    assert "content.reviewed_by: warning: no sign-off yet" in err
+
+
+@pytest.mark.parametrize(
+    ("content", "key", "message"),
+    [
+        ("", "content.reviewed_by", "no sign-off yet"),
+        (
+            'reviewed_by = "Clinical lead, Demo Aesthetic Clinic (demo content)"\n'
+            "reviewed_on = 2026-11-26\n",
+            "content.reviewed_by",
+            "the demo text is not a sign-off",
+        ),
+        ('reviewed_by = "Dr A. Test"\n', "content.reviewed_on", "missing"),
+        (
+            'reviewed_by = "Dr A. Test"\nreviewed_on = 2099-01-01\n',
+            "content.reviewed_on",
+            "2099-01-01 is in the future",
+        ),
+        ('reviewed_on = "yesterday"\n', "content.reviewed_on", "must be a date"),
+    ],
+)
+def test_kiosk_mode_needs_a_real_sign_off(write_config, capsys, content, key, message) -> None:
+    config = write_config(CLINIC + "[kiosk]\nfullscreen = true\n[content]\n" + content)
+    assert cli.main(["check-config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert f"{config}: {key}: {message}" in err, err
+    # the same config, windowed: a warning only, unless the date itself is wrong
+    windowed = write_config(CLINIC + "[kiosk]\nfullscreen = false\n[content]\n" + content, "w")
+    code = cli.main(["check-config", str(windowed)])
+    assert code == (2 if key == "content.reviewed_on" else 0)
+
+
+def test_a_clinic_pack_with_a_future_review_date_fails(content_copy, write_config, capsys) -> None:
+    path = edit_pack(
+        content_copy, 'reviewed_by = ""', 'reviewed_by = "Dr Z"\nreviewed_on = 2098-05-01'
+    )
+    config = write_config(CLINIC + f'[content]\ndir = "{content_copy}"\n')
+    assert cli.main(["check-config", str(config)]) == 2
+    assert f"{path}: meta.reviewed_on: 2098-05-01 is in the future" in capsys.readouterr().err
+
+
+def test_every_output_names_the_sign_off(tmp_path: Path, write_config) -> None:
+    config = write_config(
+        CLINIC + "[kiosk]\nfullscreen = false\n"
+        '[content]\nreviewed_by = "Dr A. Test, Medical Director"\nreviewed_on = 2026-11-30\n'
+        "[email]\nenabled = true\nsender = 'k@c.example'\neml_dir = 'emails'\n"
+    )
+    line = "checked by Dr A. Test, Medical Director on Monday 30 November 2026"
+    answers = {"language": "en", "appointment_date": APPOINTMENT}
+    for body in render(tmp_path, answers, config).values():
+        assert line in body
+    msg = composed(Session.from_dict(answers, "a"), config)
+    assert line in flat(msg.get_body(("plain",)).get_content())
+    assert line in html_text(msg.get_body(("html",)).get_content())
+
+
+def test_unsigned_content_says_so_on_every_summary(tmp_path: Path, pack) -> None:
+    for body in render(tmp_path, {"language": "en"}).values():
+        assert pack.t("summary.not_reviewed") in body
+        assert "checked by" not in body

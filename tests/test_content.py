@@ -40,7 +40,7 @@ def test_english_pack_is_complete(pack) -> None:
     assert len(pack.screening) >= 10
     assert pack.questions and pack.steps and pack.timeline
     assert [h.level for h in pack.help] == ["emergency", "doctor", "clinic"]
-    assert pack.reviewed_by and isinstance(pack.reviewed_on, dt.date)
+    assert pack.reviewed_by == "" and pack.reviewed_on is None  # a clinic signs it off
 
 
 def test_help_titles_name_the_clinic_numbers(pack) -> None:
@@ -75,7 +75,7 @@ def _break(content: Path, old: str, new: str) -> Path:
             "ui.next",
             "unknown placeholder {first_name}",
         ),
-        ("reviewed_by = ", "reviewed_by_x = ", "meta.reviewed_by", "missing"),
+        ("reviewed_by = ", "reviewed_by = 3 #", "meta.reviewed_by", "must be text, not 3"),
         ('next = "Next"', "next = 3", "ui.next", "must be text, not 3"),
         ('language = "en"', 'language = "fr"', "meta.language", "is 'fr' but the folder"),
         (
@@ -85,8 +85,8 @@ def _break(content: Path, old: str, new: str) -> Path:
             "unknown area 'jawline'",
         ),
         (
-            "reviewed_on = 2026-11-26",
-            'reviewed_on = "last week"',
+            'reviewed_by = ""',
+            'reviewed_by = "Dr X"\nreviewed_on = "last week"',
             "meta.reviewed_on",
             "must be a date",
         ),
@@ -121,7 +121,7 @@ def test_missing_language_pack_is_reported(content_copy, write_config, capsys) -
 
 
 def test_old_review_warns_but_passes(content_copy, write_config, capsys) -> None:
-    _break(content_copy, "reviewed_on = 2026-11-26", "reviewed_on = 2020-01-01")
+    _break(content_copy, 'reviewed_by = ""', 'reviewed_by = "Dr B. Old"\nreviewed_on = 2020-01-01')
     pack = load_pack(content_copy / "en")
     warnings = review_problems(pack, dt.date(2026, 11, 26))
     assert len(warnings) == 1 and warnings[0].key == "meta.reviewed_on"

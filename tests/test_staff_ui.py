@@ -16,7 +16,7 @@ from kiosk import cli
 from kiosk.core.flow import Screen
 
 from . import helpers
-from .conftest import REPO, run_kiosk
+from .conftest import REPO, SIGNED_OFF, run_kiosk
 from .test_idle import ADDRESS, NAME, fill_everything, texts_in
 
 DEMO_PIN = "2468"  # the README says so
@@ -130,7 +130,7 @@ def test_set_staff_pin_stores_only_a_salted_hash(tmp_path: Path, write_config) -
     pin_file = tmp_path / "pin"
     config = write_config(
         '[clinic]\nname = "C"\nphone = "1"\nemergency_number = "112"\n'
-        f'[kiosk]\nfullscreen = true\nstaff_pin_file = "{pin_file}"\n'
+        f'[kiosk]\nfullscreen = true\nstaff_pin_file = "{pin_file}"\n' + SIGNED_OFF
     )
     assert run_kiosk("check-config", str(config)).returncode == 2  # fullscreen, no PIN yet
     bad = run_kiosk("set-staff-pin", "--config", str(config), input_text="1234\n4321\n")

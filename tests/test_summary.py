@@ -15,7 +15,7 @@ from kiosk.core.session import Session
 from kiosk.core.summary import SummaryRenderer, build_context, sample_session
 from kiosk.services.pdf import write_pdf
 
-from .conftest import DEMO_CLINIC
+from .conftest import DEMO_CLINIC, SIGNED_OFF
 
 HOSTILE_NAME = "<b>x</b>{{7*7}}"
 HOSTILE_EMAIL = '"><script>'
@@ -129,8 +129,7 @@ def test_every_section_is_in_the_pdf(tmp_path: Path, pack) -> None:
         "Get help now",
         "Call 911 now",  # emergency number
         "555-0100",  # clinic phone
-        "checked by",  # the content review
-        "Thursday 26 November 2026",
+        pack.t("summary.not_reviewed"),  # the demo content has no sign-off
         "1 / ",  # page numbers
     ]
     for needle in expected:
@@ -168,7 +167,7 @@ def test_check_config_validates_clinic_templates(tmp_path: Path, write_config, c
     custom = tmp_path / "templates"
     custom.mkdir()
     (custom / "summary.txt.j2").write_text("{{ greeting }\n")
-    config = write_config(DEMO_CLINIC + '[content]\ntemplates = "templates"\n')
+    config = write_config(DEMO_CLINIC + SIGNED_OFF + 'templates = "templates"\n')
     assert cli.main(["check-config", str(config)]) == 2
     err = capsys.readouterr().err
     assert f"{custom}: templates: TemplateSyntaxError" in err

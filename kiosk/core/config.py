@@ -8,7 +8,9 @@ config reference (``reference_markdown``).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import tomllib
+import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -180,6 +182,17 @@ class ContentConfig:
         "built-in templates.",
         path=True,
     )
+    reviewed_by: str = setting(
+        "",
+        "The clinician who checked the content for your clinic, as every summary names them "
+        '(e.g. "Dr A. Example, Medical Director"); with `reviewed_on`, it signs off the '
+        "built-in content (it overrides a pack's own `[meta]`). A fullscreen kiosk needs a "
+        "sign-off here or in the pack.",
+    )
+    reviewed_on: dt.date | None = setting(
+        None,
+        "The date of that sign-off, as a TOML date (2026-11-30, no quotes); not in the future.",
+    )
 
 
 @dataclass(frozen=True, eq=False)  # eq unused: a cheaper class to create at start-up
@@ -215,7 +228,20 @@ SECTIONS: dict[str, type[Any]] = {
 }
 
 
+def _optional(tp: Any) -> Any:
+    """``X`` for ``X | None``, else None."""
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return None
+
+
 def _type_name(tp: Any) -> str:
+    if _optional(tp) is not None:
+        return _type_name(_optional(tp))
+    if tp is dt.date:
+        return "date"
     origin = typing.get_origin(tp)
     if origin is Literal:
         return " | ".join(f'"{a}"' for a in typing.get_args(tp))
@@ -226,6 +252,12 @@ def _type_name(tp: Any) -> str:
 
 def _check_value(tp: Any, value: Any, meta: dict[str, Any]) -> str | None:
     """Return what is wrong with ``value`` for type ``tp``, or None."""
+    if _optional(tp) is not None:
+        return _check_value(_optional(tp), value, meta)
+    if tp is dt.date:
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return None
+        return f"must be a date like 2026-11-30 (no quotes), not {value!r}"
     origin = typing.get_origin(tp)
     if origin is Literal:
         choices = typing.get_args(tp)
@@ -344,6 +376,8 @@ def _default_repr(f: dataclasses.Field[Any]) -> str:
         return "*required*"
     factory: Any = f.default_factory
     value = factory() if factory is not dataclasses.MISSING else f.default
+    if value is None:
+        return "none"
     if isinstance(value, bool):
         return f"`{str(value).lower()}`"
     if isinstance(value, str):

@@ -152,6 +152,7 @@ TEXT_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "paused",
                 "contact",
                 "reviewed",
+                "not_reviewed",
                 "print",
                 "print_again",
                 "print_limit",
@@ -273,8 +274,8 @@ class HelpLevel(NamedTuple):
 class ContentPack:
     language: str
     language_name: str
-    reviewed_by: str
-    reviewed_on: dt.date
+    reviewed_by: str  # "" until signed off (the config may sign it off: kiosk/core/signoff.py)
+    reviewed_on: dt.date | None
     version: str
     texts: Mapping[str, Mapping[str, str | tuple[str, ...]]]
     areas: tuple[Area, ...]
@@ -326,8 +327,8 @@ class ContentPack:
 
 
 def review_problems(pack: ContentPack, today: dt.date) -> list[Problem]:
-    """A warning when the clinical review is more than a year old."""
-    if today - pack.reviewed_on > REVIEW_MAX_AGE:
+    """A warning when the pack's clinical review is more than a year old."""
+    if pack.reviewed_on is not None and today - pack.reviewed_on > REVIEW_MAX_AGE:
         return [
             Problem(
                 str(pack.source),
@@ -512,12 +513,14 @@ def _read_pack(data: dict[str, Any], folder: Path, file: str) -> ContentPack:
     language = r.text(meta, "language", "meta.language")
     if language and language != folder.name:
         r.problem("meta.language", f"is {language!r} but the folder is named {folder.name!r}")
-    reviewed_on = meta.get("reviewed_on")
-    if not isinstance(reviewed_on, dt.date) or isinstance(reviewed_on, dt.datetime):
+    reviewed_on = meta.get("reviewed_on")  # optional: the config may sign the pack off
+    if reviewed_on is not None and (
+        not isinstance(reviewed_on, dt.date) or isinstance(reviewed_on, dt.datetime)
+    ):
         r.problem(
             "meta.reviewed_on", f"must be a date like 2026-11-01 (no quotes), not {reviewed_on!r}"
         )
-        reviewed_on = dt.date.min
+        reviewed_on = None
 
     texts: dict[str, dict[str, str | tuple[str, ...]]] = {}
     sections: dict[str, dict[str, Any]] = {}
@@ -687,7 +690,10 @@ def _read_pack(data: dict[str, Any], folder: Path, file: str) -> ContentPack:
     _check_triage(r, helps)
 
     language_name = r.text(meta, "language_name", "meta.language_name")
-    reviewed_by = r.text(meta, "reviewed_by", "meta.reviewed_by")
+    reviewed_by = meta.get("reviewed_by", "")
+    if not isinstance(reviewed_by, str):
+        r.problem("meta.reviewed_by", f"must be text, not {reviewed_by!r}")
+        reviewed_by = ""
     if r.problems:
         raise ProblemsError(r.problems)
     return ContentPack(

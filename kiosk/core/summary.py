@@ -14,6 +14,7 @@ from typing import Any
 from kiosk.core.config import Config
 from kiosk.core.content import ContentPack
 from kiosk.core.session import Session
+from kiosk.core.signoff import sign_off
 from kiosk.core.timeline import format_date, format_range, plan
 
 #: Font sizes in points: on paper, and on the kiosk's screen (>= 22 px at 96 dpi).
@@ -140,12 +141,16 @@ def build_context(
         ],
         "help_note": t("side_effects.serious_note"),
         "contact": t("summary.contact"),
-        "reviewed": t(
-            "summary.reviewed",
-            reviewed_by=pack.reviewed_by,
-            date=format_date(pack, pack.reviewed_on),
-        ),
+        "reviewed": reviewed_line(pack, config),
     }
+
+
+def reviewed_line(pack: ContentPack, config: Config, today: dt.date | None = None) -> str:
+    """Who checked the health facts, and when; or that no clinician has yet."""
+    s = sign_off(pack, config)
+    if s.on is not None and s.real(today or dt.date.today()):
+        return pack.t("summary.reviewed", reviewed_by=s.by, date=format_date(pack, s.on))
+    return pack.t("summary.not_reviewed")
 
 
 class SummaryRenderer:
