@@ -41,6 +41,7 @@ FOOTER = re.compile(r"\n[^\n]*\n\d+\s*/\s*\d+\s*$")
 def pdf_text(path: Path) -> str:
     """The PDF's words, page after page, without the footers (ligatures unfolded)."""
     pages = [FOOTER.sub("", page.extract_text()) for page in PdfReader(path).pages]
+    pages = [page.replace("-\n", "-") for page in pages]  # "off-" / "label" wrapped
     return flat(unicodedata.normalize("NFKC", " ".join(pages)))
 
 
@@ -342,7 +343,7 @@ def test_migraine_only_patient(tmp_path: Path, pack) -> None:
                 "Is it helping?",
             ],
         )
-        for cosmetic in ("First changes", "Full effect", "Check-up visit", "3 to 4 months"):
+        for cosmetic in ("First changes", "Full effect", "Check-up visit", "starts to wear off"):
             assert cosmetic not in body, (name, cosmetic)
     ((day, text),) = calendar(answers)
     assert day == dt.date(2027, 2, 23) and "migraine" in text
@@ -511,3 +512,46 @@ def test_unsigned_content_says_so_on_every_summary(tmp_path: Path, pack) -> None
     for body in render(tmp_path, {"language": "en"}).values():
         assert pack.t("summary.not_reviewed") in body
         assert "checked by" not in body
+
+
+# --------------------------------------------------------------------------- benefits
+
+
+def test_benefits_and_limits_are_honest(pack) -> None:
+    points = " ".join(pack.items("benefits.points"))
+    assert "prescription medicine" in points  # what it is
+    assert "3 to 4 months" in points and "6 months" in points  # how long it lasts
+    assert "not the same for everyone" in points  # results vary
+    assert "wears off" in points and "3 months between" in points
+    assert "2 rounds" in points  # migraine: judged over cycles
+    approved, off_label = pack.t("benefits.approved"), pack.t("benefits.off_label")
+    for area in ("frown lines", "crow's feet", "forehead lines", "neck bands"):
+        assert area in approved
+    # off-label use named as such, and explained in the same text
+    assert "off-label" in off_label and "not on the approved list" in off_label
+
+
+def test_off_label_is_explained_wherever_it_is_used() -> None:
+    from kiosk.core.readability import patient_texts
+
+    for pack in app.load().packs.values():
+        for _group, key, text in patient_texts(pack):
+            if "off-label" in text.lower():
+                assert "approved list" in text, key
+
+
+def test_benefits_on_screen_and_in_every_summary(qtbot, window, tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QLabel, QWidget
+
+    pack = window.ctx.pack
+    expected = [
+        pack.t("benefits.title"),
+        *pack.items("benefits.points"),
+        pack.t("benefits.approved"),
+        pack.t("benefits.off_label"),
+    ]
+    box = window.page("consultation").findChild(QWidget, "benefits")
+    shown = [w.text() for w in box.findChildren(QLabel) if w.text() not in ("", "•")]
+    assert shown == expected
+    for body in render(tmp_path, {"language": "en"}).values():
+        in_order(body, expected)

@@ -109,6 +109,8 @@ TEXT_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         ),
         frozenset({"what_happens"}),
     ),
+    # what it can and cannot do: honest benefits and limits, approved and off-label uses
+    "benefits": (frozenset(["title", "approved", "off_label"]), frozenset({"points"})),
     "treatment": (frozenset(["title", "intro"]), frozenset({"notes"})),
     "aftercare": (
         frozenset(

@@ -119,6 +119,12 @@ def build_context(
             for a in areas
         ],
         "any_medical": any(a.product == "medical" for a in areas),
+        "benefits": {
+            "title": t("benefits.title"),
+            "points": pack.items("benefits.points"),
+            "approved": t("benefits.approved"),
+            "off_label": t("benefits.off_label"),
+        },
         "include_screening": include_screening,
         "flags": flags,
         "questions": questions,

@@ -36,6 +36,15 @@ class ConsultationScreen(PageScreen):
         inner.addWidget(bullet_list(pack.items("consultation.what_happens")))
         self.page.add(box)
 
+        # What it can and cannot do, before anyone chooses an area.
+        benefits, benefits_lay = card("info")
+        benefits.setObjectName("benefits")
+        benefits_lay.addWidget(label(pack.t("benefits.title"), "h2"))
+        benefits_lay.addWidget(bullet_list(pack.items("benefits.points")))
+        benefits_lay.addWidget(label(pack.t("benefits.approved")))
+        benefits_lay.addWidget(label(pack.t("benefits.off_label")))
+        self.page.add(benefits)
+
         # Treatment areas: the face map and, beside it, the same areas as buttons.
         self.page.add(label(pack.t("consultation.map_title"), "h2"))
         self.page.add(label(pack.t("consultation.map_hint"), "small"))
