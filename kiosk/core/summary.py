@@ -13,13 +13,17 @@ from typing import Any
 
 from kiosk.core.config import Config
 from kiosk.core.content import ContentPack
+from kiosk.core.facemap import marked_uri
 from kiosk.core.session import Session
 from kiosk.core.signoff import sign_off
 from kiosk.core.timeline import format_date, format_range, plan
 
-#: Font sizes in points: on paper, and on the kiosk's screen (>= 22 px at 96 dpi).
-PRINT_SIZES = {"body": 11, "h1": 18, "h2": 14, "lead": 13, "small": 9}
-SCREEN_SIZES = {"body": 18, "h1": 28, "h2": 23, "lead": 20, "small": 17}
+#: Font sizes in points: on paper (12 pt and up, for readers of 65 with reading glasses),
+#: and on the kiosk's screen (>= 22 px at 96 dpi). "map" is the face picture's width in px.
+PRINT_SIZES = {"body": 12, "h1": 20, "h2": 16, "lead": 14, "small": 12, "map": 200}
+SCREEN_SIZES = {"body": 18, "h1": 28, "h2": 23, "lead": 20, "small": 17, "map": 300}
+#: Ruled lines for the patient's own notes on paper.
+NOTE_LINES = 6
 
 
 def build_context(
@@ -29,8 +33,14 @@ def build_context(
     *,
     include_screening: bool = True,
     screen: bool = False,
+    email: bool = False,
 ) -> dict[str, Any]:
-    """Everything a summary template may use, already in the patient's language."""
+    """Everything a summary template may use, already in the patient's language.
+
+    For paper by default (the PDF, also the one attached to an email); ``screen`` for the
+    kiosk's preview, ``email`` for an email's HTML and text parts (no picture, which mail
+    programs often block, and no lines for notes)."""
+    medium = "screen" if screen else "email" if email else "print"
     t = pack.t
     first_name = session.first_name.strip()
     areas = [pack.area(a) for a in session.areas]
@@ -83,9 +93,11 @@ def build_context(
         },
         "title": t("summary.title"),
         "intro": t("summary.intro"),
-        "greeting": t("summary.greeting", first_name=first_name)
-        if first_name
-        else t("summary.greeting_anonymous"),
+        "greeting": t("summary.greeting", first_name=first_name) if first_name else "",
+        "medium": medium,
+        "face_map": marked_uri(session.areas) if medium != "email" else "",
+        "face_map_alt": t("summary.face_map_alt"),
+        "note_lines": NOTE_LINES if medium == "print" else 0,
         "appointment": format_date(pack, session.appointment_date),
         "labels": {
             k: t(f"summary.{k}")
@@ -102,6 +114,7 @@ def build_context(
                 "help_title",
                 "paused_title",
                 "paused",
+                "notes_title",
             )
         }
         | {

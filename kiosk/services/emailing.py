@@ -34,11 +34,14 @@ def compose(
 ) -> bytes:
     """The whole email (HTML and text, the summary PDF, and an .ics of the follow-up dates
     when the summary has any) as bytes. The .ics holds the same dates as the summary."""
-    context = build_context(session, pack, config, include_screening=config.email.include_screening)
-    html = renderer.html(context)
+    include = config.email.include_screening
+    context = build_context(session, pack, config, include_screening=include)
     footer = pack.t("summary.footer")
     paper = "A4" if config.print.paper == "receipt80" else config.print.paper
-    pdf = pdf_bytes(html, paper=paper, title=context["title"], footer=footer)
+    pdf = pdf_bytes(renderer.html(context), paper=paper, title=context["title"], footer=footer)
+    # the message itself: the same summary, without the picture and the lines for notes
+    context = build_context(session, pack, config, include_screening=include, email=True)
+    html = renderer.html(context)
     events = [(e.day, e.summary) for e in context["plan"].events]
     ics = (
         make_ics(

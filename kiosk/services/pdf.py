@@ -16,7 +16,12 @@ from PySide6.QtGui import (
     QPageSize,
     QPainter,
     QPdfWriter,
+    QTextBlock,
+    QTextCursor,
     QTextDocument,
+    QTextFormat,
+    QTextFrame,
+    QTextTable,
 )
 
 from kiosk.services import fonts
@@ -29,7 +34,8 @@ MM_PER_INCH = 25.4
 PAPER_IDS = {"A4": QPageSize.PageSizeId.A4, "Letter": QPageSize.PageSizeId.Letter}
 RECEIPT_WIDTH_MM = 80.0
 MARGINS_MM = {"A4": 15.0, "Letter": 15.0, "receipt80": 4.0}
-FOOTER_PT = 8
+FOOTER_PT = 10  # at least 9 pt: page numbers a 65-year-old can read
+BODY_PT = 12
 
 
 class RenderError(Exception):
@@ -56,11 +62,100 @@ def _document(html: str, device: QPdfWriter | QPrinter, width_px: float) -> QTex
     fonts.register()
     doc = QTextDocument()
     doc.documentLayout().setPaintDevice(device)  # point sizes follow the device's resolution
-    doc.setDefaultFont(QFont(fonts.FAMILY, 11))
+    doc.setDefaultFont(QFont(fonts.FAMILY, BODY_PT))
     doc.setDocumentMargin(0)
     doc.setHtml(html)
     doc.setTextWidth(width_px)
     return doc
+
+
+BREAK_BEFORE = QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore
+#: A box (a table: the get-help box, the picture and its areas, the timeline, the notes) no
+#: taller than this share of a page is moved whole to the next page rather than split.
+KEEP_TOGETHER = 0.6
+
+
+def _tables(frame: QTextFrame) -> list[QTextTable]:
+    out = []
+    for child in frame.childFrames():
+        if isinstance(child, QTextTable):
+            out.append(child)
+        out += _tables(child)
+    return out
+
+
+def _first_line_bottom(doc: QTextDocument, block: QTextBlock) -> float:
+    rect = doc.documentLayout().blockBoundingRect(block)
+    layout = block.layout()
+    if layout is None or layout.lineCount() == 0:
+        return rect.bottom()
+    line = layout.lineAt(0)
+    return rect.top() + line.y() + line.height()
+
+
+def _break_before(doc: QTextDocument, block: QTextBlock) -> bool:
+    """Start ``block`` (or the box it opens) on a new page; False if it already does."""
+    table = QTextCursor(block).currentTable()
+    if table is not None and table.firstCursorPosition().block() == block:
+        frame_format = table.frameFormat()
+        if frame_format.pageBreakPolicy() & BREAK_BEFORE:
+            return False
+        frame_format.setPageBreakPolicy(BREAK_BEFORE)
+        table.setFrameFormat(frame_format)
+        return True
+    block_format = block.blockFormat()
+    if block_format.pageBreakPolicy() & BREAK_BEFORE:
+        return False
+    block_format.setPageBreakPolicy(BREAK_BEFORE)
+    QTextCursor(block).setBlockFormat(block_format)
+    return True
+
+
+def keep_together(doc: QTextDocument, page_h: float) -> int:
+    """Paginate for readers: no heading left alone at the foot of a page, and no small box
+    split across two pages. Returns how many page breaks it added.
+
+    ``doc`` must have its page size set. Each pass moves one thing, then Qt lays the
+    document out again; a heading whose next line is on the next page moves with it."""
+    layout = doc.documentLayout()
+
+    def page(y: float) -> int:
+        return int(y // page_h)
+
+    added = 0
+    for _ in range(60):  # a few per page at most; bounded whatever the HTML
+        moved = False
+        for table in _tables(doc.rootFrame()):
+            rect = layout.frameBoundingRect(table)
+            if rect.height() <= page_h * KEEP_TOGETHER and page(rect.top()) != page(
+                rect.bottom() - 1
+            ):
+                # the heading just before the box goes with it
+                first = table.firstCursorPosition().block()
+                before = first.previous()
+                heading = before.isValid() and before.blockFormat().headingLevel() > 0
+                target = before if heading else first
+                if _break_before(doc, target):
+                    moved = True
+                    break
+        if not moved:
+            block = doc.begin()
+            while block.isValid():
+                following = block.next()
+                if (
+                    block.blockFormat().headingLevel() > 0
+                    and following.isValid()
+                    and page(layout.blockBoundingRect(block).top())
+                    != page(_first_line_bottom(doc, following) - 1)
+                    and _break_before(doc, block)
+                ):
+                    moved = True
+                    break
+                block = following
+        if not moved:
+            return added
+        added += 1
+    return added
 
 
 def paint(
@@ -85,6 +180,8 @@ def paint(
     rect = device.pageLayout().paintRectPixels(res)
     body_h = rect.height() - footer_h
     doc.setPageSize(QSizeF(rect.width(), body_h))
+    if paper != "receipt80":  # one long strip has no page to keep things on
+        keep_together(doc, body_h)
     pages = doc.pageCount()
     painter = QPainter()
     if not painter.begin(device):

@@ -9,13 +9,9 @@ from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-#: area id -> the SVG elements that make it up (crow's feet are on both sides).
-REGIONS: dict[str, tuple[str, ...]] = {
-    "forehead_lines": ("forehead_lines",),
-    "frown_lines": ("frown_lines",),
-    "crows_feet": ("crows_feet_left", "crows_feet_right"),
-    "neck_bands": ("neck_bands",),
-}
+from kiosk.core.facemap import REGIONS
+
+__all__ = ["REGIONS", "FaceMap"]  # REGIONS: shared with the printed summary's picture
 
 SELECTED_FILL = QColor(31, 95, 107, 150)
 SELECTED_EDGE = QColor("#16454e")
