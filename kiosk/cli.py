@@ -18,7 +18,10 @@ from kiosk import __version__
 if TYPE_CHECKING:
     from PySide6.QtGui import QFont
 
+    from kiosk.app import Loaded
     from kiosk.core.config import Config
+    from kiosk.core.content import ContentPack
+    from kiosk.core.session import Session
     from kiosk.services.outbox import Outbox
 
 EXIT_OK, EXIT_WORLD, EXIT_BAD_INPUT = 0, 1, 2
@@ -60,11 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--config", type=Path, metavar="FILE", dest="sub_config")
     ptest = sub.add_parser("print-test", help="print a test page on the configured printer")
     ptest.add_argument("--config", type=Path, metavar="FILE", dest="sub_config")
-    # Internal: the kiosk runs each print job in a child process (HTML on standard input).
+    # Internal: the kiosk runs each print job in a child process (session JSON on stdin).
     job = sub.add_parser("print-job")
     job.add_argument("--config", type=Path, metavar="FILE", dest="sub_config")
-    job.add_argument("--title", default="")
-    job.add_argument("--footer", default="")
     # Internal: the kiosk emails each summary from a child process (session JSON on stdin).
     ejob = sub.add_parser("email-job")
     ejob.add_argument("--config", type=Path, metavar="FILE", dest="sub_config")
@@ -95,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "print-test":
             return print_test(config)
         if args.command == "print-job":
-            return print_job(config, args.title, args.footer)
+            return print_job(config)
         if args.command == "email-job":
             return email_job(config)
         if args.command == "outbox":
@@ -283,20 +284,44 @@ def print_test(config: Path | None) -> int:
     return EXIT_OK
 
 
-def print_job(config: Path | None, title: str, footer: str) -> int:
-    """Print the HTML on standard input (the kiosk's child process for each print)."""
+def _session_from_stdin(loaded: Loaded) -> tuple[Session, ContentPack]:
+    """The session JSON a job's parent wrote on its standard input, validated."""
+    import json
+
+    from kiosk.core.errors import Problem, ProblemsError
+    from kiosk.core.session import Session
+
+    try:
+        data = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ProblemsError([Problem("<stdin>", "(syntax)", f"not valid JSON: {exc}")]) from None
+    language = data.get("language") if isinstance(data, dict) else None
+    pack = loaded.packs.get(language) if isinstance(language, str) else None
+    session = Session.from_dict(data, "<stdin>", pack, list(loaded.packs))
+    assert pack is not None
+    return session, pack
+
+
+def print_job(config: Path | None) -> int:
+    """Print the summary of the session JSON on standard input (the kiosk's child process
+    for each print). The summary is laid out here, not in the kiosk: rendering it on the
+    patient's tap stalled the screen for tens of milliseconds."""
     from kiosk import app
+    from kiosk.core.summary import SummaryRenderer, build_context
     from kiosk.services.printing import PrintError, make_target
 
-    html = sys.stdin.buffer.read().decode("utf-8")
-    cfg = app.load(config).config
+    loaded = app.load(config)
+    session, pack = _session_from_stdin(loaded)
+    cfg = loaded.config
     target = make_target(cfg.resolve(cfg.print.output_dir), cfg.print.printer, cfg.print.paper)
     _offscreen()
     from PySide6.QtGui import QGuiApplication
 
     _app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
+    context = build_context(session, pack, cfg)
+    html = SummaryRenderer(loaded.template_dirs).html(context)
     try:
-        where = target.print_html(html, title=title, footer=footer)
+        where = target.print_html(html, title=context["title"], footer=pack.t("summary.footer"))
     except PrintError as exc:
         print(f"print-job: {exc}", file=sys.stderr)
         return EXIT_WORLD
@@ -323,24 +348,13 @@ def email_job(config: Path | None) -> int:
     ``retry: …`` (it stays queued), or exits 1 with ``email-job: …`` when it failed for good.
     Never prints the address or anything else the patient typed.
     """
-    import json
-
     from kiosk import app
-    from kiosk.core.errors import Problem, ProblemsError
-    from kiosk.core.session import Session
     from kiosk.core.summary import SummaryRenderer
     from kiosk.services import emailing
     from kiosk.services.mail import check_address
 
     loaded = app.load(config)
-    try:
-        data = json.loads(sys.stdin.buffer.read().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProblemsError([Problem("<stdin>", "(syntax)", f"not valid JSON: {exc}")]) from None
-    language = data.get("language") if isinstance(data, dict) else None
-    pack = loaded.packs.get(language) if isinstance(language, str) else None
-    session = Session.from_dict(data, "<stdin>", pack, list(loaded.packs))
-    assert pack is not None
+    session, pack = _session_from_stdin(loaded)
     if check_address(session.email) is not None or not session.email_consent:
         print("email-job: no valid address, or no consent to email", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -348,7 +362,7 @@ def email_job(config: Path | None) -> int:
     message = emailing.compose(session, pack, loaded.config, SummaryRenderer(loaded.template_dirs))
     box = emailing.outbox(loaded.config)
     entry_id = box.add(message, loaded.config.email.sender, [session.email])
-    del message, session, data
+    del message, session  # the raw JSON went with _session_from_stdin
     print("queued", flush=True)
     return _deliver_one(box, entry_id, loaded.config)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -152,14 +154,14 @@ class SummaryScreen(ScreenBase):
         printer = self.ctx.printer
         if printer is None or self._job is not None or self._copies_left() <= 0:
             return
-        pack = self.ctx.pack
-        context = build_context(self.ctx.session, pack, self.ctx.config)
-        html = self.ctx.renderer().html(context)
         self.print_button.setEnabled(False)
-        self.status.setText(pack.t("summary.printing"))
-        self._job = printer.submit(
-            html, "--title", context["title"], "--footer", pack.t("summary.footer")
-        )
+        self.status.setText(self.ctx.pack.t("summary.printing"))
+        # The child lays the summary out from the answers (as the email job does): on the
+        # tap, rendering it here stalled the screen. The address is not the printer's.
+        answers = self.ctx.session.to_dict()
+        answers.pop("email", None)
+        answers.pop("email_consent", None)
+        self._job = printer.submit(json.dumps(answers, ensure_ascii=False))
 
     def took_away(self) -> tuple[bool, bool]:
         """(printed, emailed) for the counters: a print still running as the patient
