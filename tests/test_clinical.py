@@ -175,6 +175,88 @@ def test_check_config_names_the_sign_at_two_levels(content_copy, write_config, c
     assert f"{path}: side_effects.help[2].signs[0].id: sign 'eyelid_droop' is also at" in err
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "key", "message"),
+    [
+        # the reviewer's case: speaking and fainting, reworded under a new id, at "clinic"
+        (
+            'id = "worried"\ntext = "Something else worries you about your treatment"',
+            'id = "words"\ntext = "Trouble saying words clearly, or feeling faint"',
+            "side_effects.help[2].signs[4].text",
+            "says 'word', like the sign 'speaking' (trouble speaking or saying words clearly), "
+            "which must be at level 'emergency', not 'clinic'",
+        ),
+        (
+            'id = "worried"\ntext = "Something else worries you about your treatment"',
+            'id = "lips"\ntext = "Puffy lips"',
+            "side_effects.help[2].signs[4].text",
+            "like the sign 'swelling'",
+        ),
+        (
+            'id = "lasting"\ntext = "A side effect bothers you or does not go away"',
+            'id = "sight"\ntext = "Things look BLURRED"',
+            "side_effects.help[2].signs[3].text",
+            "like the sign 'vision' (double or blurred vision), which must be at level "
+            "'doctor' or more urgent, not 'clinic'",
+        ),
+        (
+            'id = "lasting"\ntext = "A side effect bothers you or does not go away"',
+            'id = "wee"\ntext = "You wet yourself (urine leaks)"',
+            "side_effects.help[2].signs[3].text",
+            "like the sign 'bladder'",
+        ),
+        # at "doctor", a sign that is an emergency
+        (
+            'text = "You leak urine, or cannot control your bladder"',
+            'text = "You leak urine, or it is hard to swallow"',
+            "side_effects.help[1].signs[4].text",
+            "says 'swallow', like the sign 'swallowing' (trouble swallowing), which must be at "
+            "level 'emergency', not 'doctor'",
+        ),
+    ],
+)
+def test_check_config_rejects_a_sign_reworded_at_a_less_urgent_level(
+    content_copy, write_config, capsys, old, new, key, message
+) -> None:
+    path = edit_pack(content_copy, old, new)
+    config = write_config(DEMO_CLINIC + f'[content]\ndir = "{content_copy}"\n')
+    assert cli.main(["check-config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert any(
+        line.startswith(f"{path}: {key}: ") and message in line for line in err.splitlines()
+    ), err
+
+
+def test_words_of_a_sign_at_its_own_level_or_above_pass(content_copy) -> None:
+    """A sign may say what a required sign says at that sign's level or a more urgent one."""
+    edit_pack(
+        content_copy,
+        'text = "Weak muscles away from where you had the needle, or all over your body"',
+        'text = "Weak muscles all over your body, or things look blurred"',
+    )
+    load_pack(content_copy / "en")
+
+
+@pytest.mark.parametrize("qid", ["pregnancy", "breastfeeding", "allergy", "skin_infection"])
+def test_check_config_keeps_the_pause_of_a_question_that_needs_it(
+    content_copy, write_config, capsys, pack, qid
+) -> None:
+    path = content_copy / PACK_FILE
+    text = path.read_text(encoding="utf-8")
+    start = text.index(f'[[consultation.screening]]\nid = "{qid}"\n')
+    end = text.index("[[", start + 2)
+    block = re.sub(r"pauses_treatment = \[[^\]]*\]\n", "", text[start:end])
+    assert block != text[start:end]
+    path.write_text(text[:start] + block + text[end:], encoding="utf-8")
+    config = write_config(DEMO_CLINIC + f'[content]\ndir = "{content_copy}"\n')
+    assert cli.main(["check-config", str(config)]) == 2
+    index = [q.id for q in pack.screening].index(qid)
+    key = f"consultation.screening[{index}].pauses_treatment"
+    assert f"{path}: {key}: must include 'yes': after that answer to {qid!r}" in (
+        capsys.readouterr().err
+    )
+
+
 def test_triage_block_is_the_same_everywhere(qtbot, window, tmp_path: Path) -> None:
     """Screen, summary preview, printed PDF, and the email's HTML and text parts: the same
     titles and signs in the same order, with "Get help now" over the urgent levels only."""
@@ -395,6 +477,33 @@ def test_pregnant_patient_on_blood_thinners(tmp_path: Path, pack) -> None:
         assert question(pack, "dry_eyes").question not in body, name  # "no" is not flagged
         assert "Friday 4 December 2026" not in body, name  # no "first changes" date
     assert calendar(answers) == []  # treatment is usually not given: nothing to remind
+
+
+@pytest.mark.parametrize(
+    "screening",
+    [
+        {"pregnancy": "unsure"},
+        {"planning_pregnancy": "yes"},
+        {"pregnancy": "unsure", "planning_pregnancy": "yes", "breastfeeding": "no"},
+    ],
+)
+def test_maybe_pregnant_or_trying_gets_no_dates(tmp_path: Path, pack, screening) -> None:
+    """CONTENT_FACTS section 8: pregnant or planning a pregnancy, treatment is usually not
+    given; "not sure" about pregnancy is treated like "yes" until it is known."""
+    answers = {
+        "language": "en",
+        "appointment_date": APPOINTMENT,
+        "areas": ["frown_lines", "chronic_migraine"],
+        "screening": screening,
+    }
+    for name, body in render(tmp_path, answers).items():
+        in_order(body, [pack.t("summary.paused_title"), pack.t("summary.timeline_paused")])
+        for qid, answer in screening.items():
+            if answer != "no":
+                assert "not be treated" in question(pack, qid).advice[answer], qid
+                assert question(pack, qid).advice[answer] in body, (name, qid)
+        assert "2027" not in body, name  # no dates at all
+    assert calendar(answers) == []
 
 
 def test_patient_with_no_answers(tmp_path: Path, pack) -> None:

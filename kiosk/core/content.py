@@ -47,6 +47,35 @@ REQUIRED_SIGNS: dict[str, tuple[str, str]] = {
     "bladder": ("doctor", "loss of bladder control"),
     "allergy_rash": ("doctor", "itching, a rash or welts (an allergic reaction)"),
 }
+#: What each required sign says, as word stems (matched at the start of a word, ignoring
+#: case): a sign at a less urgent level than the required sign's whose text says any of
+#: these is the same sign reworded under another id (say "trouble saying words clearly, or
+#: feeling faint" under "contact the clinic"), and the pack is rejected. ``eyelid_droop``
+#: has none: a droop near the treated area that does not get worse is a clinic-level sign.
+SIGN_WORDS: dict[str, tuple[str, ...]] = {
+    "breathing": ("breath", "short of breath"),
+    "swallowing": ("swallow", "choke", "choking"),
+    "speaking": ("speak", "speech", "word", "slur"),
+    "wheezing": ("wheez", "asthma"),
+    "swelling": ("swell", "swollen", "lip", "tongue", "throat"),
+    "faint": ("faint", "dizz", "light-headed", "lightheaded", "pass out", "passed out"),
+    "weakness": ("weak",),
+    "vision": ("double", "blur", "vision", "eyesight"),
+    "voice": ("hoarse", "voice"),
+    "bladder": ("bladder", "urin", "pee", "continen"),
+    "allergy_rash": ("itch", "rash", "welt", "hives"),
+}
+#: Screening questions that, when a pack has them, must pause treatment on these answers
+#: (CONTENT_FACTS.md section 8: treatment is usually not given): a clinic's pack may reword
+#: them, not drop the pause.
+REQUIRED_PAUSES: dict[str, tuple[str, ...]] = {
+    "pregnancy": ("yes",),
+    "planning_pregnancy": ("yes",),
+    "breastfeeding": ("yes",),
+    "allergy": ("yes",),
+    "allergy_ingredient": ("yes",),
+    "skin_infection": ("yes",),
+}
 #: Placeholders any text may use: the kiosk always knows the clinic's details.
 PLACEHOLDERS = frozenset({"clinic_name", "clinic_phone", "emergency_number"})
 #: The few texts that are given more, and what (anything else would fail at run time).
@@ -454,6 +483,26 @@ def _sign_key(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
 
 
+def _check_reworded(r: _Reader, key: str, sign: HelpSign, level: str) -> None:
+    """A sign that says what a required sign says, at a level less urgent than that one's."""
+    if level not in HELP_LEVELS:
+        return
+    text = sign.text.casefold()
+    for sid, words in SIGN_WORDS.items():
+        least, what = REQUIRED_SIGNS[sid]
+        if sid == sign.id or HELP_LEVELS.index(level) <= HELP_LEVELS.index(least):
+            continue
+        hit = next((w for w in words if re.search(rf"\b{re.escape(w)}", text)), None)
+        if hit is not None:
+            r.problem(
+                f"{key}.text",
+                f"says {hit!r}, like the sign {sid!r} ({what}), which must be at level "
+                f"{least!r}"
+                + (" or more urgent" if least != "emergency" else "")
+                + f", not {level!r}: each sign belongs to exactly one level",
+            )
+
+
 def _check_triage(r: _Reader, helps: list[HelpLevel]) -> None:
     """Three levels, most urgent first; each sign at exactly one level; the signs the label
     says need help right away present, none below its level."""
@@ -489,6 +538,7 @@ def _check_triage(r: _Reader, helps: list[HelpLevel]) -> None:
                 )
             elif reduced:
                 seen_texts[reduced] = key
+            _check_reworded(r, key, sign, h.level)
             required = REQUIRED_SIGNS.get(sign.id)
             if required is not None and HELP_LEVELS.index(h.level) > HELP_LEVELS.index(required[0]):
                 r.problem(
@@ -599,6 +649,14 @@ def _read_pack(data: dict[str, Any], folder: Path, file: str) -> ContentPack:
                 f"must list flagged answers ({', '.join(map(str, flag))}), not {pauses!r}",
             )
             pauses = []
+        else:
+            for answer in REQUIRED_PAUSES.get(sid, ()):
+                if answer not in pauses:
+                    r.problem(
+                        f"{k}.pauses_treatment",
+                        f"must include {answer!r}: after that answer to {sid!r} treatment is "
+                        "usually not given (flag it and keep it paused)",
+                    )
         screening.append(
             ScreeningQuestion(
                 sid,
