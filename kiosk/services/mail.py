@@ -111,9 +111,11 @@ def make_ics(
 
     ``events`` are (day, text) pairs, from the same timeline as the summary. Each has a
     reminder at 09:00 the day before, so there is time to call. All-day dates carry no time
-    zone, so they mean the same day wherever the phone is. No patient data goes in: only the
-    clinic and the passed-in texts. Raises ValueError when there is no event (then attach no
-    calendar at all).
+    zone, so they mean the same day wherever the phone is. Nothing from the session is added
+    here (no name, no answer), but the texts are shown as they are, as titles and reminders
+    that a phone may put on its lock screen: the caller passes neutral ones (the built-in
+    pack's name no area and no health problem, which a test checks). Raises ValueError when
+    there is no event (then attach no calendar at all).
     """
     if not events:
         raise ValueError("a calendar file needs at least one event")
