@@ -650,6 +650,41 @@ def test_kiosk_mode_needs_a_real_sign_off(write_config, capsys, content, key, me
     assert code == (2 if key == "content.reviewed_on" else 0)
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "TODO",
+        "tbd",
+        "x",
+        "XXX",
+        "Clinical lead",
+        "clinical LEAD.",
+        "Demo",
+        "DemoClinic nurse",
+        "TODO: Dr Smith",
+    ],
+)
+def test_placeholders_are_not_a_sign_off_in_kiosk_mode(write_config, capsys, name) -> None:
+    content = f'[content]\nreviewed_by = "{name}"\nreviewed_on = 2026-11-26\n'
+    config = write_config(CLINIC + "[kiosk]\nfullscreen = true\n" + content)
+    assert cli.main(["check-config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert f"{config}: content.reviewed_by: " in err and "not a sign-off" in err, err
+    windowed = write_config(CLINIC + "[kiosk]\nfullscreen = false\n" + content, "w")
+    assert cli.main(["check-config", str(windowed)]) == 0
+    assert "content.reviewed_by: warning:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "name", ["Dr A. Test, Clinical Lead", "Xavier Tod", "Nurse Tbdia Okafor", "Dr Demir"]
+)
+def test_real_names_are_a_sign_off(write_config, capsys, name) -> None:
+    content = f'[content]\nreviewed_by = "{name}"\nreviewed_on = 2026-11-26\n'
+    config = write_config(CLINIC + "[kiosk]\nfullscreen = true\n" + content)
+    code = cli.main(["check-config", str(config)])
+    assert "reviewed_by" not in capsys.readouterr().err and code == 0
+
+
 def test_a_clinic_pack_with_a_future_review_date_fails(content_copy, write_config, capsys) -> None:
     path = edit_pack(
         content_copy, 'reviewed_by = ""', 'reviewed_by = "Dr Z"\nreviewed_on = 2098-05-01'

@@ -17,7 +17,23 @@ from kiosk.core.config import Config
 from kiosk.core.content import REVIEW_MAX_AGE, ContentPack
 from kiosk.core.errors import Problem
 
-_PLACEHOLDER = re.compile(r"\bdemo\b", re.IGNORECASE)
+#: Not a sign-off: anything with "demo" in it, and the usual stand-ins for a name ("TODO",
+#: "TBD", "x", "xxx", "?", "n/a", "name", "Clinical lead" on its own), ignoring case.
+_DEMO = re.compile(r"demo", re.IGNORECASE)
+_STAND_IN = re.compile(
+    r"(?:todo|tbd|tbc|fixme|x+|\?+|-+|n/?a|none|name|clinician|clinical lead|doctor|dr)",
+    re.IGNORECASE,
+)
+_STAND_IN_WORD = re.compile(r"\b(?:todo|tbd|tbc|fixme|xxx+)\b", re.IGNORECASE)
+
+
+def is_placeholder(by: str) -> bool:
+    """A name that is a placeholder, not a clinician ("TODO", "x", "Clinical lead", the demo
+    pack's text); an empty name is "no sign-off", not a placeholder."""
+    name = " ".join(by.split()).strip(" .,;:")
+    if not name:
+        return False
+    return bool(_DEMO.search(name) or _STAND_IN.fullmatch(name) or _STAND_IN_WORD.search(name))
 
 
 @dataclass(frozen=True)
@@ -29,8 +45,8 @@ class SignOff:
 
     @property
     def placeholder(self) -> bool:
-        """The demo pack's "Clinical lead, Demo Aesthetic Clinic (demo content: …)"."""
-        return bool(_PLACEHOLDER.search(self.by))
+        """A stand-in such as "TODO", "x", "Clinical lead" or the demo pack's text."""
+        return is_placeholder(self.by)
 
     def real(self, today: dt.date) -> bool:
         return (
@@ -81,7 +97,15 @@ def sign_off_problems(pack: ContentPack, config: Config, today: dt.date) -> list
             Problem(
                 str(config.source) if builtin else s.file,
                 "content.reviewed_by" if builtin else f"{s.section}.reviewed_by",
-                ("the demo text is not a sign-off" if s.placeholder else "no sign-off yet")
+                (
+                    (
+                        "the demo text is not a sign-off"
+                        if _DEMO.search(s.by)
+                        else f"{' '.join(s.by.split())!r} is a placeholder, not a sign-off"
+                    )
+                    if s.placeholder
+                    else "no sign-off yet"
+                )
                 + ": have your clinician check the content, then put their name and the date "
                 f"in {where}" + (" (a fullscreen kiosk needs it)" if kiosk_mode else ""),
                 warning=not kiosk_mode,
