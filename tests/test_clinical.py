@@ -468,13 +468,14 @@ def test_pregnant_patient_on_blood_thinners(tmp_path: Path, pack) -> None:
             [
                 pack.t("summary.paused_title"),
                 pack.t("summary.paused"),
+                pregnancy.question,  # the box names the answer that paused it
                 pack.t("summary.tell_clinician_title"),
+                pregnancy.question,  # the answers that pause treatment come first
+                pregnancy.advice["yes"],
+                pregnancy.why,
                 thinners.question,
                 thinners.advice["yes"],
                 thinners.why,
-                pregnancy.question,
-                pregnancy.advice["yes"],
-                pregnancy.why,
                 pack.t("summary.timeline_paused"),
             ],
         )
@@ -508,6 +509,49 @@ def test_maybe_pregnant_or_trying_gets_no_dates(tmp_path: Path, pack, screening)
                 assert question(pack, qid).advice[answer] in body, (name, qid)
         assert "2027" not in body, name  # no dates at all
     assert calendar(answers) == []
+
+
+def test_email_without_screening_answers_does_not_hint_at_one(write_config, pack) -> None:
+    """[email] include_screening = false: no "Talk first" box ("because of an answer you
+    gave"), no question, and a neutral note instead of "no dates because of an answer", in
+    the text part, the HTML part and the attached PDF alike."""
+    import io
+
+    from pypdf import PdfReader
+
+    config = write_config(
+        DEMO_CLINIC + "[email]\nenabled = true\nsender = 'k@c.example'\neml_dir = 'emails'\n"
+        "include_screening = false\n"
+    )
+    answers = {
+        "language": "en",
+        "appointment_date": APPOINTMENT,
+        "areas": ["frown_lines"],
+        "screening": {"pregnancy": "yes", "blood_thinners": "yes"},
+    }
+    msg = composed(Session.from_dict(answers, "a"), config)
+    (pdf,) = [p for p in msg.walk() if p.get_content_type() == "application/pdf"]
+    reader = PdfReader(io.BytesIO(pdf.get_payload(decode=True)))
+    bodies = {
+        "text": flat(msg.get_body(("plain",)).get_content()),
+        "html": html_text(msg.get_body(("html",)).get_content()),
+        "pdf": flat(" ".join(page.extract_text() for page in reader.pages)),
+    }
+    hidden = [
+        pack.t("summary.paused_title"),
+        pack.t("summary.paused"),
+        pack.t("summary.timeline_paused"),
+        "an answer you gave",
+        question(pack, "pregnancy").question,
+        question(pack, "blood_thinners").question,
+        pack.t("summary.tell_clinician_title"),
+    ]
+    for name, body in bodies.items():
+        for text in hidden:
+            assert flat(text) not in body, (name, text)
+        assert flat(pack.t("summary.timeline_ask")) in body, name
+        assert "2027" not in body, name  # still no dates: treatment may not be given
+    assert not [p for p in msg.walk() if p.get_content_type() == "text/calendar"]
 
 
 def test_patient_with_no_answers(tmp_path: Path, pack) -> None:

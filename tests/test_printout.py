@@ -4,6 +4,7 @@ notes, and no greeting without a name."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -159,6 +160,43 @@ def test_lines_for_notes_on_paper(tmp_path: Path, pack) -> None:
     pdf_path = render_pdf(tmp_path, PATIENTS["underarm"])
     last = page_texts(pdf_path)[-1]
     assert pack.t("summary.notes_title") in last
+
+
+#: The colour of the ruled lines for notes (#6b7c82), as the PDF's fill colour operands.
+NOTE_LINE_FILL = "0.419607847 0.486274510 0.509803950 scn"
+MM_PER_PT = 25.4 / 72
+
+
+def note_line_gaps_mm(pdf_path: Path) -> list[float]:
+    """The distances between the ruled lines for notes on the last page, in millimetres."""
+    data = PdfReader(pdf_path).pages[-1].get_contents().get_data().decode("latin-1")
+    # device units (dots) to points: the page's scaling, e.g. 0.24 at 300 dpi
+    scale = next(
+        float(m.group(1))
+        for m in re.finditer(r"([-\d.]+) 0 0 [-\d.]+ [-\d.]+ [-\d.]+ cm", data)
+        if float(m.group(1)) != 1
+    )
+    fill_then_rect = (
+        re.escape(NOTE_LINE_FILL)
+        + r"\s+/\w+ gs\s+(?:q\s+)?(?:1 0 0 1 [-\d.]+ [-\d.]+ cm\s+)?"
+        + r"[-\d.]+ ([-\d.]+) ([-\d.]+) ([-\d.]+) re"
+    )
+    tops = sorted(
+        {
+            round(float(m.group(1)), 1)
+            for m in re.finditer(fill_then_rect, data)
+            if float(m.group(2)) > 500 and float(m.group(3)) < 10  # long and thin
+        }
+    )
+    gaps = [b - a for a, b in itertools.pairwise(tops)]
+    return [gap * scale * MM_PER_PT for gap in gaps if gap * scale > 1]  # not a double edge
+
+
+def test_lines_for_notes_are_far_enough_apart_to_write_on(tmp_path: Path) -> None:
+    """About 9 to 10 mm between lines (handwriting needs it; 5 mm is too tight)."""
+    gaps = note_line_gaps_mm(render_pdf(tmp_path, PATIENTS["underarm"]))
+    assert len(gaps) >= 4, gaps
+    assert all(8.8 <= gap <= 10.5 for gap in gaps), gaps
 
 
 def test_no_greeting_without_a_name(tmp_path: Path) -> None:

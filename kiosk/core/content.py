@@ -178,6 +178,7 @@ TEXT_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "aftercare_title",
                 "timeline_title",
                 "timeline_paused",
+                "timeline_ask",
                 "no_timeline",
                 "help_title",
                 "paused_title",

@@ -63,6 +63,8 @@ def build_context(
                         "pauses": q.pauses(answer),
                     }
                 )
+        # the answers that pause treatment first: the "Talk first" box names them
+        flags.sort(key=lambda f: not f["pauses"])
     questions = [q.text for q in pack.questions if q.id in session.questions]
     logo = config.resolve(config.clinic.logo)
     the_plan = plan(
@@ -76,7 +78,12 @@ def build_context(
         {"when": format_range(pack, e), "title": e.title, "body": pack.fill(e.body)}
         for e in the_plan.entries
     ]
-    if the_plan.paused:
+    # Without the screening answers (an email when [email] include_screening = false) the
+    # summary must not hint at one either: no "Talk first" box, and a neutral note on dates.
+    paused = the_plan.paused and include_screening
+    if the_plan.paused and not include_screening:
+        timeline_note = t("summary.timeline_ask")
+    elif the_plan.paused:
         timeline_note = t("summary.timeline_paused")
     elif the_plan.no_areas:
         timeline_note = t("summary.no_timeline")
@@ -148,7 +155,8 @@ def build_context(
         "timeline": timeline,
         "timeline_note": timeline_note,
         "plan": the_plan,
-        "paused": the_plan.paused,
+        "paused": paused,
+        "paused_flags": [f for f in flags if f["pauses"]] if paused else [],
         "help": [
             {
                 "level": h.level,
