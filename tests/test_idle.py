@@ -174,3 +174,23 @@ def test_walking_away_cancels_a_pending_print(qtbot, window, tmp_path) -> None:
         window.on_walked_away()
     assert done.args[1:] == [False, "cancelled"]
     assert not printer.busy() and window.screen_id() == "attract"
+
+
+def test_the_aftercare_dates_go_with_the_session(qtbot, window) -> None:
+    """The dated cards reflect the chosen areas: they are emptied with the session, and the
+    next patient's are made from theirs (the cards themselves are reused)."""
+    window.ctx.session.toggle_area("underarm_sweating")
+    window.ctx.flow.go(Screen.PRIVACY)
+    for _ in range(3):
+        window.ctx.flow.next()
+    aftercare = window.page(Screen.AFTERCARE)
+    shown = list(aftercare.timeline_labels)
+    assert shown and any(shown[0] in t for t in texts_in(window))
+    window.ctx.flow.reset()
+    assert aftercare.timeline_labels == []
+    assert not any(label in t for label in shown for t in texts_in(window))
+    window.ctx.flow.go(Screen.PRIVACY)  # the next patient, with no areas chosen
+    for _ in range(3):
+        window.ctx.flow.next()
+    assert aftercare.timeline_labels == []
+    assert window.findChild(QLabel, "timeline_note").isVisible()

@@ -347,6 +347,9 @@ class MainWindow(QMainWindow):
         self.footer.setVisible(chrome)
         # Done has no Back: the answers were wiped when the patient finished.
         self.nav_back.setVisible(which is not Screen.DONE)
+        # QProgressBar.setValue repaints at once (about 4 ms of each screen change): with
+        # updates off it only marks itself for the window's next paint, with the new screen.
+        self.progress.setUpdatesEnabled(False)
         if step is not None:
             n, total = step
             self.step_label.setText(pack.t("ui.step", n=n, total=total))
@@ -354,6 +357,7 @@ class MainWindow(QMainWindow):
         else:
             self.step_label.setText("")
             self.progress.setValue(len(STEPS))
+        self.progress.setUpdatesEnabled(True)
         self.nav_back.setText(pack.t("ui.back"))
         self.nav_back.setAccessibleName(pack.t("ui.back"))
         text = {

@@ -6,7 +6,9 @@ from typing import ClassVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
+    QLabel,
     QVBoxLayout,
     QWidget,
 )
@@ -81,19 +83,20 @@ class AftercareScreen(PageScreen):
         self.timeline_lay = QVBoxLayout(self.timeline)
         self.timeline_lay.setContentsMargins(0, 0, 0, 0)
         self.timeline_lay.setSpacing(12)
+        self.timeline_note = label("", "body", name="timeline_note")
+        self.timeline_lay.addWidget(self.timeline_note)
         self.page.add(self.timeline)
         self.page.finish()
         self.timeline_labels: list[str] = []
+        # Cards are made once and reused: making widgets on every entry cost the screen
+        # change about 8 ms. Each is (card, when, title, body).
+        self._cards: list[tuple[QFrame, QLabel, QLabel, QLabel]] = []
 
     def enter(self) -> None:
         pack, session = self.ctx.pack, self.ctx.session
         self.timeline_intro.setText(
             pack.t("aftercare.timeline_intro", date=format_date(pack, session.appointment_date))
         )
-        while (item := self.timeline_lay.takeAt(0)) is not None:
-            if (w := item.widget()) is not None:
-                w.deleteLater()
-        self.timeline_labels = []
         the_plan = plan(
             pack,
             session.appointment_date,
@@ -103,17 +106,34 @@ class AftercareScreen(PageScreen):
         )
         if the_plan.paused or the_plan.no_areas:
             key = "summary.timeline_paused" if the_plan.paused else "summary.no_timeline"
-            note = label(pack.t(key), "body")
-            note.setObjectName("timeline_note")
-            self.timeline_lay.addWidget(note)
-        for entry in the_plan.entries:
-            box, inner = card()
-            when = format_range(pack, entry)
-            self.timeline_labels.append(when)
-            inner.addWidget(label(when, "when"))
-            inner.addWidget(label(entry.title, "choice_title"))
-            inner.addWidget(label(pack.fill(entry.body)))
-            self.timeline_lay.addWidget(box)
+            self.timeline_note.setText(pack.t(key))
+        self.timeline_note.setVisible(the_plan.paused or the_plan.no_areas)
+        self.timeline_labels = []
+        for i, entry in enumerate(the_plan.entries):
+            if i == len(self._cards):
+                box, inner = card()
+                texts = (label("", "when"), label("", "choice_title"), label(""))
+                for text in texts:
+                    inner.addWidget(text)
+                self.timeline_lay.addWidget(box)
+                self._cards.append((box, *texts))
+            box, when, title, body = self._cards[i]
+            self.timeline_labels.append(format_range(pack, entry))
+            when.setText(self.timeline_labels[-1])
+            title.setText(entry.title)
+            body.setText(pack.fill(entry.body))
+            box.show()
+        for box, *_ in self._cards[len(the_plan.entries) :]:
+            box.hide()
+
+    def wipe(self) -> None:
+        """The dates and the chosen areas' entries go with the session."""
+        self.timeline_labels = []
+        self.timeline_intro.setText("")
+        for box, *texts in self._cards:
+            for text in texts:
+                text.setText("")
+            box.hide()
 
 
 class SideEffectsScreen(PageScreen):
@@ -163,7 +183,6 @@ class SideEffectsScreen(PageScreen):
 
     def triage_text(self) -> list[str]:
         """The triage block as the patient reads it, title by title and sign by sign."""
-        from PySide6.QtWidgets import QLabel
 
         out = []
         for name in ("help_urgent", "help_clinic"):
