@@ -62,6 +62,14 @@ def edit_pack(content: Path, old: str, new: str) -> Path:
     return path
 
 
+def check_config_fails(content: Path, write_config, capsys) -> str:  # type: ignore[no-untyped-def]
+    """``check-config`` of a config that uses the content pack copy ``content``: exit 2;
+    returns what it printed on standard error."""
+    config = write_config(DEMO_CLINIC + f'[content]\ndir = "{content}"\n')
+    assert cli.main(["check-config", str(config)]) == 2
+    return str(capsys.readouterr().err)
+
+
 def problems_of(content: Path) -> list[str]:
     with pytest.raises(ProblemsError) as info:
         load_pack(content / "en")
@@ -169,9 +177,7 @@ def test_old_list_of_signs_gets_a_plain_message(content_copy) -> None:
 
 def test_check_config_names_the_sign_at_two_levels(content_copy, write_config, capsys) -> None:
     path = edit_pack(content_copy, 'id = "droop_local"', 'id = "eyelid_droop"')
-    config = write_config(DEMO_CLINIC + f'[content]\ndir = "{content_copy}"\n')
-    assert cli.main(["check-config", str(config)]) == 2
-    err = capsys.readouterr().err
+    err = check_config_fails(content_copy, write_config, capsys)
     assert f"{path}: side_effects.help[2].signs[0].id: sign 'eyelid_droop' is also at" in err
 
 
@@ -219,9 +225,7 @@ def test_check_config_rejects_a_sign_reworded_at_a_less_urgent_level(
     content_copy, write_config, capsys, old, new, key, message
 ) -> None:
     path = edit_pack(content_copy, old, new)
-    config = write_config(DEMO_CLINIC + f'[content]\ndir = "{content_copy}"\n')
-    assert cli.main(["check-config", str(config)]) == 2
-    err = capsys.readouterr().err
+    err = check_config_fails(content_copy, write_config, capsys)
     assert any(
         line.startswith(f"{path}: {key}: ") and message in line for line in err.splitlines()
     ), err
@@ -248,13 +252,10 @@ def test_check_config_keeps_the_pause_of_a_question_that_needs_it(
     block = re.sub(r"pauses_treatment = \[[^\]]*\]\n", "", text[start:end])
     assert block != text[start:end]
     path.write_text(text[:start] + block + text[end:], encoding="utf-8")
-    config = write_config(DEMO_CLINIC + f'[content]\ndir = "{content_copy}"\n')
-    assert cli.main(["check-config", str(config)]) == 2
+    err = check_config_fails(content_copy, write_config, capsys)
     index = [q.id for q in pack.screening].index(qid)
     key = f"consultation.screening[{index}].pauses_treatment"
-    assert f"{path}: {key}: must include 'yes': after that answer to {qid!r}" in (
-        capsys.readouterr().err
-    )
+    assert f"{path}: {key}: must include 'yes': after that answer to {qid!r}" in err
 
 
 def test_triage_block_is_the_same_everywhere(qtbot, window, tmp_path: Path) -> None:
@@ -352,9 +353,7 @@ def test_check_config_names_missing_advice(
     content_copy, write_config, capsys, old, new, key, message
 ) -> None:
     path = edit_pack(content_copy, old, new)
-    config = write_config(DEMO_CLINIC + f'[content]\ndir = "{content_copy}"\n')
-    assert cli.main(["check-config", str(config)]) == 2
-    err = capsys.readouterr().err
+    err = check_config_fails(content_copy, write_config, capsys)
     assert f"{path}: {key}: {message}" in err, err
 
 

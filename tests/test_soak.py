@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from benchmarks.soak import MAX_REF_FALL, run_soak
+from benchmarks.soak import IMMORTAL, MAX_REF_FALL, run_soak
 from kiosk import runtime
 
 SESSIONS = 200
@@ -36,7 +36,9 @@ def test_two_hundred_sessions_leave_nothing_behind(qtbot, window) -> None:
     assert result.walked_away > 0 and result.printed > 0, report
     # On Python 3.11 None, True and False are mortal: a binding that loses references to
     # them aborts the process after enough sessions. They must not fall from session to
-    # session (on 3.12 and later they are immortal, and this holds trivially).
-    for name in ("None", "True", "False"):
-        assert result.ref_fall(name) <= MAX_REF_FALL, report
+    # session. From 3.12 they are immortal and their counts mean nothing (PySide6, built
+    # for the stable ABI of older Pythons, still moves them, harmlessly).
+    if not IMMORTAL:
+        for name in ("None", "True", "False"):
+            assert result.ref_fall(name) <= MAX_REF_FALL, report
     assert result.rss_growth_mb() <= 1.5, report  # 1,000 sessions measure about 1 MB
