@@ -4,7 +4,7 @@
 - ``sys.excepthook``: an error in a screen's handler is logged (type and traceback, never
   the session) and the kiosk returns to the start screen instead of dying.
 - faulthandler writes a hard crash (segfault) to ``crash.log`` beside the log.
-- SIGTERM and SIGINT wipe the session and quit cleanly, even while Qt's loop runs.
+- SIGTERM, SIGINT and SIGHUP wipe the session and quit cleanly, even while Qt's loop runs.
 - A lock file in the user's run-time folder lets only one kiosk per user run at a time.
 """
 
@@ -113,11 +113,14 @@ def install_excepthook(
 
 
 def quit_on_signals(on_signal: Callable[[], None]) -> None:
-    """SIGTERM / SIGINT call ``on_signal``. Cheap, so it is set before the first screen;
-    ``wake_on_signals`` then makes sure the handler runs while Qt's loop sleeps."""
+    """SIGTERM, SIGINT and SIGHUP (the terminal or the session went away) call
+    ``on_signal``: the session is wiped and the kiosk stops with its log line, instead of
+    dying unlogged. Cheap, so it is set before the first screen; ``wake_on_signals`` then
+    makes sure the handler runs while Qt's loop sleeps."""
     import signal
 
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    names = ("SIGTERM", "SIGINT", "SIGHUP")  # no SIGHUP on Windows
+    for sig in (getattr(signal, name) for name in names if hasattr(signal, name)):
         signal.signal(sig, lambda signum, _frame: on_signal())
 
 

@@ -71,14 +71,16 @@ def test_file_log_and_crash_log(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
-def test_sigterm_wipes_and_quits_cleanly(tmp_path: Path) -> None:
-    """The real process, on Qt's offscreen platform: SIGTERM ends it with exit 0 and a log
-    line, not a traceback."""
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_a_signal_wipes_and_quits_cleanly(tmp_path: Path, signum: int) -> None:
+    """The real process, on Qt's offscreen platform: SIGTERM (the service manager) or SIGHUP
+    (its terminal or session went away) ends it with exit 0 and a log line, not a traceback
+    and not a silent death."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_STATE_HOME": str(tmp_path)}
     env["XDG_DATA_HOME"] = str(tmp_path)
     proc = _start(env)
     assert proc.stderr is not None
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(signum)
     rest = proc.stderr.read()
     code = proc.wait(timeout=30)
     proc.stderr.close()
