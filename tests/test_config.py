@@ -46,6 +46,14 @@ def test_idle_timeout_soon_is_named_and_exits_2(write_config, capsys) -> None:
         ("[kiosk]\nfullscreen = 1\n", "kiosk.fullscreen: must be true/false, not 1"),
         ("[kiosk]\nidle_timeout_s = true\n", "kiosk.idle_timeout_s: must be integer, not True"),
         ("[kiosk]\nidle_timeout_s = 2\n", "kiosk.idle_timeout_s: must be at least 5, not 2"),
+        # past Qt's timer range at every session start: a day at most
+        (
+            "[kiosk]\nidle_timeout_s = 2147484\n",
+            "kiosk.idle_timeout_s: must be at most 86400, not 2147484",
+        ),
+        ("[outbox]\nretry_s = 9999999\n", "outbox.retry_s: must be at most 86400, not 9999999"),
+        ("[email]\ntimeout_s = nan\n", "email.timeout_s: must be a finite number, not nan"),
+        ("[email]\ntimeout_s = inf\n", "email.timeout_s: must be a finite number, not inf"),
         ("[kiosk]\nlanguages = []\n", "kiosk.languages: must name at least one language"),
         ("[kiosk]\nlanguages = [1]\n", "kiosk.languages: each item must be string, not 1"),
         ("[kiosk]\nwat = 1\n", "kiosk.wat: unknown key"),

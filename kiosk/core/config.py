@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 import tomllib
 import types
 import typing
@@ -17,6 +18,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from kiosk.core.errors import Problem, ProblemsError
+
+#: A day, in seconds: no kiosk timer is longer (Qt's timers overflow past about 24 days,
+#: and a value that large is a typo).
+DAY_S = 86_400
 
 REQUIRED: Any = object()
 DATA_PREFIX = "{data}"
@@ -71,13 +76,22 @@ class KioskConfig:
 
     fullscreen: bool = setting(True, "Fullscreen kiosk mode. `false` gives a normal window.")
     idle_timeout_s: int = setting(
-        90, "Seconds without a touch before the kiosk asks “Still there?”.", minimum=5
+        90,
+        "Seconds without a touch before the kiosk asks “Still there?”.",
+        minimum=5,
+        maximum=DAY_S,
     )
     idle_warning_s: int = setting(
-        20, "Seconds the “Still there?” countdown lasts before the session is wiped.", minimum=1
+        20,
+        "Seconds the “Still there?” countdown lasts before the session is wiped.",
+        minimum=1,
+        maximum=DAY_S,
     )
     done_return_s: int = setting(
-        20, "Seconds the final screen stays before the kiosk returns to the start.", minimum=1
+        20,
+        "Seconds the final screen stays before the kiosk returns to the start.",
+        minimum=1,
+        maximum=DAY_S,
     )
     staff_pin_file: str = setting(
         "{data}/staff-pin",
@@ -137,7 +151,9 @@ class EmailConfig:
         "system's trusted CAs); empty: the system's.",
         path=True,
     )
-    timeout_s: float = setting(10.0, "Seconds to wait for the mail server.", minimum=1)
+    timeout_s: float = setting(
+        10.0, "Seconds to wait for the mail server.", minimum=1, maximum=3600
+    )
     include_screening: bool = setting(
         True, "Include the patient's health-question answers in emails."
     )
@@ -158,7 +174,10 @@ class OutboxConfig:
         path=True,
     )
     retry_s: int = setting(
-        60, "Seconds between delivery attempts of queued emails while the kiosk runs.", minimum=5
+        60,
+        "Seconds between delivery attempts of queued emails while the kiosk runs.",
+        minimum=5,
+        maximum=DAY_S,
     )
     max_age_days: int = setting(
         7,
@@ -284,6 +303,8 @@ def _check_value(tp: Any, value: Any, meta: dict[str, Any]) -> str | None:
         ok = isinstance(value, tp)
     if not ok:
         return f"must be {_type_name(tp)}, not {value!r}"
+    if tp is float and not math.isfinite(value):
+        return f"must be a finite number, not {value!r}"
     if meta.get("min") is not None and value < meta["min"]:
         return f"must be at least {meta['min']}, not {value!r}"
     if meta.get("max") is not None and value > meta["max"]:
