@@ -210,9 +210,9 @@ def _install_counters_and_staff(window: MainWindow, loaded: Loaded) -> None:
         else:
             outbox = "email off"
         text = staff.summary_text(__version__, outbox, counts, printer_description(config))
-        from kiosk.runtime import binding_drops_references
+        from kiosk.runtime import binding_problem
 
-        broken = binding_drops_references()  # ~10 ms, only while staff look
+        broken = binding_problem()
         return f"WARNING: {broken}. Ask IT to reinstall the kiosk.\n{text}" if broken else text
 
     actions = staff.StaffActions(
@@ -295,7 +295,7 @@ def run(config_path: Path | None, *, windowed: bool, language: str | None) -> in
         logs = runtime.setup_file_logging()
         runtime.route_qt_messages()
         log.info("kiosk started (log folder %s)", logs)
-        broken = runtime.binding_drops_references()
+        broken = runtime.binding_problem()
         if broken is not None:
             log.critical("%s; install the PySide6 version pyproject.toml names", broken)
 

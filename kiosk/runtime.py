@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from collections.abc import Callable
@@ -185,6 +186,13 @@ def binding_drops_references(
         f"PySide6 {PySide6.__version__} on Python {sys.version.split()[0]} lost {seen} "
         f"in {calls} calls: the kiosk would abort after some sessions"
     )
+
+
+@functools.cache
+def binding_problem() -> str | None:
+    """``binding_drops_references()`` for this process, measured once: the binding does
+    not change while the kiosk runs (the start-up log and the staff panel both ask)."""
+    return binding_drops_references()
 
 
 def runtime_dir(app_name: str = "botox-kiosk") -> Path:

@@ -124,10 +124,11 @@ class PinPad(Overlay):
 class StaffPanel(Overlay):
     """What front-desk staff need, without a keyboard or a terminal."""
 
-    #: Actions that end the kiosk's normal service: shown apart, and confirmed by a second tap.
-    DESTRUCTIVE: ClassVar[dict[str, str]] = {
-        "staff_leave": "Tap again to leave kiosk mode",
-        "staff_quit": "Tap again to quit the kiosk",
+    #: Actions that end the kiosk's normal service, shown apart and confirmed by a second
+    #: tap: object name -> (its words, its words once armed).
+    DESTRUCTIVE: ClassVar[dict[str, tuple[str, str]]] = {
+        "staff_leave": ("Leave kiosk mode", "Tap again to leave kiosk mode"),
+        "staff_quit": ("Quit the kiosk", "Tap again to quit the kiosk"),
     }
 
     def __init__(
@@ -160,17 +161,15 @@ class StaffPanel(Overlay):
             btn = button(text, name=name)
             btn.clicked.connect(slot)
             self._buttons.append(btn)
-        self._labels: dict[str, str] = {}
         self._armed: str | None = None
-        self._danger: list[QPushButton] = []
-        for name, text, slot in [
-            ("staff_leave", "Leave kiosk mode", self._do(actions.leave_kiosk_mode)),
-            ("staff_quit", "Quit the kiosk", actions.quit),
+        self._danger: dict[str, QPushButton] = {}
+        for name, slot in [
+            ("staff_leave", self._do(actions.leave_kiosk_mode)),
+            ("staff_quit", actions.quit),
         ]:
-            btn = button(text, "danger", name=name)
+            btn = button(self.DESTRUCTIVE[name][0], "danger", name=name)
             btn.clicked.connect(functools.partial(self._confirm, name, slot))
-            self._labels[name] = text
-            self._danger.append(btn)
+            self._danger[name] = btn
         self.body.addLayout(self._grid)
         self.danger_title = label("Stop the kiosk (asks once more)", "small")
         self.body.addWidget(self.danger_title)
@@ -182,7 +181,8 @@ class StaffPanel(Overlay):
 
     def set_columns(self, columns: int) -> None:
         """Two columns in landscape, one in portrait, where a button's words need the width."""
-        for grid, buttons in ((self._grid, self._buttons), (self._danger_row, self._danger)):
+        rows = ((self._grid, self._buttons), (self._danger_row, list(self._danger.values())))
+        for grid, buttons in rows:
             for btn in buttons:
                 grid.removeWidget(btn)
             for i, btn in enumerate(buttons):
@@ -193,10 +193,9 @@ class StaffPanel(Overlay):
         if self._armed != name:
             self._disarm()
             self._armed = name
-            btn = self.findChild(QPushButton, name)
-            if btn is not None:
-                btn.setText(self.DESTRUCTIVE[name])
-                btn.setAccessibleName(self.DESTRUCTIVE[name])
+            armed = self.DESTRUCTIVE[name][1]
+            self._danger[name].setText(armed)
+            self._danger[name].setAccessibleName(armed)
             self._hold_taps()  # a double tap arms it, and does not also carry it out
             self._disarm_timer.start()
             return
@@ -207,10 +206,9 @@ class StaffPanel(Overlay):
     def _disarm(self) -> None:
         self._disarm_timer.stop()
         self._armed = None
-        for btn in self._danger:
-            text = self._labels[btn.objectName()]
-            btn.setText(text)
-            btn.setAccessibleName(text)
+        for name, btn in self._danger.items():
+            btn.setText(self.DESTRUCTIVE[name][0])
+            btn.setAccessibleName(self.DESTRUCTIVE[name][0])
 
     def _do(self, action: Callable[[], None]) -> Callable[[], None]:
         def run() -> None:

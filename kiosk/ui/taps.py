@@ -171,7 +171,7 @@ class TapFilter(QObject):
             return False
         if self._swallowing:
             if kind in MOVES:
-                self._follow(event)
+                self._follow(kind, event)
                 return True
             if kind in ENDS:
                 self._swallowing = False
@@ -184,7 +184,7 @@ class TapFilter(QObject):
             self._hold.stop()
         if kind in PRESSES:
             if isinstance(watched, QWindow):
-                return self._on_window_press(watched, event)
+                return self._on_window_press(watched, kind, event)
             return self._on_widget_press()
         if kind in ACTIVITY:
             self._touched()
@@ -216,11 +216,11 @@ class TapFilter(QObject):
         self.woke.emit()
         return True
 
-    def _on_window_press(self, window: QWindow, event: QEvent) -> bool:
+    def _on_window_press(self, window: QWindow, kind: QEvent.Type, event: QEvent) -> bool:
         pos = _position(event)
         if pos is not None and self._in_corner(window, pos):
             self._touched()
-            if event.type() != _T.MouseButtonDblClick:
+            if kind != _T.MouseButtonDblClick:
                 self._hold.start()
             return self._swallow(event)
         if self.asleep():
@@ -232,7 +232,7 @@ class TapFilter(QObject):
             log.info("tap ignored: the screen changed %.0f ms ago", self.clock() - self._changed_at)
             self._touched()
             return self._swallow(event)
-        if event.type() in ACTIVITY:
+        if kind in ACTIVITY:
             self._touched()
         return False
 
@@ -240,9 +240,9 @@ class TapFilter(QObject):
         own = self._window.windowHandle()
         return window is own and 0 <= pos.x() < self.corner_px and 0 <= pos.y() < self.corner_px
 
-    def _follow(self, event: QEvent) -> None:
+    def _follow(self, kind: QEvent.Type, event: QEvent) -> None:
         """A finger on the move during a held-back tap: a slide is not a hold."""
-        if event.type() is _T.TouchUpdate:
+        if kind == _T.TouchUpdate:
             self._touched()
         pos = _position(event)
         if self._hold.isActive() and pos is not None and self._press_at is not None:
