@@ -10,32 +10,47 @@
 
 from __future__ import annotations
 
+import contextlib
+import faulthandler
 import functools
+import gc
 import logging
+import os
+import signal
 import sys
+import tempfile
+import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import IO
+
+import PySide6
+from PySide6.QtCore import (
+    QLockFile,
+    QObject,
+    QSocketNotifier,
+    QTimer,
+    QtMsgType,
+    qInstallMessageHandler,
+)
+
+from kiosk import lazy
 
 log = logging.getLogger("kiosk.runtime")
 _keep: list[object] = []  # objects that must live as long as the process
 
 
 def log_dir() -> Path:
-    import platformdirs
-
-    return platformdirs.user_log_path("botox-kiosk", appauthor=False)
+    return lazy.platformdirs.user_log_path("botox-kiosk", appauthor=False)
 
 
 def setup_file_logging(folder: Path | None = None) -> Path:
     """Add a rotating log file (1 MB × 5) to the root logger; returns its folder."""
-    import faulthandler
-    import logging.handlers
-
     folder = folder or log_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(
+    handler = lazy.logging_handlers.RotatingFileHandler(
         folder / "kiosk.log", maxBytes=1_000_000, backupCount=5, encoding="utf-8"
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -48,8 +63,6 @@ def setup_file_logging(folder: Path | None = None) -> Path:
 
 def route_qt_messages() -> None:
     """Qt's warnings and errors into Python logging ("kiosk.qt")."""
-    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
-
     qt_log = logging.getLogger("kiosk.qt")
     levels = {
         QtMsgType.QtDebugMsg: logging.DEBUG,
@@ -74,10 +87,6 @@ def install_excepthook(
     the service manager restart a fresh process: after ``max_recoveries`` within
     ``within_s`` seconds the process exits with status 1 instead.
     """
-    import os
-    import time
-    import traceback
-
     recovering = [False]
     recent: list[float] = []
 
@@ -118,8 +127,6 @@ def quit_on_signals(on_signal: Callable[[], None]) -> None:
     ``on_signal``: the session is wiped and the kiosk stops with its log line, instead of
     dying unlogged. Cheap, so it is set before the first screen; ``wake_on_signals`` then
     makes sure the handler runs while Qt's loop sleeps."""
-    import signal
-
     names = ("SIGTERM", "SIGINT", "SIGHUP")  # no SIGHUP on Windows
     for sig in (getattr(signal, name) for name in names if hasattr(signal, name)):
         signal.signal(sig, lambda signum, _frame: on_signal())
@@ -128,13 +135,7 @@ def quit_on_signals(on_signal: Callable[[], None]) -> None:
 def wake_on_signals() -> None:
     """Python runs a signal handler only when it has control: a wake-up socket watched by
     Qt's loop gives it control as soon as a signal arrives."""
-    import contextlib
-    import signal
-    import socket
-
-    from PySide6.QtCore import QSocketNotifier
-
-    read, write = socket.socketpair()
+    read, write = lazy.socket.socketpair()
     read.setblocking(False)
     write.setblocking(False)
     signal.set_wakeup_fd(write.fileno())
@@ -156,10 +157,6 @@ def binding_drops_references(
     error: none_dealloc"; PySide6 6.12.0 lost one reference to None per call of any method
     that returns nothing). Returns what it saw, or None when the binding is sound. Cheap:
     ``calls`` calls of a few Qt methods (``call`` replaces them in tests)."""
-    import gc
-
-    from PySide6.QtCore import QObject, QTimer
-
     probe, timer = QObject(), QTimer()
 
     def qt_calls() -> None:
@@ -179,8 +176,6 @@ def binding_drops_references(
     bad = {name: n for name, n in lost.items() if n > calls // 2}
     if not bad:
         return None
-    import PySide6
-
     seen = ", ".join(f"{n} references to {name}" for name, n in bad.items())
     return (
         f"PySide6 {PySide6.__version__} on Python {sys.version.split()[0]} lost {seen} "
@@ -206,13 +201,8 @@ def runtime_dir(app_name: str = "botox-kiosk") -> Path:
     a lock, and a user never starts two kiosks. Raises OSError, naming the folder, when it
     cannot be made private.
     """
-    import os
-    import tempfile
-
     if sys.platform == "win32" or sys.platform == "darwin":
-        import platformdirs
-
-        folder = platformdirs.user_runtime_path(app_name, appauthor=False)
+        folder = lazy.platformdirs.user_runtime_path(app_name, appauthor=False)
         folder.mkdir(parents=True, exist_ok=True)
         return folder
     uid = os.getuid()
@@ -247,8 +237,6 @@ def runtime_dir(app_name: str = "botox-kiosk") -> Path:
 def single_instance(name: str = "botox-kiosk") -> object | None:
     """Hold the kiosk's lock file in the user's run-time folder; None when another kiosk of
     the same user already holds it. Raises OSError when that folder cannot be used."""
-    from PySide6.QtCore import QLockFile
-
     lock = QLockFile(str(runtime_dir(name) / f"{name}.lock"))
     lock.setStaleLockTime(0)  # a lock left by a crashed kiosk is stale once its PID is gone
     if not lock.tryLock(0):
