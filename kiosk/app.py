@@ -1,5 +1,19 @@
-"""The composition root: config, content, session, flow and window are put together here,
-and only here. The command line and the tests both build the kiosk through this module."""
+"""The composition root: the config, the content, the services and the window are put
+together here, and only here. The window, the command line and the tests get theirs here.
+
+- ``load(path)``: the config and its content packs, validated.
+- ``Services(loaded)``: the outside world for that config, each part made when first asked
+  for: the print target, the mail transport, the outbox, the counters, the summary renderer,
+  and the clients of the child jobs (print, email, outbox, the staff checks).
+- ``StaffDesk``: what the staff panel does, on those services (``kiosk.ui.staff`` draws it).
+- ``build_window(path)`` / ``main_window(services)``: the main window, as the kiosk shows it.
+- ``run(...)``: the kiosk's process, from the first paint to the quit.
+
+It is one module, not a package of factories, because DESIGN.md and the tests name it as
+the root (``kiosk.app.build_window``, ``kiosk.app.load``) and the layers read
+``cli → app → ui → core``. Importing it loads no Qt: ``check-config`` and the headless proof
+of the core rely on that, so Qt, the window and the services come through ``kiosk.lazy``.
+"""
 
 from __future__ import annotations
 
@@ -11,20 +25,34 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk import __version__, resources
-from kiosk.core.config import Config, load_config
+from kiosk import __version__, lazy, resources
+from kiosk.core.config import Config, data_dir, load_config
 from kiosk.core.content import ContentPack, load_packs
+from kiosk.core.flow import Flow
+from kiosk.core.session import Session
+from kiosk.ui.context import UiContext
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QObject
     from PySide6.QtWidgets import QApplication
 
+    from kiosk.core.counters import Counters
     from kiosk.core.summary import SummaryRenderer
     from kiosk.services.jobs import ChildJobs
+    from kiosk.services.mail import MailTransport
+    from kiosk.services.outbox import Outbox
+    from kiosk.services.printing import PrintTarget
+    from kiosk.ui.staff import StaffAccess
     from kiosk.ui.window import MainWindow
 
 log = logging.getLogger("kiosk.app")
 
 LANDSCAPE = (1920, 1080)
+
+#: Transient failures are retried (with a back-off capped at an hour) until the message is
+#: older than [outbox] max_age_days and purged, not given up after a few tries: a mail server
+#: down for a weekend must not lose Friday's emails.
+UNTIL_PURGED = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -53,10 +81,238 @@ def load(config_path: Path | None = None) -> Loaded:
     return Loaded(config, packs, templates)
 
 
+class Services:
+    """The outside world for one loaded config, for the window and the commands alike.
+
+    Each part is made when asked for, so a command pays only for what it uses and the
+    kiosk's first paint for none of it. The kiosk process itself never prints or sends:
+    its child jobs do (``print_jobs``, ``email_jobs``), so it never loads QtPrintSupport.
+    """
+
+    def __init__(self, loaded: Loaded) -> None:
+        self.loaded = loaded
+        self.config = loaded.config
+        self._renderer: SummaryRenderer | None = None
+
+    # The files and folders the config names; read here, and nowhere else above the core.
+
+    @property
+    def print_dir(self) -> Path | None:
+        """``[print] output_dir``: PDF files in a folder instead of the printer."""
+        return self.config.resolve(self.config.print.output_dir)
+
+    @property
+    def eml_dir(self) -> Path | None:
+        """``[email] eml_dir``: .eml files in a folder instead of the mail server."""
+        return self.config.resolve(self.config.email.eml_dir)
+
+    @property
+    def ca_file(self) -> Path | None:
+        return self.config.resolve(self.config.email.ca_file)
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.config.resolve(self.config.outbox.path) or data_dir() / "outbox"
+
+    @property
+    def staff_pin_file(self) -> Path | None:
+        return self.config.resolve(self.config.kiosk.staff_pin_file)
+
+    # The parts.
+
+    def renderer(self) -> SummaryRenderer:
+        """The summary's templates (jinja2 loads at the first render), made once."""
+        if self._renderer is None:
+            self._renderer = lazy.summary.SummaryRenderer(self.loaded.template_dirs)
+        return self._renderer
+
+    def printer_description(self) -> str:
+        """Where prints go, for the log and the staff panel, from the config alone."""
+        folder = self.print_dir
+        if folder is not None:
+            return f"PDF files in {folder}"
+        return self.config.print.printer or "the system default printer"
+
+    def print_target(self) -> PrintTarget:
+        """The printer itself (QtPrintSupport): for the print commands and the print job."""
+        cfg = self.config.print
+        return lazy.printing.make_target(self.print_dir, cfg.printer, cfg.paper)
+
+    def transport(self) -> MailTransport:
+        """The clinic's mail server, or the demo's folder of .eml files. Raises SendError
+        (e.g. when the password's environment variable is missing)."""
+        eml_dir = self.eml_dir
+        if eml_dir is not None:
+            return lazy.mail.EmlFolder(eml_dir)
+        email = self.config.email
+        ca_file = self.ca_file
+        return lazy.mail.SmtpSender(
+            host=email.host,
+            port=email.port,
+            security=email.security,
+            username=email.username,
+            password=lazy.mail.password_from(email.password, email.password_env),
+            timeout_s=email.timeout_s,
+            ca_file=str(ca_file) if ca_file is not None else None,
+        )
+
+    def outbox(self) -> Outbox:
+        """The encrypted outbox of emails waiting to be delivered."""
+        return lazy.outbox.Outbox(self.outbox_dir, max_attempts=UNTIL_PURGED)
+
+    def counters(self) -> Counters:
+        """The anonymous usage counters, in the kiosk's data folder."""
+        return lazy.counters.Counters(
+            data_dir() / "counters.json", languages=list(self.loaded.packs)
+        )
+
+    def counts_export(self, day: dt.date) -> Path:
+        """Where staff's export of the counts goes (the folder is made)."""
+        out = data_dir() / "exports" / f"counts-{day.isoformat()}.csv"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        return out
+
+    # The child jobs: each a process of this program, so the screen never waits on them.
+
+    def _command(self, subcommand: str, *args: str) -> list[str]:
+        return [*lazy.jobs.child_command(subcommand, self.config.source), *args]
+
+    def _email_timeout_ms(self) -> int:
+        # generous: connect, TLS, AUTH, MAIL, RCPT, DATA may each take timeout_s
+        return int((self.config.email.timeout_s * 8 + 30) * 1000)
+
+    def print_jobs(self) -> ChildJobs | None:
+        """The print service (each print a child process); None when printing is off."""
+        if not self.config.print.enabled:
+            return None
+        log.info("printing to %s", self.printer_description())
+        return lazy.jobs.ChildJobs(self._command("print-job"), name="print")
+
+    def email_jobs(self) -> ChildJobs | None:
+        """The email service (each email a child process); None when email is off."""
+        if not self.config.email.enabled:
+            return None
+        return lazy.jobs.ChildJobs(
+            self._command("email-job"), timeout_ms=self._email_timeout_ms(), name="email"
+        )
+
+    def outbox_jobs(self, parent: QObject) -> ChildJobs:
+        """Rounds of delivering the queued emails (``outbox deliver``)."""
+        return lazy.jobs.ChildJobs(
+            self._command("outbox", "deliver"),
+            timeout_ms=self._email_timeout_ms() * 4,
+            name="outbox",
+            parent=parent,
+        )
+
+    def staff_check(self, name: str, *args: str, parent: QObject) -> ChildJobs:
+        """One of the staff panel's checks (``print-test``, ``send-test-email``, ...)."""
+        return lazy.jobs.ChildJobs(self._command(name, *args), name=name, parent=parent)
+
+
+class StaffDesk:
+    """What the staff panel does (``kiosk.ui.staff`` only draws it): the checks run in
+    child processes and come back as sentences for the receptionist; the counts go to a
+    CSV file; the panel's status text names the version, the printer, the outbox and today.
+    """
+
+    def __init__(self, window: MainWindow, services: Services, counters: Counters) -> None:
+        self.window = window
+        self.services = services
+        self.counters = counters
+        self.actions = lazy.staff.StaffActions(
+            reset=window.reset_session,
+            print_test=self.print_test,
+            email_test=self.email_test,
+            flush_outbox=self.flush_outbox,
+            export_counts=self.export_counts,
+            leave_kiosk_mode=window.leave_kiosk_mode,
+            quit=window.quit_kiosk,
+            summary=self.summary,
+            back=window.back_to_kiosk,
+        )
+        email = services.config.email
+        address = email.reply_to or email.sender
+        self._print_test = self._check("print-test", "The test page did not print")
+        self._email_test = (
+            self._check("send-test-email", "The test email was not sent", address)
+            if email.enabled and address
+            else None
+        )
+        self._flush = (
+            self._check("outbox", "Queued emails were not all sent", "flush")
+            if email.enabled
+            else None
+        )
+
+    def install(self) -> StaffAccess:
+        """The staff corner, PIN pad and panel on the window."""
+        pin_file = self.services.staff_pin_file
+        return lazy.staff.install(
+            self.window,
+            self.window.activity_filter(),
+            lambda: lazy.staff.read_pin_file(pin_file),
+            self.actions,
+        )
+
+    def _check(self, name: str, failed: str, *args: str) -> ChildJobs:
+        jobs = self.services.staff_check(name, *args, parent=self.window)
+        jobs.finished.connect(
+            lambda _job, ok, detail: self._report(jobs, failed, ok=ok, detail=detail)
+        )
+        self.window.ctx.background.append(jobs)
+        return jobs
+
+    def _report(self, jobs: ChildJobs, failed: str, *, ok: bool, detail: str) -> None:
+        # A failed check: its own last sentence when it printed one (``outbox flush`` says
+        # what it sent and what waits), else the reason on its standard error.
+        self.actions.reported.emit(
+            detail if ok else jobs.last_line() or lazy.staff.failure_sentence(failed, detail)
+        )
+
+    def _run(self, jobs: ChildJobs | None, working: str) -> None:
+        if jobs is None:
+            self.actions.reported.emit("Email is turned off in this kiosk's settings.")
+        elif not jobs.busy():
+            self.actions.reported.emit(working)
+            jobs.submit("")
+
+    def print_test(self) -> None:
+        self._run(self._print_test, "Printing a test page…")
+
+    def email_test(self) -> None:
+        self._run(self._email_test, "Sending a test email…")
+
+    def flush_outbox(self) -> None:
+        self._run(self._flush, "Sending the queued emails…")
+
+    def export_counts(self) -> None:
+        out = self.services.counts_export(dt.date.today())
+        self.counters.export_csv(out)
+        self.actions.reported.emit(f"Counts of the last 30 days saved to {out}.")
+
+    def summary(self) -> str:
+        day = self.counters.day()
+        counts = (
+            f"{day['sessions_started']} started, {day['sessions_finished']} finished, "
+            f"{day['print_jobs']} printed copies; took away: "
+            + ", ".join(f"{k} {v}" for k, v in day["outcome"].items())
+        )
+        if self.services.config.email.enabled:
+            stats = self.services.outbox().stats()
+            oldest = f", oldest {int(stats.oldest_age_s // 60)} min" if stats.oldest_age_s else ""
+            outbox = f"{stats.queued} queued, {stats.failed} failed{oldest}"
+        else:
+            outbox = "email off"
+        printer = self.services.printer_description()
+        text = lazy.staff.summary_text(__version__, outbox, counts, printer)
+        broken = lazy.runtime.binding_problem()
+        return f"WARNING: {broken}. Ask IT to reinstall the kiosk.\n{text}" if broken else text
+
+
 def application(argv: list[str] | None = None) -> QApplication:
     """The QApplication, created once, with the kiosk's theme."""
-    from PySide6.QtWidgets import QApplication
-
+    QApplication = lazy.QtWidgets.QApplication
     app = QApplication.instance()
     if app is None:
         app = QApplication(argv if argv is not None else sys.argv[:1])
@@ -69,185 +325,52 @@ def application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def printer_description(config: Config) -> str:
-    """Where prints go, for the log and the staff panel. From the config alone: the kiosk
-    process itself never prints (its print jobs do), so it need not load QtPrintSupport."""
-    folder = config.resolve(config.print.output_dir)
-    if folder is not None:
-        return f"PDF files in {folder}"
-    return config.print.printer or "the system default printer"
-
-
 def build_window(
     config_path: Path | str | None = None, *, language: str | None = None
 ) -> MainWindow:
     """The main window, built exactly as the command line builds it, but not shown."""
     loaded = load(Path(config_path) if config_path is not None else None)
     application()
-    return _window(loaded, language)
+    return main_window(Services(loaded), language)
 
 
-def _window(loaded: Loaded, language: str | None) -> MainWindow:
-    from kiosk.core.flow import Flow
-    from kiosk.core.session import Session
-    from kiosk.ui.context import UiContext
-    from kiosk.ui.window import MainWindow
-
-    renderer: SummaryRenderer | None = None
-
-    def get_renderer() -> SummaryRenderer:
-        nonlocal renderer
-        if renderer is None:
-            from kiosk.core.summary import SummaryRenderer
-
-            renderer = SummaryRenderer(loaded.template_dirs)
-        return renderer
-
-    def make_printer() -> ChildJobs | None:
-        config = loaded.config
-        if not config.print.enabled:
-            return None
-        from kiosk.services.jobs import ChildJobs, child_command
-
-        log.info("printing to %s", printer_description(config))
-        return ChildJobs(child_command("print-job", config.source), name="print")
-
-    def make_mailer() -> ChildJobs | None:
-        config = loaded.config
-        if not config.email.enabled:
-            return None
-        from kiosk.services.jobs import ChildJobs, child_command
-
-        # generous: connect, TLS, AUTH, MAIL, RCPT, DATA may each take timeout_s
-        timeout_ms = int((config.email.timeout_s * 8 + 30) * 1000)
-        return ChildJobs(
-            child_command("email-job", config.source), timeout_ms=timeout_ms, name="email"
-        )
-
-    default = language or loaded.config.kiosk.languages[0]
+def main_window(services: Services, language: str | None = None) -> MainWindow:
+    """The window on these services; what the first screen does not need comes after its
+    first paint: the fonts, the counters and the staff tools, the outbox's retries."""
+    loaded = services.loaded
     ctx = UiContext(
         config=loaded.config,
         packs=loaded.packs,
-        session=Session(language=default),
+        session=Session(language=language or loaded.config.kiosk.languages[0]),
         flow=Flow(),
-        renderer=get_renderer,
+        renderer=services.renderer,
         face_svg=resources.path("images", "face_map.svg"),
-        make_printer=make_printer,
-        make_mailer=make_mailer,
+        make_printer=services.print_jobs,
+        make_mailer=services.email_jobs,
     )
-    window = MainWindow(ctx)
+    window = lazy.window.MainWindow(ctx)
     window.first_paint.connect(_after_first_paint)
-    window.first_paint.connect(lambda: _install_counters_and_staff(window, loaded))
+    window.first_paint.connect(lambda: _install_staff(window, services))
     if loaded.config.email.enabled:
-        window.first_paint.connect(lambda: _start_outbox_worker(window, loaded.config))
+        window.first_paint.connect(lambda: _start_outbox_worker(window, services))
     return window
 
 
-def _install_counters_and_staff(window: MainWindow, loaded: Loaded) -> None:
-    """After the first paint: the anonymous counters, and the staff corner, pad and panel."""
-    from kiosk.core.config import data_dir
-    from kiosk.core.counters import Counters
-    from kiosk.services.jobs import ChildJobs, child_command
-    from kiosk.ui import staff
-
-    config = loaded.config
-
+def _install_staff(window: MainWindow, services: Services) -> None:
+    """After the first paint: the activity filter, the anonymous counters, the staff desk."""
     window.activity_filter()  # the start screen's waking tap is watched from now on
     if window.ctx.counters is None:
-        window.ctx.counters = Counters(data_dir() / "counters.json", languages=list(loaded.packs))
-    counters = window.ctx.counters
-
-    def job(name: str, failed: str, *args: str) -> ChildJobs:
-        """A staff check in a child process; its result reads as a sentence on the panel."""
-        jobs = ChildJobs([*child_command(name, config.source), *args], name=name, parent=window)
-        # A failed check: its own last sentence when it printed one (``outbox flush`` says
-        # what it sent and what waits), else the reason on its standard error.
-        jobs.finished.connect(
-            lambda _job, ok, detail: actions.reported.emit(
-                detail if ok else jobs.last_line() or staff.failure_sentence(failed, detail)
-            )
-        )
-        window.ctx.background.append(jobs)
-        return jobs
-
-    print_test = job("print-test", "The test page did not print")
-    address = config.email.reply_to or config.email.sender
-    email_test = (
-        job("send-test-email", "The test email was not sent", address)
-        if config.email.enabled and address
-        else None
-    )
-    flush = (
-        job("outbox", "Queued emails were not all sent", "flush") if config.email.enabled else None
-    )
-
-    def run(jobs: ChildJobs | None, working: str) -> None:
-        if jobs is None:
-            actions.reported.emit("Email is turned off in this kiosk's settings.")
-        elif not jobs.busy():
-            actions.reported.emit(working)
-            jobs.submit("")
-
-    def export() -> None:
-        out = data_dir() / "exports" / f"counts-{dt.date.today().isoformat()}.csv"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        counters.export_csv(out)
-        actions.reported.emit(f"Counts of the last 30 days saved to {out}.")
-
-    def summary() -> str:
-        day = counters.day()
-        counts = (
-            f"{day['sessions_started']} started, {day['sessions_finished']} finished, "
-            f"{day['print_jobs']} printed copies; took away: "
-            + ", ".join(f"{k} {v}" for k, v in day["outcome"].items())
-        )
-        if config.email.enabled:
-            from kiosk.services import emailing
-
-            stats = emailing.outbox(config).stats()
-            oldest = f", oldest {int(stats.oldest_age_s // 60)} min" if stats.oldest_age_s else ""
-            outbox = f"{stats.queued} queued, {stats.failed} failed{oldest}"
-        else:
-            outbox = "email off"
-        text = staff.summary_text(__version__, outbox, counts, printer_description(config))
-        from kiosk.runtime import binding_problem
-
-        broken = binding_problem()
-        return f"WARNING: {broken}. Ask IT to reinstall the kiosk.\n{text}" if broken else text
-
-    actions = staff.StaffActions(
-        reset=window.reset_session,
-        print_test=lambda: run(print_test, "Printing a test page…"),
-        email_test=lambda: run(email_test, "Sending a test email…"),
-        flush_outbox=lambda: run(flush, "Sending the queued emails…"),
-        export_counts=export,
-        leave_kiosk_mode=window.leave_kiosk_mode,
-        quit=window.quit_kiosk,
-        summary=summary,
-        back=window.back_to_kiosk,
-    )
-    pin_file = config.resolve(config.kiosk.staff_pin_file)
-    window.staff = staff.install(
-        window, window.activity_filter(), lambda: staff.read_pin_file(pin_file), actions
-    )
+        window.ctx.counters = services.counters()
+    window.staff = StaffDesk(window, services, window.ctx.counters).install()
 
 
-def _start_outbox_worker(window: MainWindow, config: Config) -> None:
+def _start_outbox_worker(window: MainWindow, services: Services) -> None:
     """While the kiosk runs, retry queued emails every ``[outbox] retry_s`` seconds, each
     round in a child process (``outbox deliver``), and delete those too old to keep."""
-    from PySide6.QtCore import QTimer
-
-    from kiosk.services.jobs import ChildJobs, child_command
-
-    jobs = ChildJobs(
-        [*child_command("outbox", config.source), "deliver"],
-        timeout_ms=int((config.email.timeout_s * 8 + 30) * 1000) * 4,
-        name="outbox",
-        parent=window,
-    )
-    timer = QTimer(window)
+    jobs = services.outbox_jobs(parent=window)
+    timer = lazy.QtCore.QTimer(window)
     timer.setObjectName("outbox_retry")
-    timer.setInterval(config.outbox.retry_s * 1000)
+    timer.setInterval(services.config.outbox.retry_s * 1000)
     timer.timeout.connect(lambda: None if jobs.busy() else jobs.submit(""))
     timer.start()
     window.ctx.background.append(jobs)
@@ -256,16 +379,12 @@ def _start_outbox_worker(window: MainWindow, config: Config) -> None:
 def _after_first_paint() -> None:
     """Work that need not delay the first screen: the shipped fonts (summary, PDF); on a PC
     with no fonts at all, the window is laid out again with them (the first frame had none)."""
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
-
-    from kiosk.services import fonts
-
-    if fonts.ensure_available():
+    QApplication = lazy.QtWidgets.QApplication
+    if lazy.fonts.ensure_available():
         QApplication.setFont(QApplication.font())  # every widget re-lays out with the new font
         for widget in QApplication.topLevelWidgets():
             widget.update()
-    QTimer.singleShot(0, fonts.register)
+    lazy.QtCore.QTimer.singleShot(0, lazy.fonts.register)
 
 
 def run(config_path: Path | None, *, windowed: bool, language: str | None) -> int:
@@ -276,8 +395,7 @@ def run(config_path: Path | None, *, windowed: bool, language: str | None) -> in
         print(f"--lang: {language!r} is not offered (offered: {offered})", file=sys.stderr)
         return 2
     app = application()
-    from kiosk import runtime
-
+    runtime = lazy.runtime
     try:
         lock = runtime.single_instance()
     except OSError as exc:
@@ -286,7 +404,7 @@ def run(config_path: Path | None, *, windowed: bool, language: str | None) -> in
     if lock is None:
         print("botox-kiosk is already running here; this second start exits.", file=sys.stderr)
         return 1
-    window = _window(loaded, language)
+    window = main_window(Services(loaded), language)
     runtime.install_excepthook(window.recover)
     runtime.quit_on_signals(window.quit_kiosk)
 
