@@ -1,41 +1,60 @@
-"""The command line (contract in DESIGN.md).
+"""The command line (contract in DESIGN.md): thin handlers over the composition root.
 
 ``botox-kiosk [--config FILE] [--windowed] [--lang CODE]`` runs the kiosk;
-``--self-test``, ``check-config`` and ``render-summary`` are for clinic IT and CI.
-Exit codes: 0 done; 1 the outside world failed; 2 bad input or config.
+``--self-test``, ``check-config`` and ``render-summary`` are for clinic IT and CI;
+``print-test``, ``send-test-email``, ``outbox`` and ``set-staff-pin`` for staff and IT;
+``print-job`` and ``email-job`` are the kiosk's own child processes. ``--config FILE`` goes
+before the command or after it. Exit codes: 0 done; 1 the outside world failed; 2 bad
+input or config.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
+import os
 import sys
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk import __version__
+from kiosk import __version__, app, lazy
+from kiosk.core.errors import Problem, ProblemsError
+from kiosk.core.flow import JOURNEY, Screen
+from kiosk.core.session import Session
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QFont
+    from PySide6.QtGui import QFont, QGuiApplication
 
-    from kiosk.app import Loaded
-    from kiosk.core.config import Config
     from kiosk.core.content import ContentPack
-    from kiosk.core.session import Session
     from kiosk.services.outbox import Outbox
 
 EXIT_OK, EXIT_WORLD, EXIT_BAD_INPUT = 0, 1, 2
 
+#: A command: its parsed arguments in, its exit code out.
+Handler = Callable[[argparse.Namespace], int]
+
 
 def _parser() -> argparse.ArgumentParser:
+    # One --config for the kiosk and every command, before the command or after it. After
+    # it wins; SUPPRESS keeps a command that was not given one from erasing one given before.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        default=argparse.SUPPRESS,
+        help="clinic config (TOML); default: the demo clinic",
+    )
     p = argparse.ArgumentParser(
         prog="botox-kiosk",
         description="Waiting-room kiosk that walks a patient through their Botox visit.",
+        parents=[common],
     )
+    p.set_defaults(func=run_kiosk)
     p.add_argument("--version", action="version", version=f"botox-kiosk {__version__}")
-    p.add_argument(
-        "--config", type=Path, metavar="FILE", help="clinic config (TOML); default: the demo clinic"
-    )
     p.add_argument(
         "--windowed", action="store_true", help="a normal window even if the config says fullscreen"
     )
@@ -46,185 +65,135 @@ def _parser() -> argparse.ArgumentParser:
         help="walk every screen offscreen, render a summary PDF, print 'self-test ok'",
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    check = sub.add_parser(
-        "check-config", help="validate a config, its content packs and templates"
+
+    def command(name: str, func: Handler, help: str | None = None) -> argparse.ArgumentParser:
+        if help is None:  # the child jobs: not listed
+            parser = sub.add_parser(name, parents=[common])
+        else:
+            parser = sub.add_parser(name, parents=[common], help=help)
+        parser.set_defaults(func=func)
+        return parser
+
+    check = command(
+        "check-config", check_config, "validate a config, its content packs and templates"
     )
     check.add_argument("file", nargs="?", type=Path, metavar="FILE")
-    check.add_argument(
-        "--config", type=Path, metavar="FILE", dest="sub_config", help=argparse.SUPPRESS
-    )
-    render = sub.add_parser(
-        "render-summary", help="render a summary from a session answers JSON file"
+    render = command(
+        "render-summary", render_summary, "render a summary from a session answers JSON file"
     )
     render.add_argument("answers", type=Path, metavar="ANSWERS.json")
     render.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
     render.add_argument("--html", type=Path, metavar="FILE")
     render.add_argument("--text", type=Path, metavar="FILE")
-    render.add_argument("--config", type=Path, metavar="FILE", dest="sub_config")
-    ptest = sub.add_parser("print-test", help="print a test page on the configured printer")
-    ptest.add_argument("--config", type=Path, metavar="FILE", dest="sub_config")
-    # Internal: the kiosk runs each print job in a child process (session JSON on stdin).
-    job = sub.add_parser("print-job")
-    job.add_argument("--config", type=Path, metavar="FILE", dest="sub_config")
-    # Internal: the kiosk emails each summary from a child process (session JSON on stdin).
-    ejob = sub.add_parser("email-job")
-    ejob.add_argument("--config", type=Path, metavar="FILE", dest="sub_config")
-    box = sub.add_parser("outbox", help="emails waiting to be delivered: list, flush or purge")
+    command("print-test", print_test, "print a test page on the configured printer")
+    command("print-job", print_job)  # a print of the kiosk's (session JSON on stdin)
+    command("email-job", email_job)  # an email of the kiosk's (session JSON on stdin)
+    box = command("outbox", outbox_command, "emails waiting to be delivered: list, flush or purge")
     box.add_argument("action", choices=["list", "flush", "purge", "deliver"], metavar="ACTION")
-    box.add_argument("--config", type=Path, metavar="FILE", dest="sub_config")
-    pin = sub.add_parser("set-staff-pin", help="set the staff PIN (read twice from stdin)")
-    pin.add_argument("--config", type=Path, metavar="FILE", dest="sub_config")
-    mail = sub.add_parser("send-test-email", help="send a test email to ADDRESS, now")
+    command("set-staff-pin", set_staff_pin, "set the staff PIN (read twice from stdin)")
+    mail = command("send-test-email", send_test_email, "send a test email to ADDRESS, now")
     mail.add_argument("address", metavar="ADDRESS")
-    mail.add_argument("--config", type=Path, metavar="FILE", dest="sub_config")
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    """The arguments, with ``config`` (None: the demo clinic) and ``func``, the handler."""
     args = _parser().parse_args(argv)
+    vars(args).setdefault("config", None)
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    config = getattr(args, "sub_config", None) or args.config
-    from kiosk.core.errors import ProblemsError
-
+    handler: Handler = args.func
     try:
-        if args.command == "check-config":
-            return check_config(args.file or config)
-        if args.command == "render-summary":
-            return render_summary(args.answers, args.out, args.html, args.text, config)
-        if args.command == "print-test":
-            return print_test(config)
-        if args.command == "print-job":
-            return print_job(config)
-        if args.command == "email-job":
-            return email_job(config)
-        if args.command == "outbox":
-            return outbox_command(args.action, config)
-        if args.command == "send-test-email":
-            return send_test_email(args.address, config)
-        if args.command == "set-staff-pin":
-            return set_staff_pin(config)
-        if args.self_test:
-            return self_test(config)
-        from kiosk import app
-
-        app.ensure_display()
-        return app.run(config, windowed=args.windowed, language=args.lang)
+        return handler(args)
     except ProblemsError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return EXIT_BAD_INPUT
 
 
-def check_config(path: Path | None) -> int:
+# The parts every command shares.
+
+
+def _offscreen() -> None:
+    """No window: Qt's offscreen platform, unless the caller chose one."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def _gui_app() -> QGuiApplication:
+    """The Qt application of a command without a window (PDF layout, printing): offscreen,
+    made once and kept for the process."""
+    _offscreen()
+    gui = lazy.QtGui.QGuiApplication
+    qapp = gui.instance()
+    if qapp is None:
+        qapp = gui(sys.argv[:1])
+        _keep.append(qapp)
+    assert isinstance(qapp, gui)
+    return qapp
+
+
+_keep: list[object] = []
+
+
+def _answers(loaded: app.Loaded, path: Path | None) -> tuple[Session, ContentPack]:
+    """The session of an answers JSON file, or of standard input when ``path`` is None (a
+    job's parent writes it there), validated against the config's packs."""
+    source = "<stdin>" if path is None else str(path)
+    try:
+        if path is None:
+            data = lazy.json.loads(sys.stdin.buffer.read().decode("utf-8"))
+        else:
+            data = lazy.json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProblemsError([Problem(source, "(file)", "not found")]) from None
+    except (UnicodeDecodeError, lazy.json.JSONDecodeError) as exc:
+        raise ProblemsError([Problem(source, "(syntax)", f"not valid JSON: {exc}")]) from None
+    language = data.get("language") if isinstance(data, dict) else None
+    pack = loaded.packs.get(language) if isinstance(language, str) else None
+    session = Session.from_dict(data, source, pack, list(loaded.packs))
+    assert pack is not None  # from_dict rejected a language that is not offered
+    return session, pack
+
+
+# The commands.
+
+
+def run_kiosk(args: argparse.Namespace) -> int:
+    """No command: the kiosk itself, or its self-test."""
+    if args.self_test:
+        return self_test(args.config)
+    app.ensure_display()
+    return app.run(args.config, windowed=args.windowed, language=args.lang)
+
+
+def check_config(args: argparse.Namespace) -> int:
     """Exit 0 when the config, its content packs and templates are sound; else 2."""
-    import datetime as dt
-
-    from kiosk import app
-    from kiosk.core.errors import Problem, ProblemsError
-    from kiosk.core.readability import readability_problems
-    from kiosk.core.signoff import sign_off_problems
-    from kiosk.core.summary import SummaryRenderer, build_context, sample_session
-
-    loaded = app.load(path)  # raises ProblemsError: printed by main, exit 2
-    problems: list[Problem] = []
-    config = loaded.config
-    logo = config.resolve(config.clinic.logo)
-    if logo is not None and not logo.is_file():
-        problems.append(Problem(str(config.source), "clinic.logo", f"file not found: {logo}"))
-    pin_file = config.resolve(config.kiosk.staff_pin_file)
-    if config.kiosk.fullscreen:
-        from kiosk.core.staff import verify_pin
-
-        try:
-            stored = pin_file.read_text(encoding="utf-8") if pin_file else ""
-            verify_pin("0000", stored) if stored.strip() else None
-        except (OSError, ValueError):
-            stored = ""
-        if not stored.strip():
-            problems.append(
-                Problem(
-                    str(config.source),
-                    "kiosk.staff_pin_file",
-                    f"no staff PIN in {pin_file}: a fullscreen kiosk needs one "
-                    "(run botox-kiosk set-staff-pin)",
-                )
-            )
-    templates = config.resolve(config.content.templates)
-    if templates is not None and not templates.is_dir():
-        problems.append(
-            Problem(str(config.source), "content.templates", f"folder not found: {templates}")
-        )
-    source = str(config.source)
-    warnings = []
-    if config.print.enabled and config.print.output_dir:
-        warnings.append(
-            Problem(
-                source,
-                "print.output_dir",
-                "summaries are saved as PDF files there, not "
-                "printed (remove it to print on the printer)",
-                warning=True,
-            )
-        )
-    if config.email.enabled and config.email.eml_dir:
-        warnings.append(
-            Problem(
-                source,
-                "email.eml_dir",
-                "emails are saved as .eml files there, not sent "
-                "(set host and the rest of [email] to send them)",
-                warning=True,
-            )
-        )
-    for pack in loaded.packs.values():
-        problems.extend(readability_problems(pack))
-        for problem in sign_off_problems(pack, config, dt.date.today()):
-            (warnings if problem.warning else problems).append(problem)
-    for warning in warnings:
+    loaded = app.load(args.file or args.config)  # raises ProblemsError: printed by main
+    found = lazy.checks.config_problems(
+        loaded.config, loaded.packs, loaded.template_dirs, dt.date.today()
+    )
+    for warning in (problem for problem in found if problem.warning):
         print(warning, file=sys.stderr)
-    renderer = SummaryRenderer(loaded.template_dirs)
-    for pack in loaded.packs.values():
-        try:
-            context = build_context(sample_session(pack), pack, loaded.config)
-            renderer.html(context)
-            renderer.text(context)
-        except Exception as exc:  # a template error of any kind is the clinic's to fix
-            problems.append(
-                Problem(str(loaded.template_dirs[0]), "templates", f"{type(exc).__name__}: {exc}")
-            )
-    if problems:
-        raise ProblemsError(problems)
-    print(f"{source}: ok ({', '.join(loaded.packs)})")
+    if not all(problem.warning for problem in found):
+        raise ProblemsError(found)  # the errors only: printed by main, exit 2
+    print(f"{loaded.config.source}: ok ({', '.join(loaded.packs)})")
     return EXIT_OK
 
 
-def render_summary(
-    answers: Path, out: Path, html_out: Path | None, text_out: Path | None, config: Path | None
-) -> int:
-    import json
-
-    from kiosk import app
-    from kiosk.core.errors import Problem, ProblemsError
-    from kiosk.core.session import Session
-    from kiosk.core.summary import SummaryRenderer, build_context
-
-    loaded = app.load(config)
-    try:
-        data = json.loads(answers.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ProblemsError([Problem(str(answers), "(file)", "not found")]) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProblemsError([Problem(str(answers), "(syntax)", f"not valid JSON: {exc}")]) from None
-    language = data.get("language") if isinstance(data, dict) else None
-    pack = loaded.packs.get(language) if isinstance(language, str) else None
-    session = Session.from_dict(data, str(answers), pack, list(loaded.packs))
-    assert pack is not None  # from_dict rejected a language that is not offered
-    context = build_context(session, pack, loaded.config)
-    renderer = SummaryRenderer(loaded.template_dirs)
+def render_summary(args: argparse.Namespace) -> int:
+    loaded = app.load(args.config)
+    session, pack = _answers(loaded, args.answers)
+    context = lazy.summary.build_context(session, pack, loaded.config)
+    renderer = app.Services(loaded).renderer()
     html = renderer.html(context)
-    for path, body in ((html_out, html), (text_out, renderer.text(context) if text_out else "")):
+    text_out: Path | None = args.text
+    for path, body in ((args.html, html), (text_out, renderer.text(context) if text_out else "")):
         if path is None:
             continue
         try:
@@ -232,148 +201,92 @@ def render_summary(
         except OSError as exc:
             print(f"{path}: cannot write: {exc.strerror}", file=sys.stderr)
             return EXIT_WORLD
-    _offscreen()
-    from PySide6.QtGui import QGuiApplication
-
-    _app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
-    from kiosk.services.pdf import RenderError, write_pdf
-
+    _gui_app()
+    out: Path = args.out
     try:
-        write_pdf(
+        lazy.pdf.write_pdf(
             html,
             out,
             paper=loaded.config.print.paper,
             title=context["title"],
             footer=pack.t("summary.footer"),
         )
-    except RenderError as exc:
+    except lazy.pdf.RenderError as exc:
         print(f"{out}: cannot write the PDF: {exc}", file=sys.stderr)
         return EXIT_WORLD
     print(out)
     return EXIT_OK
 
 
-def print_test(config: Path | None) -> int:
+def print_test(args: argparse.Namespace) -> int:
     """Print a test page on the configured printer; exit 1 when the printer fails."""
-    import datetime as dt
-    import html
-
-    from kiosk import __version__, app
-    from kiosk.services.printing import PrintError, make_target
-
-    loaded = app.load(config)
+    loaded = app.load(args.config)
     cfg = loaded.config
-    target = make_target(cfg.resolve(cfg.print.output_dir), cfg.print.printer, cfg.print.paper)
-    _offscreen()
-    from PySide6.QtGui import QGuiApplication
-
-    _app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
+    target = app.Services(loaded).print_target()
+    _gui_app()
     now = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    escape = lazy.html.escape
     page = (
-        f"<h1>{html.escape(cfg.clinic.name)}</h1><h2>Kiosk printer test page</h2>"
-        f"<p>Printed {now} by botox-kiosk {__version__} to {html.escape(target.describe())}, "
-        f"paper {html.escape(cfg.print.paper)}.</p>"
+        f"<h1>{escape(cfg.clinic.name)}</h1><h2>Kiosk printer test page</h2>"
+        f"<p>Printed {now} by botox-kiosk {__version__} to {escape(target.describe())}, "
+        f"paper {escape(cfg.print.paper)}.</p>"
         "<p>If you can read this, patients' summaries will print here.</p>"
     )
     try:
         where = target.print_html(page, title="botox-kiosk test page", footer=cfg.clinic.name)
-    except PrintError as exc:
+    except lazy.printing.PrintError as exc:
         print(f"print-test: failed: {exc}", file=sys.stderr)
         return EXIT_WORLD
     print(f"Test page sent to {where}.")
     return EXIT_OK
 
 
-def _session_from_stdin(loaded: Loaded) -> tuple[Session, ContentPack]:
-    """The session JSON a job's parent wrote on its standard input, validated."""
-    import json
-
-    from kiosk.core.errors import Problem, ProblemsError
-    from kiosk.core.session import Session
-
-    try:
-        data = json.loads(sys.stdin.buffer.read().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProblemsError([Problem("<stdin>", "(syntax)", f"not valid JSON: {exc}")]) from None
-    language = data.get("language") if isinstance(data, dict) else None
-    pack = loaded.packs.get(language) if isinstance(language, str) else None
-    session = Session.from_dict(data, "<stdin>", pack, list(loaded.packs))
-    assert pack is not None
-    return session, pack
-
-
-def print_job(config: Path | None) -> int:
+def print_job(args: argparse.Namespace) -> int:
     """Print the summary of the session JSON on standard input (the kiosk's child process
     for each print). The summary is laid out here, not in the kiosk: rendering it on the
     patient's tap stalled the screen for tens of milliseconds."""
-    from kiosk import app
-    from kiosk.core.summary import SummaryRenderer, build_context
-    from kiosk.services.printing import PrintError, make_target
-
-    loaded = app.load(config)
-    session, pack = _session_from_stdin(loaded)
-    cfg = loaded.config
-    target = make_target(cfg.resolve(cfg.print.output_dir), cfg.print.printer, cfg.print.paper)
-    _offscreen()
-    from PySide6.QtGui import QGuiApplication
-
-    _app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
-    context = build_context(session, pack, cfg)
-    html = SummaryRenderer(loaded.template_dirs).html(context)
+    loaded = app.load(args.config)
+    session, pack = _answers(loaded, None)
+    services = app.Services(loaded)
+    target = services.print_target()
+    _gui_app()
+    context = lazy.summary.build_context(session, pack, loaded.config)
+    html = services.renderer().html(context)
     try:
         where = target.print_html(html, title=context["title"], footer=pack.t("summary.footer"))
-    except PrintError as exc:
+    except lazy.printing.PrintError as exc:
         print(f"print-job: {exc}", file=sys.stderr)
         return EXIT_WORLD
     print(where)
     return EXIT_OK
 
 
-def _gui_app() -> None:
-    """A QGuiApplication for PDF layout in a command without a window."""
-    _offscreen()
-    from PySide6.QtGui import QGuiApplication
-
-    if QGuiApplication.instance() is None:
-        _keep.append(QGuiApplication(sys.argv[:1]))
-
-
-_keep: list[object] = []
-
-
-def email_job(config: Path | None) -> int:
+def email_job(args: argparse.Namespace) -> int:
     """Email the summary of the session JSON on standard input (the kiosk's child process).
 
     Prints ``queued`` once the message is safely in the encrypted outbox, then ``sent``, or
     ``retry: …`` (it stays queued), or exits 1 with ``email-job: …`` when it failed for good.
     Never prints the address or anything else the patient typed.
     """
-    from kiosk import app
-    from kiosk.core.summary import SummaryRenderer
-    from kiosk.services import emailing
-    from kiosk.services.mail import check_address
-
-    loaded = app.load(config)
-    session, pack = _session_from_stdin(loaded)
-    if check_address(session.email) is not None or not session.email_consent:
+    loaded = app.load(args.config)
+    session, pack = _answers(loaded, None)
+    if lazy.mail.check_address(session.email) is not None or not session.email_consent:
         print("email-job: no valid address, or no consent to email", file=sys.stderr)
         return EXIT_BAD_INPUT
     _gui_app()
-    message = emailing.compose(session, pack, loaded.config, SummaryRenderer(loaded.template_dirs))
-    box = emailing.outbox(loaded.config)
+    services = app.Services(loaded)
+    message = lazy.emailing.compose(session, pack, loaded.config, services.renderer())
+    box = services.outbox()
     entry_id = box.add(message, loaded.config.email.sender, [session.email])
-    del message, session  # the raw JSON went with _session_from_stdin
+    del message, session  # the raw JSON went with _answers
     print("queued", flush=True)
-    return _deliver_one(box, entry_id, loaded.config)
+    return _deliver_one(box, entry_id, services)
 
 
-def _deliver_one(box: Outbox, entry_id: int, config: Config) -> int:
-    from kiosk.services import emailing
-    from kiosk.services.mail import SendError
-
+def _deliver_one(box: Outbox, entry_id: int, services: app.Services) -> int:
     try:
-        send = emailing.transport(config).send
-    except SendError as exc:  # e.g. the password's environment variable is missing
+        send = services.transport().send
+    except lazy.mail.SendError as exc:  # e.g. the password's environment variable is missing
         print(f"retry: {exc}", flush=True)
         return EXIT_OK
     box.deliver_entry(entry_id, send)
@@ -388,16 +301,12 @@ def _deliver_one(box: Outbox, entry_id: int, config: Config) -> int:
     return EXIT_OK
 
 
-def outbox_command(action: str, config: Path | None) -> int:
+def outbox_command(args: argparse.Namespace) -> int:
     """Staff and IT: list, flush (deliver all now) or purge (old) queued emails."""
-    import datetime as dt
-
-    from kiosk import app
-    from kiosk.services import emailing
-    from kiosk.services.mail import SendError
-
-    loaded = app.load(config)
-    box = emailing.outbox(loaded.config)
+    loaded = app.load(args.config)
+    services = app.Services(loaded)
+    box = services.outbox()
+    action: str = args.action
     if action == "list":
         entries = box.list()
         print(f"{'id':>4}  {'age':>8}  {'tries':>5}  {'state':8}  {'to':24}  last error")
@@ -409,13 +318,13 @@ def outbox_command(action: str, config: Path | None) -> int:
         stats = box.stats()
         print(f"{stats.queued} queued, {stats.failed} failed")
         return EXIT_OK
-    removed = box.purge(emailing.max_age_s(loaded.config))  # first, whatever else fails
+    removed = box.purge(lazy.emailing.max_age_s(loaded.config))  # first, whatever else fails
     if action == "purge":
         print(f"purged {removed} older than {loaded.config.outbox.max_age_days} days")
         return EXIT_OK
     try:
-        send = emailing.transport(loaded.config).send
-    except SendError as exc:
+        send = services.transport().send
+    except lazy.mail.SendError as exc:
         print(f"outbox: {exc}", file=sys.stderr)
         return EXIT_WORLD
     report = box.flush(send) if action == "flush" else box.deliver_due(send)
@@ -428,27 +337,21 @@ def outbox_command(action: str, config: Path | None) -> int:
     return EXIT_OK if report.retry == 0 and report.failed == 0 else EXIT_WORLD
 
 
-def set_staff_pin(config: Path | None) -> int:
+def set_staff_pin(args: argparse.Namespace) -> int:
     """Read the new PIN twice from standard input; store only its salted scrypt hash."""
-    import getpass
-    import os
-
-    from kiosk import app
-    from kiosk.core.staff import check_pin_format, hash_pin
-
-    cfg = app.load(config).config
-    target = cfg.resolve(cfg.kiosk.staff_pin_file)
+    loaded = app.load(args.config)
+    target = app.Services(loaded).staff_pin_file
     if target is None:
-        print(f"{cfg.source}: kiosk.staff_pin_file: must be set", file=sys.stderr)
+        print(f"{loaded.config.source}: kiosk.staff_pin_file: must be set", file=sys.stderr)
         return EXIT_BAD_INPUT
 
     def ask(prompt: str) -> str:
         if sys.stdin.isatty():
-            return getpass.getpass(prompt)
+            return lazy.getpass.getpass(prompt)
         return sys.stdin.readline().strip()
 
     first = ask("New staff PIN (4 to 12 digits): ")
-    problem = check_pin_format(first)
+    problem = lazy.staff_pin.check_pin_format(first)
     if problem is not None:
         print(f"set-staff-pin: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -459,87 +362,62 @@ def set_staff_pin(config: Path | None) -> int:
     tmp = target.with_name(target.name + ".new")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(hash_pin(first) + "\n")
+        fh.write(lazy.staff_pin.hash_pin(first) + "\n")
     os.replace(tmp, target)
     print(f"set-staff-pin: staff PIN saved (as a salted hash) in {target}")
     return EXIT_OK
 
 
-def send_test_email(address: str, config: Path | None) -> int:
+def send_test_email(args: argparse.Namespace) -> int:
     """Send a short test message straight to the mail server (not through the outbox)."""
-    import datetime as dt
-    import email.utils
-    from email.message import EmailMessage
-
-    from kiosk import app
-    from kiosk.services import emailing
-    from kiosk.services.mail import SendError, check_address
-
-    loaded = app.load(config)
+    loaded = app.load(args.config)
     cfg = loaded.config
-    problem = check_address(address)
+    address: str = args.address
+    problem = lazy.mail.check_address(address)
     if problem is not None:
         print(f"send-test-email: not a valid address: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if not cfg.email.sender:
         print(f"{cfg.source}: email.sender: must be set to send email", file=sys.stderr)
         return EXIT_BAD_INPUT
-    msg = EmailMessage()
+    msg = lazy.email_message.EmailMessage()
     msg["From"] = cfg.email.sender
     msg["To"] = address
     msg["Subject"] = f"botox-kiosk test email from {cfg.clinic.name}"
-    msg["Date"] = email.utils.formatdate(localtime=True)
-    msg["Message-ID"] = email.utils.make_msgid(domain=emailing.sender_domain(cfg))
+    msg["Date"] = lazy.email_utils.formatdate(localtime=True)
+    msg["Message-ID"] = lazy.email_utils.make_msgid(domain=lazy.emailing.sender_domain(cfg))
     msg.set_content(
         f"This is a test from the waiting-room kiosk of {cfg.clinic.name}, sent "
         f"{dt.datetime.now():%Y-%m-%d %H:%M}. If you can read it, summaries can be emailed.\n"
     )
     try:
-        transport = emailing.transport(cfg)
+        transport = app.Services(loaded).transport()
         transport.send(msg.as_bytes(), cfg.email.sender, [address])
-    except SendError as exc:
+    except lazy.mail.SendError as exc:
         print(f"send-test-email: failed: {exc}", file=sys.stderr)
         return EXIT_WORLD
-    from kiosk.services.outbox import mask_address
-
-    print(f"Test email delivered to {mask_address(address)} via {transport.describe()}.")
+    masked = lazy.outbox.mask_address(address)
+    print(f"Test email delivered to {masked} via {transport.describe()}.")
     return EXIT_OK
-
-
-def _offscreen() -> None:
-    import os
-
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 def _missing_glyphs(font: QFont, text: str) -> str:
     """The characters of ``text`` that no installed font can draw (a machine with no fonts
     renders silent tofu and PDFs without text)."""
-    from PySide6.QtGui import QFontDatabase, QFontMetrics
-
-    if not QFontDatabase.families():
+    if not lazy.QtGui.QFontDatabase.families():
         return text
-    metrics = QFontMetrics(font)
+    metrics = lazy.QtGui.QFontMetrics(font)
     return "".join(sorted({c for c in text if not c.isspace() and not metrics.inFont(c)}))
 
 
 def self_test(config: Path | None) -> int:
     """Walk every screen offscreen and render a summary PDF (the frozen bundle's smoke test)."""
-    import tempfile
-
     _offscreen()
-    from kiosk import app
-    from kiosk.core.flow import JOURNEY, Screen
-    from kiosk.core.summary import build_context, sample_session
-    from kiosk.services.pdf import write_pdf
-
     window = app.build_window(config)
     window.resize(*app.LANDSCAPE)
     window.show()
     qapp = app.application()
-    from kiosk.runtime import binding_drops_references
-
-    broken = binding_drops_references()
+    broken = lazy.runtime.binding_drops_references()
     if broken is not None:
         print(f"self-test failed: {broken}", file=sys.stderr)
         return EXIT_WORLD
@@ -560,11 +438,12 @@ def self_test(config: Path | None) -> int:
             file=sys.stderr,
         )
         return EXIT_WORLD
-    context = build_context(sample_session(pack), pack, window.ctx.config)
+    summary = lazy.summary
+    context = summary.build_context(summary.sample_session(pack), pack, window.ctx.config)
     html = window.ctx.renderer().html(context)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "summary.pdf"
-        write_pdf(
+        lazy.pdf.write_pdf(
             html,
             out,
             paper=window.ctx.config.print.paper,

@@ -327,9 +327,7 @@ def test_killed_after_queueing_is_delivered_after_restart(qtbot, server, tmp_pat
     assert "Sent 0 queued emails" in result.stdout and "1 queued" in result.stdout
     assert server.handler.messages == []
     # ... and once the lease has run out (10 minutes), the restarted kiosk delivers it once.
-    from kiosk.services import emailing
-
-    send = emailing.transport(app.load(config).config).send
+    send = app.Services(app.load(config)).transport().send
     later = box.list()[0].created + 601
     assert box.flush(send, now=later).sent == 1
     assert box.flush(send, now=later + 1).sent == 0

@@ -7,21 +7,11 @@ Runs in the ``email-job`` child process (the UI thread only starts it), and for 
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from kiosk.core.config import Config, data_dir
+from kiosk.core.config import Config
 from kiosk.core.content import ContentPack
 from kiosk.core.session import Session
 from kiosk.core.summary import SummaryRenderer, build_context
-from kiosk.services.mail import (
-    EmlFolder,
-    MailTransport,
-    SmtpSender,
-    build_message,
-    make_ics,
-    password_from,
-)
-from kiosk.services.outbox import Outbox
+from kiosk.services.mail import build_message, make_ics
 from kiosk.services.pdf import pdf_bytes
 
 
@@ -67,34 +57,6 @@ def compose(
         domain=sender_domain(config),
     )
     return message.as_bytes()
-
-
-def transport(config: Config) -> MailTransport:
-    """The clinic's mail server, or the demo's folder of .eml files."""
-    eml_dir = config.resolve(config.email.eml_dir)
-    if eml_dir is not None:
-        return EmlFolder(eml_dir)
-    ca_file = config.resolve(config.email.ca_file)
-    return SmtpSender(
-        host=config.email.host,
-        port=config.email.port,
-        security=config.email.security,
-        username=config.email.username,
-        password=password_from(config.email.password, config.email.password_env),
-        timeout_s=config.email.timeout_s,
-        ca_file=str(ca_file) if ca_file is not None else None,
-    )
-
-
-#: Transient failures are retried (with a back-off capped at an hour) until the message is
-#: older than [outbox] max_age_days and purged, not given up after a few tries: a mail server
-#: down for a weekend must not lose Friday's emails.
-UNTIL_PURGED = 1_000_000
-
-
-def outbox(config: Config) -> Outbox:
-    folder = config.resolve(config.outbox.path) or data_dir() / "outbox"
-    return Outbox(Path(folder), max_attempts=UNTIL_PURGED)
 
 
 MAX_AGE_S_PER_DAY = 86_400.0
