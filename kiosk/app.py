@@ -32,18 +32,37 @@ from kiosk.core.flow import Flow
 from kiosk.core.session import Session
 from kiosk.ui.context import UiContext
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # deferred: see kiosk.lazy
+    from PySide6 import QtCore, QtWidgets
     from PySide6.QtCore import QObject
     from PySide6.QtWidgets import QApplication
 
+    from kiosk import runtime
+    from kiosk.core import counters, summary
     from kiosk.core.counters import Counters
     from kiosk.core.summary import SummaryRenderer
+    from kiosk.services import fonts, jobs, mail, outbox, printing
     from kiosk.services.jobs import ChildJobs
     from kiosk.services.mail import MailTransport
     from kiosk.services.outbox import Outbox
     from kiosk.services.printing import PrintTarget
+    from kiosk.ui import staff
+    from kiosk.ui import window as ui_window
     from kiosk.ui.staff import StaffAccess
     from kiosk.ui.window import MainWindow
+else:
+    QtCore = lazy.load("PySide6.QtCore")
+    QtWidgets = lazy.load("PySide6.QtWidgets")
+    runtime = lazy.load("kiosk.runtime")
+    counters = lazy.load("kiosk.core.counters")
+    summary = lazy.load("kiosk.core.summary")
+    fonts = lazy.load("kiosk.services.fonts")
+    jobs = lazy.load("kiosk.services.jobs")
+    mail = lazy.load("kiosk.services.mail")
+    outbox = lazy.load("kiosk.services.outbox")
+    printing = lazy.load("kiosk.services.printing")
+    staff = lazy.load("kiosk.ui.staff")
+    ui_window = lazy.load("kiosk.ui.window")
 
 log = logging.getLogger("kiosk.app")
 
@@ -123,7 +142,7 @@ class Services:
     def renderer(self) -> SummaryRenderer:
         """The summary's templates (jinja2 loads at the first render), made once."""
         if self._renderer is None:
-            self._renderer = lazy.summary.SummaryRenderer(self.loaded.template_dirs)
+            self._renderer = summary.SummaryRenderer(self.loaded.template_dirs)
         return self._renderer
 
     def printer_description(self) -> str:
@@ -136,35 +155,33 @@ class Services:
     def print_target(self) -> PrintTarget:
         """The printer itself (QtPrintSupport): for the print commands and the print job."""
         cfg = self.config.print
-        return lazy.printing.make_target(self.print_dir, cfg.printer, cfg.paper)
+        return printing.make_target(self.print_dir, cfg.printer, cfg.paper)
 
     def transport(self) -> MailTransport:
         """The clinic's mail server, or the demo's folder of .eml files. Raises SendError
         (e.g. when the password's environment variable is missing)."""
         eml_dir = self.eml_dir
         if eml_dir is not None:
-            return lazy.mail.EmlFolder(eml_dir)
+            return mail.EmlFolder(eml_dir)
         email = self.config.email
         ca_file = self.ca_file
-        return lazy.mail.SmtpSender(
+        return mail.SmtpSender(
             host=email.host,
             port=email.port,
             security=email.security,
             username=email.username,
-            password=lazy.mail.password_from(email.password, email.password_env),
+            password=mail.password_from(email.password, email.password_env),
             timeout_s=email.timeout_s,
             ca_file=str(ca_file) if ca_file is not None else None,
         )
 
     def outbox(self) -> Outbox:
         """The encrypted outbox of emails waiting to be delivered."""
-        return lazy.outbox.Outbox(self.outbox_dir, max_attempts=UNTIL_PURGED)
+        return outbox.Outbox(self.outbox_dir, max_attempts=UNTIL_PURGED)
 
     def counters(self) -> Counters:
         """The anonymous usage counters, in the kiosk's data folder."""
-        return lazy.counters.Counters(
-            data_dir() / "counters.json", languages=list(self.loaded.packs)
-        )
+        return counters.Counters(data_dir() / "counters.json", languages=list(self.loaded.packs))
 
     def counts_export(self, day: dt.date) -> Path:
         """Where staff's export of the counts goes (the folder is made)."""
@@ -175,7 +192,7 @@ class Services:
     # The child jobs: each a process of this program, so the screen never waits on them.
 
     def _command(self, subcommand: str, *args: str) -> list[str]:
-        return [*lazy.jobs.child_command(subcommand, self.config.source), *args]
+        return [*jobs.child_command(subcommand, self.config.source), *args]
 
     def _email_timeout_ms(self) -> int:
         # generous: connect, TLS, AUTH, MAIL, RCPT, DATA may each take timeout_s
@@ -186,19 +203,19 @@ class Services:
         if not self.config.print.enabled:
             return None
         log.info("printing to %s", self.printer_description())
-        return lazy.jobs.ChildJobs(self._command("print-job"), name="print")
+        return jobs.ChildJobs(self._command("print-job"), name="print")
 
     def email_jobs(self) -> ChildJobs | None:
         """The email service (each email a child process); None when email is off."""
         if not self.config.email.enabled:
             return None
-        return lazy.jobs.ChildJobs(
+        return jobs.ChildJobs(
             self._command("email-job"), timeout_ms=self._email_timeout_ms(), name="email"
         )
 
     def outbox_jobs(self, parent: QObject) -> ChildJobs:
         """Rounds of delivering the queued emails (``outbox deliver``)."""
-        return lazy.jobs.ChildJobs(
+        return jobs.ChildJobs(
             self._command("outbox", "deliver"),
             timeout_ms=self._email_timeout_ms() * 4,
             name="outbox",
@@ -207,7 +224,7 @@ class Services:
 
     def staff_check(self, name: str, *args: str, parent: QObject) -> ChildJobs:
         """One of the staff panel's checks (``print-test``, ``send-test-email``, ...)."""
-        return lazy.jobs.ChildJobs(self._command(name, *args), name=name, parent=parent)
+        return jobs.ChildJobs(self._command(name, *args), name=name, parent=parent)
 
 
 class StaffDesk:
@@ -220,7 +237,7 @@ class StaffDesk:
         self.window = window
         self.services = services
         self.counters = counters
-        self.actions = lazy.staff.StaffActions(
+        self.actions = staff.StaffActions(
             reset=window.reset_session,
             print_test=self.print_test,
             email_test=self.email_test,
@@ -248,34 +265,34 @@ class StaffDesk:
     def install(self) -> StaffAccess:
         """The staff corner, PIN pad and panel on the window."""
         pin_file = self.services.staff_pin_file
-        return lazy.staff.install(
+        return staff.install(
             self.window,
             self.window.activity_filter(),
-            lambda: lazy.staff.read_pin_file(pin_file),
+            lambda: staff.read_pin_file(pin_file),
             self.actions,
         )
 
     def _check(self, name: str, failed: str, *args: str) -> ChildJobs:
-        jobs = self.services.staff_check(name, *args, parent=self.window)
-        jobs.finished.connect(
-            lambda _job, ok, detail: self._report(jobs, failed, ok=ok, detail=detail)
+        check = self.services.staff_check(name, *args, parent=self.window)
+        check.finished.connect(
+            lambda _job, ok, detail: self._report(check, failed, ok=ok, detail=detail)
         )
-        self.window.ctx.background.append(jobs)
-        return jobs
+        self.window.ctx.background.append(check)
+        return check
 
-    def _report(self, jobs: ChildJobs, failed: str, *, ok: bool, detail: str) -> None:
+    def _report(self, check: ChildJobs, failed: str, *, ok: bool, detail: str) -> None:
         # A failed check: its own last sentence when it printed one (``outbox flush`` says
         # what it sent and what waits), else the reason on its standard error.
         self.actions.reported.emit(
-            detail if ok else jobs.last_line() or lazy.staff.failure_sentence(failed, detail)
+            detail if ok else check.last_line() or staff.failure_sentence(failed, detail)
         )
 
-    def _run(self, jobs: ChildJobs | None, working: str) -> None:
-        if jobs is None:
+    def _run(self, check: ChildJobs | None, working: str) -> None:
+        if check is None:
             self.actions.reported.emit("Email is turned off in this kiosk's settings.")
-        elif not jobs.busy():
+        elif not check.busy():
             self.actions.reported.emit(working)
-            jobs.submit("")
+            check.submit("")
 
     def print_test(self) -> None:
         self._run(self._print_test, "Printing a test page…")
@@ -301,18 +318,18 @@ class StaffDesk:
         if self.services.config.email.enabled:
             stats = self.services.outbox().stats()
             oldest = f", oldest {int(stats.oldest_age_s // 60)} min" if stats.oldest_age_s else ""
-            outbox = f"{stats.queued} queued, {stats.failed} failed{oldest}"
+            queue = f"{stats.queued} queued, {stats.failed} failed{oldest}"
         else:
-            outbox = "email off"
+            queue = "email off"
         printer = self.services.printer_description()
-        text = lazy.staff.summary_text(__version__, outbox, counts, printer)
-        broken = lazy.runtime.binding_problem()
+        text = staff.summary_text(__version__, queue, counts, printer)
+        broken = runtime.binding_problem()
         return f"WARNING: {broken}. Ask IT to reinstall the kiosk.\n{text}" if broken else text
 
 
 def application(argv: list[str] | None = None) -> QApplication:
     """The QApplication, created once, with the kiosk's theme."""
-    QApplication = lazy.QtWidgets.QApplication
+    QApplication = QtWidgets.QApplication
     app = QApplication.instance()
     if app is None:
         app = QApplication(argv if argv is not None else sys.argv[:1])
@@ -348,7 +365,7 @@ def main_window(services: Services, language: str | None = None) -> MainWindow:
         make_printer=services.print_jobs,
         make_mailer=services.email_jobs,
     )
-    window = lazy.window.MainWindow(ctx)
+    window = ui_window.MainWindow(ctx)
     window.first_paint.connect(_after_first_paint)
     window.first_paint.connect(lambda: _install_staff(window, services))
     if loaded.config.email.enabled:
@@ -367,24 +384,24 @@ def _install_staff(window: MainWindow, services: Services) -> None:
 def _start_outbox_worker(window: MainWindow, services: Services) -> None:
     """While the kiosk runs, retry queued emails every ``[outbox] retry_s`` seconds, each
     round in a child process (``outbox deliver``), and delete those too old to keep."""
-    jobs = services.outbox_jobs(parent=window)
-    timer = lazy.QtCore.QTimer(window)
+    rounds = services.outbox_jobs(parent=window)
+    timer = QtCore.QTimer(window)
     timer.setObjectName("outbox_retry")
     timer.setInterval(services.config.outbox.retry_s * 1000)
-    timer.timeout.connect(lambda: None if jobs.busy() else jobs.submit(""))
+    timer.timeout.connect(lambda: None if rounds.busy() else rounds.submit(""))
     timer.start()
-    window.ctx.background.append(jobs)
+    window.ctx.background.append(rounds)
 
 
 def _after_first_paint() -> None:
     """Work that need not delay the first screen: the shipped fonts (summary, PDF); on a PC
     with no fonts at all, the window is laid out again with them (the first frame had none)."""
-    QApplication = lazy.QtWidgets.QApplication
-    if lazy.fonts.ensure_available():
+    QApplication = QtWidgets.QApplication
+    if fonts.ensure_available():
         QApplication.setFont(QApplication.font())  # every widget re-lays out with the new font
         for widget in QApplication.topLevelWidgets():
             widget.update()
-    lazy.QtCore.QTimer.singleShot(0, lazy.fonts.register)
+    QtCore.QTimer.singleShot(0, fonts.register)
 
 
 def run(config_path: Path | None, *, windowed: bool, language: str | None) -> int:
@@ -395,7 +412,6 @@ def run(config_path: Path | None, *, windowed: bool, language: str | None) -> in
         print(f"--lang: {language!r} is not offered (offered: {offered})", file=sys.stderr)
         return 2
     app = application()
-    runtime = lazy.runtime
     try:
         lock = runtime.single_instance()
     except OSError as exc:

@@ -25,11 +25,38 @@ from kiosk.core.errors import Problem, ProblemsError
 from kiosk.core.flow import JOURNEY, Screen
 from kiosk.core.session import Session
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # deferred: see kiosk.lazy
+    import getpass
+    import html
+    import json
+    from email import message as email_message
+    from email import utils as email_utils
+
+    from PySide6 import QtGui
     from PySide6.QtGui import QFont, QGuiApplication
 
+    from kiosk import runtime
+    from kiosk.core import checks, summary
+    from kiosk.core import staff as staff_pin
     from kiosk.core.content import ContentPack
+    from kiosk.services import emailing, mail, outbox, pdf, printing
     from kiosk.services.outbox import Outbox
+else:
+    getpass = lazy.load("getpass")
+    html = lazy.load("html")
+    json = lazy.load("json")
+    email_message = lazy.load("email.message")
+    email_utils = lazy.load("email.utils")
+    QtGui = lazy.load("PySide6.QtGui")
+    runtime = lazy.load("kiosk.runtime")
+    checks = lazy.load("kiosk.core.checks")
+    summary = lazy.load("kiosk.core.summary")
+    staff_pin = lazy.load("kiosk.core.staff")
+    emailing = lazy.load("kiosk.services.emailing")
+    mail = lazy.load("kiosk.services.mail")
+    outbox = lazy.load("kiosk.services.outbox")
+    pdf = lazy.load("kiosk.services.pdf")
+    printing = lazy.load("kiosk.services.printing")
 
 EXIT_OK, EXIT_WORLD, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -129,7 +156,7 @@ def _gui_app() -> QGuiApplication:
     """The Qt application of a command without a window (PDF layout, printing): offscreen,
     made once and kept for the process."""
     _offscreen()
-    gui = lazy.QtGui.QGuiApplication
+    gui = QtGui.QGuiApplication
     qapp = gui.instance()
     if qapp is None:
         qapp = gui(sys.argv[:1])
@@ -147,12 +174,12 @@ def _answers(loaded: app.Loaded, path: Path | None) -> tuple[Session, ContentPac
     source = "<stdin>" if path is None else str(path)
     try:
         if path is None:
-            data = lazy.json.loads(sys.stdin.buffer.read().decode("utf-8"))
+            data = json.loads(sys.stdin.buffer.read().decode("utf-8"))
         else:
-            data = lazy.json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ProblemsError([Problem(source, "(file)", "not found")]) from None
-    except (UnicodeDecodeError, lazy.json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ProblemsError([Problem(source, "(syntax)", f"not valid JSON: {exc}")]) from None
     language = data.get("language") if isinstance(data, dict) else None
     pack = loaded.packs.get(language) if isinstance(language, str) else None
@@ -175,7 +202,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
 def check_config(args: argparse.Namespace) -> int:
     """Exit 0 when the config, its content packs and templates are sound; else 2."""
     loaded = app.load(args.file or args.config)  # raises ProblemsError: printed by main
-    found = lazy.checks.config_problems(
+    found = checks.config_problems(
         loaded.config, loaded.packs, loaded.template_dirs, dt.date.today()
     )
     for warning in (problem for problem in found if problem.warning):
@@ -189,7 +216,7 @@ def check_config(args: argparse.Namespace) -> int:
 def render_summary(args: argparse.Namespace) -> int:
     loaded = app.load(args.config)
     session, pack = _answers(loaded, args.answers)
-    context = lazy.summary.build_context(session, pack, loaded.config)
+    context = summary.build_context(session, pack, loaded.config)
     renderer = app.Services(loaded).renderer()
     html = renderer.html(context)
     text_out: Path | None = args.text
@@ -204,14 +231,14 @@ def render_summary(args: argparse.Namespace) -> int:
     _gui_app()
     out: Path = args.out
     try:
-        lazy.pdf.write_pdf(
+        pdf.write_pdf(
             html,
             out,
             paper=loaded.config.print.paper,
             title=context["title"],
             footer=pack.t("summary.footer"),
         )
-    except lazy.pdf.RenderError as exc:
+    except pdf.RenderError as exc:
         print(f"{out}: cannot write the PDF: {exc}", file=sys.stderr)
         return EXIT_WORLD
     print(out)
@@ -225,7 +252,7 @@ def print_test(args: argparse.Namespace) -> int:
     target = app.Services(loaded).print_target()
     _gui_app()
     now = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    escape = lazy.html.escape
+    escape = html.escape
     page = (
         f"<h1>{escape(cfg.clinic.name)}</h1><h2>Kiosk printer test page</h2>"
         f"<p>Printed {now} by botox-kiosk {__version__} to {escape(target.describe())}, "
@@ -234,7 +261,7 @@ def print_test(args: argparse.Namespace) -> int:
     )
     try:
         where = target.print_html(page, title="botox-kiosk test page", footer=cfg.clinic.name)
-    except lazy.printing.PrintError as exc:
+    except printing.PrintError as exc:
         print(f"print-test: failed: {exc}", file=sys.stderr)
         return EXIT_WORLD
     print(f"Test page sent to {where}.")
@@ -250,11 +277,11 @@ def print_job(args: argparse.Namespace) -> int:
     services = app.Services(loaded)
     target = services.print_target()
     _gui_app()
-    context = lazy.summary.build_context(session, pack, loaded.config)
+    context = summary.build_context(session, pack, loaded.config)
     html = services.renderer().html(context)
     try:
         where = target.print_html(html, title=context["title"], footer=pack.t("summary.footer"))
-    except lazy.printing.PrintError as exc:
+    except printing.PrintError as exc:
         print(f"print-job: {exc}", file=sys.stderr)
         return EXIT_WORLD
     print(where)
@@ -270,12 +297,12 @@ def email_job(args: argparse.Namespace) -> int:
     """
     loaded = app.load(args.config)
     session, pack = _answers(loaded, None)
-    if lazy.mail.check_address(session.email) is not None or not session.email_consent:
+    if mail.check_address(session.email) is not None or not session.email_consent:
         print("email-job: no valid address, or no consent to email", file=sys.stderr)
         return EXIT_BAD_INPUT
     _gui_app()
     services = app.Services(loaded)
-    message = lazy.emailing.compose(session, pack, loaded.config, services.renderer())
+    message = emailing.compose(session, pack, loaded.config, services.renderer())
     box = services.outbox()
     entry_id = box.add(message, loaded.config.email.sender, [session.email])
     del message, session  # the raw JSON went with _answers
@@ -286,7 +313,7 @@ def email_job(args: argparse.Namespace) -> int:
 def _deliver_one(box: Outbox, entry_id: int, services: app.Services) -> int:
     try:
         send = services.transport().send
-    except lazy.mail.SendError as exc:  # e.g. the password's environment variable is missing
+    except mail.SendError as exc:  # e.g. the password's environment variable is missing
         print(f"retry: {exc}", flush=True)
         return EXIT_OK
     box.deliver_entry(entry_id, send)
@@ -318,13 +345,13 @@ def outbox_command(args: argparse.Namespace) -> int:
         stats = box.stats()
         print(f"{stats.queued} queued, {stats.failed} failed")
         return EXIT_OK
-    removed = box.purge(lazy.emailing.max_age_s(loaded.config))  # first, whatever else fails
+    removed = box.purge(emailing.max_age_s(loaded.config))  # first, whatever else fails
     if action == "purge":
         print(f"purged {removed} older than {loaded.config.outbox.max_age_days} days")
         return EXIT_OK
     try:
         send = services.transport().send
-    except lazy.mail.SendError as exc:
+    except mail.SendError as exc:
         print(f"outbox: {exc}", file=sys.stderr)
         return EXIT_WORLD
     report = box.flush(send) if action == "flush" else box.deliver_due(send)
@@ -347,11 +374,11 @@ def set_staff_pin(args: argparse.Namespace) -> int:
 
     def ask(prompt: str) -> str:
         if sys.stdin.isatty():
-            return lazy.getpass.getpass(prompt)
+            return getpass.getpass(prompt)
         return sys.stdin.readline().strip()
 
     first = ask("New staff PIN (4 to 12 digits): ")
-    problem = lazy.staff_pin.check_pin_format(first)
+    problem = staff_pin.check_pin_format(first)
     if problem is not None:
         print(f"set-staff-pin: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -362,7 +389,7 @@ def set_staff_pin(args: argparse.Namespace) -> int:
     tmp = target.with_name(target.name + ".new")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(lazy.staff_pin.hash_pin(first) + "\n")
+        fh.write(staff_pin.hash_pin(first) + "\n")
     os.replace(tmp, target)
     print(f"set-staff-pin: staff PIN saved (as a salted hash) in {target}")
     return EXIT_OK
@@ -373,19 +400,19 @@ def send_test_email(args: argparse.Namespace) -> int:
     loaded = app.load(args.config)
     cfg = loaded.config
     address: str = args.address
-    problem = lazy.mail.check_address(address)
+    problem = mail.check_address(address)
     if problem is not None:
         print(f"send-test-email: not a valid address: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if not cfg.email.sender:
         print(f"{cfg.source}: email.sender: must be set to send email", file=sys.stderr)
         return EXIT_BAD_INPUT
-    msg = lazy.email_message.EmailMessage()
+    msg = email_message.EmailMessage()
     msg["From"] = cfg.email.sender
     msg["To"] = address
     msg["Subject"] = f"botox-kiosk test email from {cfg.clinic.name}"
-    msg["Date"] = lazy.email_utils.formatdate(localtime=True)
-    msg["Message-ID"] = lazy.email_utils.make_msgid(domain=lazy.emailing.sender_domain(cfg))
+    msg["Date"] = email_utils.formatdate(localtime=True)
+    msg["Message-ID"] = email_utils.make_msgid(domain=emailing.sender_domain(cfg))
     msg.set_content(
         f"This is a test from the waiting-room kiosk of {cfg.clinic.name}, sent "
         f"{dt.datetime.now():%Y-%m-%d %H:%M}. If you can read it, summaries can be emailed.\n"
@@ -393,10 +420,10 @@ def send_test_email(args: argparse.Namespace) -> int:
     try:
         transport = app.Services(loaded).transport()
         transport.send(msg.as_bytes(), cfg.email.sender, [address])
-    except lazy.mail.SendError as exc:
+    except mail.SendError as exc:
         print(f"send-test-email: failed: {exc}", file=sys.stderr)
         return EXIT_WORLD
-    masked = lazy.outbox.mask_address(address)
+    masked = outbox.mask_address(address)
     print(f"Test email delivered to {masked} via {transport.describe()}.")
     return EXIT_OK
 
@@ -404,9 +431,9 @@ def send_test_email(args: argparse.Namespace) -> int:
 def _missing_glyphs(font: QFont, text: str) -> str:
     """The characters of ``text`` that no installed font can draw (a machine with no fonts
     renders silent tofu and PDFs without text)."""
-    if not lazy.QtGui.QFontDatabase.families():
+    if not QtGui.QFontDatabase.families():
         return text
-    metrics = lazy.QtGui.QFontMetrics(font)
+    metrics = QtGui.QFontMetrics(font)
     return "".join(sorted({c for c in text if not c.isspace() and not metrics.inFont(c)}))
 
 
@@ -417,7 +444,7 @@ def self_test(config: Path | None) -> int:
     window.resize(*app.LANDSCAPE)
     window.show()
     qapp = app.application()
-    broken = lazy.runtime.binding_drops_references()
+    broken = runtime.binding_drops_references()
     if broken is not None:
         print(f"self-test failed: {broken}", file=sys.stderr)
         return EXIT_WORLD
@@ -438,12 +465,11 @@ def self_test(config: Path | None) -> int:
             file=sys.stderr,
         )
         return EXIT_WORLD
-    summary = lazy.summary
     context = summary.build_context(summary.sample_session(pack), pack, window.ctx.config)
     html = window.ctx.renderer().html(context)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "summary.pdf"
-        lazy.pdf.write_pdf(
+        pdf.write_pdf(
             html,
             out,
             paper=window.ctx.config.print.paper,

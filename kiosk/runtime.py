@@ -24,7 +24,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import PySide6
 from PySide6.QtCore import (
@@ -38,19 +38,29 @@ from PySide6.QtCore import (
 
 from kiosk import lazy
 
+if TYPE_CHECKING:  # deferred to after the first paint: see kiosk.lazy
+    import logging.handlers as logging_handlers
+    import socket
+
+    import platformdirs
+else:
+    logging_handlers = lazy.load("logging.handlers")
+    platformdirs = lazy.load("platformdirs")
+    socket = lazy.load("socket")
+
 log = logging.getLogger("kiosk.runtime")
 _keep: list[object] = []  # objects that must live as long as the process
 
 
 def log_dir() -> Path:
-    return lazy.platformdirs.user_log_path("botox-kiosk", appauthor=False)
+    return platformdirs.user_log_path("botox-kiosk", appauthor=False)
 
 
 def setup_file_logging(folder: Path | None = None) -> Path:
     """Add a rotating log file (1 MB × 5) to the root logger; returns its folder."""
     folder = folder or log_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    handler = lazy.logging_handlers.RotatingFileHandler(
+    handler = logging_handlers.RotatingFileHandler(
         folder / "kiosk.log", maxBytes=1_000_000, backupCount=5, encoding="utf-8"
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -135,7 +145,7 @@ def quit_on_signals(on_signal: Callable[[], None]) -> None:
 def wake_on_signals() -> None:
     """Python runs a signal handler only when it has control: a wake-up socket watched by
     Qt's loop gives it control as soon as a signal arrives."""
-    read, write = lazy.socket.socketpair()
+    read, write = socket.socketpair()
     read.setblocking(False)
     write.setblocking(False)
     signal.set_wakeup_fd(write.fileno())
@@ -202,7 +212,7 @@ def runtime_dir(app_name: str = "botox-kiosk") -> Path:
     cannot be made private.
     """
     if sys.platform == "win32" or sys.platform == "darwin":
-        folder = lazy.platformdirs.user_runtime_path(app_name, appauthor=False)
+        folder = platformdirs.user_runtime_path(app_name, appauthor=False)
         folder.mkdir(parents=True, exist_ok=True)
         return folder
     uid = os.getuid()
