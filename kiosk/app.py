@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
     from kiosk.core.summary import SummaryRenderer
-    from kiosk.services.jobs import ChildJobs
+    from kiosk.services.jobs import ChildJobs, SummaryJobs
     from kiosk.ui.window import MainWindow
 
 log = logging.getLogger("kiosk.app")
@@ -88,8 +88,8 @@ def build_window(
 
 
 def _window(loaded: Loaded, language: str | None) -> MainWindow:
-    from kiosk.core.flow import Flow
-    from kiosk.core.session import Session
+    from kiosk.core.jobs import EMAIL_JOB, PRINT_JOB
+    from kiosk.core.visit import Visit
     from kiosk.ui.context import UiContext
     from kiosk.ui.window import MainWindow
 
@@ -103,33 +103,35 @@ def _window(loaded: Loaded, language: str | None) -> MainWindow:
             renderer = SummaryRenderer(loaded.template_dirs)
         return renderer
 
-    def make_printer() -> ChildJobs | None:
+    def make_printer() -> SummaryJobs | None:
         config = loaded.config
         if not config.print.enabled:
             return None
-        from kiosk.services.jobs import ChildJobs, child_command
+        from kiosk.services.jobs import SummaryJobs, child_command
 
         log.info("printing to %s", printer_description(config))
-        return ChildJobs(child_command("print-job", config.source), name="print")
+        return SummaryJobs(child_command(PRINT_JOB, config.source), name="print")
 
-    def make_mailer() -> ChildJobs | None:
+    def make_mailer() -> SummaryJobs | None:
         config = loaded.config
         if not config.email.enabled:
             return None
-        from kiosk.services.jobs import ChildJobs, child_command
+        from kiosk.services.jobs import SummaryJobs, child_command
 
         # generous: connect, TLS, AUTH, MAIL, RCPT, DATA may each take timeout_s
         timeout_ms = int((config.email.timeout_s * 8 + 30) * 1000)
-        return ChildJobs(
-            child_command("email-job", config.source), timeout_ms=timeout_ms, name="email"
+        return SummaryJobs(
+            child_command(EMAIL_JOB, config.source), timeout_ms=timeout_ms, name="email"
         )
 
-    default = language or loaded.config.kiosk.languages[0]
     ctx = UiContext(
         config=loaded.config,
         packs=loaded.packs,
-        session=Session(language=default),
-        flow=Flow(),
+        visit=Visit(
+            languages=list(loaded.packs),
+            max_copies=loaded.config.print.max_copies,
+            language=language,
+        ),
         renderer=get_renderer,
         face_svg=resources.path("images", "face_map.svg"),
         make_printer=make_printer,
@@ -153,9 +155,8 @@ def _install_counters_and_staff(window: MainWindow, loaded: Loaded) -> None:
     config = loaded.config
 
     window.activity_filter()  # the start screen's waking tap is watched from now on
-    if window.ctx.counters is None:
-        window.ctx.counters = Counters(data_dir() / "counters.json", languages=list(loaded.packs))
-    counters = window.ctx.counters
+    counters = Counters(data_dir() / "counters.json", languages=list(loaded.packs))
+    window.ctx.counters = counters
 
     def job(name: str, failed: str, *args: str) -> ChildJobs:
         """A staff check in a child process; its result reads as a sentence on the panel."""

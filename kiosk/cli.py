@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kiosk import __version__
+from kiosk.core.jobs import EMAIL_JOB, PRINT_JOB, JobEvent
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QFont
@@ -64,10 +65,10 @@ def _parser() -> argparse.ArgumentParser:
     ptest = sub.add_parser("print-test", help="print a test page on the configured printer")
     ptest.add_argument("--config", type=Path, metavar="FILE", dest="sub_config")
     # Internal: the kiosk runs each print job in a child process (session JSON on stdin).
-    job = sub.add_parser("print-job")
+    job = sub.add_parser(PRINT_JOB)
     job.add_argument("--config", type=Path, metavar="FILE", dest="sub_config")
     # Internal: the kiosk emails each summary from a child process (session JSON on stdin).
-    ejob = sub.add_parser("email-job")
+    ejob = sub.add_parser(EMAIL_JOB)
     ejob.add_argument("--config", type=Path, metavar="FILE", dest="sub_config")
     box = sub.add_parser("outbox", help="emails waiting to be delivered: list, flush or purge")
     box.add_argument("action", choices=["list", "flush", "purge", "deliver"], metavar="ACTION")
@@ -95,9 +96,9 @@ def main(argv: list[str] | None = None) -> int:
             return render_summary(args.answers, args.out, args.html, args.text, config)
         if args.command == "print-test":
             return print_test(config)
-        if args.command == "print-job":
+        if args.command == PRINT_JOB:
             return print_job(config)
-        if args.command == "email-job":
+        if args.command == EMAIL_JOB:
             return email_job(config)
         if args.command == "outbox":
             return outbox_command(args.action, config)
@@ -284,22 +285,24 @@ def print_test(config: Path | None) -> int:
     return EXIT_OK
 
 
-def _session_from_stdin(loaded: Loaded) -> tuple[Session, ContentPack]:
-    """The session JSON a job's parent wrote on its standard input, validated."""
-    import json
-
-    from kiosk.core.errors import Problem, ProblemsError
+def _request_from_stdin(loaded: Loaded) -> tuple[Session, ContentPack, str]:
+    """The summary request a job's parent wrote on its standard input, validated: the
+    session, its language's pack, and the address to email (empty for a print)."""
+    from kiosk.core.jobs import SummaryRequest
     from kiosk.core.session import Session
 
-    try:
-        data = json.loads(sys.stdin.buffer.read().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProblemsError([Problem("<stdin>", "(syntax)", f"not valid JSON: {exc}")]) from None
-    language = data.get("language") if isinstance(data, dict) else None
+    request = SummaryRequest.decode(sys.stdin.buffer.read())
+    data = request.answers
+    language = data.get("language")
     pack = loaded.packs.get(language) if isinstance(language, str) else None
-    session = Session.from_dict(data, "<stdin>", pack, list(loaded.packs))
+    session = Session.from_dict(dict(data), "<stdin>", pack, list(loaded.packs))
     assert pack is not None
-    return session, pack
+    return session, pack, request.to
+
+
+def _say(event: JobEvent) -> None:
+    """Tell the parent how the job goes: one JSON line per event (``kiosk.core.jobs``)."""
+    print(event.to_line(), flush=True)
 
 
 def print_job(config: Path | None) -> int:
@@ -307,11 +310,12 @@ def print_job(config: Path | None) -> int:
     for each print). The summary is laid out here, not in the kiosk: rendering it on the
     patient's tap stalled the screen for tens of milliseconds."""
     from kiosk import app
+    from kiosk.core.jobs import JobEvent, Kind, Reason
     from kiosk.core.summary import SummaryRenderer, build_context
     from kiosk.services.printing import PrintError, make_target
 
     loaded = app.load(config)
-    session, pack = _session_from_stdin(loaded)
+    session, pack, _ = _request_from_stdin(loaded)
     cfg = loaded.config
     target = make_target(cfg.resolve(cfg.print.output_dir), cfg.print.printer, cfg.print.paper)
     _offscreen()
@@ -323,9 +327,10 @@ def print_job(config: Path | None) -> int:
     try:
         where = target.print_html(html, title=context["title"], footer=pack.t("summary.footer"))
     except PrintError as exc:
+        _say(JobEvent(Kind.FAILED, Reason.PRINTER, str(exc)))
         print(f"print-job: {exc}", file=sys.stderr)
         return EXIT_WORLD
-    print(where)
+    _say(JobEvent(Kind.PRINTED, detail=where))
     return EXIT_OK
 
 
@@ -344,47 +349,53 @@ _keep: list[object] = []
 def email_job(config: Path | None) -> int:
     """Email the summary of the session JSON on standard input (the kiosk's child process).
 
-    Prints ``queued`` once the message is safely in the encrypted outbox, then ``sent``, or
-    ``retry: …`` (it stays queued), or exits 1 with ``email-job: …`` when it failed for good.
-    Never prints the address or anything else the patient typed.
+    Says ``queued`` once the message is safely in the encrypted outbox, then ``sent``, or
+    ``retrying`` (it stays queued), or ``failed`` (exit 1) when it failed for good: JSON lines
+    of ``kiosk.core.jobs``. Never says the address or anything else the patient typed.
     """
     from kiosk import app
+    from kiosk.core.addresses import check_address
+    from kiosk.core.jobs import JobEvent, Kind, Reason
     from kiosk.core.summary import SummaryRenderer
     from kiosk.services import emailing
-    from kiosk.services.mail import check_address
 
     loaded = app.load(config)
-    session, pack = _session_from_stdin(loaded)
-    if check_address(session.email) is not None or not session.email_consent:
-        print("email-job: no valid address, or no consent to email", file=sys.stderr)
+    session, pack, to = _request_from_stdin(loaded)
+    if check_address(to) is not None:
+        _say(JobEvent(Kind.FAILED, Reason.ADDRESS, "no valid address to email"))
+        print("email-job: no valid address to email", file=sys.stderr)
         return EXIT_BAD_INPUT
+    # A request to email exists only once the patient agreed to it (kiosk.core.visit).
+    session.email, session.email_consent = to, True
     _gui_app()
     message = emailing.compose(session, pack, loaded.config, SummaryRenderer(loaded.template_dirs))
     box = emailing.outbox(loaded.config)
-    entry_id = box.add(message, loaded.config.email.sender, [session.email])
-    del message, session  # the raw JSON went with _session_from_stdin
-    print("queued", flush=True)
+    entry_id = box.add(message, loaded.config.email.sender, [to])
+    del message, session, to  # the raw JSON went with _request_from_stdin
+    _say(JobEvent(Kind.QUEUED))
     return _deliver_one(box, entry_id, loaded.config)
 
 
 def _deliver_one(box: Outbox, entry_id: int, config: Config) -> int:
+    from kiosk.core.jobs import JobEvent, Kind, Reason
     from kiosk.services import emailing
     from kiosk.services.mail import SendError
 
     try:
         send = emailing.transport(config).send
     except SendError as exc:  # e.g. the password's environment variable is missing
-        print(f"retry: {exc}", flush=True)
+        _say(JobEvent(Kind.RETRYING, Reason.SETTINGS, str(exc)))
         return EXIT_OK
     box.deliver_entry(entry_id, send)
     entry = next((e for e in box.list() if e.id == entry_id), None)
     if entry is None:
-        print("sent", flush=True)
+        _say(JobEvent(Kind.SENT))
         return EXIT_OK
     if entry.state == "failed":
+        _say(JobEvent(Kind.FAILED, Reason.SERVER, entry.last_error or ""))
         print(f"email-job: {entry.last_error}", file=sys.stderr)
         return EXIT_WORLD
-    print(f"retry: {entry.last_error}", flush=True)
+    _say(JobEvent(Kind.RETRYING, Reason.SERVER, entry.last_error or ""))
     return EXIT_OK
 
 
@@ -546,7 +557,7 @@ def self_test(config: Path | None) -> int:
     seen = []
     for expected in JOURNEY:
         if expected is not Screen.ATTRACT:
-            window.ctx.flow.next()
+            window.ctx.visit.next()
         qapp.processEvents()
         if window.screen_id() != expected.value or window.grab().isNull():
             print(f"self-test failed: screen {expected.value} did not show", file=sys.stderr)
