@@ -28,8 +28,9 @@ from typing import TYPE_CHECKING
 from kiosk import __version__, lazy, resources
 from kiosk.core.config import Config, data_dir, load_config
 from kiosk.core.content import ContentPack, load_packs
-from kiosk.core.flow import Flow
-from kiosk.core.session import Session
+from kiosk.core.counters import Counters
+from kiosk.core.jobs import EMAIL_JOB, PRINT_JOB
+from kiosk.core.visit import Visit
 from kiosk.ui.context import UiContext
 
 if TYPE_CHECKING:  # deferred: see kiosk.lazy
@@ -38,11 +39,10 @@ if TYPE_CHECKING:  # deferred: see kiosk.lazy
     from PySide6.QtWidgets import QApplication
 
     from kiosk import runtime
-    from kiosk.core import counters, summary
-    from kiosk.core.counters import Counters
+    from kiosk.core import summary
     from kiosk.core.summary import SummaryRenderer
     from kiosk.services import fonts, jobs, mail, outbox, printing
-    from kiosk.services.jobs import ChildJobs
+    from kiosk.services.jobs import ChildJobs, SummaryJobs
     from kiosk.services.mail import MailTransport
     from kiosk.services.outbox import Outbox
     from kiosk.services.printing import PrintTarget
@@ -54,7 +54,6 @@ else:
     QtCore = lazy.load("PySide6.QtCore")
     QtWidgets = lazy.load("PySide6.QtWidgets")
     runtime = lazy.load("kiosk.runtime")
-    counters = lazy.load("kiosk.core.counters")
     summary = lazy.load("kiosk.core.summary")
     fonts = lazy.load("kiosk.services.fonts")
     jobs = lazy.load("kiosk.services.jobs")
@@ -181,7 +180,7 @@ class Services:
 
     def counters(self) -> Counters:
         """The anonymous usage counters, in the kiosk's data folder."""
-        return counters.Counters(data_dir() / "counters.json", languages=list(self.loaded.packs))
+        return Counters(data_dir() / "counters.json", languages=list(self.loaded.packs))
 
     def counts_export(self, day: dt.date) -> Path:
         """Where staff's export of the counts goes (the folder is made)."""
@@ -198,19 +197,19 @@ class Services:
         # generous: connect, TLS, AUTH, MAIL, RCPT, DATA may each take timeout_s
         return int((self.config.email.timeout_s * 8 + 30) * 1000)
 
-    def print_jobs(self) -> ChildJobs | None:
+    def print_jobs(self) -> SummaryJobs | None:
         """The print service (each print a child process); None when printing is off."""
         if not self.config.print.enabled:
             return None
         log.info("printing to %s", self.printer_description())
-        return jobs.ChildJobs(self._command("print-job"), name="print")
+        return jobs.SummaryJobs(self._command(PRINT_JOB), name="print")
 
-    def email_jobs(self) -> ChildJobs | None:
+    def email_jobs(self) -> SummaryJobs | None:
         """The email service (each email a child process); None when email is off."""
         if not self.config.email.enabled:
             return None
-        return jobs.ChildJobs(
-            self._command("email-job"), timeout_ms=self._email_timeout_ms(), name="email"
+        return jobs.SummaryJobs(
+            self._command(EMAIL_JOB), timeout_ms=self._email_timeout_ms(), name="email"
         )
 
     def outbox_jobs(self, parent: QObject) -> ChildJobs:
@@ -358,8 +357,11 @@ def main_window(services: Services, language: str | None = None) -> MainWindow:
     ctx = UiContext(
         config=loaded.config,
         packs=loaded.packs,
-        session=Session(language=language or loaded.config.kiosk.languages[0]),
-        flow=Flow(),
+        visit=Visit(
+            languages=list(loaded.packs),
+            max_copies=loaded.config.print.max_copies,
+            language=language,
+        ),
         renderer=services.renderer,
         face_svg=resources.path("images", "face_map.svg"),
         make_printer=services.print_jobs,
@@ -376,9 +378,9 @@ def main_window(services: Services, language: str | None = None) -> MainWindow:
 def _install_staff(window: MainWindow, services: Services) -> None:
     """After the first paint: the activity filter, the anonymous counters, the staff desk."""
     window.activity_filter()  # the start screen's waking tap is watched from now on
-    if window.ctx.counters is None:
-        window.ctx.counters = services.counters()
-    window.staff = StaffDesk(window, services, window.ctx.counters).install()
+    counters = services.counters()
+    window.ctx.counters = counters
+    window.staff = StaffDesk(window, services, counters).install()
 
 
 def _start_outbox_worker(window: MainWindow, services: Services) -> None:

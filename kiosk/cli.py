@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import logging
 import os
 import sys
@@ -21,14 +22,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kiosk import __version__, app, lazy
+from kiosk.core.addresses import check_address
 from kiosk.core.errors import Problem, ProblemsError
 from kiosk.core.flow import JOURNEY, Screen
+from kiosk.core.jobs import EMAIL_JOB, PRINT_JOB, JobEvent, Kind, Reason, SummaryRequest
 from kiosk.core.session import Session
 
 if TYPE_CHECKING:  # deferred: see kiosk.lazy
     import getpass
     import html
-    import json
     from email import message as email_message
     from email import utils as email_utils
 
@@ -44,7 +46,6 @@ if TYPE_CHECKING:  # deferred: see kiosk.lazy
 else:
     getpass = lazy.load("getpass")
     html = lazy.load("html")
-    json = lazy.load("json")
     email_message = lazy.load("email.message")
     email_utils = lazy.load("email.utils")
     QtGui = lazy.load("PySide6.QtGui")
@@ -113,8 +114,8 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--html", type=Path, metavar="FILE")
     render.add_argument("--text", type=Path, metavar="FILE")
     command("print-test", print_test, "print a test page on the configured printer")
-    command("print-job", print_job)  # a print of the kiosk's (session JSON on stdin)
-    command("email-job", email_job)  # an email of the kiosk's (session JSON on stdin)
+    command(PRINT_JOB, print_job)  # a print of the kiosk's (its request on stdin)
+    command(EMAIL_JOB, email_job)  # an email of the kiosk's (its request on stdin)
     box = command("outbox", outbox_command, "emails waiting to be delivered: list, flush or purge")
     box.add_argument("action", choices=["list", "flush", "purge", "deliver"], metavar="ACTION")
     command("set-staff-pin", set_staff_pin, "set the staff PIN (read twice from stdin)")
@@ -168,24 +169,38 @@ def _gui_app() -> QGuiApplication:
 _keep: list[object] = []
 
 
-def _answers(loaded: app.Loaded, path: Path | None) -> tuple[Session, ContentPack]:
-    """The session of an answers JSON file, or of standard input when ``path`` is None (a
-    job's parent writes it there), validated against the config's packs."""
-    source = "<stdin>" if path is None else str(path)
+def _answers_file(loaded: app.Loaded, path: Path) -> tuple[Session, ContentPack]:
+    """The session of an answers JSON file (``render-summary``)."""
     try:
-        if path is None:
-            data = json.loads(sys.stdin.buffer.read().decode("utf-8"))
-        else:
-            data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ProblemsError([Problem(source, "(file)", "not found")]) from None
+        raise ProblemsError([Problem(str(path), "(file)", "not found")]) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProblemsError([Problem(source, "(syntax)", f"not valid JSON: {exc}")]) from None
+        raise ProblemsError([Problem(str(path), "(syntax)", f"not valid JSON: {exc}")]) from None
+    return _session(loaded, data, str(path))
+
+
+def _request_from_stdin(loaded: app.Loaded) -> tuple[Session, ContentPack, str]:
+    """The summary request a job's parent wrote on its standard input, validated: the
+    session, its language's pack, and the address to email (empty for a print)."""
+    request = SummaryRequest.decode(sys.stdin.buffer.read())
+    session, pack = _session(loaded, dict(request.answers), "<stdin>")
+    return session, pack, request.to
+
+
+def _session(loaded: app.Loaded, data: object, source: str) -> tuple[Session, ContentPack]:
+    """Answers (parsed JSON) as a session and its language's pack, validated against the
+    config's packs: the one way from answers to a session, for a file and a job alike."""
     language = data.get("language") if isinstance(data, dict) else None
     pack = loaded.packs.get(language) if isinstance(language, str) else None
     session = Session.from_dict(data, source, pack, list(loaded.packs))
     assert pack is not None  # from_dict rejected a language that is not offered
     return session, pack
+
+
+def _say(event: JobEvent) -> None:
+    """Tell the parent how the job goes: one JSON line per event (``kiosk.core.jobs``)."""
+    print(event.to_line(), flush=True)
 
 
 # The commands.
@@ -215,7 +230,7 @@ def check_config(args: argparse.Namespace) -> int:
 
 def render_summary(args: argparse.Namespace) -> int:
     loaded = app.load(args.config)
-    session, pack = _answers(loaded, args.answers)
+    session, pack = _answers_file(loaded, args.answers)
     context = summary.build_context(session, pack, loaded.config)
     renderer = app.Services(loaded).renderer()
     html = renderer.html(context)
@@ -273,7 +288,7 @@ def print_job(args: argparse.Namespace) -> int:
     for each print). The summary is laid out here, not in the kiosk: rendering it on the
     patient's tap stalled the screen for tens of milliseconds."""
     loaded = app.load(args.config)
-    session, pack = _answers(loaded, None)
+    session, pack, _ = _request_from_stdin(loaded)
     services = app.Services(loaded)
     target = services.print_target()
     _gui_app()
@@ -282,31 +297,35 @@ def print_job(args: argparse.Namespace) -> int:
     try:
         where = target.print_html(html, title=context["title"], footer=pack.t("summary.footer"))
     except printing.PrintError as exc:
+        _say(JobEvent(Kind.FAILED, Reason.PRINTER, str(exc)))
         print(f"print-job: {exc}", file=sys.stderr)
         return EXIT_WORLD
-    print(where)
+    _say(JobEvent(Kind.PRINTED, detail=where))
     return EXIT_OK
 
 
 def email_job(args: argparse.Namespace) -> int:
     """Email the summary of the session JSON on standard input (the kiosk's child process).
 
-    Prints ``queued`` once the message is safely in the encrypted outbox, then ``sent``, or
-    ``retry: …`` (it stays queued), or exits 1 with ``email-job: …`` when it failed for good.
-    Never prints the address or anything else the patient typed.
+    Says ``queued`` once the message is safely in the encrypted outbox, then ``sent``, or
+    ``retrying`` (it stays queued), or ``failed`` (exit 1) when it failed for good: JSON lines
+    of ``kiosk.core.jobs``. Never says the address or anything else the patient typed.
     """
     loaded = app.load(args.config)
-    session, pack = _answers(loaded, None)
-    if mail.check_address(session.email) is not None or not session.email_consent:
-        print("email-job: no valid address, or no consent to email", file=sys.stderr)
+    session, pack, to = _request_from_stdin(loaded)
+    if check_address(to) is not None:
+        _say(JobEvent(Kind.FAILED, Reason.ADDRESS, "no valid address to email"))
+        print("email-job: no valid address to email", file=sys.stderr)
         return EXIT_BAD_INPUT
+    # A request to email exists only once the patient agreed to it (kiosk.core.visit).
+    session.email, session.email_consent = to, True
     _gui_app()
     services = app.Services(loaded)
     message = emailing.compose(session, pack, loaded.config, services.renderer())
     box = services.outbox()
-    entry_id = box.add(message, loaded.config.email.sender, [session.email])
-    del message, session  # the raw JSON went with _answers
-    print("queued", flush=True)
+    entry_id = box.add(message, loaded.config.email.sender, [to])
+    del message, session, to  # the raw JSON went with _request_from_stdin
+    _say(JobEvent(Kind.QUEUED))
     return _deliver_one(box, entry_id, services)
 
 
@@ -314,17 +333,18 @@ def _deliver_one(box: Outbox, entry_id: int, services: app.Services) -> int:
     try:
         send = services.transport().send
     except mail.SendError as exc:  # e.g. the password's environment variable is missing
-        print(f"retry: {exc}", flush=True)
+        _say(JobEvent(Kind.RETRYING, Reason.SETTINGS, str(exc)))
         return EXIT_OK
     box.deliver_entry(entry_id, send)
     entry = next((e for e in box.list() if e.id == entry_id), None)
     if entry is None:
-        print("sent", flush=True)
+        _say(JobEvent(Kind.SENT))
         return EXIT_OK
     if entry.state == "failed":
+        _say(JobEvent(Kind.FAILED, Reason.SERVER, entry.last_error or ""))
         print(f"email-job: {entry.last_error}", file=sys.stderr)
         return EXIT_WORLD
-    print(f"retry: {entry.last_error}", flush=True)
+    _say(JobEvent(Kind.RETRYING, Reason.SERVER, entry.last_error or ""))
     return EXIT_OK
 
 
@@ -400,7 +420,7 @@ def send_test_email(args: argparse.Namespace) -> int:
     loaded = app.load(args.config)
     cfg = loaded.config
     address: str = args.address
-    problem = mail.check_address(address)
+    problem = check_address(address)
     if problem is not None:
         print(f"send-test-email: not a valid address: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -451,7 +471,7 @@ def self_test(config: Path | None) -> int:
     seen = []
     for expected in JOURNEY:
         if expected is not Screen.ATTRACT:
-            window.ctx.flow.next()
+            window.ctx.visit.next()
         qapp.processEvents()
         if window.screen_id() != expected.value or window.grab().isNull():
             print(f"self-test failed: screen {expected.value} did not show", file=sys.stderr)

@@ -21,8 +21,8 @@ keeps imports out of the function bodies of the modules that use this one.
 
 What each costs on top of what the start screen loads anyway (``python -X importtime``, this
 machine, medians): mail 140 ms, the staff panel 60 ms, printing 30 ms, logging.handlers 24 ms,
-counters 15 ms, platformdirs 11 ms, email.utils 10 ms, summary 10 ms, socket 8 ms, json 2 ms.
-Add a module here only with a measurement.
+the PIN hashing 12 ms, platformdirs 11 ms, email.utils 10 ms, summary 10 ms, socket 8 ms,
+html 2 ms. Add a module here only with a measurement; drop one the start screen loads anyway.
 """
 
 from __future__ import annotations
@@ -44,7 +44,6 @@ DEFERRED: dict[str, str] = {
     "kiosk.ui.staff": "the staff corner, PIN pad and panel: after the first paint",
     "kiosk.services.fonts": "the shipped fonts: after the first paint",
     "kiosk.services.jobs": "child processes (print, email, staff checks): after the first paint",
-    "kiosk.core.counters": "the anonymous counters: after the first paint",
     "kiosk.core.summary": "the summary, at its screen (jinja2 loads at the first render)",
     "logging.handlers": "the log file: after the first paint",
     "socket": "the signal wake-up: after the first paint",
@@ -57,7 +56,6 @@ DEFERRED: dict[str, str] = {
     "kiosk.services.outbox": "sqlite3, cryptography",
     "kiosk.core.checks": "check-config's rules (readability, sign-off, templates)",
     "kiosk.core.staff": "hashing a staff PIN (hashlib's scrypt)",
-    "json": "answers JSON: render-summary and the child jobs",
     "html": "print-test's page",
     "getpass": "set-staff-pin",
     "email.message": "send-test-email",

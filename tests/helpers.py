@@ -8,6 +8,8 @@ from PySide6.QtGui import QPointingDevice
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 
+from kiosk.core.jobs import JobEvent
+
 LEFT = Qt.MouseButton.LeftButton
 NONE = Qt.KeyboardModifier.NoModifier
 _touch: list[QPointingDevice] = []
@@ -72,3 +74,8 @@ def touch_tap(window: QWidget, target: QWidget | QPoint) -> None:
     """A finger's tap: touch down and up at ``target``."""
     touch_down(window, target)
     touch_up(window, target)
+
+
+def final(job: int, event: JobEvent) -> bool:
+    """For ``qtbot.waitSignal(jobs.reported, check_params_cb=final)``: a job's last word."""
+    return event.final

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -17,24 +19,40 @@ LINT = (
 
 
 def test_import_contracts_hold() -> None:
-    """kiosk.core imports no Qt; layers point down (pyproject.toml [tool.importlinter]).
+    """kiosk.core imports no Qt; layers point down; the UI imports no service
+    (pyproject.toml [tool.importlinter]).
     In its own process: import-linter reconfigures logging, which would silence the loggers
     of every later test."""
     result = subprocess.run(
         [sys.executable, "-c", LINT], cwd=REPO, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout
-    assert "Contracts: 2 kept, 0 broken." in result.stdout
+    assert "Contracts: 3 kept, 0 broken." in result.stdout
 
 
-def test_import_contract_catches_qt_in_core(tmp_path: Path) -> None:
-    """The contract really fails when someone adds a Qt import to the core (checked on a
-    copy of the package, so the working tree is never touched)."""
+@pytest.mark.parametrize(
+    ("module", "code", "broken"),
+    [
+        ("core/leak.py", "from PySide6 import QtCore  # noqa\n", "kiosk.core.leak -> PySide6"),
+        (
+            "ui/leak.py",
+            "from kiosk.services import jobs  # noqa\n",
+            "kiosk.ui.leak -> kiosk.services.jobs",
+        ),
+        ("services/leak.py", "from kiosk import app  # noqa\n", "kiosk.services.leak -> kiosk.app"),
+    ],
+    ids=["qt-in-core", "services-in-ui", "upward"],
+)
+def test_import_contracts_catch_a_broken_rule(
+    tmp_path: Path, module: str, code: str, broken: str
+) -> None:
+    """The contracts really fail when someone adds Qt to the core, a service to the UI, or
+    an import that points up (checked on a copy, so the working tree is never touched)."""
     shutil.copytree(
         REPO / "kiosk", tmp_path / "kiosk", ignore=shutil.ignore_patterns("__pycache__")
     )
     shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
-    (tmp_path / "kiosk" / "core" / "leak.py").write_text("from PySide6 import QtCore  # noqa\n")
+    (tmp_path / "kiosk" / module).write_text(code)
     result = subprocess.run(
         [sys.executable, "-c", LINT],
         cwd=tmp_path,
@@ -43,7 +61,7 @@ def test_import_contract_catches_qt_in_core(tmp_path: Path) -> None:
         text=True,
     )
     assert result.returncode == 1, result.stdout
-    assert "kiosk.core.leak -> PySide6" in result.stdout
+    assert broken in result.stdout
 
 
 def test_core_runs_without_qt() -> None:

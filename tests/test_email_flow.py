@@ -15,9 +15,11 @@ from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit
 
 from kiosk import app
+from kiosk.core.jobs import Kind
 from kiosk.services.outbox import Outbox
 
 from .conftest import DEMO_CLINIC, run_kiosk, settle
+from .helpers import final
 from .smtp_fixtures import GOOD_PASSWORD, HOST, HungServer, Recorder, free_port, server_context
 
 PASSWORD_ENV = "KIOSK_TEST_SMTP_PASSWORD"
@@ -146,7 +148,7 @@ def test_demo_clinic_writes_an_eml_with_pdf_and_ics(qtbot, _private_data_dir: Pa
     type_address(qtbot, window, ANA_AT_EXAMPLE)
     assert window.findChild(QLineEdit, "email_address").text() == ADDRESS
     assert not window.footer.isVisible()  # the keyboard takes the navigation bar's room
-    with qtbot.waitSignal(window.ctx.mailer.finished, timeout=30000):
+    with qtbot.waitSignal(window.ctx.mailer.reported, check_params_cb=final, timeout=30000):
         consent_and_send(qtbot, window)
     assert summary_status(window) == "Sent. Please check your inbox."
     (eml,) = (_private_data_dir / "emails").glob("*.eml")
@@ -178,7 +180,7 @@ def test_delivered_through_starttls_and_auth(qtbot, server: Server, tmp_path, ca
     server.start()
     window = open_window(qtbot, kiosk_config(tmp_path, server.port, ca_file))
     type_address(qtbot, window, ANA_AT_EXAMPLE)
-    with qtbot.waitSignal(window.ctx.mailer.finished, timeout=30000):
+    with qtbot.waitSignal(window.ctx.mailer.reported, check_params_cb=final, timeout=30000):
         consent_and_send(qtbot, window)
     assert summary_status(window) == "Sent. Please check your inbox."
     (envelope,) = server.handler.messages
@@ -198,7 +200,7 @@ def test_screening_left_out_when_the_clinic_says_so(qtbot, server, tmp_path, ca_
     config = kiosk_config(tmp_path, server.port, ca_file, "include_screening = false")
     window = open_window(qtbot, config)
     type_address(qtbot, window, ANA_AT_EXAMPLE)
-    with qtbot.waitSignal(window.ctx.mailer.finished, timeout=30000):
+    with qtbot.waitSignal(window.ctx.mailer.reported, check_params_cb=final, timeout=30000):
         consent_and_send(qtbot, window)
     msg = email.message_from_bytes(server.handler.messages[0].content, policy=email.policy.default)
     text = msg.get_body(("plain",)).get_content()
@@ -250,7 +252,7 @@ def test_hung_server_never_stalls_the_screen(qtbot, tmp_path, ca_file) -> None:
         timer.setInterval(5)
         timer.timeout.connect(lambda: gaps.append(clock.restart()))
         timer.start()
-        with qtbot.waitSignal(window.ctx.mailer.finished, timeout=60000):
+        with qtbot.waitSignal(window.ctx.mailer.reported, check_params_cb=final, timeout=60000):
             consent_and_send(qtbot, window)
         timer.stop()
         assert summary_status(window) == "Thank you. We will send it shortly."
@@ -271,9 +273,9 @@ def test_bad_password_is_reported_and_not_retried(
     config = kiosk_config(tmp_path, server.port, ca_file)
     window = open_window(qtbot, config)
     type_address(qtbot, window, ANA_AT_EXAMPLE)
-    with qtbot.waitSignal(window.ctx.mailer.finished, timeout=30000) as done:
+    with qtbot.waitSignal(window.ctx.mailer.reported, check_params_cb=final, timeout=30000) as done:
         consent_and_send(qtbot, window)
-    assert done.args[1] is False and "535" in done.args[2]
+    assert done.args[1].kind is Kind.FAILED and "535" in done.args[1].detail
     listing = run_kiosk("outbox", "list", "--config", str(config), env={PASSWORD_ENV: "wrong"})
     assert "failed" in listing.stdout and "535" in listing.stdout
     assert ADDRESS not in listing.stdout and "a***@e***.com" in listing.stdout
@@ -289,7 +291,7 @@ def test_4xx_is_retried_until_delivered(qtbot, server, tmp_path, ca_file) -> Non
     config = kiosk_config(tmp_path, server.port, ca_file)
     window = open_window(qtbot, config)
     type_address(qtbot, window, ANA_AT_EXAMPLE)
-    with qtbot.waitSignal(window.ctx.mailer.finished, timeout=30000):
+    with qtbot.waitSignal(window.ctx.mailer.reported, check_params_cb=final, timeout=30000):
         consent_and_send(qtbot, window)
     entry = outbox(tmp_path).list()[0]
     assert entry.state == "queued" and "451" in entry.last_error
@@ -308,11 +310,11 @@ def test_killed_after_queueing_is_delivered_after_restart(qtbot, server, tmp_pat
         type_address(qtbot, window, ANA_AT_EXAMPLE)
         mailer = window.ctx.mailer
         with qtbot.waitSignal(
-            mailer.line, timeout=30000, check_params_cb=lambda j, t: t == "queued"
+            mailer.reported, timeout=30000, check_params_cb=lambda j, e: e.kind is Kind.QUEUED
         ):
             consent_and_send(qtbot, window)
         qtbot.waitUntil(hung.accepted.is_set, timeout=10000)
-        mailer._current[1].kill()  # SIGKILL, mid-send
+        mailer._jobs._current[1].kill()  # SIGKILL, mid-send
         qtbot.waitUntil(lambda: not mailer.busy(), timeout=10000)
         window.close()
     finally:
@@ -354,7 +356,7 @@ def test_a_refused_address_is_reported_and_can_be_fixed(qtbot, server, tmp_path,
     server.start()
     window = open_window(qtbot, kiosk_config(tmp_path, server.port, ca_file))
     type_address(qtbot, window, ANA_AT_EXAMPLE)
-    with qtbot.waitSignal(window.ctx.mailer.finished, timeout=30000):
+    with qtbot.waitSignal(window.ctx.mailer.reported, check_params_cb=final, timeout=30000):
         consent_and_send(qtbot, window)
     assert summary_status(window) == (
         "Sorry, we could not send the email. Please ask at the front desk for a copy."

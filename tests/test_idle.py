@@ -159,20 +159,21 @@ def test_walking_away_cancels_a_pending_print(qtbot, window, tmp_path) -> None:
     import os
     import sys
 
-    from kiosk.services.jobs import ChildJobs
+    from kiosk.core.jobs import JobEvent, Kind, Reason
+    from kiosk.services.jobs import SummaryJobs
 
     fifo = tmp_path / "never"
     os.mkfifo(fifo)  # the job blocks on it: a printer that never answers
     script = "import sys; sys.stdin.buffer.read(); open(sys.argv[1]).read()"
-    window.ctx.make_printer = lambda: ChildJobs([sys.executable, "-c", script, str(fifo)])
+    window.ctx.make_printer = lambda: SummaryJobs([sys.executable, "-c", script, str(fifo)])
     for _ in range(6):
         window.ctx.flow.next()
     window.findChild(QAbstractButton, "summary_print").click()
     printer = window.ctx.printer
     assert printer.busy()
-    with qtbot.waitSignal(printer.finished, timeout=5000) as done:
+    with qtbot.waitSignal(printer.reported, timeout=5000) as done:
         window.on_walked_away()
-    assert done.args[1:] == [False, "cancelled"]
+    assert done.args[1:] == [JobEvent(Kind.FAILED, Reason.CANCELLED, "cancelled")]
     assert not printer.busy() and window.screen_id() == "attract"
 
 

@@ -14,7 +14,8 @@ from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from PySide6.QtWidgets import QAbstractButton, QLabel
 
 from kiosk.core.flow import Screen
-from kiosk.services.jobs import ChildJobs
+from kiosk.core.jobs import JobEvent, Kind
+from kiosk.services.jobs import ChildJobs, SummaryJobs
 
 from .conftest import DEMO_CLINIC, run_kiosk, settle
 
@@ -58,11 +59,11 @@ def status(window) -> str:  # type: ignore[no-untyped-def]
 def test_demo_clinic_prints_to_a_pdf_folder(qtbot, window, _private_data_dir: Path) -> None:
     to_summary(window)
     button = window.findChild(QAbstractButton, "summary_print")
-    with qtbot.waitSignal(window.ctx.printer.finished, timeout=20000) as done:
+    with qtbot.waitSignal(window.ctx.printer.reported, timeout=20000) as done:
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
         assert status(window) == "Printing your summary…"
         assert not button.isEnabled()
-    assert done.args[1] is True
+    assert done.args[1].kind is Kind.PRINTED
     assert status(window) == "Your summary is printing. Please collect it from the front desk."
     (pdf,) = (_private_data_dir / "prints").glob("summary-*.pdf")
     assert pdf.read_bytes().startswith(b"%PDF")
@@ -72,9 +73,9 @@ def test_demo_clinic_prints_to_a_pdf_folder(qtbot, window, _private_data_dir: Pa
 @pytest.mark.config(DEMO_CLINIC + '[print]\nprinter = "NoSuchPrinter"\n')
 def test_missing_printer_gives_the_patient_a_way_on(qtbot, window) -> None:
     to_summary(window)
-    with qtbot.waitSignal(window.ctx.printer.finished, timeout=20000) as done:
+    with qtbot.waitSignal(window.ctx.printer.reported, timeout=20000) as done:
         window.findChild(QAbstractButton, "summary_print").click()
-    assert done.args[1] is False and "NoSuchPrinter" in done.args[2]
+    assert done.args[1].kind is Kind.FAILED and "NoSuchPrinter" in done.args[1].detail
     assert status(window) == (
         "Sorry, the printer is not working right now. Please ask at the front desk for a copy."
     )
@@ -88,11 +89,9 @@ def jammed(tmp_path: Path) -> tuple[list[str], Path]:
     """A print-job command that holds the job until the test writes to a pipe."""
     fifo = tmp_path / "release"
     os.mkfifo(fifo)
-    script = (
-        "import sys; sys.stdin.buffer.read(); open(sys.argv[1]).read(); "
-        "print('jammed test printer')"
-    )
-    return [sys.executable, "-c", script, str(fifo)], fifo
+    script = "import sys; sys.stdin.buffer.read(); open(sys.argv[1]).read(); print(sys.argv[2])"
+    printed = JobEvent(Kind.PRINTED, detail="jammed test printer").to_line()
+    return [sys.executable, "-c", script, str(fifo), printed], fifo
 
 
 def release(fifo: Path) -> None:
@@ -108,7 +107,7 @@ def release(fifo: Path) -> None:
 
 def test_screen_keeps_responding_while_the_printer_is_busy(qtbot, window, jammed) -> None:
     command, fifo = jammed
-    window.ctx.make_printer = lambda: ChildJobs(command)
+    window.ctx.make_printer = lambda: SummaryJobs(command)
     to_summary(window)
     window.findChild(QAbstractButton, "summary_print").click()
     assert window.ctx.printer.busy()
@@ -117,19 +116,19 @@ def test_screen_keeps_responding_while_the_printer_is_busy(qtbot, window, jammed
     assert window.screen_id() == "side_effects"
     window.nav_next.click()
     assert status(window) == "Printing your summary…"
-    with qtbot.waitSignal(window.ctx.printer.finished, timeout=20000) as done:
+    with qtbot.waitSignal(window.ctx.printer.reported, timeout=20000) as done:
         release(fifo)
-    assert done.args == [1, True, "jammed test printer"]
+    assert done.args == [1, JobEvent(Kind.PRINTED, detail="jammed test printer")]
     assert status(window).startswith("Your summary is printing.")
 
 
 def test_a_job_finishing_after_a_reset_says_nothing(qtbot, window, jammed) -> None:
     command, fifo = jammed
-    window.ctx.make_printer = lambda: ChildJobs(command)
+    window.ctx.make_printer = lambda: SummaryJobs(command)
     to_summary(window)
     window.findChild(QAbstractButton, "summary_print").click()
     window.ctx.flow.reset()  # the patient walked away; the session is wiped
-    with qtbot.waitSignal(window.ctx.printer.finished, timeout=20000):
+    with qtbot.waitSignal(window.ctx.printer.reported, timeout=20000):
         release(fifo)
     assert status(window) == ""
     assert window.page(Screen.SUMMARY).print_button.isEnabled()
@@ -173,10 +172,10 @@ def test_print_from_summary_completes_as_a_cups_job(qtbot, window, cups) -> None
     timer.setInterval(5)
     timer.timeout.connect(tick)
     timer.start()
-    with qtbot.waitSignal(window.ctx.printer.finished, timeout=30000) as done:
+    with qtbot.waitSignal(window.ctx.printer.reported, timeout=30000) as done:
         window.findChild(QAbstractButton, "summary_print").click()
     timer.stop()
-    assert done.args[1:] == [True, QUEUE]
+    assert [done.args[1].kind, done.args[1].detail] == [Kind.PRINTED, QUEUE]
     assert status(window) == "Your summary is printing. Please collect it from reception desk 2."
     qtbot.waitUntil(lambda: bool(completed_jobs() - before), timeout=60000)
     # the UI thread never stalled while the job was laid out and sent

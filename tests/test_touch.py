@@ -16,6 +16,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLineEdit, QWidget
 
 from kiosk.core.flow import JOURNEY, Screen
+from kiosk.core.jobs import Kind
 from kiosk.ui.taps import TAP_GUARD_MS
 
 from . import helpers
@@ -272,7 +273,9 @@ def test_print_once_per_tap_then_another_copy_up_to_the_limit(
     summary = window.page(Screen.SUMMARY)
     printer = window.ctx.printer
     done: list[bool] = []
-    printer.finished.connect(lambda job, ok, detail: done.append(ok))
+    printer.reported.connect(
+        lambda job, event: done.append(event.kind is Kind.PRINTED) if event.final else None
+    )
     clock.advance(LATER)
     button = nav(window, "summary_print")
     for _ in range(4):  # four eager taps
@@ -305,7 +308,9 @@ def test_print_once_per_tap_then_another_copy_up_to_the_limit(
 def test_one_copy_when_the_clinic_says_so(qtbot, window, clock) -> None:
     to_summary(window)
     done: list[bool] = []
-    window.ctx.printer.finished.connect(lambda job, ok, detail: done.append(ok))
+    window.ctx.printer.reported.connect(
+        lambda job, event: done.append(event.kind is Kind.PRINTED) if event.final else None
+    )
     clock.advance(LATER)
     button = nav(window, "summary_print")
     helpers.tap(window, button)

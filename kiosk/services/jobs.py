@@ -1,4 +1,8 @@
-"""Jobs in child processes of this program: printing and emailing, off the UI thread."""
+"""Jobs in child processes of this program: printing and emailing, off the UI thread.
+
+``ChildJobs`` runs any of this program's commands in a child process, one at a time (staff
+checks, the outbox's retries). ``SummaryJobs`` runs print and email jobs on top of it: a typed
+request in, typed events out, both defined once in ``kiosk.core.jobs`` for both ends."""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
 
+from kiosk.core.jobs import JobEvent, Kind, Reason, SummaryRequest, child_args
+
 log = logging.getLogger("kiosk.jobs")
 
 
@@ -17,7 +23,7 @@ def child_command(subcommand: str, config: Path | None) -> list[str]:
     """How to start one of this program's commands (source, wheel or frozen bundle)."""
     frozen = getattr(sys, "frozen", False)
     base = [sys.executable] if frozen else [sys.executable, "-m", "kiosk"]
-    return [*base, subcommand, *(["--config", str(config)] if config is not None else [])]
+    return [*base, *child_args(subcommand, config)]
 
 
 class ChildJobs(QObject):
@@ -48,16 +54,19 @@ class ChildJobs(QObject):
         self.command = command
         self.name = name
         self._last_line = ""
+        #: Why the last job ended, when it did not end on its own (timeout, cancelled...).
+        self.last_reason = Reason.NONE
         self.timeout_ms = timeout_ms
         self._queue: deque[tuple[int, bytes, list[str]]] = deque()
         self._current: tuple[int, QProcess, QTimer] | None = None
         self._next = 0
 
-    def submit(self, data: str, *args: str) -> int:
+    def submit(self, data: str | bytes, *args: str) -> int:
         """Queue a job: ``data`` goes to the child's standard input, ``args`` after the
         command. Returns the job number that the signals carry."""
         self._next += 1
-        self._queue.append((self._next, data.encode("utf-8"), list(args)))
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+        self._queue.append((self._next, raw, list(args)))
         if self._current is None:
             self._start_next()
         return self._next
@@ -104,9 +113,10 @@ class ChildJobs(QObject):
                 self._last_line = text
                 self.line.emit(job, text)
 
-    def _end(self, job: int, ok: bool, detail: str) -> None:
+    def _end(self, job: int, ok: bool, detail: str, reason: Reason = Reason.NONE) -> None:
         if self._current is None or self._current[0] != job:
             return
+        self.last_reason = reason
         _, proc, timer = self._current
         self._current = None
         timer.stop()
@@ -142,12 +152,12 @@ class ChildJobs(QObject):
 
     def _on_error(self, job: int, error: QProcess.ProcessError) -> None:
         if error == QProcess.ProcessError.FailedToStart:
-            self._end(job, False, f"could not start the print job ({self.command[0]})")
+            self._end(job, False, f"could not start the {self.name} job ({self.command[0]})")
 
     def _on_timeout(self, job: int) -> None:
         if self._current is not None and self._current[0] == job:
             proc = self._current[1]
-            self._end(job, False, f"no answer in {self.timeout_ms / 1000:g} s")
+            self._end(job, False, f"no answer in {self.timeout_ms / 1000:g} s", Reason.TIMEOUT)
             proc.kill()  # SIGKILL: the process is gone at once, the wait below is short
             proc.waitForFinished(1000)
 
@@ -158,7 +168,7 @@ class ChildJobs(QObject):
         self._queue.clear()
         if self._current is not None:
             job, proc, _ = self._current
-            self._end(job, False, "cancelled")
+            self._end(job, False, "cancelled", Reason.CANCELLED)
             proc.kill()
             proc.waitForFinished(1000)
 
@@ -168,6 +178,64 @@ class ChildJobs(QObject):
         if self._current is not None:
             job, proc, _ = self._current
             if not proc.waitForFinished(wait_ms):
-                self._end(job, False, "stopped: the kiosk is closing")
+                self._end(job, False, "stopped: the kiosk is closing", Reason.CANCELLED)
                 proc.kill()
                 proc.waitForFinished(1000)
+
+
+class SummaryJobs(QObject):
+    """Print or email jobs: a ``SummaryRequest`` in, ``JobEvent``s out.
+
+    ``reported(job, JobEvent)``: each event the child reports. Every job ends with exactly one
+    final event, given once the child has gone (so ``busy()`` is false by then): the child's
+    own last word, or, when it died, timed out or was cancelled without one, a ``failed``
+    event made here with the reason.
+    """
+
+    reported = Signal(int, object)
+
+    def __init__(
+        self,
+        command: list[str],
+        *,
+        timeout_ms: int = 120_000,
+        name: str = "child",
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.name = name
+        self._jobs = ChildJobs(command, timeout_ms=timeout_ms, name=name, parent=self)
+        self._jobs.line.connect(self._on_line)
+        self._jobs.finished.connect(self._on_finished)
+        self._last_word: dict[int, JobEvent] = {}  # a job's final event, until it exits
+
+    def submit(self, request: SummaryRequest) -> int:
+        return self._jobs.submit(request.encode())
+
+    def busy(self) -> bool:
+        return self._jobs.busy()
+
+    def cancel(self) -> None:
+        self._jobs.cancel()
+
+    def shutdown(self) -> None:
+        self._jobs.shutdown()
+
+    def _on_line(self, job: int, text: str) -> None:
+        event = JobEvent.from_line(text)
+        if event is None or job in self._last_word:
+            return  # not an event (a library's chatter), or after the job's last word
+        if event.final:
+            self._last_word[job] = event
+        else:
+            self.reported.emit(job, event)
+
+    def _on_finished(self, job: int, ok: bool, detail: str) -> None:
+        event = self._last_word.pop(job, None)
+        if event is None:
+            reason = self._jobs.last_reason
+            if reason is Reason.NONE:
+                reason = Reason.CRASHED
+                detail = detail if not ok else "it ended without saying how it went"
+            event = JobEvent(Kind.FAILED, reason, detail)
+        self.reported.emit(job, event)

@@ -30,7 +30,7 @@ from typing import Literal, Protocol
 import icalendar
 from email_validator import EmailNotValidError, validate_email
 
-from kiosk.services.addresses import check_address
+from kiosk.core.addresses import check_address
 
 __all__ = ["check_address"]  # re-exported
 

@@ -1,4 +1,4 @@
-"""What every screen is given: the session, the flow, the words and the services."""
+"""What every screen is given: the visit, the words and the services."""
 
 from __future__ import annotations
 
@@ -10,29 +10,48 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from kiosk.core.config import Config
     from kiosk.core.content import ContentPack
-    from kiosk.core.counters import Counters
     from kiosk.core.flow import Flow
     from kiosk.core.session import Session
     from kiosk.core.summary import SummaryRenderer
-    from kiosk.services.jobs import ChildJobs
+    from kiosk.core.visit import CountersPort, Visit
     from kiosk.ui.keyboard import OnScreenKeyboard
+    from kiosk.ui.ports import Background, SummaryJobs
 
 
 @dataclass
 class UiContext:
     config: Config
     packs: dict[str, ContentPack]
-    session: Session
-    flow: Flow
+    visit: Visit
     renderer: Callable[[], SummaryRenderer]
     face_svg: Path
-    make_printer: Callable[[], ChildJobs | None] = lambda: None
-    make_mailer: Callable[[], ChildJobs | None] = lambda: None
+    make_printer: Callable[[], SummaryJobs | None] = lambda: None
+    make_mailer: Callable[[], SummaryJobs | None] = lambda: None
     keyboard: Callable[[], OnScreenKeyboard] | None = None
-    counters: Counters | None = None
-    background: list[ChildJobs] = field(default_factory=list, repr=False)
-    _printer: list[ChildJobs | None] = field(default_factory=list, repr=False)
-    _mailer: list[ChildJobs | None] = field(default_factory=list, repr=False)
+    background: list[Background] = field(default_factory=list, repr=False)
+    _printer: list[SummaryJobs | None] = field(default_factory=list, repr=False)
+    _mailer: list[SummaryJobs | None] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        self.visit.cancel_jobs = self.cancel_patient_jobs
+
+    @property
+    def session(self) -> Session:
+        """The visit's answers (the screens read and write them)."""
+        return self.visit.session
+
+    @property
+    def flow(self) -> Flow:
+        """Where the visit is."""
+        return self.visit.flow
+
+    @property
+    def counters(self) -> CountersPort | None:
+        return self.visit.counters
+
+    @counters.setter
+    def counters(self, counters: CountersPort | None) -> None:
+        self.visit.counters = counters
 
     def shutdown(self) -> None:
         """Let the jobs in hand finish; start no more."""
@@ -50,14 +69,14 @@ class UiContext:
                 service.cancel()
 
     @property
-    def mailer(self) -> ChildJobs | None:
+    def mailer(self) -> SummaryJobs | None:
         """The email service (each email a child process), made on first use."""
         if not self._mailer:
             self._mailer.append(self.make_mailer())
         return self._mailer[0]
 
     @property
-    def printer(self) -> ChildJobs | None:
+    def printer(self) -> SummaryJobs | None:
         """The print service, made on first use (printing support loads after start-up)."""
         if not self._printer:
             self._printer.append(self.make_printer())

@@ -71,7 +71,7 @@ class IdleGuard(QObject):
         self.set_timeouts(timeout_ms, warning_ms)
         activity.activity.connect(self.on_activity)
         activity.dismiss_on_tap.append(self.overlay)
-        ctx.flow.listen(lambda _old, new: self._on_screen(new))
+        ctx.visit.listen(lambda _old, new: self._on_screen(new))
 
     def set_timeouts(self, timeout_ms: int, warning_ms: int) -> None:
         self.timeout_ms, self.warning_ms = timeout_ms, warning_ms
@@ -89,7 +89,7 @@ class IdleGuard(QObject):
 
     @Slot()
     def on_activity(self) -> None:
-        if self.ctx.flow.current is Screen.ATTRACT:
+        if self.ctx.visit.step is Screen.ATTRACT:
             return
         if self.overlay.isVisible():
             log.info("idle warning dismissed")

@@ -117,7 +117,7 @@ class TapFilter(QObject):
         self._settle.setTimerType(Qt.TimerType.PreciseTimer)
         self._settle.setInterval(guard_ms + SETTLE_MARGIN_MS)
         self._settle.timeout.connect(self.settled)
-        ctx.flow.listen(self._on_flow)
+        ctx.visit.listen(self._on_flow)
 
     # --- what the window and the screens call ------------------------------------------------
     @property
@@ -148,7 +148,7 @@ class TapFilter(QObject):
 
     def asleep(self) -> bool:
         idle = self.clock() - self._last_activity
-        return self.ctx.flow.current is Screen.ATTRACT and idle >= self.sleep_ms
+        return self.ctx.visit.step is Screen.ATTRACT and idle >= self.sleep_ms
 
     def settling(self) -> bool:
         return self.clock() - self._changed_at < self.guard_ms

@@ -6,7 +6,6 @@ turn of the event loop, so the kiosk shows something quickly and later screens c
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from typing import TYPE_CHECKING
 
@@ -107,8 +106,8 @@ class MainWindow(QMainWindow):
         if main_layout is not None:
             main_layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
 
-        ctx.flow.listen(self._on_flow)
-        ctx.session.on_wipe(self._on_wipe)
+        ctx.visit.listen(self._on_step)
+        ctx.visit.session.on_wipe(self._on_wipe)
         self._show(Screen.ATTRACT)
 
     def keyboard(self) -> OnScreenKeyboard:
@@ -129,13 +128,13 @@ class MainWindow(QMainWindow):
         # What is under the finger moves: a repeat of the tap (on Done, say) must not land
         # on Next where Done was.
         self._on_view_changed()
-        chrome = not shown and self.ctx.flow.current is not Screen.ATTRACT
+        chrome = not shown and self.ctx.visit.step is not Screen.ATTRACT
         self.header.setVisible(chrome)
         self.footer.setVisible(chrome)
 
     # --- what tests and scripts use -------------------------------------------------------
     def screen_id(self) -> str:
-        return self.ctx.flow.current.value
+        return self.ctx.visit.step.value
 
     def page(self, which: Screen | str) -> ScreenBase:
         """The screen widget, built on first use."""
@@ -162,28 +161,27 @@ class MainWindow(QMainWindow):
     # --- navigation -----------------------------------------------------------------------
     @Slot()
     def on_start(self) -> None:
-        self.ctx.flow.go(Screen.PRIVACY)
+        self.ctx.visit.start()
 
     @Slot()
     def on_next(self) -> None:
-        self.ctx.flow.next()
+        self.ctx.visit.next()
 
     @Slot()
     def on_back(self) -> None:
-        self.ctx.flow.back()
+        self.ctx.visit.back()
 
     @Slot()
     def on_finish(self) -> None:
-        self.ctx.flow.reset()
+        self.ctx.visit.finish()
 
     @Slot(str)
     def on_language(self, code: str) -> None:
         """Switch language: rebuild every screen in the new language."""
-        if code not in self.ctx.packs:
+        if code not in self.ctx.packs or not self.ctx.visit.choose_language(code):
             return
-        self.ctx.session.language = code
         self._rebuild_if_language_changed()
-        self._show(self.ctx.flow.current)
+        self._show(self.ctx.visit.step)
 
     def _rebuild_if_language_changed(self) -> None:
         if self.ctx.pack.language == self._language:
@@ -217,7 +215,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_settled(self) -> None:
-        log.info("screen %s ready for taps", self.ctx.flow.current.value)
+        log.info("screen %s ready for taps", self.ctx.visit.step.value)
 
     def overlays(self) -> list[QWidget]:
         """The staff PIN pad and panel (the idle warning belongs to the idle guard)."""
@@ -238,22 +236,6 @@ class MainWindow(QMainWindow):
             )
             self._idle.timed_out.connect(self.on_walked_away)
         return self._idle
-
-    def _count(self, old: Screen, new: Screen) -> None:
-        """The anonymous counters: a start, a finish and what was taken, or where it stopped."""
-        counters = self.ctx.counters
-        if counters is None:
-            return
-        if old is Screen.ATTRACT and new is Screen.PRIVACY:
-            counters.started(self.ctx.session.language)
-        elif new is Screen.DONE:
-            summary = self._screens.get(Screen.SUMMARY)
-            took_away = getattr(summary, "took_away", lambda: (False, False))
-            printed, emailed = took_away()
-            outcome = {(True, True): "both", (True, False): "print", (False, True): "email"}
-            counters.finished(outcome.get((printed, emailed), "neither"))  # type: ignore[arg-type]
-        elif new is Screen.ATTRACT and old is not Screen.DONE:
-            counters.abandoned(old.value)  # idle timeout, staff reset or an error
 
     @Slot()
     def back_to_kiosk(self) -> None:
@@ -282,36 +264,23 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def on_walked_away(self) -> None:
-        """The idle timeout ran out: nothing of the session may stay, pending jobs included
-        (a patient who finished keeps theirs: it completes within seconds)."""
-        self.ctx.cancel_patient_jobs()
-        self.ctx.flow.reset()
+        self.ctx.visit.walked_away()
 
     @Slot()
     def reset_session(self) -> None:
-        """Staff: wipe whatever the last patient left and go back to the start."""
-        self.ctx.cancel_patient_jobs()
-        if self.ctx.flow.current is Screen.ATTRACT:
-            self.ctx.session.wipe(self.ctx.config.kiosk.languages[0])
-        else:
-            self.ctx.flow.reset()
+        self.ctx.visit.staff_reset()
 
-    def _on_flow(self, old: Screen, new: Screen) -> None:
-        self._count(old, new)
+    def _on_step(self, old: Screen, new: Screen) -> None:
+        """The visit moved on (its rules, the wipes among them, have run): show where."""
         if new is not Screen.ATTRACT and self._idle is None:
             self.idle_guard().on_activity()  # it listens to the flow from now on
         previous = self._screens.get(old)
         if previous is not None:
             previous.leave()
-        if new is Screen.DONE:
-            self.ctx.session.wipe()  # the patient has finished: nothing of theirs stays
-        elif new is Screen.ATTRACT:
-            self.ctx.session.wipe(self.ctx.config.kiosk.languages[0])
+        if new is Screen.ATTRACT:
             self._rebuild_if_language_changed()  # the next patient starts in the default
             for overlay in self.overlays():  # never leave the staff panel to a patient
                 overlay.hide()
-        elif old is Screen.ATTRACT:
-            self.ctx.session.appointment_date = dt.date.today()  # not the day of the last wipe
         self._show(new)
         log.info("screen %s", new.value)
         self.screen_changed.emit(new.value)
@@ -339,7 +308,7 @@ class MainWindow(QMainWindow):
         page.setSizePolicy(used, used)
         self.stack.setCurrentWidget(page)
         pack = self.ctx.pack
-        step = self.ctx.flow.step()
+        step = self.ctx.visit.flow.step()
         chrome = which is not Screen.ATTRACT
         if self._keyboard is not None and self._keyboard.isVisible():
             self._keyboard.detach()
@@ -422,13 +391,13 @@ class MainWindow(QMainWindow):
     @Slot()
     def recover(self) -> None:
         """After an unexpected error: forget the session, rebuild the screens, start over."""
-        self.ctx.session.wipe(self.ctx.config.kiosk.languages[0])
+        self.ctx.visit.forget()
         self._language = ""  # force the rebuild: the failed screen may be half-built
         self._rebuild_if_language_changed()
-        if self.ctx.flow.current is Screen.ATTRACT:
+        if self.ctx.visit.step is Screen.ATTRACT:
             self._show(Screen.ATTRACT)
         else:
-            self.ctx.flow.reset()
+            self.ctx.visit.finish()
 
     @Slot()
     def quit_kiosk(self) -> None:
@@ -447,6 +416,6 @@ class MainWindow(QMainWindow):
             from PySide6.QtWidgets import QApplication
 
             QApplication.instance().removeEventFilter(self.taps)  # type: ignore[union-attr]
-        self.ctx.session.wipe()
+        self.ctx.visit.forget()
         self.ctx.shutdown()
         super().closeEvent(event)

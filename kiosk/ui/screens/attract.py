@@ -50,7 +50,7 @@ class AttractScreen(ScreenBase):
             row.addStretch(1)
             for code, other in ctx.packs.items():
                 btn = button(other.language_name, "answer", name=f"lang_{code}", checkable=True)
-                btn.setChecked(code == ctx.session.language)
+                btn.setChecked(code == ctx.visit.session.language)
                 btn.clicked.connect(functools.partial(self.language_chosen.emit, code))
                 row.addWidget(btn)
             row.addStretch(1)

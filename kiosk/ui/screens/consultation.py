@@ -111,18 +111,18 @@ class ConsultationScreen(PageScreen):
         return btn
 
     def _on_area_toggled(self, area_id: str, *_: object) -> None:
-        self.ctx.session.toggle_area(area_id)
+        self.ctx.visit.session.toggle_area(area_id)
         self._show_areas()
 
     def _on_answer(self, question_id: str, value: object) -> None:
-        self.ctx.session.answer(question_id, value if isinstance(value, str) else None)  # type: ignore[arg-type]
+        self.ctx.visit.session.answer(question_id, value if isinstance(value, str) else None)  # type: ignore[arg-type]
 
     def _on_question(self, question_id: str, *_: object) -> None:
         checked = self.question_buttons[question_id].isChecked()
-        self.ctx.session.set_question(question_id, checked)
+        self.ctx.visit.session.set_question(question_id, checked)
 
     def _show_areas(self) -> None:
-        chosen = self.ctx.session.areas
+        chosen = self.ctx.visit.session.areas
         self.face.set_selected(chosen)
         for area_id, btn in self.area_buttons.items():
             btn.setChecked(area_id in chosen)
@@ -130,10 +130,10 @@ class ConsultationScreen(PageScreen):
     def enter(self) -> None:
         self._show_areas()
         for qid, row in self.answer_rows.items():
-            row.set_value(self.ctx.session.screening.get(qid))
+            row.set_value(self.ctx.visit.session.screening.get(qid))
         for qid, btn in self.question_buttons.items():
             btn.blockSignals(True)
-            btn.setChecked(qid in self.ctx.session.questions)
+            btn.setChecked(qid in self.ctx.visit.session.questions)
             btn.blockSignals(False)
             btn._on_toggled(btn.isChecked())
 

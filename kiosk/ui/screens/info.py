@@ -93,7 +93,7 @@ class AftercareScreen(PageScreen):
         self._cards: list[tuple[QFrame, QLabel, QLabel, QLabel]] = []
 
     def enter(self) -> None:
-        pack, session = self.ctx.pack, self.ctx.session
+        pack, session = self.ctx.pack, self.ctx.visit.session
         self.timeline_intro.setText(
             pack.t("aftercare.timeline_intro", date=format_date(pack, session.appointment_date))
         )

@@ -40,11 +40,11 @@ class PrivacyScreen(PageScreen):
         self.page.finish()
 
     def _on_name_edited(self, text: str) -> None:
-        self.ctx.session.first_name = text
+        self.ctx.visit.session.first_name = text
 
     def enter(self) -> None:
-        if self.name.text() != self.ctx.session.first_name:
-            self.name.setText(self.ctx.session.first_name)
+        if self.name.text() != self.ctx.visit.session.first_name:
+            self.name.setText(self.ctx.visit.session.first_name)
 
     def wipe(self) -> None:
         self.name.clear()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -15,8 +13,9 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.core.flow import Screen
+from kiosk.core.jobs import JobEvent, Kind
 from kiosk.core.summary import build_context
-from kiosk.services.addresses import check_address  # loaded with the screen, not on the tap
+from kiosk.core.visit import Email, EmailRefused
 from kiosk.ui.context import UiContext
 from kiosk.ui.screens.base import ScreenBase
 from kiosk.ui.widgets import (
@@ -74,12 +73,7 @@ class SummaryScreen(ScreenBase):
         actions.addWidget(self.status, 1)
         summary_lay.addLayout(actions)
         self.views.addWidget(self._email_form())
-        self._job: int | None = None
-        self._email_job: int | None = None
         self._email_said: str | None = None
-        self.printed = False  # for the anonymous counters: what this patient took away
-        self.copies = 0  # print jobs of this session that the printer took
-        self.emailed = False
         self._email_timer = QTimer(self)
         self._email_timer.setSingleShot(True)
         self._email_timer.setInterval(EMAIL_ANSWER_MS)
@@ -88,10 +82,9 @@ class SummaryScreen(ScreenBase):
         self.print_button.setVisible(self._print_offered)
         self.email_button.setVisible(ctx.config.email.enabled)
         if ctx.printer is not None:
-            ctx.printer.finished.connect(self.on_print_finished)
+            ctx.printer.reported.connect(self.on_print_event)
         if ctx.mailer is not None:
-            ctx.mailer.line.connect(self.on_email_line)
-            ctx.mailer.finished.connect(self.on_email_finished)
+            ctx.mailer.reported.connect(self.on_email_event)
         self._idle_status()
 
     def _email_form(self) -> QWidget:
@@ -139,53 +132,37 @@ class SummaryScreen(ScreenBase):
         return location
 
     def enter(self) -> None:
-        context = build_context(self.ctx.session, self.ctx.pack, self.ctx.config, screen=True)
+        context = build_context(self.ctx.visit.session, self.ctx.pack, self.ctx.config, screen=True)
         self.preview.setHtml(self.ctx.renderer().html(context))
         self.preview.verticalScrollBar().setValue(0)
-
-    def _copies_left(self) -> int:
-        limit: int = self.ctx.config.print.max_copies
-        return limit - self.copies
 
     @Slot()
     def on_print(self) -> None:
         """One print per intent: the button is off while the job runs, and a session prints
-        at most ``print.max_copies`` copies."""
+        at most ``print.max_copies`` copies (the visit's rules)."""
         printer = self.ctx.printer
-        if printer is None or self._job is not None or self._copies_left() <= 0:
+        request = self.ctx.visit.print_request()
+        if printer is None or request is None:
             return
         self.print_button.setEnabled(False)
         self.status.setText(self.ctx.pack.t("summary.printing"))
         # The child lays the summary out from the answers (as the email job does): on the
-        # tap, rendering it here stalled the screen. The address is not the printer's.
-        answers = self.ctx.session.to_dict()
-        answers.pop("email", None)
-        answers.pop("email_consent", None)
-        self._job = printer.submit(json.dumps(answers, ensure_ascii=False))
+        # tap, rendering it here stalled the screen.
+        self.ctx.visit.print_submitted(printer.submit(request))
 
-    def took_away(self) -> tuple[bool, bool]:
-        """(printed, emailed) for the counters: a print still running as the patient
-        finishes counts (it completes; only a walked-away session's job is cancelled)."""
-        return self.printed or self._job is not None, self.emailed
-
-    @Slot(int, bool, str)
-    def on_print_finished(self, job: int, ok: bool, detail: str) -> None:
-        if ok and self.ctx.counters is not None:
-            self.ctx.counters.printed()  # a copy came out, even of a patient who has finished
-        if job != self._job:
-            return  # a job from a session that has since been wiped
-        self._job = None
+    @Slot(int, object)
+    def on_print_event(self, job: int, event: JobEvent) -> None:
+        if not self.ctx.visit.print_event(job, event) or not event.final:
+            return
         pack = self.ctx.pack
         where = self._location()
-        if not ok:
+        if event.kind is not Kind.PRINTED:
             email = self.ctx.config.email.enabled
             key = "summary.print_failed_email" if email else "summary.print_failed"
             self.status.setText(pack.t(key, location=where))
             self.print_button.setEnabled(True)  # a failed job was no copy: the patient may retry
             return
-        self.printed = True
-        self.copies += 1
-        left = self._copies_left()
+        left = self.ctx.visit.copies_left
         said = pack.t("summary.printed", location=where)
         if left <= 0:
             said += " " + pack.t("summary.print_limit", location=where)
@@ -224,22 +201,18 @@ class SummaryScreen(ScreenBase):
     @Slot()
     def on_send_email(self) -> None:
         mailer = self.ctx.mailer
-        if mailer is None or self._email_job is not None:
+        if mailer is None:
             return
         pack = self.ctx.pack
-        address = self.address.text().strip()
-        if not address or check_address(address) is not None:
-            self.email_status.setText(pack.t("email.invalid"))
+        request = self.ctx.visit.email_request(self.address.text(), self.consent.isChecked())
+        if request is None:
+            return  # one is on its way, or was sent: one email per patient
+        if isinstance(request, EmailRefused):
+            self.email_status.setText(pack.t(request.value))
             return
-        if not self.consent.isChecked():
-            self.email_status.setText(pack.t("email.consent_needed"))
-            return
-        session = self.ctx.session
-        session.email = address
-        session.email_consent = True
         self.send_button.setEnabled(False)
         self.email_status.setText(pack.t("email.sending"))
-        self._email_job = mailer.submit(session.to_json())
+        self.ctx.visit.email_submitted(mailer.submit(request))
         self._email_said = None
         self._email_timer.start()
 
@@ -251,46 +224,33 @@ class SummaryScreen(ScreenBase):
             self.ctx.keyboard().detach()
         self._show_summary()
         self.status.setText(self.ctx.pack.t(key))
-        failed = key == "email.failed"
-        self.emailed = not failed
-        self.email_button.setEnabled(failed)  # one email per patient; after a failure, retry
+        self.email_button.setEnabled(key == "email.failed")  # after a failure, try again
         self.send_button.setEnabled(True)
 
     @Slot()
     def _on_email_slow(self) -> None:
         # A second without "sent": it is queued, or about to be. The job is still watched,
         # and a later "sent" or failure replaces this message.
-        if self._email_job is not None and self._email_said is None:
+        if self.ctx.visit.email_job is not None and self._email_said is None:
             self._tell("email.queued")
 
-    @Slot(int, str)
-    def on_email_line(self, job: int, text: str) -> None:
-        if job != self._email_job:
-            return
-        if text == "sent":
-            self._tell("email.sent")
-        elif text.startswith("retry") and self._email_said is None:
-            self._tell("email.queued")
-
-    @Slot(int, bool, str)
-    def on_email_finished(self, job: int, ok: bool, detail: str) -> None:
-        if job != self._email_job:
+    @Slot(int, object)
+    def on_email_event(self, job: int, event: JobEvent) -> None:
+        if not self.ctx.visit.email_event(job, event):
             return  # a job of a session that has since been wiped
-        self._email_job = None
-        if not ok:
+        state = self.ctx.visit.email
+        if state is Email.SENT:
+            self._tell("email.sent")
+        elif state is Email.FAILED:
             self._tell("email.failed")
-        elif self._email_said is None:
-            self._tell("email.queued")
+        elif event.final and self._email_said is None:
+            self._tell("email.queued")  # it waits in the outbox: delivered later
 
     def wipe(self) -> None:
-        self.printed = self.emailed = False
-        self.copies = 0
         self.print_button.setText(self.ctx.pack.t("summary.print"))
         self.print_button.setAccessibleName(self.ctx.pack.t("summary.print"))
         self.preview.clear()
         self.preview.document().clearUndoRedoStacks()
-        self._job = None
-        self._email_job = None
         self._email_said = None
         self._email_timer.stop()
         self.address.clear()

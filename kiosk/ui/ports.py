@@ -1,0 +1,41 @@
+"""What the screens need from the services, as Protocols: the UI imports nothing from
+``kiosk.services`` (an import-linter contract in pyproject.toml keeps it so). The
+composition root (``kiosk.app``) hands the real ones in."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from PySide6.QtCore import SignalInstance
+
+from kiosk.core.jobs import SummaryRequest
+
+
+class SummaryJobs(Protocol):
+    """Prints or emails summaries, one job at a time, off the UI thread
+    (``kiosk.services.jobs.SummaryJobs``).
+
+    ``reported(job, JobEvent)`` reports each job: queued, printed, sent, retrying or failed,
+    with a reason; the last event of a job is one whose ``final`` is true.
+    """
+
+    @property
+    def reported(self) -> SignalInstance: ...
+
+    def submit(self, request: SummaryRequest) -> int:
+        """Start (or queue) a job; returns the job number its events carry."""
+        ...
+
+    def cancel(self) -> None:
+        """Drop the queued jobs and stop the running one (a walked-away patient's)."""
+        ...
+
+    def shutdown(self) -> None:
+        """Let the job in hand finish; start no more."""
+        ...
+
+
+class Background(Protocol):
+    """A service that runs beside the screens and must stop with the window."""
+
+    def shutdown(self) -> None: ...
