@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -9,6 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from kiosk import lazy
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -90,8 +94,6 @@ def test_entry_point_is_small() -> None:
 
 def test_services_use_no_widgets() -> None:
     """Printing and email run without widgets (import-linter cannot name a Qt submodule)."""
-    import ast
-
     for path in (REPO / "kiosk" / "services").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             names = []
@@ -101,3 +103,72 @@ def test_services_use_no_widgets() -> None:
                 names = [a.name for a in node.names]
             for name in names:
                 assert "QtWidgets" not in name, f"{path.name} imports {name}"
+
+
+#: The modules that defer imports through kiosk.lazy (the application level).
+DEFERRING = ["cli.py", "app.py", "runtime.py", "lazy.py"]
+
+
+def _lazy_loads(tree: ast.AST) -> list[str]:
+    """The module names given to ``lazy.load("…")`` in a parsed module."""
+    return [
+        node.args[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "load"
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "lazy"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+    ]
+
+
+def test_application_level_imports_sit_at_the_top() -> None:
+    """No import inside a function of cli, app, runtime or lazy: what must wait for its
+    first use is deferred at the top of the module, through kiosk.lazy."""
+    for name in DEFERRING:
+        tree = ast.parse((REPO / "kiosk" / name).read_text(encoding="utf-8"))
+        for func in ast.walk(tree):
+            if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            inner = [n for n in ast.walk(func) if isinstance(n, ast.Import | ast.ImportFrom)]
+            assert not inner, f"kiosk/{name}: {func.name}() imports at line {inner[0].lineno}"
+
+
+def test_every_deferred_module_is_named_in_kiosk_lazy() -> None:
+    """Each ``lazy.load`` names a module of ``kiosk.lazy.DEFERRED``, and each of those is
+    deferred somewhere and exists."""
+    used = set()
+    for path in (REPO / "kiosk").rglob("*.py"):
+        used.update(_lazy_loads(ast.parse(path.read_text(encoding="utf-8"))))
+    assert used == set(lazy.DEFERRED)
+    for name in lazy.DEFERRED:
+        assert importlib.util.find_spec(name) is not None, name
+
+
+def test_a_deferred_module_loads_on_first_use(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "kiosk_probe_module.py").write_text("ANSWER = 42\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    probe = lazy.Deferred("kiosk_probe_module")
+    assert "kiosk_probe_module" not in sys.modules
+    assert probe.ANSWER == 42
+    assert "kiosk_probe_module" in sys.modules
+    monkeypatch.delitem(sys.modules, "kiosk_probe_module")
+    with pytest.raises(ValueError, match=r"not in kiosk\.lazy\.DEFERRED"):
+        lazy.load("kiosk_probe_module")
+
+
+def test_commands_without_a_window_load_no_qt() -> None:
+    """Importing the command line and checking a config load no Qt: Qt waits for the
+    window, the PDF and the printer (kiosk.lazy)."""
+    code = (
+        "import sys\n"
+        "from kiosk import cli\n"
+        "assert cli.main(['check-config']) == 0\n"
+        "qt = sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6')))\n"
+        "print(qt)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"

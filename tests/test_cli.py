@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
 
 from kiosk import cli
+from kiosk.core.jobs import EMAIL_JOB, PRINT_JOB
 
 from .conftest import run_kiosk
 
@@ -111,3 +114,63 @@ def test_works_on_a_machine_without_fonts(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     text = " ".join(page.extract_text() for page in PdfReader(out).pages)
     assert "Ødegård" in text and "李雷" in text
+
+
+#: One example of each command, without --config; a command added to the parser without a
+#: line here fails test_every_command_parses.
+COMMANDS = {
+    "check-config": ["check-config"],
+    "render-summary": ["render-summary", "answers.json", "--out", "s.pdf"],
+    "print-test": ["print-test"],
+    PRINT_JOB: [PRINT_JOB],
+    EMAIL_JOB: [EMAIL_JOB],
+    "outbox": ["outbox", "list"],
+    "set-staff-pin": ["set-staff-pin"],
+    "send-test-email": ["send-test-email", "ana@example.com"],
+}
+
+
+def test_every_command_parses() -> None:
+    parser = cli._parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(commands.choices) == set(COMMANDS)
+    handlers = set()
+    for name, argv in COMMANDS.items():
+        args = cli.parse(argv)
+        assert args.command == name
+        assert args.config is None  # the demo clinic
+        handlers.add(args.func)
+    assert len(handlers) == len(COMMANDS)  # one handler each
+    kiosk = cli.parse(["--windowed", "--lang", "en"])
+    assert kiosk.command is None and kiosk.func is cli.run_kiosk
+    assert kiosk.windowed and kiosk.lang == "en" and kiosk.config is None
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_config_goes_before_or_after_the_command(name: str, tmp_path: Path) -> None:
+    """One --config, from the shared parent parser: before the command, after it, or both
+    (the one after the command wins, as it did when each command declared its own)."""
+    config, other = tmp_path / "kiosk.toml", tmp_path / "other.toml"
+    before = cli.parse(["--config", str(config), *COMMANDS[name]])
+    after = cli.parse([*COMMANDS[name], "--config", str(config)])
+    both = cli.parse(["--config", str(other), *COMMANDS[name], "--config", str(config)])
+    assert before.config == after.config == both.config == config
+    assert before.func is after.func is both.func
+
+
+def test_config_before_the_kiosk_and_check_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "kiosk.toml"
+    assert cli.parse(["--config", str(config), "--windowed"]).config == config
+    args = cli.parse(["check-config", str(config)])
+    assert args.file == config and args.config is None
+
+
+def test_check_config_reads_config_in_every_position(write_config, capsys) -> None:
+    broken = write_config('[clinic]\nname = "X"\n')
+    for argv in (
+        ["check-config", str(broken)],
+        ["check-config", "--config", str(broken)],
+        ["--config", str(broken), "check-config"],
+    ):
+        assert cli.main(argv) == 2
+        assert f"{broken}: clinic.phone:" in capsys.readouterr().err

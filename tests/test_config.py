@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
 import pytest
 
-from kiosk import cli
+from kiosk import app, cli
+from kiosk.core.checks import config_problems
 from kiosk.core.config import load_config, reference_markdown
 from kiosk.core.errors import ProblemsError
 
@@ -132,3 +134,19 @@ def test_example_clinic_config_is_valid_and_prints_for_real(capsys, tmp_path: Pa
     assert config.kiosk.fullscreen is True
     assert config.print.output_dir == ""  # a real printer, not a PDF folder
     assert "print.output_dir" not in capsys.readouterr().err
+
+
+def test_check_config_rules_live_in_the_core(write_config, tmp_path: Path) -> None:
+    """kiosk.core.checks finds every problem of a loaded config, errors before warnings; the
+    command line only prints them."""
+    config = write_config(
+        DEMO_CLINIC + 'logo = "missing.png"\n[print]\noutput_dir = "prints"\n'
+        "[kiosk]\nfullscreen = false\n"
+    )
+    loaded = app.load(config)
+    found = config_problems(loaded.config, loaded.packs, loaded.template_dirs, dt.date.today())
+    errors = [p for p in found if not p.warning]
+    assert [p.key for p in errors] == ["clinic.logo"]
+    assert errors[0].message == f"file not found: {tmp_path / 'missing.png'}"
+    assert found[: len(errors)] == errors  # the errors come first
+    assert {"print.output_dir", "content.reviewed_by"} <= {p.key for p in found if p.warning}
