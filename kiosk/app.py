@@ -11,8 +11,9 @@ together here, and only here. The window, the command line and the tests get the
 
 It is one module, not a package of factories, because DESIGN.md and the tests name it as
 the root (``kiosk.app.build_window``, ``kiosk.app.load``) and the layers read
-``cli → app → ui → core``. Importing it loads no Qt: ``check-config`` and the headless proof
-of the core rely on that, so Qt, the window and the services come through ``kiosk.lazy``.
+``cli → app → ui | services | runtime → core``. Importing it loads no Qt: ``check-config``
+and the headless proof of the core rely on that, so Qt, the window and the services come
+through ``kiosk.lazy``.
 """
 
 from __future__ import annotations

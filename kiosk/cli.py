@@ -119,8 +119,8 @@ def _parser() -> argparse.ArgumentParser:
     box = command("outbox", outbox_command, "emails waiting to be delivered: list, flush or purge")
     box.add_argument("action", choices=["list", "flush", "purge", "deliver"], metavar="ACTION")
     command("set-staff-pin", set_staff_pin, "set the staff PIN (read twice from stdin)")
-    mail = command("send-test-email", send_test_email, "send a test email to ADDRESS, now")
-    mail.add_argument("address", metavar="ADDRESS")
+    test_email = command("send-test-email", send_test_email, "send a test email to ADDRESS, now")
+    test_email.add_argument("address", metavar="ADDRESS")
     return p
 
 
@@ -147,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
 
 # The parts every command shares.
 
+_keep: list[object] = []  # what lives as long as the process (the Qt application)
+
 
 def _offscreen() -> None:
     """No window: Qt's offscreen platform, unless the caller chose one."""
@@ -164,9 +166,6 @@ def _gui_app() -> QGuiApplication:
         _keep.append(qapp)
     assert isinstance(qapp, gui)
     return qapp
-
-
-_keep: list[object] = []
 
 
 def _answers_file(loaded: app.Loaded, path: Path) -> tuple[Session, ContentPack]:
