@@ -148,14 +148,14 @@ def _window(loaded: Loaded, language: str | None) -> MainWindow:
 def _install_counters_and_staff(window: MainWindow, loaded: Loaded) -> None:
     """After the first paint: the anonymous counters, and the staff corner, pad and panel."""
     from kiosk.core.config import data_dir
-    from kiosk.core.counters import Counters
+    from kiosk.services.counters_store import CountersFile
     from kiosk.services.jobs import ChildJobs, child_command
     from kiosk.ui import staff
 
     config = loaded.config
 
     window.activity_filter()  # the start screen's waking tap is watched from now on
-    counters = Counters(data_dir() / "counters.json", languages=list(loaded.packs))
+    counters = CountersFile(data_dir() / "counters.json", languages=list(loaded.packs))
     window.ctx.counters = counters
 
     def job(name: str, failed: str, *args: str) -> ChildJobs:
