@@ -442,10 +442,10 @@ def outbox_command(action: str, config: Path | None) -> int:
 def set_staff_pin(config: Path | None) -> int:
     """Read the new PIN twice from standard input; store only its salted scrypt hash."""
     import getpass
-    import os
 
     from kiosk import app
     from kiosk.core.staff import check_pin_format, hash_pin
+    from kiosk.services.files import atomic_write
 
     cfg = app.load(config).config
     target = cfg.resolve(cfg.kiosk.staff_pin_file)
@@ -467,11 +467,7 @@ def set_staff_pin(config: Path | None) -> int:
         print("set-staff-pin: the two PINs differ; nothing was changed", file=sys.stderr)
         return EXIT_BAD_INPUT
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".new")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(hash_pin(first) + "\n")
-    os.replace(tmp, target)
+    atomic_write(target, (hash_pin(first) + "\n").encode("utf-8"), mode=0o600)
     print(f"set-staff-pin: staff PIN saved (as a salted hash) in {target}")
     return EXIT_OK
 
