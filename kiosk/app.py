@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING
 from kiosk import __version__, lazy, resources
 from kiosk.core.config import Config, data_dir, load_config
 from kiosk.core.content import ContentPack, load_packs
-from kiosk.core.counters import Counters
 from kiosk.core.jobs import EMAIL_JOB, PRINT_JOB
 from kiosk.core.visit import Visit
 from kiosk.ui.context import UiContext
@@ -42,7 +41,8 @@ if TYPE_CHECKING:  # deferred: see kiosk.lazy
     from kiosk import runtime
     from kiosk.core import summary
     from kiosk.core.summary import SummaryRenderer
-    from kiosk.services import fonts, jobs, mail, outbox, printing
+    from kiosk.services import counters_store, fonts, jobs, mail, outbox, printing
+    from kiosk.services.counters_store import CountersFile
     from kiosk.services.jobs import ChildJobs, SummaryJobs
     from kiosk.services.mail import MailTransport
     from kiosk.services.outbox import Outbox
@@ -56,6 +56,7 @@ else:
     QtWidgets = lazy.load("PySide6.QtWidgets")
     runtime = lazy.load("kiosk.runtime")
     summary = lazy.load("kiosk.core.summary")
+    counters_store = lazy.load("kiosk.services.counters_store")
     fonts = lazy.load("kiosk.services.fonts")
     jobs = lazy.load("kiosk.services.jobs")
     mail = lazy.load("kiosk.services.mail")
@@ -179,9 +180,11 @@ class Services:
         """The encrypted outbox of emails waiting to be delivered."""
         return outbox.Outbox(self.outbox_dir, max_attempts=UNTIL_PURGED)
 
-    def counters(self) -> Counters:
+    def counters(self) -> CountersFile:
         """The anonymous usage counters, in the kiosk's data folder."""
-        return Counters(data_dir() / "counters.json", languages=list(self.loaded.packs))
+        return counters_store.CountersFile(
+            data_dir() / "counters.json", languages=list(self.loaded.packs)
+        )
 
     def counts_export(self, day: dt.date) -> Path:
         """Where staff's export of the counts goes (the folder is made)."""
@@ -233,7 +236,7 @@ class StaffDesk:
     CSV file; the panel's status text names the version, the printer, the outbox and today.
     """
 
-    def __init__(self, window: MainWindow, services: Services, counters: Counters) -> None:
+    def __init__(self, window: MainWindow, services: Services, counters: CountersFile) -> None:
         self.window = window
         self.services = services
         self.counters = counters

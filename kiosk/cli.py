@@ -27,6 +27,7 @@ from kiosk.core.errors import Problem, ProblemsError
 from kiosk.core.flow import JOURNEY, Screen
 from kiosk.core.jobs import EMAIL_JOB, PRINT_JOB, JobEvent, Kind, Reason, SummaryRequest
 from kiosk.core.session import Session
+from kiosk.services.files import atomic_write
 
 if TYPE_CHECKING:  # deferred: see kiosk.lazy
     import getpass
@@ -405,11 +406,7 @@ def set_staff_pin(args: argparse.Namespace) -> int:
         print("set-staff-pin: the two PINs differ; nothing was changed", file=sys.stderr)
         return EXIT_BAD_INPUT
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".new")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(staff_pin.hash_pin(first) + "\n")
-    os.replace(tmp, target)
+    atomic_write(target, (staff_pin.hash_pin(first) + "\n").encode("utf-8"), mode=0o600)
     print(f"set-staff-pin: staff PIN saved (as a salted hash) in {target}")
     return EXIT_OK
 

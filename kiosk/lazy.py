@@ -43,6 +43,7 @@ DEFERRED: dict[str, str] = {
     # After the kiosk's first paint, or on first use.
     "kiosk.ui.staff": "the staff corner, PIN pad and panel: after the first paint",
     "kiosk.services.fonts": "the shipped fonts: after the first paint",
+    "kiosk.services.counters_store": "the anonymous counters' file: after the first paint",
     "kiosk.services.jobs": "child processes (print, email, staff checks): after the first paint",
     "kiosk.core.summary": "the summary, at its screen (jinja2 loads at the first render)",
     "logging.handlers": "the log file: after the first paint",

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.core.counters import MAX_DAYS, OUTCOMES, SCREENS, Counters
+from kiosk.core.counters import MAX_DAYS, OUTCOMES, SCREENS, Tally, dump, load_days, parse
 from kiosk.core.flow import Screen
+from kiosk.services.counters_store import CountersFile
 
 POSIX = pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
 DAY0 = dt.date(2026, 3, 2)
@@ -43,7 +44,7 @@ def path(tmp_path: Path) -> Path:
     return tmp_path / "state" / "sub" / "counters.json"
 
 
-def walk(counters: Counters) -> None:
+def walk(counters: CountersFile) -> None:
     """Three sessions: one printed (two copies), one abandoned on consultation, one emailed."""
     counters.started("en")
     counters.printed()
@@ -56,7 +57,7 @@ def walk(counters: Counters) -> None:
 
 
 def test_counts_accumulate_and_persist_across_instances(path: Path, clock: Clock) -> None:
-    counters = Counters(path, today=clock)
+    counters = CountersFile(path, today=clock)
     assert counters.day() == {
         "sessions_started": 0,
         "sessions_finished": 0,
@@ -78,11 +79,11 @@ def test_counts_accumulate_and_persist_across_instances(path: Path, clock: Clock
     assert counters.day() == expected
     assert path.is_file()  # the parent folders were created
 
-    again = Counters(path, today=clock)
+    again = CountersFile(path, today=clock)
     assert again.day() == expected
     again.finished("both")
     again.finished("neither")
-    assert Counters(path, today=clock).day()["outcome"] == {
+    assert CountersFile(path, today=clock).day()["outcome"] == {
         "print": 1,
         "email": 1,
         "both": 1,
@@ -91,20 +92,20 @@ def test_counts_accumulate_and_persist_across_instances(path: Path, clock: Clock
 
 
 def test_a_file_from_before_print_jobs_were_counted_still_loads(path: Path, clock: Clock) -> None:
-    counters = Counters(path, today=clock)
+    counters = CountersFile(path, today=clock)
     walk(counters)
     data = json.loads(path.read_text(encoding="utf-8"))
     for day in data["days"].values():
         del day["print_jobs"]  # as the first file format wrote it
     path.write_text(json.dumps(data), encoding="utf-8")
-    again = Counters(path, today=clock)
+    again = CountersFile(path, today=clock)
     assert again.day()["sessions_started"] == 3  # not set aside as corrupt
     assert again.day()["print_jobs"] == 0
     assert not list(path.parent.glob("*.corrupt*"))
 
 
 def test_day_returns_a_copy(path: Path, clock: Clock) -> None:
-    counters = Counters(path, today=clock)
+    counters = CountersFile(path, today=clock)
     counters.started("en")
     day = counters.day()
     day["language"]["en"] = 99
@@ -114,14 +115,14 @@ def test_day_returns_a_copy(path: Path, clock: Clock) -> None:
 
 
 def test_a_new_day_starts_fresh_and_old_days_stay(path: Path, clock: Clock) -> None:
-    counters = Counters(path, today=clock)
+    counters = CountersFile(path, today=clock)
     walk(counters)
     clock.advance()
     assert counters.day()["sessions_started"] == 0
     counters.started("fr")
     assert counters.day()["sessions_started"] == 1
     assert counters.day()["language"] == {"fr": 1}
-    reopened = Counters(path, today=clock)
+    reopened = CountersFile(path, today=clock)
     assert reopened.day(DAY0)["sessions_started"] == 3
     assert reopened.day(DAY0)["language"] == {"en": 2, "es": 1}
     assert reopened.day()["language"] == {"fr": 1}
@@ -129,7 +130,7 @@ def test_a_new_day_starts_fresh_and_old_days_stay(path: Path, clock: Clock) -> N
 
 
 def test_csv_header_and_rows(path: Path, clock: Clock) -> None:
-    counters = Counters(path, today=clock)
+    counters = CountersFile(path, today=clock)
     walk(counters)
     clock.advance(2)
     counters.started("pt-BR")
@@ -162,7 +163,7 @@ def test_csv_header_and_rows(path: Path, clock: Clock) -> None:
 
 
 def test_csv_with_no_language_seen_has_only_fixed_columns(path: Path, clock: Clock) -> None:
-    header = Counters(path, today=clock).to_csv(days=1).splitlines()[0].split(",")
+    header = CountersFile(path, today=clock).to_csv(days=1).splitlines()[0].split(",")
     assert header == [
         "date",
         "started",
@@ -181,7 +182,7 @@ def test_csv_with_no_language_seen_has_only_fixed_columns(path: Path, clock: Clo
     ["", "e", "english", "EN", "en-", "en-USA", "en_US", "en\n", "ana maria", "é", "e1", 42, None],
 )
 def test_invalid_language_is_not_counted(path: Path, clock: Clock, language: object) -> None:
-    counters = Counters(path, today=clock)
+    counters = CountersFile(path, today=clock)
     counters.started(language)  # type: ignore[arg-type]
     assert counters.day()["sessions_started"] == 1  # the session still counts
     assert counters.day()["language"] == {}
@@ -189,14 +190,14 @@ def test_invalid_language_is_not_counted(path: Path, clock: Clock, language: obj
 
 
 def test_valid_language_codes(path: Path, clock: Clock) -> None:
-    counters = Counters(path, today=clock)
+    counters = CountersFile(path, today=clock)
     for code in ("en", "deu", "pt-BR", "zh-tw"):
         counters.started(code)
     assert counters.day()["language"] == {"deu": 1, "en": 1, "pt-BR": 1, "zh-tw": 1}
 
 
 def test_languages_allowlist(path: Path, clock: Clock) -> None:
-    counters = Counters(path, today=clock, languages=["en", "es"])
+    counters = CountersFile(path, today=clock, languages=["en", "es"])
     counters.started("es")
     counters.started("ana")  # matches the code pattern, but is not a kiosk language
     assert counters.day()["language"] == {"es": 1}
@@ -205,14 +206,14 @@ def test_languages_allowlist(path: Path, clock: Clock) -> None:
 
 @pytest.mark.parametrize("screen", ["", "Consultation", "checkout", "summary ", "ana@x.com", 3])
 def test_invalid_screen_is_ignored(path: Path, clock: Clock, screen: object) -> None:
-    counters = Counters(path, today=clock)
+    counters = CountersFile(path, today=clock)
     counters.abandoned(screen)  # type: ignore[arg-type]
     assert counters.day()["stopped_at"] == dict.fromkeys(SCREENS, 0)
     assert not path.exists()  # nothing was counted, nothing written
 
 
 def test_invalid_outcome_counts_the_finish_only(path: Path, clock: Clock) -> None:
-    counters = Counters(path, today=clock)
+    counters = CountersFile(path, today=clock)
     counters.finished("fax")  # type: ignore[arg-type]
     assert counters.day()["sessions_finished"] == 1
     assert counters.day()["outcome"] == dict.fromkeys(OUTCOMES, 0)
@@ -222,7 +223,7 @@ def test_rejected_values_are_never_logged(
     path: Path, clock: Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="kiosk.counters")
-    counters = Counters(path, today=clock)
+    counters = CountersFile(path, today=clock)
     counters.started("Ana Maria")
     counters.abandoned("ana@example.com")
     counters.finished("Ana")  # type: ignore[arg-type]
@@ -242,7 +243,7 @@ def _walk_json(value: object, keys: set[str]) -> None:
 
 
 def test_file_holds_nothing_but_counts(path: Path, clock: Clock) -> None:
-    counters = Counters(path, today=clock)
+    counters = CountersFile(path, today=clock)
     walk(counters)
     counters.started("Ana Maria Lopez")
     counters.started("ana@example.com")
@@ -278,7 +279,7 @@ def test_file_holds_nothing_but_counts(path: Path, clock: Clock) -> None:
 
 @POSIX
 def test_file_mode_is_0600(path: Path, clock: Clock) -> None:
-    counters = Counters(path, today=clock)
+    counters = CountersFile(path, today=clock)
     counters.started("en")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     counters.finished("neither")  # rewritten, still 0600
@@ -309,22 +310,22 @@ def test_corrupt_file_is_set_aside(
     path.parent.mkdir(parents=True)
     path.write_bytes(content)
     with caplog.at_level(logging.WARNING, logger="kiosk.counters"):
-        counters = Counters(path, today=clock)
+        counters = CountersFile(path, today=clock)
     assert "moved to" in caplog.text
     aside = path.with_name("counters.json.corrupt")
     assert aside.read_bytes() == content
     assert not path.exists()
     assert counters.day()["sessions_started"] == 0
     counters.started("en")  # counting restarts
-    assert Counters(path, today=clock).day()["sessions_started"] == 1
+    assert CountersFile(path, today=clock).day()["sessions_started"] == 1
 
 
 def test_a_second_corrupt_file_does_not_replace_the_first(path: Path, clock: Clock) -> None:
     path.parent.mkdir(parents=True)
     path.write_text("first")
-    Counters(path, today=clock)
+    CountersFile(path, today=clock)
     path.write_text("second")
-    Counters(path, today=clock)
+    CountersFile(path, today=clock)
     assert path.with_name("counters.json.corrupt").read_text() == "first"
     assert path.with_name("counters.json.1.corrupt").read_text() == "second"
 
@@ -338,9 +339,9 @@ def test_a_corrupt_file_that_cannot_be_moved_is_never_overwritten(
     def refuse(src: object, dst: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("kiosk.core.counters.os.replace", refuse)
+    monkeypatch.setattr("kiosk.services.counters_store.os.replace", refuse)
     with caplog.at_level(logging.WARNING, logger="kiosk.counters"):
-        counters = Counters(path, today=clock)
+        counters = CountersFile(path, today=clock)
     assert "counting in memory only" in caplog.text
     monkeypatch.undo()
     counters.started("en")
@@ -359,7 +360,7 @@ def test_a_partial_day_from_an_older_version_loads(path: Path, clock: Clock) -> 
         "language": {"en": 2},
     }
     path.write_text(json.dumps({"version": 1, "days": {DAY0.isoformat(): day}}))
-    counts = Counters(path, today=clock).day()
+    counts = CountersFile(path, today=clock).day()
     assert counts["stopped_at"] == {**dict.fromkeys(SCREENS, 0), "treatment": 1}
     assert counts["outcome"] == {**dict.fromkeys(OUTCOMES, 0), "email": 1}
 
@@ -369,7 +370,7 @@ def test_a_failing_write_never_reaches_the_kiosk(
 ) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
-    counters = Counters(blocker / "counters.json", today=clock)
+    counters = CountersFile(blocker / "counters.json", today=clock)
     with caplog.at_level(logging.WARNING, logger="kiosk.counters"):
         counters.started("en")
         counters.finished("print")
@@ -381,14 +382,14 @@ def test_a_failing_clock_never_reaches_the_kiosk(path: Path) -> None:
     def broken() -> dt.date:
         raise RuntimeError("clock")
 
-    counters = Counters(path, today=broken)
+    counters = CountersFile(path, today=broken)
     counters.started("en")
     counters.abandoned("treatment")
     counters.finished("email")
 
 
 def test_pruning_keeps_at_most_400_days(path: Path, clock: Clock) -> None:
-    counters = Counters(path, today=clock)
+    counters = CountersFile(path, today=clock)
     counters.started("en")  # DAY0
     clock.advance()
     counters.started("es")  # DAY0 + 1
@@ -406,11 +407,11 @@ def test_pruning_keeps_at_most_400_days(path: Path, clock: Clock) -> None:
         (DAY0 + dt.timedelta(days=MAX_DAYS - 1)).isoformat(),
         (DAY0 + dt.timedelta(days=MAX_DAYS)).isoformat(),
     ]
-    assert Counters(path, today=clock).day(DAY0)["sessions_started"] == 0
+    assert CountersFile(path, today=clock).day(DAY0)["sessions_started"] == 0
 
 
 def test_pruning_a_year_of_daily_use(path: Path, clock: Clock) -> None:
-    counters = Counters(path, today=clock)
+    counters = CountersFile(path, today=clock)
     for _ in range(MAX_DAYS + 30):
         counters.started("en")
         clock.advance()
@@ -419,3 +420,37 @@ def test_pruning_a_year_of_daily_use(path: Path, clock: Clock) -> None:
     assert len(stored) == MAX_DAYS
     assert max(stored) == clock.date.isoformat()
     assert path.stat().st_size < 400_000
+
+
+# -- the pure part: counting in memory, the file's text -----------------------------------
+
+
+def test_a_tally_counts_in_memory_and_round_trips_through_its_text(clock: Clock) -> None:
+    tally = Tally(today=clock, languages=["en", "es"])
+    assert tally.started("en") and tally.started("xx") and tally.printed()
+    assert tally.finished("print") and tally.finished("fax")  # type: ignore[arg-type]
+    assert tally.abandoned("privacy")
+    assert not tally.abandoned("ana@example.com")  # nothing counted: nothing to save
+    again = Tally(parse(tally.to_json()), today=clock)
+    assert (
+        again.day()
+        == tally.day()
+        == {
+            "sessions_started": 2,
+            "sessions_finished": 2,
+            "print_jobs": 1,
+            "stopped_at": {**dict.fromkeys(SCREENS, 0), "privacy": 1},
+            "outcome": {"print": 1, "email": 0, "both": 0, "neither": 0},
+            "language": {"en": 1},
+        }
+    )
+    assert tally.to_json() == dump(load_days(json.loads(tally.to_json())))
+    assert again.to_csv(days=2) == tally.to_csv(days=2)
+
+
+def test_a_tally_keeps_its_own_copy_of_the_days_it_is_given(clock: Clock) -> None:
+    first = Tally(today=clock)
+    first.started("en")
+    days = parse(first.to_json())
+    Tally(days, today=clock).started("en")
+    assert days[DAY0]["sessions_started"] == 1

@@ -13,6 +13,8 @@ import email.policy
 import re
 import socket
 import stat
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -24,15 +26,11 @@ import icalendar
 import pytest
 import trustme
 
-from kiosk.services.mail import (
-    EmlFolder,
-    SendError,
-    SmtpSender,
-    build_message,
-    check_address,
-    make_ics,
-    password_from,
-)
+from kiosk.core.addresses import check_address
+from kiosk.core.ics import make_ics, plan_ics
+from kiosk.core.message import build_message
+from kiosk.core.timeline import CalendarEvent, Plan
+from kiosk.services.mail import EmlFolder, SendError, SmtpSender, password_from
 
 from .smtp_fixtures import (
     GOOD_PASSWORD,
@@ -371,7 +369,7 @@ def test_password_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     assert password_from("in-file", "") == "in-file"
     monkeypatch.setenv("KIOSK_TEST_SMTP_PW", "from-env")
     assert password_from("in-file", "KIOSK_TEST_SMTP_PW") == "from-env"
-    assert SmtpSender.password_from("", "KIOSK_TEST_SMTP_PW") == "from-env"
+    assert password_from("", "KIOSK_TEST_SMTP_PW") == "from-env"
     monkeypatch.delenv("KIOSK_TEST_SMTP_PW")
     with pytest.raises(SendError, match="KIOSK_TEST_SMTP_PW") as info:
         password_from("in-file", "KIOSK_TEST_SMTP_PW")
@@ -511,6 +509,61 @@ def test_message_without_calendar_has_no_calendar_part() -> None:
     )
     types = [p.get_content_type() for p in msg.walk()]
     assert "application/pdf" in types and "text/calendar" not in types
+
+
+def test_the_calendar_is_made_from_the_plan() -> None:
+    """The .ics holds the plan's events (the aftercare screen's and the summary's dates)."""
+    plan = Plan(
+        entries=(),
+        events=(
+            CalendarEvent(dt.date(2026, 12, 15), "Kontroll – ring klinikken", "check_up"),
+            CalendarEvent(dt.date(2027, 3, 1), "Oppfriskning?", "next_visit"),
+        ),
+        paused=False,
+        no_areas=False,
+    )
+    ics = plan_ics(plan, clinic_name="K", clinic_phone="1", uid_domain="c.example")
+    assert ics is not None
+    events = icalendar.Calendar.from_ical(ics).walk("VEVENT")
+    assert [(e.decoded("DTSTART"), str(e["SUMMARY"])) for e in events] == [
+        (event.day, event.summary) for event in plan.events
+    ]
+    for no_dates in (Plan((), (), paused=True, no_areas=False), Plan((), (), False, True)):
+        assert plan_ics(no_dates, clinic_name="K", clinic_phone="1", uid_domain="c") is None
+
+
+def test_the_message_is_composed_in_the_core_without_qt() -> None:
+    """kiosk.core.message.compose needs no Qt: the PDF comes from the function it is given."""
+    code = """if True:
+        import email, email.policy, sys
+        from kiosk import app
+        from kiosk.core.message import compose
+        from kiosk.core.session import Session
+        from kiosk.core.summary import SummaryRenderer
+        loaded = app.load()
+        session = Session.from_dict(
+            {"language": "en", "appointment_date": "2026-12-01", "areas": ["frown_lines"],
+             "email": "ana@example.com", "email_consent": True}, "answers.json")
+        def fake_pdf(html, *, paper, title, footer):
+            assert "<html" in html.lower() and paper == "A4"
+            return b"%PDF-fake"
+        raw = compose(session, loaded.packs["en"], loaded.config,
+                      SummaryRenderer(loaded.template_dirs), pdf=fake_pdf)
+        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        print(sorted(p.get_content_type() for p in msg.iter_attachments()))
+        (pdf,) = [p for p in msg.iter_attachments() if p.get_content_type() == "application/pdf"]
+        assert pdf.get_payload(decode=True) == b"%PDF-fake"
+        print(sorted(m for m in sys.modules if m.startswith(("PySide6", "shiboken6"))))
+    """
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["['application/pdf', 'text/calendar']", "[]"]
 
 
 # --------------------------------------------------------------------------- addresses

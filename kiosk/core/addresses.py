@@ -1,9 +1,20 @@
-"""The address check on its own: the summary screen needs it at once, and importing the
-whole mail module (ssl, smtplib, icalendar) on the patient's tap stalled the screen."""
+"""Email addresses: is what the patient typed usable, and its form for SMTP and headers.
+
+Pure Python (email-validator, itself pure Python, with no DNS lookup), so the summary screen
+checks an address on the patient's tap without importing the mail machinery (ssl, smtplib,
+icalendar), which stalled the screen.
+
+Privacy: an address is patient data. Nothing here logs one; ``ascii_address``'s error never
+quotes it; ``check_address``'s reason may quote offending characters, for the screen only.
+"""
 
 from __future__ import annotations
 
+import re
+
 from email_validator import EmailNotValidError, validate_email
+
+_UNSAFE = re.compile(r"[\s<>,;\x00-\x1f\x7f]")
 
 
 def check_address(address: str) -> str | None:
@@ -18,3 +29,22 @@ def check_address(address: str) -> str | None:
     except EmailNotValidError as exc:
         return str(exc)
     return None
+
+
+def ascii_address(address: str) -> str:
+    """The address as SMTP commands and 7-bit headers need it.
+
+    An ASCII address passes as it is (clinic-internal senders like ``kiosk@clinic.local``
+    included); an IDN domain becomes its xn-- form. Raises ValueError, without quoting the
+    address, for anything that could not be sent or could inject a command or header.
+    """
+    if address.isascii():
+        local, at, domain = address.rpartition("@")
+        if not (at and local and domain) or _UNSAFE.search(address):
+            raise ValueError("not a usable email address")
+        return address
+    try:
+        result = validate_email(address, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        raise ValueError("not a usable email address") from None
+    return str(result.ascii_email)

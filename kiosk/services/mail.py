@@ -1,7 +1,9 @@
-"""Emailing the summary: building the message and handing it to a mail server or a folder.
+"""Sending an email: to the clinic's mail server, or into a folder of .eml files.
 
-Pure Python (smtplib, ssl, email); no Qt. Callers run ``send`` off the UI thread: it blocks
-for up to ``timeout_s`` per network step.
+Pure Python (smtplib, ssl); no Qt. The message itself is built in ``kiosk.core.message``;
+this module only delivers its bytes. ``send`` blocks for up to ``timeout_s`` per network
+step, so it runs in a child process (the ``email-job`` and ``outbox`` commands), never on
+the UI thread.
 
 Privacy: the recipient address and the message are patient data. Nothing here logs them, and
 no ``SendError`` message quotes them. Server replies are reduced to their codes
@@ -14,8 +16,6 @@ Two transports share one ``send`` signature: ``SmtpSender`` (the clinic's mail s
 from __future__ import annotations
 
 import datetime as dt
-import email.policy
-import email.utils
 import logging
 import os
 import re
@@ -23,27 +23,18 @@ import smtplib
 import socket
 import ssl
 import uuid
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Literal, Protocol
 
-import icalendar
-from email_validator import EmailNotValidError, validate_email
+from kiosk.core.addresses import ascii_address, check_address
+from kiosk.services.files import atomic_write
 
-from kiosk.core.addresses import check_address
-
-__all__ = ["check_address"]  # re-exported
+__all__ = ["check_address"]  # re-exported for the command line; its home is kiosk.core.addresses
 
 log = logging.getLogger("kiosk.mail")
 
 Security = Literal["starttls", "ssl", "none"]
 SECURITY_MODES: tuple[Security, ...] = ("starttls", "ssl", "none")
-
-# SMTP framing (CRLF line ends, 78-column folding); non-ASCII headers become RFC 2047
-# encoded words, so the message is plain 7-bit and any server accepts it.
-POLICY = email.policy.SMTP
-
-PRODID = "-//botox-kiosk//follow-up reminders//EN"
 
 
 class SendError(Exception):
@@ -69,141 +60,6 @@ class MailTransport(Protocol):
     def send(self, message: bytes, from_addr: str, to_addrs: list[str]) -> None:
         """Deliver ``message``; raise SendError."""
         ...
-
-
-# --------------------------------------------------------------------------- addresses
-
-
-def _ascii_address(address: str) -> str:
-    """The address as SMTP commands and 7-bit headers need it.
-
-    An ASCII address passes as it is (clinic-internal senders like ``kiosk@clinic.local``
-    included); an IDN domain becomes its xn-- form. Raises ValueError, without quoting the
-    address, for anything that could not be sent or could inject a command or header.
-    """
-    if address.isascii():
-        local, at, domain = address.rpartition("@")
-        if not (at and local and domain) or _UNSAFE.search(address):
-            raise ValueError("not a usable email address")
-        return address
-    try:
-        result = validate_email(address, check_deliverability=False, allow_smtputf8=False)
-    except EmailNotValidError:
-        raise ValueError("not a usable email address") from None
-    return str(result.ascii_email)
-
-
-_UNSAFE = re.compile(r"[\s<>,;\x00-\x1f\x7f]")
-
-
-# --------------------------------------------------------------------------- calendar
-
-
-def make_ics(
-    *,
-    clinic_name: str,
-    clinic_phone: str,
-    events: list[tuple[dt.date, str]],
-    uid_domain: str,
-    description: str = "",
-) -> bytes:
-    """An iCalendar file of one-day, all-day events (the check-up, "book your next visit").
-
-    ``events`` are (day, text) pairs, from the same timeline as the summary. Each has a
-    reminder at 09:00 the day before, so there is time to call. All-day dates carry no time
-    zone, so they mean the same day wherever the phone is. Nothing from the session is added
-    here (no name, no answer), but the texts are shown as they are, as titles and reminders
-    that a phone may put on its lock screen: the caller passes neutral ones (the built-in
-    pack's name no area and no health problem, which a test checks). Raises ValueError when
-    there is no event (then attach no calendar at all).
-    """
-    if not events:
-        raise ValueError("a calendar file needs at least one event")
-    details = "\n\n".join(part for part in (description, f"{clinic_name}: {clinic_phone}") if part)
-    stamp = dt.datetime.now(dt.UTC)
-    cal = icalendar.Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")  # must match the text/calendar part's method parameter
-    for day, summary in events:
-        event = _all_day_event(summary, details, day, day, stamp, uid_domain)
-        alarm = icalendar.Alarm()
-        alarm.add("action", "DISPLAY")
-        alarm.add("description", summary)
-        alarm.add("trigger", dt.timedelta(hours=-15))  # 09:00 the day before (start: midnight)
-        event.add_component(alarm)
-        cal.add_component(event)
-    return bytes(cal.to_ical())
-
-
-def _all_day_event(
-    summary: str,
-    description: str,
-    first: dt.date,
-    last: dt.date,
-    stamp: dt.datetime,
-    uid_domain: str,
-) -> icalendar.Event:
-    """An all-day event from ``first`` to ``last`` inclusive; free time, not busy."""
-    event = icalendar.Event()
-    event.add("uid", f"{uuid.uuid4()}@{uid_domain}")
-    event.add("dtstamp", stamp)
-    event.add("dtstart", first)
-    event.add("dtend", last + dt.timedelta(days=1))
-    event.add("summary", summary)
-    if description:
-        event.add("description", description)
-    event.add("transp", "TRANSPARENT")
-    return event
-
-
-# --------------------------------------------------------------------------- message
-
-
-def build_message(
-    *,
-    sender: str,
-    reply_to: str | None,
-    to: str,
-    subject: str,
-    html: str,
-    text: str,
-    pdf: bytes,
-    pdf_name: str,
-    ics: bytes | None,
-    ics_name: str = "follow-up.ics",
-    domain: str,
-) -> EmailMessage:
-    """The summary email: text and HTML alternatives, the PDF and (when there are dates to
-    remember, ``ics`` not None) the calendar file attached.
-
-    Bodies are UTF-8 in quoted-printable and attachments base64, so the bytes are 7-bit
-    clean and survive any relay. Line breaks in the subject become spaces (no header
-    injection). Raises ValueError for an unusable recipient (the message does not quote it).
-    """
-    msg = EmailMessage(policy=POLICY)
-    msg["From"] = sender
-    msg["To"] = _ascii_address(to)
-    if reply_to:
-        msg["Reply-To"] = reply_to
-    msg["Subject"] = " ".join(subject.split())  # no CR/LF: no header injection
-    msg["Date"] = email.utils.formatdate(localtime=True)
-    msg["Message-ID"] = email.utils.make_msgid(domain=domain)
-
-    msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
-    msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
-    msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=pdf_name)
-    if ics is None:
-        return msg
-    msg.add_attachment(
-        ics,
-        maintype="text",
-        subtype="calendar",
-        filename=ics_name,
-        params={"method": "PUBLISH", "charset": "utf-8"},
-    )
-    return msg
 
 
 # --------------------------------------------------------------------------- SMTP
@@ -256,8 +112,6 @@ class SmtpSender:
         if username and security == "none":
             log.warning("SMTP AUTH on %s:%d without TLS: the password crosses in clear", host, port)
 
-    password_from = staticmethod(password_from)
-
     def __repr__(self) -> str:  # never the password
         return f"SmtpSender({self.describe()})"
 
@@ -270,8 +124,8 @@ class SmtpSender:
         is on its way, and reporting it would make the outbox send it twice)."""
         error: SendError | None = None
         try:
-            sender = _ascii_address(from_addr)
-            recipients = [_ascii_address(a) for a in to_addrs]
+            sender = ascii_address(from_addr)
+            recipients = [ascii_address(a) for a in to_addrs]
         except ValueError:
             error = SendError("a sender or recipient address is not usable", permanent=True)
         else:
@@ -463,18 +317,10 @@ class EmlFolder:
         del from_addr, to_addrs  # the To header inside the message says where it was going
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
         path = self.folder / f"{stamp}-{uuid.uuid4().hex}.eml"
-        partial = path.with_suffix(".eml.part")
-        created = False
         try:
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            created = True
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(message)
-            os.replace(partial, path)
+            atomic_write(path, message, mode=0o600)
         except OSError as exc:
-            if created:
-                partial.unlink(missing_ok=True)
             raise SendError(
                 f"cannot write the email into {self.folder}: {exc.strerror or exc}",
                 permanent=False,

@@ -17,16 +17,18 @@ once delivered", which shapes everything here:
   (What a file system or an SSD keeps of blocks SQLite overwrote is out of our reach; that
   residue is ciphertext, and the key lives in another file.)
 
-Delivery semantics: exactly once per entry in normal operation, including several threads or
-processes (the kiosk's worker and ``botox-kiosk outbox flush``) delivering at the same time,
-because an entry is leased before it is sent. It is *at least once* across a crash: if the
-kiosk dies after the mail server accepted a message but before its row was deleted, the entry
-is sent again once its lease runs out. SMTP gives no way to ask "did you get message X?", so a
-rare duplicate is the price of never losing a message.
+Delivery semantics: exactly once per entry in normal operation, including several processes
+(the kiosk's periodic ``outbox deliver``, a patient's ``email-job`` and a staff ``outbox
+flush``) delivering at the same time, because an entry is leased before it is sent. It is
+*at least once* across a crash: if the kiosk dies after the mail server accepted a message
+but before its row was deleted, the entry is sent again once its lease runs out. SMTP gives
+no way to ask "did you get message X?", so a rare duplicate is the price of never losing a
+message.
 
-Pure Python (sqlite3 + cryptography), no Qt: the kiosk calls it from a worker thread and the
-command line calls it directly. Each call opens its own short-lived SQLite connection, which
-makes the class safe to share between threads without a lock of its own.
+Pure Python (sqlite3 + cryptography), no Qt: the kiosk uses it in child processes (the
+``email-job`` and ``outbox`` commands), never on the UI thread. Each call opens its own
+short-lived SQLite connection, which makes the class safe to share between threads without a
+lock of its own.
 """
 
 from __future__ import annotations
@@ -37,17 +39,18 @@ import json
 import logging
 import os
 import re
-import secrets
 import sqlite3
 import stat
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
 from cryptography.fernet import Fernet, InvalidToken
+
+from kiosk.services.files import atomic_write
 
 log = logging.getLogger("kiosk.outbox")
 
@@ -115,7 +118,8 @@ class Envelope:
 class Entry:
     """One outbox entry as staff and the scheduler see it: nothing here identifies a patient.
 
-    ``open()`` decrypts the message, sender and recipients, for delivering it and nothing else.
+    The message, sender and recipients stay encrypted: they are decrypted only to deliver
+    them (``deliver_due``, ``flush``, ``deliver_entry``).
     """
 
     id: int
@@ -126,11 +130,6 @@ class Entry:
     state: str  # 'queued' | 'failed'
     last_error: str | None
     masked: str
-    _opener: Callable[[int], Envelope] = field(repr=False, compare=False)
-
-    def open(self) -> Envelope:
-        """Decrypt this entry (LookupError if it is gone; OutboxKeyError on a wrong key)."""
-        return self._opener(self.id)
 
 
 class Stats(NamedTuple):
@@ -251,13 +250,6 @@ class Outbox:
         log.info("outbox: queued entry %d", entry_id)
         return entry_id
 
-    def due(self, now: float | None = None) -> builtins.list[Entry]:
-        """Queued entries whose next attempt is due (and no one is sending), oldest first."""
-        now = self._now(now)
-        return self._select(
-            "WHERE state = 'queued' AND next_attempt <= ? AND lease_until <= ?", (now, now), now
-        )
-
     def stats(self, now: float | None = None) -> Stats:
         """Counts for the staff screen; ``oldest_age_s`` is None when nothing is queued."""
         now = self._now(now)
@@ -353,7 +345,7 @@ class Outbox:
         """Lease an entry for sending; False if someone else holds it (or it was purged).
 
         The compare-and-set on ``lease_until`` is what makes delivery exactly-once when the
-        kiosk's worker and a staff "flush" run at the same time.
+        kiosk's periodic delivery and a staff "flush" run at the same time.
         """
         sql = "UPDATE entries SET lease_until = ? WHERE id = ? AND state = 'queued'"
         sql += " AND lease_until <= ?"
@@ -396,12 +388,11 @@ class Outbox:
         )
         return False
 
-    def _select(self, where: str, params: tuple[float, ...], now: float) -> builtins.list[Entry]:
+    def _entries(self, now: float) -> builtins.list[Entry]:
         with self._connect() as con:
             rows = con.execute(
                 "SELECT id, created, attempts, next_attempt, state, last_error, masked"
-                f" FROM entries {where} ORDER BY created, id",
-                params,
+                " FROM entries ORDER BY created, id"
             ).fetchall()
         return [
             Entry(
@@ -413,17 +404,9 @@ class Outbox:
                 state=r[4],
                 last_error=r[5],
                 masked=r[6],
-                _opener=self._open,
             )
             for r in rows
         ]
-
-    def _open(self, entry_id: int) -> Envelope:
-        with self._connect() as con:
-            row = con.execute("SELECT payload FROM entries WHERE id = ?", (entry_id,)).fetchone()
-        if row is None:
-            raise LookupError(f"outbox entry {entry_id} is no longer in the outbox")
-        return self._decrypt(entry_id, row[0])
 
     def _decrypt(self, entry_id: int, token: bytes) -> Envelope:
         try:
@@ -526,7 +509,7 @@ class Outbox:
     # Last, so the method named ``list`` does not shadow the builtin in the annotations above.
     def list(self, now: float | None = None) -> builtins.list[Entry]:
         """Every entry, queued or failed, oldest first: for staff and ``outbox list``."""
-        return self._select("", (), self._now(now))
+        return self._entries(self._now(now))
 
 
 _O_BINARY: int = getattr(os, "O_BINARY", 0)
@@ -551,41 +534,9 @@ def _tighten_mode(path: Path) -> None:
 def _create_key_file(path: Path) -> None:
     """Write a new Fernet key to ``path`` atomically, 0600 from the first byte.
 
-    The key is written to a private temporary file (``O_CREAT | O_EXCL``, 0600), flushed to
-    disk, then hard-linked into place, which fails if ``path`` exists: two processes starting
-    at once agree on one key, and no one ever reads a half-written key file. Where hard links
-    are not supported, ``path`` itself is created with ``O_EXCL``.
+    ``atomic_write(..., exclusive=True)`` links the finished file into place, which fails if
+    ``path`` exists: two processes starting at once agree on one key, and no one ever reads a
+    half-written key file.
     """
-    key = Fernet.generate_key()
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    _write_new(tmp, key)
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        return  # another process made it first; use theirs
-    except OSError:
-        with contextlib.suppress(FileExistsError):
-            _write_new(path, key)
-    finally:
-        tmp.unlink(missing_ok=True)
-    _fsync_dir(path.parent)
-
-
-def _write_new(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_BINARY, 0o600)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
-    """Make a new directory entry durable (POSIX; Windows has no directory fsync)."""
-    if sys.platform == "win32":
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    with contextlib.suppress(FileExistsError):  # another process made it first; use theirs
+        atomic_write(path, Fernet.generate_key(), mode=0o600, exclusive=True)

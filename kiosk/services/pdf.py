@@ -1,7 +1,8 @@
 """Lay out summary HTML on pages, with a footer and page numbers, for PDF and printers.
 
-QtGui only (no widgets), so it runs in a worker thread: each call builds its own
-QTextDocument and paints on its own device.
+QtGui only (no widgets), so it runs without a window: in the ``print-job`` and ``email-job``
+child processes and the command line. Each call builds its own QTextDocument and paints on
+its own device.
 """
 
 from __future__ import annotations
