@@ -27,7 +27,6 @@ from kiosk.core.errors import Problem, ProblemsError
 from kiosk.core.flow import JOURNEY, Screen
 from kiosk.core.jobs import EMAIL_JOB, PRINT_JOB, JobEvent, Kind, Reason, SummaryRequest
 from kiosk.core.session import Session
-from kiosk.services.files import atomic_write
 
 if TYPE_CHECKING:  # deferred: see kiosk.lazy
     import getpass
@@ -42,7 +41,7 @@ if TYPE_CHECKING:  # deferred: see kiosk.lazy
     from kiosk.core import checks, summary
     from kiosk.core import staff as staff_pin
     from kiosk.core.content import ContentPack
-    from kiosk.services import emailing, mail, outbox, pdf, printing
+    from kiosk.services import emailing, files, mail, outbox, pdf, printing
     from kiosk.services.outbox import Outbox
 else:
     getpass = lazy.load("getpass")
@@ -55,6 +54,7 @@ else:
     summary = lazy.load("kiosk.core.summary")
     staff_pin = lazy.load("kiosk.core.staff")
     emailing = lazy.load("kiosk.services.emailing")
+    files = lazy.load("kiosk.services.files")
     mail = lazy.load("kiosk.services.mail")
     outbox = lazy.load("kiosk.services.outbox")
     pdf = lazy.load("kiosk.services.pdf")
@@ -406,7 +406,7 @@ def set_staff_pin(args: argparse.Namespace) -> int:
         print("set-staff-pin: the two PINs differ; nothing was changed", file=sys.stderr)
         return EXIT_BAD_INPUT
     target.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(target, (staff_pin.hash_pin(first) + "\n").encode("utf-8"), mode=0o600)
+    files.atomic_write(target, (staff_pin.hash_pin(first) + "\n").encode("utf-8"), mode=0o600)
     print(f"set-staff-pin: staff PIN saved (as a salted hash) in {target}")
     return EXIT_OK
 

@@ -13,11 +13,12 @@ defers one says so at its top, the way SPEC 1 (``lazy_loader.load``) does::
     printing.make_target(...)  # imported here, on first use, once
 
 mypy and import-linter read the ``TYPE_CHECKING`` import, so the layering contracts still
-see every edge. Only the application level (``kiosk.cli``, ``kiosk.app``, ``kiosk.runtime``)
-defers: the core imports nothing above itself and keeps its own two (jinja2 in
-``kiosk.core.summary``, platformdirs in ``kiosk.core.config``), and the window makes its later
-screens, the keyboard and the idle guard on first use itself. ``tests/test_architecture.py``
-keeps imports out of the function bodies of the modules that use this one.
+see every edge; this module imports nothing, so any layer may use it. The application level
+(``kiosk.cli``, ``kiosk.app``, ``kiosk.runtime``) and ``kiosk.core.summary`` (jinja2) do;
+still deferred in function bodies, outside this refactor: platformdirs in
+``kiosk.core.config``, json in ``kiosk.core.session``, and the window's later screens,
+keyboard and idle guard in ``kiosk.ui.window``. ``tests/test_architecture.py`` keeps imports
+out of the function bodies of the modules that use this one.
 
 What each costs on top of what the start screen loads anyway (``python -X importtime``, this
 machine, medians): mail 140 ms, the staff panel 60 ms, printing 30 ms, logging.handlers 24 ms,
@@ -45,7 +46,8 @@ DEFERRED: dict[str, str] = {
     "kiosk.services.fonts": "the shipped fonts: after the first paint",
     "kiosk.services.counters_store": "the anonymous counters' file: after the first paint",
     "kiosk.services.jobs": "child processes (print, email, staff checks): after the first paint",
-    "kiosk.core.summary": "the summary, at its screen (jinja2 loads at the first render)",
+    "kiosk.core.summary": "the summary, at its screen",
+    "jinja2": "the summary's templates: at the first render (100 ms, DESIGN.md)",
     "logging.handlers": "the log file: after the first paint",
     "socket": "the signal wake-up: after the first paint",
     "platformdirs": "the log folder: after the first paint",
@@ -56,6 +58,7 @@ DEFERRED: dict[str, str] = {
     "kiosk.services.mail": "email_validator, icalendar, smtplib, ssl",
     "kiosk.services.outbox": "sqlite3, cryptography",
     "kiosk.core.checks": "check-config's rules (readability, sign-off, templates)",
+    "kiosk.services.files": "set-staff-pin's atomic write (3 ms)",
     "kiosk.core.staff": "hashing a staff PIN (hashlib's scrypt)",
     "html": "print-test's page",
     "getpass": "set-staff-pin",

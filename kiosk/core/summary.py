@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from kiosk import lazy
 from kiosk.core.config import Config
 from kiosk.core.content import ContentPack
 from kiosk.core.facemap import marked_uri
 from kiosk.core.session import Session
 from kiosk.core.signoff import sign_off
 from kiosk.core.timeline import format_date, format_range, plan
+
+if TYPE_CHECKING:  # deferred to the first render: see kiosk.lazy
+    import jinja2
+else:
+    jinja2 = lazy.load("jinja2")
 
 #: Font sizes in points: on paper (12 pt and up, for readers of 65 with reading glasses),
 #: and on the kiosk's screen (>= 22 px at 96 dpi). "map" is the face picture's width in px.
@@ -187,8 +193,6 @@ class SummaryRenderer:
     TEXT = "summary.txt.j2"
 
     def __init__(self, template_dirs: list[Path]) -> None:
-        import jinja2
-
         self._env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(d) for d in template_dirs]),
             autoescape=jinja2.select_autoescape(
