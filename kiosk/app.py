@@ -114,7 +114,8 @@ class Services:
         self.config = loaded.config
         self._renderer: SummaryRenderer | None = None
 
-    # The files and folders the config names; read here, and nowhere else above the core.
+    # The files and folders the config names: read here (and the content ones in load()),
+    # nowhere else above the core.
 
     @property
     def print_dir(self) -> Path | None:
