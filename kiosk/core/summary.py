@@ -66,7 +66,7 @@ def build_context(
         # the answers that pause treatment first: the "Talk first" box names them
         flags.sort(key=lambda f: not f["pauses"])
     questions = [q.text for q in pack.questions if q.id in session.questions]
-    logo = config.resolve(config.clinic.logo)
+    logo = config.clinic.logo
     the_plan = plan(
         pack,
         session.appointment_date,
