@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -54,6 +55,7 @@ def setting(
     minimum: float | None = None,
     maximum: float | None = None,
     path: bool = False,
+    check: Callable[[Any], str | None] | None = None,
 ) -> Any:
     """Declare one config key. ``default=REQUIRED`` makes the key mandatory in a file.
 
@@ -62,7 +64,13 @@ def setting(
     if path:
         rule = Rule(doc=doc, path=True, file_default=default)
         return field(default=None, metadata={"rule": rule})
-    rule = Rule(doc=doc, minimum=minimum, maximum=maximum, required=default is REQUIRED or None)
+    rule = Rule(
+        doc=doc,
+        minimum=minimum,
+        maximum=maximum,
+        required=default is REQUIRED or None,
+        check=check,
+    )
     if default is REQUIRED:
         return field(metadata={"rule": rule})
     if isinstance(default, list):
@@ -119,7 +127,9 @@ class KioskConfig:
         path=True,
     )
     languages: list[str] = setting(
-        ["en"], "Content-pack language codes offered on the start screen; the first is default."
+        ["en"],
+        "Content-pack language codes offered on the start screen; the first is default.",
+        check=lambda codes: None if codes else "must name at least one language",
     )
 
 
@@ -256,9 +266,6 @@ def parse_config(data: dict[str, Any], file: str, source: Path | None = None) ->
     reader = Reader(file, CONFIG_WORDS, resolve=partial(resolve_path, source=source))
     sections = reader.record(Config, data, "")
     problems = reader.problems
-    kiosk: KioskConfig = sections["kiosk"]
-    if not kiosk.languages:
-        problems.append(Problem(file, "kiosk.languages", "must name at least one language"))
     email: EmailConfig = sections["email"]
     if email.enabled:
         for key in ("sender",) if email.eml_dir else ("host", "sender"):

@@ -447,7 +447,7 @@ class Reader:
         """A list: of tables (records), or of values."""
         if is_record(tp):
             return self.records(tp, rule, value, key)
-        item_rule = Rule(text=rule.text, id=rule.id, check=rule.check)
+        item_rule = Rule(text=rule.text, id=rule.id)
         whole = rule.expect or f"a {'non-empty ' if rule.text else ''}{self.name(list[tp])}"
         if not isinstance(value, list) or (rule.text and not value):
             self.problem(key, f"must be {whole}, not {value!r}")
@@ -455,8 +455,6 @@ class Reader:
         out = []
         for i, item in enumerate(value):
             message = self.scalar(tp, item_rule, item)
-            if message is None and item_rule.check is not None:
-                message = item_rule.check(item)
             if message is None:
                 if rule.text:
                     self.text_hook(f"{key}[{i}]", item)
@@ -469,6 +467,10 @@ class Reader:
                 return BAD
             else:
                 self.problem(f"{key}[{i}]", message)
+        message = rule.check(out) if rule.check is not None else None
+        if message is not None:
+            self.problem(key, message)
+            return BAD
         return out
 
     def records(self, tp: type[Any], rule: Rule, value: Any, key: str) -> Any:
@@ -485,7 +487,6 @@ class Reader:
                 v = values[s.name]
                 if v and v in seen[s.name]:
                     self.problem(f"{key}[{i}].{s.key}", f"duplicate id {v!r}")
-                    values[s.name] = ""
                 seen[s.name].add(v)
             out.append(tp(**values))
         return out
