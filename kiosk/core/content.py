@@ -239,11 +239,11 @@ TEXT_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "done": (frozenset(["title", "body", "returning", "start_over"]), frozenset()),
 }
 #: The declarations' shorthands: a text a patient reads (never empty, placeholders
-#: checked), a list of them, an id (lower-case, unique in its list), a number of days.
+#: checked), an id (lower-case, unique in its list), a number of days.
 Text = Annotated[str, Rule(text=True)]
-Texts = Annotated[tuple[str, ...], Rule(text=True)]
 Id = Annotated[str, Rule(id=True)]
 _DAYS = "a whole number of days (0 or more)"
+_FLAG = f"a list of {', '.join(ANSWERS)}"
 ADVICE_KEYS = tuple(f"if_{a}" for a in ANSWERS)
 
 
@@ -273,7 +273,7 @@ class ScreeningQuestion(NamedTuple):
     question: Text
     why: Text
     #: The answers the clinician should hear about.
-    flag: Annotated[tuple[Answer, ...], Rule(expect="a list of yes, no, unsure")] = (
+    flag: Annotated[tuple[Answer, ...], Rule(expect=_FLAG)] = (
         "yes",
         "unsure",
     )
