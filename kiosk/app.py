@@ -37,7 +37,7 @@ class Loaded:
 def load(config_path: Path | None = None) -> Loaded:
     """Read and validate the config and its content packs. Raises ProblemsError."""
     config = load_config(config_path or resources.demo_config())
-    content_dir = config.resolve(config.content.dir) or resources.content_dir()
+    content_dir = config.content.dir or resources.content_dir()
     packs = load_packs(content_dir, config.kiosk.languages)
     clinic = config.clinic
     packs = {
@@ -48,7 +48,7 @@ def load(config_path: Path | None = None) -> Loaded:
         )
         for code, pack in packs.items()
     }
-    custom = config.resolve(config.content.templates)
+    custom = config.content.templates
     templates = ([custom] if custom is not None else []) + [resources.path("templates")]
     return Loaded(config, packs, templates)
 
@@ -72,7 +72,7 @@ def application(argv: list[str] | None = None) -> QApplication:
 def printer_description(config: Config) -> str:
     """Where prints go, for the log and the staff panel. From the config alone: the kiosk
     process itself never prints (its print jobs do), so it need not load QtPrintSupport."""
-    folder = config.resolve(config.print.output_dir)
+    folder = config.print.output_dir
     if folder is not None:
         return f"PDF files in {folder}"
     return config.print.printer or "the system default printer"
@@ -227,7 +227,7 @@ def _install_counters_and_staff(window: MainWindow, loaded: Loaded) -> None:
         summary=summary,
         back=window.back_to_kiosk,
     )
-    pin_file = config.resolve(config.kiosk.staff_pin_file)
+    pin_file = config.kiosk.staff_pin_file
     window.staff = staff.install(
         window, window.activity_filter(), lambda: staff.read_pin_file(pin_file), actions
     )

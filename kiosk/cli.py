@@ -131,10 +131,10 @@ def check_config(path: Path | None) -> int:
     loaded = app.load(path)  # raises ProblemsError: printed by main, exit 2
     problems: list[Problem] = []
     config = loaded.config
-    logo = config.resolve(config.clinic.logo)
+    logo = config.clinic.logo
     if logo is not None and not logo.is_file():
         problems.append(Problem(str(config.source), "clinic.logo", f"file not found: {logo}"))
-    pin_file = config.resolve(config.kiosk.staff_pin_file)
+    pin_file = config.kiosk.staff_pin_file
     if config.kiosk.fullscreen:
         from kiosk.core.staff import verify_pin
 
@@ -152,7 +152,7 @@ def check_config(path: Path | None) -> int:
                     "(run botox-kiosk set-staff-pin)",
                 )
             )
-    templates = config.resolve(config.content.templates)
+    templates = config.content.templates
     if templates is not None and not templates.is_dir():
         problems.append(
             Problem(str(config.source), "content.templates", f"folder not found: {templates}")
@@ -264,7 +264,7 @@ def print_test(config: Path | None) -> int:
 
     loaded = app.load(config)
     cfg = loaded.config
-    target = make_target(cfg.resolve(cfg.print.output_dir), cfg.print.printer, cfg.print.paper)
+    target = make_target(cfg.print.output_dir, cfg.print.printer, cfg.print.paper)
     _offscreen()
     from PySide6.QtGui import QGuiApplication
 
@@ -317,7 +317,7 @@ def print_job(config: Path | None) -> int:
     loaded = app.load(config)
     session, pack, _ = _request_from_stdin(loaded)
     cfg = loaded.config
-    target = make_target(cfg.resolve(cfg.print.output_dir), cfg.print.printer, cfg.print.paper)
+    target = make_target(cfg.print.output_dir, cfg.print.printer, cfg.print.paper)
     _offscreen()
     from PySide6.QtGui import QGuiApplication
 
@@ -448,7 +448,7 @@ def set_staff_pin(config: Path | None) -> int:
     from kiosk.services.files import atomic_write
 
     cfg = app.load(config).config
-    target = cfg.resolve(cfg.kiosk.staff_pin_file)
+    target = cfg.kiosk.staff_pin_file
     if target is None:
         print(f"{cfg.source}: kiosk.staff_pin_file: must be set", file=sys.stderr)
         return EXIT_BAD_INPUT

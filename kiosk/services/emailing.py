@@ -32,10 +32,10 @@ def compose(
 
 def transport(config: Config) -> MailTransport:
     """The clinic's mail server, or the demo's folder of .eml files."""
-    eml_dir = config.resolve(config.email.eml_dir)
+    eml_dir = config.email.eml_dir
     if eml_dir is not None:
         return EmlFolder(eml_dir)
-    ca_file = config.resolve(config.email.ca_file)
+    ca_file = config.email.ca_file
     return SmtpSender(
         host=config.email.host,
         port=config.email.port,
@@ -54,7 +54,7 @@ UNTIL_PURGED = 1_000_000
 
 
 def outbox(config: Config) -> Outbox:
-    folder = config.resolve(config.outbox.path) or data_dir() / "outbox"
+    folder = config.outbox.path or data_dir() / "outbox"
     return Outbox(Path(folder), max_attempts=UNTIL_PURGED)
 
 
