@@ -98,6 +98,7 @@ KEY_PLACEHOLDERS: dict[str, frozenset[str]] = {
     "aftercare.timeline_intro": frozenset({"date"}),
     "done.returning": frozenset({"seconds"}),
     "idle.body": frozenset({"seconds"}),
+    "keyboard.capital": frozenset({"letter"}),
 }
 REVIEW_MAX_AGE = dt.timedelta(days=365)
 #: The summary's headings and notes: the pack's ``summary.<name>`` texts that the summary
@@ -138,6 +139,32 @@ TEXT_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         frozenset({"weekdays", "months"}),
     ),
     "attract": (frozenset(["title", "subtitle", "start", "language_prompt"]), frozenset()),
+    # The on-screen keyboard's Done key and the names a screen reader speaks for its keys
+    # (kiosk/ui/keyboard.py DEFAULT_TEXTS holds the same keys, in English).
+    "keyboard": (
+        frozenset(
+            [
+                "keyboard",
+                "done",
+                "space",
+                "backspace",
+                "shift",
+                "shift_once",
+                "shift_lock",
+                "accents",
+                "letters",
+                "capital",
+                "at",
+                "dot",
+                "dotcom",
+                "hyphen",
+                "apostrophe",
+                "underscore",
+                "plus",
+            ]
+        ),
+        frozenset(),
+    ),
     "privacy": (
         frozenset(["title", "name_label", "name_placeholder", "name_hint"]),
         frozenset({"body"}),
