@@ -85,7 +85,7 @@ class Loaded:
 def load(config_path: Path | None = None) -> Loaded:
     """Read and validate the config and its content packs. Raises ProblemsError."""
     config = load_config(config_path or resources.demo_config())
-    content_dir = config.resolve(config.content.dir) or resources.content_dir()
+    content_dir = config.content.dir or resources.content_dir()
     packs = load_packs(content_dir, config.kiosk.languages)
     clinic = config.clinic
     packs = {
@@ -96,7 +96,7 @@ def load(config_path: Path | None = None) -> Loaded:
         )
         for code, pack in packs.items()
     }
-    custom = config.resolve(config.content.templates)
+    custom = config.content.templates
     templates = ([custom] if custom is not None else []) + [resources.path("templates")]
     return Loaded(config, packs, templates)
 
@@ -114,32 +114,10 @@ class Services:
         self.config = loaded.config
         self._renderer: SummaryRenderer | None = None
 
-    # The files and folders the config names: read here (and the content ones in load()),
-    # nowhere else above the core.
-
-    @property
-    def print_dir(self) -> Path | None:
-        """``[print] output_dir``: PDF files in a folder instead of the printer."""
-        return self.config.resolve(self.config.print.output_dir)
-
-    @property
-    def eml_dir(self) -> Path | None:
-        """``[email] eml_dir``: .eml files in a folder instead of the mail server."""
-        return self.config.resolve(self.config.email.eml_dir)
-
-    @property
-    def ca_file(self) -> Path | None:
-        return self.config.resolve(self.config.email.ca_file)
-
     @property
     def outbox_dir(self) -> Path:
-        return self.config.resolve(self.config.outbox.path) or data_dir() / "outbox"
-
-    @property
-    def staff_pin_file(self) -> Path | None:
-        return self.config.resolve(self.config.kiosk.staff_pin_file)
-
-    # The parts.
+        """``[outbox] path``, or the outbox's place in the kiosk's data folder."""
+        return self.config.outbox.path or data_dir() / "outbox"
 
     def renderer(self) -> SummaryRenderer:
         """The summary's templates (jinja2 loads at the first render), made once."""
@@ -149,7 +127,7 @@ class Services:
 
     def printer_description(self) -> str:
         """Where prints go, for the log and the staff panel, from the config alone."""
-        folder = self.print_dir
+        folder = self.config.print.output_dir
         if folder is not None:
             return f"PDF files in {folder}"
         return self.config.print.printer or "the system default printer"
@@ -157,16 +135,14 @@ class Services:
     def print_target(self) -> PrintTarget:
         """The printer itself (QtPrintSupport): for the print commands and the print job."""
         cfg = self.config.print
-        return printing.make_target(self.print_dir, cfg.printer, cfg.paper)
+        return printing.make_target(cfg.output_dir, cfg.printer, cfg.paper)
 
     def transport(self) -> MailTransport:
         """The clinic's mail server, or the demo's folder of .eml files. Raises SendError
         (e.g. when the password's environment variable is missing)."""
-        eml_dir = self.eml_dir
-        if eml_dir is not None:
-            return mail.EmlFolder(eml_dir)
         email = self.config.email
-        ca_file = self.ca_file
+        if email.eml_dir is not None:
+            return mail.EmlFolder(email.eml_dir)
         return mail.SmtpSender(
             host=email.host,
             port=email.port,
@@ -174,7 +150,7 @@ class Services:
             username=email.username,
             password=mail.password_from(email.password, email.password_env),
             timeout_s=email.timeout_s,
-            ca_file=str(ca_file) if ca_file is not None else None,
+            ca_file=str(email.ca_file) if email.ca_file is not None else None,
         )
 
     def outbox(self) -> Outbox:
@@ -268,7 +244,7 @@ class StaffDesk:
 
     def install(self) -> StaffAccess:
         """The staff corner, PIN pad and panel on the window."""
-        pin_file = self.services.staff_pin_file
+        pin_file = self.services.config.kiosk.staff_pin_file
         return staff.install(
             self.window,
             self.window.activity_filter(),

@@ -387,7 +387,7 @@ def outbox_command(args: argparse.Namespace) -> int:
 def set_staff_pin(args: argparse.Namespace) -> int:
     """Read the new PIN twice from standard input; store only its salted scrypt hash."""
     loaded = app.load(args.config)
-    target = app.Services(loaded).staff_pin_file
+    target = loaded.config.kiosk.staff_pin_file
     if target is None:
         print(f"{loaded.config.source}: kiosk.staff_pin_file: must be set", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -103,8 +103,8 @@ def test_kiosk_refuses_to_start_on_a_broken_config(write_config, capsys) -> None
 def test_paths_resolve_relative_to_the_config(write_config) -> None:
     path = write_config(DEMO_CLINIC + '[content]\ndir = "my-content"\n')
     config = load_config(path)
-    assert config.resolve(config.content.dir) == path.parent.resolve() / "my-content"
-    assert config.resolve("") is None
+    assert config.content.dir == path.parent.resolve() / "my-content"
+    assert config.content.templates is None  # an empty path setting is None
 
 
 def test_readme_config_reference_is_generated_from_the_schema() -> None:
@@ -132,7 +132,7 @@ def test_example_clinic_config_is_valid_and_prints_for_real(capsys, tmp_path: Pa
     assert cli.main(["check-config", str(example)]) == 0
     config = load_config(example)
     assert config.kiosk.fullscreen is True
-    assert config.print.output_dir == ""  # a real printer, not a PDF folder
+    assert config.print.output_dir is None  # a real printer, not a PDF folder
     assert "print.output_dir" not in capsys.readouterr().err
 
 
@@ -150,3 +150,46 @@ def test_check_config_rules_live_in_the_core(write_config, tmp_path: Path) -> No
     assert errors[0].message == f"file not found: {tmp_path / 'missing.png'}"
     assert found[: len(errors)] == errors  # the errors come first
     assert {"print.output_dir", "content.reviewed_by"} <= {p.key for p in found if p.warning}
+
+
+def test_every_problem_in_several_sections_is_reported(write_config) -> None:
+    """One run names every bad key of the file, in every section, not just the first."""
+    path = write_config(
+        '[clinic]\nname = ""\n'
+        "[kiosk]\nlanguages = []\nidle_timeout_s = 2\n"
+        '[print]\npaper = "A5"\noutput_dir = 3\n'
+        "[email]\nport = 0\n"
+        "[printer]\n"
+    )
+    found = problems_of(path)
+    assert found == [
+        f"{path}: printer: unknown section (known: clinic, kiosk, print, email, outbox, content)",
+        f"{path}: clinic.name: must not be empty",
+        f"{path}: clinic.phone: missing (required)",
+        f"{path}: clinic.emergency_number: missing (required)",
+        f"{path}: kiosk.idle_timeout_s: must be at least 5, not 2",
+        f"{path}: kiosk.languages: must name at least one language",
+        f"{path}: print.paper: must be one of 'A4', 'Letter', 'receipt80', not 'A5'",
+        f"{path}: print.output_dir: must be string, not 3",
+        f"{path}: email.port: must be at least 1, not 0",
+    ]
+
+
+def test_path_settings_are_absolute_paths_once_loaded(write_config, tmp_path: Path) -> None:
+    """Resolved once, at load: relative to the config's folder, {data}, ~, empty is None."""
+    from kiosk.core.config import data_dir
+
+    path = write_config(
+        DEMO_CLINIC
+        + '[kiosk]\nstaff_pin_file = "{data}/pin"\n'
+        + '[print]\noutput_dir = "pdfs"\n'
+        + f'[email]\nca_file = "{tmp_path / "ca.pem"}"\neml_dir = "~/mail"\n'
+    )
+    config = load_config(path)
+    assert config.kiosk.staff_pin_file == data_dir() / "pin"
+    assert config.print.output_dir == path.parent.resolve() / "pdfs"
+    assert config.email.ca_file == tmp_path / "ca.pem"
+    assert config.email.eml_dir == Path("~/mail").expanduser()
+    assert config.clinic.logo is None and config.outbox.path is None
+    defaults = load_config(write_config(DEMO_CLINIC))
+    assert defaults.kiosk.staff_pin_file == data_dir() / "staff-pin"

@@ -131,3 +131,38 @@ def test_old_review_warns_but_passes(content_copy, write_config, capsys) -> None
     assert (
         "meta.reviewed_on: warning: clinical review is over a year old" in capsys.readouterr().err
     )
+
+
+def test_every_problem_in_a_pack_is_reported(content_copy: Path) -> None:
+    """Problems in different sections and tables of one pack all come out of one load."""
+    path = _break(content_copy, 'back = "Back"\n', "")
+    _break(content_copy, 'next = "Next"', "next = 3")
+    _break(content_copy, 'id = "neck_bands"', 'id = "jawline"')
+    _break(content_copy, 'level = "doctor"', 'level = "nurse"')
+    _break(content_copy, "[done]\n", "[done]\nsparkle = 'x'\n")
+    with pytest.raises(ProblemsError) as info:
+        load_pack(content_copy / "en")
+    keys = [p.key for p in info.value.problems]
+    for key in (
+        "ui.back",
+        "ui.next",
+        "consultation.areas[3].id",
+        "consultation.areas",  # no entry for neck_bands now
+        "side_effects.help[1].level",
+        "done.sparkle",
+    ):
+        assert key in keys, keys
+    assert all(p.file == str(path) for p in info.value.problems)
+    assert f"{path}: ui.back: missing" in [str(p) for p in info.value.problems]
+
+
+def test_a_pack_file_that_cannot_be_read_is_named_as_a_config_is(tmp_path: Path) -> None:
+    """One TOML load path (kiosk.core.schema.read_toml) for config files and packs."""
+    folder = tmp_path / "en"
+    (folder / "content.toml").mkdir(parents=True)
+    with pytest.raises(ProblemsError, match=r"content.toml: \(file\): is a folder, not a file"):
+        load_pack(folder)
+    (folder / "content.toml").rmdir()
+    (folder / "content.toml").write_bytes(b"[meta]\nlanguage = '\xff'\n")
+    with pytest.raises(ProblemsError, match=r"content.toml: \(file\): is not UTF-8 text"):
+        load_pack(folder)

@@ -22,8 +22,11 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk import app
-from kiosk.ui.keyboard import ACCENTS, DOMAINS, OnScreenKeyboard
+from kiosk.core.content import TEXT_KEYS
+from kiosk.ui.keyboard import ACCENTS, DEFAULT_TEXTS, DOMAINS, OnScreenKeyboard
 from kiosk.ui.widgets import ScrollPage, label
+
+from .conftest import DEMO_CLINIC
 
 SIZES = {"landscape": (1920, 1080), "portrait": (1080, 1920)}
 MIN_TARGET = 64
@@ -352,6 +355,39 @@ def test_texts_can_be_translated(qtbot, host) -> None:
     assert kbd.key("backspace").accessibleName() == "Rücktaste"
     with pytest.raises(ValueError, match="unknown keyboard texts: dnoe"):
         OnScreenKeyboard(texts={"dnoe": "Fertig"})
+
+
+def test_new_words_label_the_keys_the_next_time_it_comes_up(qtbot, host) -> None:
+    kbd = OnScreenKeyboard()
+    host.window.layout().addWidget(kbd)
+    kbd.attach(host.field, "email")
+    kbd.detach()
+    kbd.set_texts({"done": "Listo", "at": "arroba"})
+    assert kbd.accessibleName() == "on-screen keyboard"  # what was not given stays English
+    kbd.attach(host.field, "email")
+    assert kbd.key("done").text() == "Listo" and kbd.key("at").accessibleName() == "arroba"
+    with pytest.raises(ValueError, match="unknown keyboard texts: hecho"):
+        kbd.set_texts({"hecho": "Listo"})
+
+
+def test_every_content_pack_words_every_key() -> None:
+    """A pack must give every word the keyboard shows or speaks, and no other."""
+    plain, lists = TEXT_KEYS["keyboard"]
+    assert plain == set(DEFAULT_TEXTS) and not lists
+
+
+def test_the_kiosk_keyboard_speaks_the_patients_language(qtbot, content_copy, write_config) -> None:
+    pack = content_copy / "en" / "content.toml"
+    pack.write_text(
+        pack.read_text(encoding="utf-8").replace('done = "Done"', 'done = "Finished typing"'),
+        encoding="utf-8",
+    )
+    window = app.build_window(write_config(DEMO_CLINIC + f'[content]\ndir = "{content_copy}"\n'))
+    qtbot.addWidget(window)
+    keyboard = window.keyboard()
+    keyboard.attach(window.page("privacy").name, "name")
+    assert keyboard.key("done").text() == "Finished typing"
+    assert keyboard.key("backspace").accessibleName() == "backspace"
 
 
 def test_unknown_layout_is_an_error(host) -> None:

@@ -132,3 +132,28 @@ def test_timeline_dates_count_from_the_appointment(pack) -> None:
     with_migraine = {e.entry.id: e for e in dated_timeline(pack, day, ["chronic_migraine"])}
     assert with_migraine["migraine_next"].start == dt.date(2027, 2, 23)  # 12 weeks later
     assert format_date(pack, day) == "Tuesday 1 December 2026"
+
+
+def test_every_problem_in_the_answers_is_reported(pack) -> None:
+    data = {
+        "language": "xx",
+        "first_name": 7,
+        "appointment_date": "soon",
+        "areas": ["jawline", "frown_lines"],
+        "questions": ["nope"],
+        "email_consent": "yes",
+        "colour": "red",
+    }
+    with pytest.raises(ProblemsError) as info:
+        Session.from_dict(data, "a.json", pack, ["en"])
+    lines = [str(p) for p in info.value.problems]
+    assert [line.split(": ")[1] for line in lines] == [
+        "colour",
+        "first_name",
+        "appointment_date",
+        "email_consent",
+        "language",
+        "areas[0]",
+        "questions[0]",
+    ], lines
+    assert "a.json: language: 'xx' is not offered (offered: en)" in lines

@@ -44,11 +44,11 @@ def _file_problems(config: Config) -> list[Problem]:
     """The files and folders the config names: the logo, the staff PIN, the templates."""
     source = str(config.source)
     problems = []
-    logo = config.resolve(config.clinic.logo)
+    logo = config.clinic.logo
     if logo is not None and not logo.is_file():
         problems.append(Problem(source, "clinic.logo", f"file not found: {logo}"))
     if config.kiosk.fullscreen:
-        pin_file = config.resolve(config.kiosk.staff_pin_file)
+        pin_file = config.kiosk.staff_pin_file
         if not _has_pin(pin_file):
             problems.append(
                 Problem(
@@ -58,7 +58,7 @@ def _file_problems(config: Config) -> list[Problem]:
                     "(run botox-kiosk set-staff-pin)",
                 )
             )
-    templates = config.resolve(config.content.templates)
+    templates = config.content.templates
     if templates is not None and not templates.is_dir():
         problems.append(Problem(source, "content.templates", f"folder not found: {templates}"))
     return problems

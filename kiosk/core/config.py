@@ -1,23 +1,24 @@
 """The configuration schema, declared once.
 
 Each setting is a dataclass field with its type, default and description. The same
-declaration validates a clinic's TOML file (``load_config``) and generates the README's
-config reference (``reference_markdown``).
+declaration validates a clinic's TOML file (``load_config``, through the walker in
+``kiosk.core.schema``) and generates the README's config reference (``reference_markdown``).
+Path settings are resolved once, here, when the file is loaded: the loaded ``Config`` holds
+absolute ``Path``s (or None for an empty setting).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import math
-import tomllib
-import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
 from kiosk.core.errors import Problem, ProblemsError
+from kiosk.core.schema import CONFIG_WORDS, Reader, Rule, Spec, fields_of, optional, read_toml
 
 #: A day, in seconds: no kiosk timer is longer (Qt's timers overflow past about 24 days,
 #: and a value that large is a typo).
@@ -34,6 +35,19 @@ def data_dir() -> Path:
     return platformdirs.user_data_path("botox-kiosk", appauthor=False)
 
 
+def resolve_path(value: str, source: Path | None) -> Path | None:
+    """A path setting: ``{data}/…`` is in the kiosk's data folder, a relative path is
+    relative to the config file's folder; None when empty."""
+    if not value:
+        return None
+    if value.startswith(DATA_PREFIX):
+        return data_dir() / value[len(DATA_PREFIX) :].lstrip("/\\")
+    p = Path(value).expanduser()
+    if not p.is_absolute() and source is not None:
+        p = source.parent / p
+    return p
+
+
 def setting(
     default: Any,
     doc: str,
@@ -41,14 +55,27 @@ def setting(
     minimum: float | None = None,
     maximum: float | None = None,
     path: bool = False,
+    check: Callable[[Any], str | None] | None = None,
 ) -> Any:
-    """Declare one config key. ``default=REQUIRED`` makes the key mandatory in a file."""
-    meta = {"doc": doc, "min": minimum, "max": maximum, "path": path}
+    """Declare one config key. ``default=REQUIRED`` makes the key mandatory in a file.
+
+    A ``path`` setting is declared ``Path | None``: ``default`` is the text a file would
+    hold, resolved with the file's own values when the config is loaded."""
+    if path:
+        rule = Rule(doc=doc, path=True, file_default=default)
+        return field(default=None, metadata={"rule": rule})
+    rule = Rule(
+        doc=doc,
+        minimum=minimum,
+        maximum=maximum,
+        required=default is REQUIRED or None,
+        check=check,
+    )
     if default is REQUIRED:
-        return field(metadata={**meta, "required": True})
+        return field(metadata={"rule": rule})
     if isinstance(default, list):
-        return field(default_factory=lambda: list(default), metadata=meta)
-    return field(default=default, metadata=meta)
+        return field(default_factory=lambda: list(default), metadata={"rule": rule})
+    return field(default=default, metadata={"rule": rule})
 
 
 @dataclass(frozen=True, eq=False)  # eq unused: a cheaper class to create at start-up
@@ -60,7 +87,7 @@ class ClinicConfig:
     emergency_number: str = setting(
         REQUIRED, "Local emergency number shown with the get-help-now signs (e.g. 911, 999, 112)."
     )
-    logo: str = setting(
+    logo: Path | None = setting(
         "", "Logo image (PNG, JPEG or SVG) at the top of the summary; empty: the name.", path=True
     )
     check_up_visit: bool = setting(
@@ -93,14 +120,16 @@ class KioskConfig:
         minimum=1,
         maximum=DAY_S,
     )
-    staff_pin_file: str = setting(
+    staff_pin_file: Path | None = setting(
         "{data}/staff-pin",
         "File holding the salted hash of the staff PIN (write it with "
         "`botox-kiosk set-staff-pin`); required in fullscreen.",
         path=True,
     )
     languages: list[str] = setting(
-        ["en"], "Content-pack language codes offered on the start screen; the first is default."
+        ["en"],
+        "Content-pack language codes offered on the start screen; the first is default.",
+        check=lambda codes: None if codes else "must name at least one language",
     )
 
 
@@ -113,7 +142,7 @@ class PrintConfig:
     paper: Literal["A4", "Letter", "receipt80"] = setting(
         "A4", "Paper: `A4`, `Letter`, or `receipt80` for an 80 mm receipt roll."
     )
-    output_dir: str = setting(
+    output_dir: Path | None = setting(
         "",
         "If set, summaries are saved as PDF files in this folder instead of printed.",
         path=True,
@@ -145,7 +174,7 @@ class EmailConfig:
     password_env: str = setting("", "Name of an environment variable holding the SMTP password.")
     sender: str = setting("", "From address of summary emails (required when enabled).")
     reply_to: str = setting("", "Reply-To address of summary emails; empty: none.")
-    ca_file: str = setting(
+    ca_file: Path | None = setting(
         "",
         "PEM file of the CA that signed a private mail server's certificate (replaces the "
         "system's trusted CAs); empty: the system's.",
@@ -157,7 +186,7 @@ class EmailConfig:
     include_screening: bool = setting(
         True, "Include the patient's health-question answers in emails."
     )
-    eml_dir: str = setting(
+    eml_dir: Path | None = setting(
         "",
         "If set, emails are written as .eml files into this folder instead of sent.",
         path=True,
@@ -168,7 +197,7 @@ class EmailConfig:
 class OutboxConfig:
     """Emails waiting to be delivered (encrypted at rest)."""
 
-    path: str = setting(
+    path: Path | None = setting(
         "",
         "Folder of the outbox database and its key; empty: `{data}/outbox`.",
         path=True,
@@ -190,12 +219,12 @@ class OutboxConfig:
 class ContentConfig:
     """Where the patient-facing words come from."""
 
-    dir: str = setting(
+    dir: Path | None = setting(
         "",
         "Folder of content packs (one sub-folder per language); empty for the built-in.",
         path=True,
     )
-    templates: str = setting(
+    templates: Path | None = setting(
         "",
         "Folder of your own summary.html.j2 / summary.txt.j2; missing ones fall back to the "
         "built-in templates.",
@@ -216,151 +245,29 @@ class ContentConfig:
 
 @dataclass(frozen=True, eq=False)  # eq unused: a cheaper class to create at start-up
 class Config:
+    """The whole file: one table per section (an absent table takes its defaults)."""
+
     clinic: ClinicConfig
-    kiosk: KioskConfig = field(default_factory=KioskConfig)
-    print: PrintConfig = field(default_factory=PrintConfig)
-    email: EmailConfig = field(default_factory=EmailConfig)
-    outbox: OutboxConfig = field(default_factory=OutboxConfig)
-    content: ContentConfig = field(default_factory=ContentConfig)
-    source: Path | None = None
-
-    def resolve(self, value: str) -> Path | None:
-        """A path setting: ``{data}/…`` is in the kiosk's data folder, a relative path is
-        relative to the config file's folder; None when empty."""
-        if not value:
-            return None
-        if value.startswith(DATA_PREFIX):
-            return data_dir() / value[len(DATA_PREFIX) :].lstrip("/\\")
-        p = Path(value).expanduser()
-        if not p.is_absolute() and self.source is not None:
-            p = self.source.parent / p
-        return p
+    kiosk: KioskConfig
+    print: PrintConfig
+    email: EmailConfig
+    outbox: OutboxConfig
+    content: ContentConfig
+    source: Path | None = field(default=None, metadata={"rule": Rule(skip=True)})
 
 
-SECTIONS: dict[str, type[Any]] = {
-    "clinic": ClinicConfig,
-    "kiosk": KioskConfig,
-    "print": PrintConfig,
-    "email": EmailConfig,
-    "outbox": OutboxConfig,
-    "content": ContentConfig,
-}
-
-
-def _optional(tp: Any) -> Any:
-    """``X`` for ``X | None``, else None."""
-    if typing.get_origin(tp) in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        if len(args) == 1:
-            return args[0]
-    return None
-
-
-def _type_name(tp: Any) -> str:
-    if _optional(tp) is not None:
-        return _type_name(_optional(tp))
-    if tp is dt.date:
-        return "date"
-    origin = typing.get_origin(tp)
-    if origin is Literal:
-        return " | ".join(f'"{a}"' for a in typing.get_args(tp))
-    if origin is list:
-        return f"list of {_type_name(typing.get_args(tp)[0])}"
-    return {str: "string", int: "integer", float: "number", bool: "true/false"}[tp]
-
-
-def _check_value(tp: Any, value: Any, meta: dict[str, Any]) -> str | None:
-    """Return what is wrong with ``value`` for type ``tp``, or None."""
-    if _optional(tp) is not None:
-        return _check_value(_optional(tp), value, meta)
-    if tp is dt.date:
-        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-            return None
-        return f"must be a date like 2026-11-30 (no quotes), not {value!r}"
-    origin = typing.get_origin(tp)
-    if origin is Literal:
-        choices = typing.get_args(tp)
-        if value not in choices:
-            return f"must be one of {', '.join(repr(c) for c in choices)}, not {value!r}"
-        return None
-    if origin is list:
-        if not isinstance(value, list):
-            return f"must be a {_type_name(tp)}, not {value!r}"
-        item = typing.get_args(tp)[0]
-        for v in value:
-            err = _check_value(item, v, {})
-            if err:
-                return f"each item {err}"
-        return None
-    ok: bool
-    if tp is bool:
-        ok = isinstance(value, bool)
-    elif tp is int:
-        ok = isinstance(value, int) and not isinstance(value, bool)
-    elif tp is float:
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-    else:
-        ok = isinstance(value, tp)
-    if not ok:
-        return f"must be {_type_name(tp)}, not {value!r}"
-    if tp is float and not math.isfinite(value):
-        return f"must be a finite number, not {value!r}"
-    if meta.get("min") is not None and value < meta["min"]:
-        return f"must be at least {meta['min']}, not {value!r}"
-    if meta.get("max") is not None and value > meta["max"]:
-        return f"must be at most {meta['max']}, not {value!r}"
-    return None
-
-
-def _build_section(name: str, cls: type[Any], raw: Any, file: str, problems: list[Problem]) -> Any:
-    if not isinstance(raw, dict):
-        problems.append(Problem(file, name, f"must be a table [{name}], not {raw!r}"))
-        raw = {}
-    hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    values: dict[str, Any] = {}
-    for key in raw:
-        if key not in fields:
-            known = ", ".join(fields)
-            problems.append(Problem(file, f"{name}.{key}", f"unknown key (known: {known})"))
-    for fname, f in fields.items():
-        if fname not in raw:
-            if f.metadata.get("required"):
-                problems.append(Problem(file, f"{name}.{fname}", "missing (required)"))
-            continue
-        value = raw[fname]
-        if hints[fname] is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        err = _check_value(hints[fname], value, dict(f.metadata))
-        if err is None and hints[fname] is str and f.metadata.get("required") and not value:
-            err = "must not be empty"
-        if err:
-            problems.append(Problem(file, f"{name}.{fname}", err))
-        else:
-            values[fname] = value
-    try:
-        return cls(**values)
-    except TypeError:  # a required key was missing: the problem is already recorded
-        return None
+def _sections() -> dict[str, type[Any]]:
+    return {s.name: s.tp for s in fields_of(Config) if not s.rule.skip}
 
 
 def parse_config(data: dict[str, Any], file: str, source: Path | None = None) -> Config:
-    """Validate parsed TOML against the schema; raise ProblemsError naming every bad key."""
-    problems: list[Problem] = []
-    for section in data:
-        if section not in SECTIONS:
-            problems.append(
-                Problem(file, section, f"unknown section (known: {', '.join(SECTIONS)})")
-            )
-    sections = {
-        name: _build_section(name, cls, data.get(name, {}), file, problems)
-        for name, cls in SECTIONS.items()
-    }
-    kiosk = sections["kiosk"]
-    if kiosk is not None and not kiosk.languages:
-        problems.append(Problem(file, "kiosk.languages", "must name at least one language"))
-    email = sections["email"]
-    if email is not None and email.enabled:
+    """Validate parsed TOML against the schema; raise ProblemsError naming every bad key.
+    Path settings are resolved against ``source``, the config file."""
+    reader = Reader(file, CONFIG_WORDS, resolve=partial(resolve_path, source=source))
+    sections = reader.record(Config, data, "")
+    problems = reader.problems
+    email: EmailConfig = sections["email"]
+    if email.enabled:
         for key in ("sender",) if email.eml_dir else ("host", "sender"):
             if not getattr(email, key):
                 problems.append(
@@ -373,30 +280,26 @@ def parse_config(data: dict[str, Any], file: str, source: Path | None = None) ->
 
 def load_config(path: Path) -> Config:
     """Read and validate a TOML config file. Raises ProblemsError."""
-    file = str(path)
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ProblemsError([Problem(file, "(file)", "not found")]) from None
-    except IsADirectoryError:
-        raise ProblemsError([Problem(file, "(file)", "is a folder, not a file")]) from None
-    except PermissionError:
-        raise ProblemsError(
-            [Problem(file, "(file)", "cannot be read (permission denied)")]
-        ) from None
-    except UnicodeDecodeError:
-        raise ProblemsError([Problem(file, "(file)", "is not UTF-8 text")]) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ProblemsError([Problem(file, "(syntax)", f"not valid TOML: {exc}")]) from None
-    return parse_config(data, file, source=path.resolve())
+    return parse_config(read_toml(path), str(path), source=path.resolve())
 
 
-def _default_repr(f: dataclasses.Field[Any]) -> str:
-    if f.metadata.get("required"):
+def _type_name(tp: Any) -> str:
+    if optional(tp) is not None:
+        return _type_name(optional(tp))
+    if tp is dt.date:
+        return "date"
+    origin = typing.get_origin(tp)
+    if origin is Literal:
+        return " | ".join(f'"{a}"' for a in typing.get_args(tp))
+    if origin is list:
+        return f"list of {_type_name(typing.get_args(tp)[0])}"
+    return {str: "string", int: "integer", float: "number", bool: "true/false"}[tp]
+
+
+def _default_repr(spec: Spec) -> str:
+    if spec.default is None:
         return "*required*"
-    factory: Any = f.default_factory
-    value = factory() if factory is not dataclasses.MISSING else f.default
+    value = spec.default()
     if value is None:
         return "none"
     if isinstance(value, bool):
@@ -411,24 +314,24 @@ def _default_repr(f: dataclasses.Field[Any]) -> str:
 def reference_markdown() -> str:
     """The README's config reference, generated from the schema."""
     lines: list[str] = []
-    for name, cls in SECTIONS.items():
-        hints = typing.get_type_hints(cls)
+    for name, cls in _sections().items():
         lines.append(f"#### `[{name}]`: {(cls.__doc__ or '').strip()}")
         lines.append("")
         lines.append("| key | type | default | description |")
         lines.append("| --- | --- | --- | --- |")
-        for f in dataclasses.fields(cls):
-            doc = f.metadata["doc"]
+        for spec in fields_of(cls):
+            rule = spec.rule
+            doc = rule.doc
             bounds = []
-            if f.metadata.get("min") is not None:
-                bounds.append(f"at least {f.metadata['min']}")
-            if f.metadata.get("max") is not None:
-                bounds.append(f"at most {f.metadata['max']}")
-            if f.metadata.get("path"):
+            if rule.minimum is not None:
+                bounds.append(f"at least {rule.minimum}")
+            if rule.maximum is not None:
+                bounds.append(f"at most {rule.maximum}")
+            if rule.path:
                 bounds.append("a path; relative to the config file, `{data}/` for the data folder")
             if bounds:
                 doc += f" ({'; '.join(bounds)})"
-            tname = _type_name(hints[f.name]).replace("|", "\\|")
-            lines.append(f"| `{f.name}` | {tname} | {_default_repr(f)} | {doc} |")
+            tname = _type_name(spec.tp).replace("|", "\\|")
+            lines.append(f"| `{spec.key}` | {tname} | {_default_repr(spec)} | {doc} |")
         lines.append("")
     return "\n".join(lines)

@@ -1,7 +1,11 @@
 """The content pack: every word a patient sees, for one language.
 
 A pack is one ``content.toml`` in a folder named after its language code. It is validated
-on load, and every problem names the file and the key (``docs/content-pack.md``).
+on load, and every problem names the file and the key (``docs/content-pack.md``). The
+NamedTuples and the ContentPack below are the pack's declaration: their types and
+``Rule``s are what ``kiosk.core.schema`` checks a file against; the rules that tie keys
+together (advice for flagged answers, the triage of side effects) are the hooks of
+``_PackReader``.
 """
 
 from __future__ import annotations
@@ -9,24 +13,28 @@ from __future__ import annotations
 import datetime as dt
 import re
 import string
-import tomllib
+import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple
 
 from kiosk.core.errors import Problem, ProblemsError
+from kiosk.core.schema import CONTENT_WORDS, Reader, Rule, Spec, join, read_toml
 
-AREA_IDS = (
+AreaId = Literal[
     "forehead_lines",
     "frown_lines",
     "crows_feet",
     "neck_bands",
     "underarm_sweating",
     "chronic_migraine",
-)
-ANSWERS = ("yes", "no", "unsure")
-HELP_LEVELS = ("emergency", "doctor", "clinic")  # most urgent first
+]
+AREA_IDS: tuple[str, ...] = typing.get_args(AreaId)
+Answer = Literal["yes", "no", "unsure"]
+ANSWERS: tuple[str, ...] = typing.get_args(Answer)
+Level = Literal["emergency", "doctor", "clinic"]
+HELP_LEVELS: tuple[str, ...] = typing.get_args(Level)  # most urgent first
 #: The levels that the "Get help now" heading covers; "clinic" is for things that can wait.
 URGENT_LEVELS = ("emergency", "doctor")
 #: Signs every pack must place at exactly one level, each no lower than the level given
@@ -90,9 +98,26 @@ KEY_PLACEHOLDERS: dict[str, frozenset[str]] = {
     "aftercare.timeline_intro": frozenset({"date"}),
     "done.returning": frozenset({"seconds"}),
     "idle.body": frozenset({"seconds"}),
+    "keyboard.capital": frozenset({"letter"}),
 }
 REVIEW_MAX_AGE = dt.timedelta(days=365)
-_ID = re.compile(r"^[a-z0-9_]+$")
+#: The summary's headings and notes: the pack's ``summary.<name>`` texts that the summary
+#: templates show as ``labels.<name>`` (kiosk/core/summary.py).
+SUMMARY_LABELS = (
+    "areas_title",
+    "no_areas",
+    "tell_clinician_title",
+    "tell_clinician_intro",
+    "no_flags",
+    "questions_title",
+    "no_questions",
+    "aftercare_title",
+    "timeline_title",
+    "help_title",
+    "paused_title",
+    "paused",
+    "notes_title",
+)
 
 # section -> (plain string keys, list-of-string keys). Every key is required.
 TEXT_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
@@ -114,6 +139,32 @@ TEXT_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         frozenset({"weekdays", "months"}),
     ),
     "attract": (frozenset(["title", "subtitle", "start", "language_prompt"]), frozenset()),
+    # The on-screen keyboard's Done key and the names a screen reader speaks for its keys
+    # (kiosk/ui/keyboard.py DEFAULT_TEXTS holds the same keys, in English).
+    "keyboard": (
+        frozenset(
+            [
+                "keyboard",
+                "done",
+                "space",
+                "backspace",
+                "shift",
+                "shift_once",
+                "shift_lock",
+                "accents",
+                "letters",
+                "capital",
+                "at",
+                "dot",
+                "dotcom",
+                "hyphen",
+                "apostrophe",
+                "underscore",
+                "plus",
+            ]
+        ),
+        frozenset(),
+    ),
     "privacy": (
         frozenset(["title", "name_label", "name_placeholder", "name_hint"]),
         frozenset({"body"}),
@@ -163,26 +214,14 @@ TEXT_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "summary": (
         frozenset(
             [
+                *SUMMARY_LABELS,
                 "title",
                 "intro",
                 "greeting",
                 "face_map_alt",
-                "notes_title",
-                "areas_title",
-                "no_areas",
-                "tell_clinician_title",
-                "tell_clinician_intro",
-                "no_flags",
-                "questions_title",
-                "no_questions",
-                "aftercare_title",
-                "timeline_title",
                 "timeline_paused",
                 "timeline_ask",
                 "no_timeline",
-                "help_title",
-                "paused_title",
-                "paused",
                 "contact",
                 "reviewed",
                 "not_reviewed",
@@ -226,32 +265,50 @@ TEXT_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "idle": (frozenset(["title", "body", "carry_on"]), frozenset()),
     "done": (frozenset(["title", "body", "returning", "start_over"]), frozenset()),
 }
-# section -> list-of-tables keys inside it
-TABLE_KEYS: dict[str, frozenset[str]] = {
-    "consultation": frozenset({"areas", "screening", "questions"}),
-    "treatment": frozenset({"steps"}),
-    "aftercare": frozenset({"timeline"}),
-    "side_effects": frozenset({"help"}),
-}
+#: The declarations' shorthands: a text a patient reads (never empty, placeholders
+#: checked), an id (lower-case, unique in its list), a number of days.
+Text = Annotated[str, Rule(text=True)]
+Id = Annotated[str, Rule(id=True)]
+_DAYS = "a whole number of days (0 or more)"
+_FLAG = f"a list of {', '.join(ANSWERS)}"
+ADVICE_KEYS = tuple(f"if_{a}" for a in ANSWERS)
+
+
+def _known_area(value: str) -> str | None:
+    return None if value in AREA_IDS else f"unknown area {value!r} (known: {', '.join(AREA_IDS)})"
+
+
+def _signs_without_ids(value: Any) -> str | None:
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return (
+            "each sign needs an id now: write one [[side_effects.help.signs]] table per "
+            "sign, with id and text (docs/content-pack.md)"
+        )
+    return None
 
 
 class Area(NamedTuple):
-    id: str
-    name: str
-    detail: str
+    id: Annotated[str, Rule(id=True, check=_known_area)]
+    name: Text
+    detail: Text
     product: Literal["cosmetic", "medical"]
-    expect: str
+    expect: Text
 
 
 class ScreeningQuestion(NamedTuple):
-    id: str
-    question: str
-    why: str
-    flag: tuple[str, ...]
-    #: What follows each flagged answer ("yes" -> "Tell ... before anything is done.").
-    advice: Mapping[str, str] = {}
+    id: Id
+    question: Text
+    why: Text
+    #: The answers the clinician should hear about.
+    flag: Annotated[tuple[Answer, ...], Rule(expect=_FLAG)] = (
+        "yes",
+        "unsure",
+    )
+    #: What follows each flagged answer ("yes" -> "Tell ... before anything is done."), from
+    #: the keys if_yes, if_no, if_unsure.
+    advice: Annotated[Mapping[str, str], Rule(skip=True, keys=ADVICE_KEYS)] = {}
     #: Flagged answers after which treatment is usually not given (pregnancy, an allergy).
-    pauses_treatment: tuple[str, ...] = ()
+    pauses_treatment: Annotated[tuple[str, ...], Rule(skip=True, keys=("pauses_treatment",))] = ()
 
     def advice_for(self, answer: str | None) -> str:
         return self.advice.get(answer, "") if answer is not None else ""
@@ -261,24 +318,26 @@ class ScreeningQuestion(NamedTuple):
 
 
 class PatientQuestion(NamedTuple):
-    id: str
-    text: str
+    id: Id
+    text: Text
 
 
 class Step(NamedTuple):
-    title: str
-    body: str
+    title: Text
+    body: Text
 
 
 class TimelineEntry(NamedTuple):
-    id: str
-    from_days: int
-    to_days: int | None
-    title: str
-    body: str
-    areas: tuple[str, ...] = ()
+    id: Id
+    from_days: Annotated[int, Rule(minimum=0, expect=_DAYS)]
+    to_days: Annotated[int | None, Rule(minimum=0, expect=_DAYS)]
+    title: Text
+    body: Text
+    areas: Annotated[
+        tuple[AreaId, ...], Rule(expect=f"a list of area ids ({', '.join(AREA_IDS)})")
+    ] = ()
     #: The one-day calendar event on ``from_days`` ("" for none).
-    calendar: str = ""
+    calendar: Text = ""
     #: The clinic's check-up visit: shown only when ``[clinic] check_up_visit`` is true.
     check_up: bool = False
 
@@ -288,14 +347,14 @@ class TimelineEntry(NamedTuple):
 
 
 class HelpSign(NamedTuple):
-    id: str
-    text: str
+    id: Id
+    text: Text
 
 
 class HelpLevel(NamedTuple):
-    level: Literal["emergency", "doctor", "clinic"]
-    title: str
-    signs: tuple[HelpSign, ...]
+    level: Level
+    title: Text
+    signs: Annotated[tuple[HelpSign, ...], Rule(before=_signs_without_ids)]
 
     @property
     def urgent(self) -> bool:
@@ -303,22 +362,26 @@ class HelpLevel(NamedTuple):
         return self.level in URGENT_LEVELS
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ContentPack:
-    language: str
-    language_name: str
-    reviewed_by: str  # "" until signed off (the config may sign it off: kiosk/core/signoff.py)
-    reviewed_on: dt.date | None
-    version: str
-    texts: Mapping[str, Mapping[str, str | tuple[str, ...]]]
-    areas: tuple[Area, ...]
-    screening: tuple[ScreeningQuestion, ...]
-    questions: tuple[PatientQuestion, ...]
-    steps: tuple[Step, ...]
-    timeline: tuple[TimelineEntry, ...]
-    help: tuple[HelpLevel, ...]
-    source: Path
-    values: Mapping[str, str] = field(default_factory=dict)
+    """A whole pack. ``at`` names the table a field is read from (``[meta] language``); the
+    texts are read by TEXT_KEYS."""
+
+    language: Annotated[str, Rule(text=True, at="meta")]
+    language_name: Annotated[str, Rule(text=True, at="meta")]
+    #: "" until signed off (the config may sign it off: kiosk/core/signoff.py)
+    reviewed_by: Annotated[str, Rule(at="meta")] = ""
+    reviewed_on: Annotated[dt.date | None, Rule(at="meta")] = None
+    version: Annotated[str, Rule(at="meta", convert=str)] = ""
+    texts: Annotated[Mapping[str, Mapping[str, str | tuple[str, ...]]], Rule(skip=True)]
+    areas: Annotated[tuple[Area, ...], Rule(at="consultation")]
+    screening: Annotated[tuple[ScreeningQuestion, ...], Rule(at="consultation")]
+    questions: Annotated[tuple[PatientQuestion, ...], Rule(at="consultation")]
+    steps: Annotated[tuple[Step, ...], Rule(at="treatment")]
+    timeline: Annotated[tuple[TimelineEntry, ...], Rule(at="aftercare")]
+    help: Annotated[tuple[HelpLevel, ...], Rule(at="side_effects")]
+    source: Annotated[Path, Rule(skip=True)]
+    values: Annotated[Mapping[str, str], Rule(skip=True)] = field(default_factory=dict)
 
     def bind(self, **values: str) -> ContentPack:
         """A copy whose placeholders such as {clinic_name} are filled from ``values``."""
@@ -374,17 +437,14 @@ def review_problems(pack: ContentPack, today: dt.date) -> list[Problem]:
     return []
 
 
-class _Reader:
-    """Collects problems while reading typed values out of parsed TOML."""
+_TEXT = Rule(text=True)
 
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.problems: list[Problem] = []
 
-    def problem(self, key: str, message: str) -> None:
-        self.problems.append(Problem(self.file, key, message))
+class _PackReader(Reader):
+    """The schema walker, with the pack's own rules as its hooks."""
 
-    def check_placeholders(self, key: str, text: str) -> None:
+    def text_hook(self, key: str, text: str) -> None:
+        """Only the placeholders the kiosk fills in for this text."""
         try:
             names = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
         except ValueError as exc:
@@ -399,84 +459,55 @@ class _Reader:
                 + ")",
             )
 
-    def text(self, table: Mapping[str, Any], name: str, key: str) -> str:
-        value = table.get(name)
-        if value is None:
-            self.problem(key, "missing")
-            return ""
-        if not isinstance(value, str):
-            self.problem(key, f"must be text, not {value!r}")
-            return ""
-        if not value.strip():
-            self.problem(key, "must not be empty")
-        self.check_placeholders(key, value)
-        return value
+    def finish(
+        self, cls: type[Any], values: dict[str, Any], raw: Mapping[str, Any], key: str
+    ) -> None:
+        if cls is ScreeningQuestion:
+            self._advice(values, raw, key)
+        elif cls is TimelineEntry:
+            start, end = values["from_days"], values["to_days"]
+            if end is not None and end < start:
+                self.problem(f"{key}.to_days", f"must not be before from_days ({start}), not {end}")
 
-    def text_list(self, table: Mapping[str, Any], name: str, key: str) -> tuple[str, ...]:
-        value = table.get(name)
-        if value is None:
-            self.problem(key, "missing")
-            return ()
-        if not isinstance(value, list) or not value:
-            self.problem(key, f"must be a non-empty list of text, not {value!r}")
-            return ()
-        out = []
-        for i, item in enumerate(value):
-            if not isinstance(item, str) or not item.strip():
-                self.problem(f"{key}[{i}]", f"must be non-empty text, not {item!r}")
-                continue
-            self.check_placeholders(f"{key}[{i}]", item)
-            out.append(item)
-        return tuple(out)
-
-    def integer(self, table: Mapping[str, Any], name: str, key: str, required: bool) -> int | None:
-        value = table.get(name)
-        if value is None:
-            if required:
-                self.problem(key, "missing")
-            return None
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            self.problem(key, f"must be a whole number of days (0 or more), not {value!r}")
-            return None
-        return value
-
-    def choice(
-        self, table: Mapping[str, Any], name: str, key: str, choices: tuple[str, ...]
-    ) -> str:
-        value = table.get(name)
-        if value not in choices:
-            self.problem(key, f"must be one of {', '.join(choices)}, not {value!r}")
-            return choices[0]
-        return str(value)
-
-    def unknown(self, table: Mapping[str, Any], known: set[str] | frozenset[str], key: str) -> None:
-        for name in table:
-            if name not in known:
-                where = f"{key}.{name}" if key else name
-                self.problem(where, "unknown key")
-
-    def tables(self, section: Mapping[str, Any], name: str, key: str) -> list[dict[str, Any]]:
-        value = section.get(name)
-        if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
-            self.problem(key, f"must be a non-empty list of tables ([[{key}]])")
-            return []
-        return value
-
-    def ids(self, entries: list[dict[str, Any]], key: str) -> list[str]:
-        seen: set[str] = set()
-        out = []
-        for i, entry in enumerate(entries):
-            value = entry.get("id")
-            if not isinstance(value, str) or not _ID.match(value):
-                self.problem(
-                    f"{key}[{i}].id", f"must be lower-case letters, digits and _, not {value!r}"
+    def _advice(self, values: dict[str, Any], raw: Mapping[str, Any], key: str) -> None:
+        """A flagged answer says what follows it, and pauses treatment where it must."""
+        flag = values["flag"]
+        if "flag" in raw and list(flag) != raw["flag"]:
+            flag = ()  # the flag is wrong (already said): no answer is flagged
+        advice = {}
+        for answer in ANSWERS:
+            name = f"if_{answer}"
+            if answer in flag:
+                if name not in raw:
+                    self.problem(
+                        f"{key}.{name}",
+                        f"missing: say what follows the answer {answer!r} (it is flagged)",
+                    )
+                    continue
+                advice[answer] = self.field(
+                    Spec(name, name, str, _TEXT, None), raw, join(key, name)
                 )
-            elif value in seen:
-                self.problem(f"{key}[{i}].id", f"duplicate id {value!r}")
-            else:
-                seen.add(value)
-            out.append(value if isinstance(value, str) else "")
-        return out
+            elif name in raw:
+                self.problem(
+                    f"{key}.{name}", f"{answer!r} is not flagged (flag), so this never shows"
+                )
+        pauses = raw.get("pauses_treatment", [])
+        if not isinstance(pauses, list) or any(p not in flag for p in pauses):
+            self.problem(
+                f"{key}.pauses_treatment",
+                f"must list flagged answers ({', '.join(map(str, flag))}), not {pauses!r}",
+            )
+            pauses = []
+        else:
+            for answer in REQUIRED_PAUSES.get(values["id"], ()):
+                if answer not in pauses:
+                    self.problem(
+                        f"{key}.pauses_treatment",
+                        f"must include {answer!r}: after that answer to {values['id']!r} "
+                        "treatment is usually not given (flag it and keep it paused)",
+                    )
+        values["advice"] = advice
+        values["pauses_treatment"] = tuple(pauses)
 
 
 def _sign_key(text: str) -> str:
@@ -484,7 +515,7 @@ def _sign_key(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
 
 
-def _check_reworded(r: _Reader, key: str, sign: HelpSign, level: str) -> None:
+def _check_reworded(r: Reader, key: str, sign: HelpSign, level: str) -> None:
     """A sign that says what a required sign says, at a level less urgent than that one's."""
     if level not in HELP_LEVELS:
         return
@@ -504,7 +535,7 @@ def _check_reworded(r: _Reader, key: str, sign: HelpSign, level: str) -> None:
             )
 
 
-def _check_triage(r: _Reader, helps: list[HelpLevel]) -> None:
+def _check_triage(r: Reader, helps: list[HelpLevel]) -> None:
     """Three levels, most urgent first; each sign at exactly one level; the signs the label
     says need help right away present, none below its level."""
     if not helps:
@@ -558,237 +589,39 @@ def _check_triage(r: _Reader, helps: list[HelpLevel]) -> None:
 
 
 def _read_pack(data: dict[str, Any], folder: Path, file: str) -> ContentPack:
-    r = _Reader(file)
-    r.unknown(data, {"meta", *TEXT_KEYS}, "")
-    meta = data.get("meta", {}) if isinstance(data.get("meta"), dict) else {}
-    if "meta" not in data:
-        r.problem("meta", "missing")
-    r.unknown(meta, {"language", "language_name", "reviewed_by", "reviewed_on", "version"}, "meta")
-    language = r.text(meta, "language", "meta.language")
-    if language and language != folder.name:
-        r.problem("meta.language", f"is {language!r} but the folder is named {folder.name!r}")
-    reviewed_on = meta.get("reviewed_on")  # optional: the config may sign the pack off
-    if reviewed_on is not None and (
-        not isinstance(reviewed_on, dt.date) or isinstance(reviewed_on, dt.datetime)
-    ):
-        r.problem(
-            "meta.reviewed_on", f"must be a date like 2026-11-01 (no quotes), not {reviewed_on!r}"
-        )
-        reviewed_on = None
-
+    r = _PackReader(file, CONTENT_WORDS)
+    text_keys = {sname: sorted(plain | lists) for sname, (plain, lists) in TEXT_KEYS.items()}
+    values = r.record(ContentPack, data, "", extra=text_keys)
     texts: dict[str, dict[str, str | tuple[str, ...]]] = {}
-    sections: dict[str, dict[str, Any]] = {}
     for sname, (plain, lists) in TEXT_KEYS.items():
         section = data.get(sname)
-        if not isinstance(section, dict):
-            r.problem(sname, "missing section" if section is None else "must be a table")
-            section = {}
-        sections[sname] = section
-        r.unknown(section, plain | lists | TABLE_KEYS.get(sname, frozenset()), sname)
+        section = section if isinstance(section, dict) else {}
         out: dict[str, str | tuple[str, ...]] = {}
         for k in sorted(plain):
-            out[k] = r.text(section, k, f"{sname}.{k}")
+            out[k] = r.field(Spec(k, k, str, _TEXT, None), section, f"{sname}.{k}")
         for k in sorted(lists):
-            out[k] = r.text_list(section, k, f"{sname}.{k}")
+            out[k] = r.field(Spec(k, k, tuple[str, ...], _TEXT, None), section, f"{sname}.{k}")
         texts[sname] = out
 
-    cons = sections["consultation"]
-    areas = []
-    entries = r.tables(cons, "areas", "consultation.areas")
-    ids = r.ids(entries, "consultation.areas")
-    for i, (e, aid) in enumerate(zip(entries, ids, strict=True)):
-        k = f"consultation.areas[{i}]"
-        r.unknown(e, {"id", "name", "detail", "product", "expect"}, k)
-        if aid and aid not in AREA_IDS:
-            r.problem(f"{k}.id", f"unknown area {aid!r} (known: {', '.join(AREA_IDS)})")
-        product = r.choice(e, "product", f"{k}.product", ("cosmetic", "medical"))
-        areas.append(
-            Area(
-                aid,
-                r.text(e, "name", f"{k}.name"),
-                r.text(e, "detail", f"{k}.detail"),
-                "cosmetic" if product == "cosmetic" else "medical",
-                r.text(e, "expect", f"{k}.expect"),
-            )
-        )
-    if entries:
+    language = values["language"]
+    if language and language != folder.name:
+        r.problem("meta.language", f"is {language!r} but the folder is named {folder.name!r}")
+    areas: tuple[Area, ...] = values["areas"]
+    if areas:
+        ids = [a.id for a in areas]
         for missing in [a for a in AREA_IDS if a not in ids]:
             r.problem("consultation.areas", f"no entry for area {missing!r}")
-
-    screening = []
-    entries = r.tables(cons, "screening", "consultation.screening")
-    for i, (e, sid) in enumerate(
-        zip(entries, r.ids(entries, "consultation.screening"), strict=True)
-    ):
-        k = f"consultation.screening[{i}]"
-        r.unknown(
-            e,
-            {"id", "question", "why", "flag", "pauses_treatment"} | {f"if_{a}" for a in ANSWERS},
-            k,
-        )
-        flag = e.get("flag", ["yes", "unsure"])
-        if not isinstance(flag, list) or any(f not in ANSWERS for f in flag):
-            r.problem(f"{k}.flag", f"must be a list of {', '.join(ANSWERS)}, not {flag!r}")
-            flag = []
-        advice = {}
-        for answer in ANSWERS:
-            name = f"if_{answer}"
-            if answer in flag:
-                if name not in e:
-                    r.problem(
-                        f"{k}.{name}",
-                        f"missing: say what follows the answer {answer!r} (it is flagged)",
-                    )
-                    continue
-                advice[answer] = r.text(e, name, f"{k}.{name}")
-            elif name in e:
-                r.problem(f"{k}.{name}", f"{answer!r} is not flagged (flag), so this never shows")
-        pauses = e.get("pauses_treatment", [])
-        if not isinstance(pauses, list) or any(p not in flag for p in pauses):
-            r.problem(
-                f"{k}.pauses_treatment",
-                f"must list flagged answers ({', '.join(map(str, flag))}), not {pauses!r}",
-            )
-            pauses = []
-        else:
-            for answer in REQUIRED_PAUSES.get(sid, ()):
-                if answer not in pauses:
-                    r.problem(
-                        f"{k}.pauses_treatment",
-                        f"must include {answer!r}: after that answer to {sid!r} treatment is "
-                        "usually not given (flag it and keep it paused)",
-                    )
-        screening.append(
-            ScreeningQuestion(
-                sid,
-                r.text(e, "question", f"{k}.question"),
-                r.text(e, "why", f"{k}.why"),
-                tuple(flag),
-                advice,
-                tuple(pauses),
-            )
-        )
-
-    questions = []
-    entries = r.tables(cons, "questions", "consultation.questions")
-    for i, (e, qid) in enumerate(
-        zip(entries, r.ids(entries, "consultation.questions"), strict=True)
-    ):
-        k = f"consultation.questions[{i}]"
-        r.unknown(e, {"id", "text"}, k)
-        questions.append(PatientQuestion(qid, r.text(e, "text", f"{k}.text")))
-
-    steps = []
-    for i, e in enumerate(r.tables(sections["treatment"], "steps", "treatment.steps")):
-        k = f"treatment.steps[{i}]"
-        r.unknown(e, {"title", "body"}, k)
-        steps.append(Step(r.text(e, "title", f"{k}.title"), r.text(e, "body", f"{k}.body")))
-
-    timeline = []
-    entries = r.tables(sections["aftercare"], "timeline", "aftercare.timeline")
-    for i, (e, tid) in enumerate(zip(entries, r.ids(entries, "aftercare.timeline"), strict=True)):
-        k = f"aftercare.timeline[{i}]"
-        r.unknown(
-            e, {"id", "from_days", "to_days", "title", "body", "areas", "calendar", "check_up"}, k
-        )
-        start = r.integer(e, "from_days", f"{k}.from_days", required=True) or 0
-        end = r.integer(e, "to_days", f"{k}.to_days", required=False)
-        if end is not None and end < start:
-            r.problem(f"{k}.to_days", f"must not be before from_days ({start}), not {end}")
-        t_areas = e.get("areas", [])
-        if not isinstance(t_areas, list) or any(a not in AREA_IDS for a in t_areas):
-            r.problem(f"{k}.areas", f"must list area ids ({', '.join(AREA_IDS)}), not {t_areas!r}")
-            t_areas = []
-        calendar = r.text(e, "calendar", f"{k}.calendar") if "calendar" in e else ""
-        check_up = e.get("check_up", False)
-        if not isinstance(check_up, bool):
-            r.problem(f"{k}.check_up", f"must be true or false, not {check_up!r}")
-            check_up = False
-        timeline.append(
-            TimelineEntry(
-                tid,
-                start,
-                end,
-                r.text(e, "title", f"{k}.title"),
-                r.text(e, "body", f"{k}.body"),
-                tuple(t_areas),
-                calendar,
-                check_up,
-            )
-        )
-
-    helps = []
-    for i, e in enumerate(r.tables(sections["side_effects"], "help", "side_effects.help")):
-        k = f"side_effects.help[{i}]"
-        r.unknown(e, {"level", "title", "signs"}, k)
-        level = r.choice(e, "level", f"{k}.level", HELP_LEVELS)
-        title = r.text(e, "title", f"{k}.title")
-        signs = []
-        raw = e.get("signs")
-        if isinstance(raw, list) and raw and all(isinstance(v, str) for v in raw):
-            r.problem(
-                f"{k}.signs",
-                "each sign needs an id now: write one [[side_effects.help.signs]] table per "
-                "sign, with id and text (docs/content-pack.md)",
-            )
-            entries = []
-        else:
-            entries = r.tables(e, "signs", f"{k}.signs")
-        for j, (s, sid) in enumerate(zip(entries, r.ids(entries, f"{k}.signs"), strict=True)):
-            sk = f"{k}.signs[{j}]"
-            r.unknown(s, {"id", "text"}, sk)
-            signs.append(HelpSign(sid, r.text(s, "text", f"{sk}.text")))
-        helps.append(
-            HelpLevel(
-                "emergency"
-                if level == "emergency"
-                else "doctor"
-                if level == "doctor"
-                else "clinic",
-                title,
-                tuple(signs),
-            )
-        )
-    _check_triage(r, helps)
-
-    language_name = r.text(meta, "language_name", "meta.language_name")
-    reviewed_by = meta.get("reviewed_by", "")
-    if not isinstance(reviewed_by, str):
-        r.problem("meta.reviewed_by", f"must be text, not {reviewed_by!r}")
-        reviewed_by = ""
-    if r.problems:
-        raise ProblemsError(r.problems)
-    return ContentPack(
-        language=language,
-        language_name=language_name,
-        reviewed_by=reviewed_by,
-        reviewed_on=reviewed_on,
-        version=str(meta.get("version", "")),
-        texts=texts,
-        areas=tuple(sorted(areas, key=lambda a: AREA_IDS.index(a.id))),
-        screening=tuple(screening),
-        questions=tuple(questions),
-        steps=tuple(steps),
-        timeline=tuple(sorted(timeline, key=lambda t: t.from_days)),
-        help=tuple(helps),
-        source=Path(file),
-    )
+    _check_triage(r, list(values["help"]))
+    r.raise_if_any()
+    values["areas"] = tuple(sorted(areas, key=lambda a: AREA_IDS.index(a.id)))
+    values["timeline"] = tuple(sorted(values["timeline"], key=lambda t: t.from_days))
+    return ContentPack(**values, texts=texts, source=Path(file))
 
 
 def load_pack(folder: Path) -> ContentPack:
     """Load and validate ``folder/content.toml``. Raises ProblemsError."""
     path = folder / "content.toml"
-    file = str(path)
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ProblemsError([Problem(file, "(file)", "not found")]) from None
-    except UnicodeDecodeError:
-        raise ProblemsError([Problem(file, "(file)", "is not UTF-8 text")]) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ProblemsError([Problem(file, "(syntax)", f"not valid TOML: {exc}")]) from None
-    return _read_pack(data, folder, file)
+    return _read_pack(read_toml(path), folder, str(path))
 
 
 def load_packs(content_dir: Path, languages: list[str]) -> dict[str, ContentPack]:

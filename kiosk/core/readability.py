@@ -180,6 +180,8 @@ SAMPLE_VALUES = {
 }
 #: Texts that are not prose: names of days and months, an address, the page footer.
 NOT_PROSE = frozenset({"ui.weekdays", "ui.months", "email.address_placeholder", "summary.footer"})
+#: Whole sections that are not prose: the keyboard's key names, one or two words each.
+NOT_PROSE_SECTIONS = frozenset({"keyboard"})
 
 
 class PatientText(NamedTuple):
@@ -195,7 +197,7 @@ def patient_texts(pack: ContentPack) -> list[PatientText]:
         return text.format_map(SAMPLE_VALUES)
 
     out: list[PatientText] = []
-    for section in TEXT_KEYS:
+    for section in [s for s in TEXT_KEYS if s not in NOT_PROSE_SECTIONS]:
         for name, value in pack.texts[section].items():
             key = f"{section}.{name}"
             if key in NOT_PROSE:

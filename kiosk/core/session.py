@@ -9,32 +9,27 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import Annotated, Any
 
-from kiosk.core.content import ANSWERS, AREA_IDS, ContentPack
+from kiosk.core.content import ANSWERS, AREA_IDS, Answer, ContentPack
 from kiosk.core.errors import Problem, ProblemsError
-
-Answer = Literal["yes", "no", "unsure"]
-FIELDS = (
-    "language",
-    "first_name",
-    "appointment_date",
-    "areas",
-    "screening",
-    "questions",
-    "email",
-    "email_consent",
-)
+from kiosk.core.schema import ANSWERS_WORDS, Reader, Rule
 
 
 @dataclass
 class Session:
-    language: str = "en"
+    """The answers; the fields are also the answers JSON's keys (``from_dict``)."""
+
+    language: Annotated[str, Rule(required=True, expect='a language code such as "en"')] = "en"
     first_name: str = ""
     appointment_date: dt.date = field(default_factory=dt.date.today)
-    areas: list[str] = field(default_factory=list)
-    screening: dict[str, Answer] = field(default_factory=dict)
-    questions: list[str] = field(default_factory=list)
+    areas: Annotated[list[str], Rule(expect="a list of area ids")] = field(default_factory=list)
+    screening: Annotated[dict[str, Answer], Rule(expect="an object of question id to answer")] = (
+        field(default_factory=dict)
+    )
+    questions: Annotated[list[str], Rule(expect="a list of question ids")] = field(
+        default_factory=list
+    )
     email: str = ""
     email_consent: bool = False
     _listeners: list[Callable[[], None]] = field(default_factory=list, repr=False, compare=False)
@@ -111,73 +106,31 @@ class Session:
         languages: list[str] | None = None,
     ) -> Session:
         """Validate answers (e.g. from ``render-summary``); every problem names its key."""
-        problems: list[Problem] = []
-
-        def bad(key: str, msg: str) -> None:
-            problems.append(Problem(file, key, msg))
-
         if not isinstance(data, Mapping):
             raise ProblemsError([Problem(file, "(file)", "must be a JSON object")])
-        for key in data:
-            if key not in FIELDS:
-                bad(key, f"unknown key (known: {', '.join(FIELDS)})")
-        session = cls()
-        language = data.get("language")
-        if not isinstance(language, str) or not language:
-            bad("language", f'must be a language code such as "en", not {language!r}')
-        elif languages is not None and language not in languages:
-            bad("language", f"{language!r} is not offered (offered: {', '.join(languages)})")
-        else:
-            session.language = language
-        for key in ("first_name", "email"):
-            value = data.get(key, "")
-            if not isinstance(value, str):
-                bad(key, f"must be text, not {value!r}")
-            else:
-                setattr(session, key, value)
-        consent = data.get("email_consent", False)
-        if not isinstance(consent, bool):
-            bad("email_consent", f"must be true or false, not {consent!r}")
-        else:
-            session.email_consent = consent
-        date = data.get("appointment_date")
-        if date is not None:
-            try:
-                if not isinstance(date, str):
-                    raise TypeError
-                session.appointment_date = dt.date.fromisoformat(date)
-            except (TypeError, ValueError):
-                bad("appointment_date", f'must be a date like "2026-12-01", not {date!r}')
-        areas = data.get("areas", [])
-        if not isinstance(areas, list) or not all(isinstance(a, str) for a in areas):
-            bad("areas", f"must be a list of area ids, not {areas!r}")
-        else:
-            for i, a in enumerate(areas):
-                if a not in AREA_IDS:
-                    bad(f"areas[{i}]", f"unknown area {a!r} (known: {', '.join(AREA_IDS)})")
-                elif a not in session.areas:
-                    session.areas.append(a)
-            session.areas.sort(key=AREA_IDS.index)
-        screening = data.get("screening", {})
-        if not isinstance(screening, Mapping):
-            bad("screening", f"must be an object of question id to answer, not {screening!r}")
-        else:
-            for qid, value in screening.items():
-                if pack is not None and qid not in pack.screening_ids:
-                    bad(f"screening.{qid}", "unknown health question id")
-                elif value not in ANSWERS:
-                    bad(f"screening.{qid}", f"must be one of {', '.join(ANSWERS)}, not {value!r}")
-                else:
-                    session.screening[qid] = cast(Answer, value)
-        questions = data.get("questions", [])
-        if not isinstance(questions, list) or not all(isinstance(q, str) for q in questions):
-            bad("questions", f"must be a list of question ids, not {questions!r}")
-        else:
-            for i, q in enumerate(questions):
-                if pack is not None and q not in pack.question_ids:
-                    bad(f"questions[{i}]", f"unknown question id {q!r}")
-                elif q not in session.questions:
-                    session.questions.append(q)
-        if problems:
-            raise ProblemsError(problems)
-        return session
+        r = Reader(file, ANSWERS_WORDS)
+        values = r.record(cls, data, "")
+        language = values["language"]
+        if language and languages is not None and language not in languages:
+            r.problem("language", f"{language!r} is not offered (offered: {', '.join(languages)})")
+        areas: list[str] = []
+        for i, a in enumerate(values["areas"]):
+            if a not in AREA_IDS:
+                r.problem(f"areas[{i}]", f"unknown area {a!r} (known: {', '.join(AREA_IDS)})")
+            elif a not in areas:
+                areas.append(a)
+        values["areas"] = sorted(areas, key=AREA_IDS.index)
+        if pack is not None and isinstance(data.get("screening"), Mapping):
+            for qid in data["screening"]:
+                if qid not in pack.screening_ids:
+                    r.problem(f"screening.{qid}", "unknown health question id")
+                    values["screening"].pop(qid, None)
+        questions: list[str] = []
+        for i, q in enumerate(values["questions"]):
+            if pack is not None and q not in pack.question_ids:
+                r.problem(f"questions[{i}]", f"unknown question id {q!r}")
+            elif q not in questions:
+                questions.append(q)
+        values["questions"] = questions
+        r.raise_if_any()
+        return cls(**values)

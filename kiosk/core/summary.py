@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from kiosk import lazy
 from kiosk.core.config import Config
-from kiosk.core.content import ContentPack
+from kiosk.core.content import SUMMARY_LABELS, ContentPack
 from kiosk.core.facemap import marked_uri
 from kiosk.core.session import Session
 from kiosk.core.signoff import sign_off
@@ -72,7 +72,7 @@ def build_context(
         # the answers that pause treatment first: the "Talk first" box names them
         flags.sort(key=lambda f: not f["pauses"])
     questions = [q.text for q in pack.questions if q.id in session.questions]
-    logo = config.resolve(config.clinic.logo)
+    logo = config.clinic.logo
     the_plan = plan(
         pack,
         session.appointment_date,
@@ -112,24 +112,7 @@ def build_context(
         "face_map_alt": t("summary.face_map_alt"),
         "note_lines": NOTE_LINES if medium == "print" else 0,
         "appointment": format_date(pack, session.appointment_date),
-        "labels": {
-            k: t(f"summary.{k}")
-            for k in (
-                "areas_title",
-                "no_areas",
-                "tell_clinician_title",
-                "tell_clinician_intro",
-                "no_flags",
-                "questions_title",
-                "no_questions",
-                "aftercare_title",
-                "timeline_title",
-                "help_title",
-                "paused_title",
-                "paused",
-                "notes_title",
-            )
-        }
+        "labels": {k: t(f"summary.{k}") for k in SUMMARY_LABELS}
         | {
             "do_title": t("aftercare.do_title"),
             "dont_title": t("aftercare.dont_title"),

@@ -307,12 +307,10 @@ class OnScreenKeyboard(QWidget):
         style_sheet: str | None = KEYBOARD_QSS,
     ) -> None:
         super().__init__(parent)
-        unknown = set(texts or {}) - set(DEFAULT_TEXTS)
-        if unknown:
-            raise ValueError(f"unknown keyboard texts: {', '.join(sorted(unknown))}")
-        self._texts = {**DEFAULT_TEXTS, **(texts or {})}
+        self._texts = dict(DEFAULT_TEXTS)
+        self._layout: LayoutName | None = None
+        self.set_texts(texts or {})
         self.setObjectName("keyboard")
-        self.setAccessibleName(self._texts["keyboard"])
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
@@ -321,7 +319,6 @@ class OnScreenKeyboard(QWidget):
         self._box = QHBoxLayout(self)
         self._box.setContentsMargins(16, 14, 16, 16)
         self._grid: _KeyGrid | None = None
-        self._layout: LayoutName | None = None
         self._buttons: dict[str, QPushButton] = {}
         self._keys: dict[str, _Key] = {}
         self._target: QLineEdit | None = None
@@ -393,6 +390,16 @@ class OnScreenKeyboard(QWidget):
 
     def shift_state(self) -> ShiftState:
         return self._shift
+
+    def set_texts(self, texts: Mapping[str, str]) -> None:
+        """The keyboard's words in another language (keys not given stay English): the keys
+        are labelled anew the next time the keyboard comes up."""
+        unknown = set(texts) - set(DEFAULT_TEXTS)
+        if unknown:
+            raise ValueError(f"unknown keyboard texts: {', '.join(sorted(unknown))}")
+        self._texts = {**DEFAULT_TEXTS, **texts}
+        self.setAccessibleName(self._texts["keyboard"])
+        self._layout = None  # rebuilt with the new words on the next attach
 
     def page(self) -> str:
         """Which keys show: "letters", or "accents" (the name layout's accented letters)."""

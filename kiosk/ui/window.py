@@ -116,10 +116,15 @@ class MainWindow(QMainWindow):
         if self._keyboard is None:
             from kiosk.ui.keyboard import OnScreenKeyboard
 
-            self._keyboard = OnScreenKeyboard(self)
+            self._keyboard = OnScreenKeyboard(self, texts=self._keyboard_texts())
             self._root.insertWidget(self._root.indexOf(self.footer), self._keyboard)
             self._keyboard.visibility_changed.connect(self._on_keyboard_shown)
         return self._keyboard
+
+    def _keyboard_texts(self) -> dict[str, str]:
+        """The keyboard's words (Done, and its keys' spoken names) in the patient's language."""
+        words = self.ctx.pack.texts["keyboard"]
+        return {key: text for key, text in words.items() if isinstance(text, str)}
 
     @Slot(bool)
     def _on_keyboard_shown(self, shown: bool) -> None:
@@ -187,6 +192,8 @@ class MainWindow(QMainWindow):
         if self.ctx.pack.language == self._language:
             return
         self._language = self.ctx.pack.language
+        if self._keyboard is not None:
+            self._keyboard.set_texts(self._keyboard_texts())
         for page in self._screens.values():
             self.stack.removeWidget(page)
             page.deleteLater()
