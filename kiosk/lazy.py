@@ -16,13 +16,14 @@ mypy and import-linter read the ``TYPE_CHECKING`` import, so the layering contra
 see every edge; this module imports nothing, so any layer may use it. The application level
 (``kiosk.cli``, ``kiosk.app``, ``kiosk.runtime``) and ``kiosk.core.summary`` (jinja2) do;
 still deferred in function bodies, outside this refactor: platformdirs in
-``kiosk.core.config``, json in ``kiosk.core.session``, and the window's later screens,
-keyboard and idle guard in ``kiosk.ui.window``. ``tests/test_architecture.py`` keeps imports
-out of the function bodies of the modules that use this one.
+``kiosk.core.config`` and json in ``kiosk.core.session`` (both load before the first paint
+now anyway), and the window's later screens, keyboard and idle guard in ``kiosk.ui.window``.
+``tests/test_architecture.py`` keeps imports out of the function bodies of the modules that
+use this one.
 
 What each costs on top of what the start screen loads anyway (``python -X importtime``, this
 machine, medians): mail 140 ms, the staff panel 60 ms, printing 30 ms, logging.handlers 24 ms,
-the PIN hashing 12 ms, platformdirs 11 ms, email.utils 10 ms, summary 10 ms, socket 8 ms,
+the PIN hashing 12 ms, email.utils 10 ms, summary 10 ms, socket 8 ms,
 html 2 ms. Add a module here only with a measurement; drop one the start screen loads anyway.
 """
 
@@ -50,7 +51,6 @@ DEFERRED: dict[str, str] = {
     "jinja2": "the summary's templates: at the first render (100 ms, DESIGN.md)",
     "logging.handlers": "the log file: after the first paint",
     "socket": "the signal wake-up: after the first paint",
-    "platformdirs": "the log folder: after the first paint",
     # The outside world: only the commands and the child jobs.
     "kiosk.services.printing": "QtPrintSupport",
     "kiosk.services.pdf": "QtPrintSupport",

@@ -26,6 +26,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING
 
+import platformdirs
 import PySide6
 from PySide6.QtCore import (
     QLockFile,
@@ -41,11 +42,8 @@ from kiosk import lazy
 if TYPE_CHECKING:  # deferred to after the first paint: see kiosk.lazy
     import logging.handlers as logging_handlers
     import socket
-
-    import platformdirs
 else:
     logging_handlers = lazy.load("logging.handlers")
-    platformdirs = lazy.load("platformdirs")
     socket = lazy.load("socket")
 
 log = logging.getLogger("kiosk.runtime")
