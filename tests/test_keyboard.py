@@ -382,14 +382,13 @@ def test_the_kiosk_keyboard_speaks_the_patients_language(qtbot, content_copy, wr
         pack.read_text(encoding="utf-8").replace('done = "Done"', 'done = "Finished typing"'),
         encoding="utf-8",
     )
-    window = app.build_window(
-        write_config(DEMO_CLINIC + f'[content]\ndir = "{content_copy}"\n')
-    )
+    window = app.build_window(write_config(DEMO_CLINIC + f'[content]\ndir = "{content_copy}"\n'))
     qtbot.addWidget(window)
     keyboard = window.keyboard()
     keyboard.attach(window.page("privacy").name, "name")
     assert keyboard.key("done").text() == "Finished typing"
     assert keyboard.key("backspace").accessibleName() == "backspace"
+    window.close()  # with the keyboard still up: closing must not raise
 
 
 def test_unknown_layout_is_an_error(host) -> None:

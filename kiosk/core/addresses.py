@@ -11,8 +11,14 @@ quotes it; ``check_address``'s reason may quote offending characters, for the sc
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from email_validator import EmailNotValidError, validate_email
+from kiosk import lazy
+
+if TYPE_CHECKING:  # 30 ms: loaded as the summary screen is built (preload), see kiosk.lazy
+    import email_validator
+else:
+    email_validator = lazy.load("email_validator")
 
 _UNSAFE = re.compile(r"[\s<>,;\x00-\x1f\x7f]")
 
@@ -25,10 +31,16 @@ def check_address(address: str) -> str | None:
     lack. The reason may quote offending characters: show it, do not log it.
     """
     try:
-        validate_email(address, check_deliverability=False, allow_smtputf8=False)
-    except EmailNotValidError as exc:
+        email_validator.validate_email(address, check_deliverability=False, allow_smtputf8=False)
+    except email_validator.EmailNotValidError as exc:
         return str(exc)
     return None
+
+
+def preload() -> None:
+    """Load the address checker now (as the summary screen is built, after the first paint),
+    not on the patient's tap."""
+    email_validator.validate_email  # noqa: B018  (the first attribute loads the module)
 
 
 def ascii_address(address: str) -> str:
@@ -44,7 +56,9 @@ def ascii_address(address: str) -> str:
             raise ValueError("not a usable email address")
         return address
     try:
-        result = validate_email(address, check_deliverability=False, allow_smtputf8=False)
-    except EmailNotValidError:
+        result = email_validator.validate_email(
+            address, check_deliverability=False, allow_smtputf8=False
+        )
+    except email_validator.EmailNotValidError:
         raise ValueError("not a usable email address") from None
     return str(result.ascii_email)

@@ -568,7 +568,11 @@ class OnScreenKeyboard(QWidget):
         target, self._target = self._target, None
         scroll, self._scroll = self._scroll, None
         if scroll is not None:
-            scroll.removeEventFilter(self)
+            # A page deleted with its field (the window closing, the screens rebuilt): its
+            # children go after it, so the page may be gone by the time the field's
+            # ``destroyed`` brings us here; its event filters went with it.
+            with contextlib.suppress(RuntimeError):
+                scroll.removeEventFilter(self)
         if target is None:
             return
         target.removeEventFilter(self)

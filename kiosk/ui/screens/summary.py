@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.core import addresses
 from kiosk.core.flow import Screen
 from kiosk.core.jobs import JobEvent, Kind
 from kiosk.core.summary import build_context
@@ -36,6 +37,7 @@ class SummaryScreen(ScreenBase):
 
     def __init__(self, ctx: UiContext) -> None:
         super().__init__(ctx)
+        addresses.preload()  # now, not on the patient's tap on Send
         pack = ctx.pack
         lay = QVBoxLayout(self)
         lay.setContentsMargins(48, 28, 48, 20)
