@@ -7,52 +7,13 @@ import os
 os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before any Qt import
 
 import shutil
-import subprocess
-import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from kiosk import app, resources
 from kiosk.core.content import ContentPack
-
-REPO = Path(__file__).resolve().parent.parent
-
-DEMO_CLINIC = """
-[clinic]
-name = "Test Clinic"
-phone = "555-0199"
-emergency_number = "112"
-"""
-#: A clinician's sign-off of the content, which a fullscreen kiosk needs. It opens
-#: [content], so a test may add more content keys after it.
-SIGNED_OFF = """
-[content]
-reviewed_by = "Dr A. Test, Medical Director"
-reviewed_on = 2026-11-30
-"""
-
-
-def run_kiosk(
-    *args: str,
-    env: dict[str, str] | None = None,
-    drop: Iterable[str] = (),
-    timeout: int = 120,
-    input_text: str | None = None,
-) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m kiosk ARGS`` as its own process; ``drop`` removes variables from its
-    environment (e.g. QT_QPA_PLATFORM, to check the command sets it itself)."""
-    base = {k: v for k, v in os.environ.items() if k not in set(drop)}
-    return subprocess.run(
-        [sys.executable, "-m", "kiosk", *args],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env={**base, **(env or {})},
-        timeout=timeout,
-        input=input_text,
-    )
 
 
 @pytest.fixture(autouse=True)
@@ -140,14 +101,3 @@ def window(qtbot, request) -> Iterator[app.MainWindow]:  # type: ignore[no-untyp
 def _one_qapplication(qapp):  # type: ignore[no-untyped-def]
     """Make pytest-qt's QApplication first, before any code under test makes a lesser one."""
     return qapp
-
-
-def settle(qtbot, window) -> None:  # type: ignore[no-untyped-def]
-    """Let the work that follows the first paint finish (the other screens, the fonts, the
-    staff tools), so a test that times the event loop measures only what it is about."""
-    from kiosk.services import fonts
-
-    qtbot.waitUntil(lambda: window.staff is not None, timeout=10000)
-    window.build_all()
-    fonts.register()
-    qtbot.wait(0)

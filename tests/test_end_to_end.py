@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QWidget
 
 from kiosk import app
 
-from .conftest import DEMO_CLINIC, REPO
+from .helpers import DEMO_CLINIC, REPO
 
 pytestmark = pytest.mark.xvfb
 SIZE = (1920, 1080)  # the kiosk's display; the kiosk runs fullscreen on it
