@@ -115,6 +115,7 @@ def centres(config: Path) -> dict[str, tuple[int, int]]:
     cancel = window.staff.pad.findChild(QWidget, "staff_pin_cancel")
     found["staff_pin_cancel"] = cancel.mapTo(window, cancel.rect().center()).toTuple()
     window.close()
+    window.deleteLater()  # its children hold it: dropping the last name does not free it
     return found
 
 
