@@ -1,4 +1,22 @@
-"""Shared fixtures. Qt runs offscreen: no display is needed for the unit and widget tests."""
+"""Shared fixtures and hooks (shared helpers live in ``tests/helpers.py``). Qt runs offscreen:
+no display is needed for the unit and widget tests.
+
+Two guards run around every test:
+
+- **Unexpected warnings and errors fail it.** Qt's own warnings and criticals fail it through
+  pytest-qt (``qt_log_level_fail = "WARNING"`` in pyproject.toml; a test that expects one says
+  ``@pytest.mark.qt_log_ignore("regex")``). A ``logging`` record at ERROR or above fails it
+  here, unless the test says ``@pytest.mark.allow_errors("regex", ...)``; the regexes are
+  searched in ``"logger.name: message"``. The app routes Qt's messages into logging
+  (``runtime.route_qt_messages``, logger ``kiosk.qt``); wherever that routing is on (a test that
+  turns it on, every teardown, and the whole test when pytest-qt's capture is off, as under
+  ``pytest -s``) a Qt warning arrives here as a ``kiosk.qt`` record and fails the same way,
+  with the same ``qt_log_ignore`` regexes honoured.
+- **Leaks are errors.** After the test (and its fixtures, and pytest-qt's closing of the
+  widgets given to ``qtbot.addWidget``) and once deferred deletes ran, a top-level widget
+  that the test made and left alive, or a ``QTimer`` it started (through ``QTimer.start``)
+  that still runs, is reported as an error at teardown.
+"""
 
 from __future__ import annotations
 
@@ -6,53 +24,177 @@ import os
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before any Qt import
 
+import logging
+import re
 import shutil
-import subprocess
-import sys
-from collections.abc import Callable, Iterable, Iterator
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import shiboken6
+from PySide6.QtCore import QEvent, QTimer, qInstallMessageHandler
+from PySide6.QtWidgets import QApplication, QWidget
 
-from kiosk import app, resources
+from kiosk import app, resources, runtime
 from kiosk.core.content import ContentPack
 
-REPO = Path(__file__).resolve().parent.parent
-
-DEMO_CLINIC = """
-[clinic]
-name = "Test Clinic"
-phone = "555-0199"
-emergency_number = "112"
-"""
-#: A clinician's sign-off of the content, which a fullscreen kiosk needs. It opens
-#: [content], so a test may add more content keys after it.
-SIGNED_OFF = """
-[content]
-reviewed_by = "Dr A. Test, Medical Director"
-reviewed_on = 2026-11-30
-"""
+QT_LOGGER = "kiosk.qt"  # where runtime.route_qt_messages sends Qt's messages
 
 
-def run_kiosk(
-    *args: str,
-    env: dict[str, str] | None = None,
-    drop: Iterable[str] = (),
-    timeout: int = 120,
-    input_text: str | None = None,
-) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m kiosk ARGS`` as its own process; ``drop`` removes variables from its
-    environment (e.g. QT_QPA_PLATFORM, to check the command sets it itself)."""
-    base = {k: v for k, v in os.environ.items() if k not in set(drop)}
-    return subprocess.run(
-        [sys.executable, "-m", "kiosk", *args],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env={**base, **(env or {})},
-        timeout=timeout,
-        input=input_text,
-    )
+class _ErrorWatch(logging.Handler):
+    """On the root logger for one test: keeps the records it did not expect."""
+
+    def __init__(self, allowed: list[str], qt_ignored: list[str]) -> None:
+        super().__init__(logging.WARNING)
+        self.allowed = [re.compile(p) for p in allowed]
+        self.qt_ignored = [re.compile(p) for p in qt_ignored]
+        self.unexpected: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        qt = record.name == QT_LOGGER
+        if record.levelno < logging.ERROR and not qt:
+            return
+        line = f"{record.name}: {record.getMessage()}"
+        allowed = self.allowed + self.qt_ignored if qt else self.allowed
+        if not any(p.search(line) for p in allowed):
+            self.unexpected.append(record)
+
+    def check(self, when: str) -> None:
+        found, self.unexpected = self.unexpected, []
+        if found:
+            lines = "\n".join(f"  {r.levelname} {r.name}: {r.getMessage()}" for r in found)
+            pytest.fail(
+                f"unexpected log records {when} (a test that expects them says "
+                f"@pytest.mark.allow_errors(regex)):\n{lines}",
+                pytrace=False,
+            )
+
+
+_WATCH = pytest.StashKey[_ErrorWatch]()
+
+
+def _allowed_errors(item: pytest.Item) -> list[str]:
+    return [str(a) for m in item.iter_markers("allow_errors") for a in m.args]
+
+
+@contextmanager
+def _qt_messages_into_logging(item: pytest.Item) -> Iterator[None]:
+    """Qt's messages go into logging as the app sends them, then back where they went."""
+    if item.get_closest_marker("no_qt_log") is not None:
+        yield
+        return
+    previous = qInstallMessageHandler(None)
+    runtime.route_qt_messages()
+    try:
+        yield
+    finally:
+        qInstallMessageHandler(previous)
+
+
+def _pytest_qt_captures(item: pytest.Item) -> bool:
+    return item.config.pluginmanager.has_plugin("_qt_logging")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    if _pytest_qt_captures(item):
+        return (yield)
+    with _qt_messages_into_logging(item):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Fail the test (not only its teardown) on what it logged unexpectedly."""
+    watch = item.stash.get(_WATCH, None)
+    try:
+        if _pytest_qt_captures(item):
+            result = yield
+        else:
+            with _qt_messages_into_logging(item):
+                result = yield
+    except BaseException:
+        if watch is not None:
+            watch.unexpected.clear()  # the test failed anyway; its captured log shows them
+        raise
+    if watch is not None:
+        watch.check("during the test")
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    """pytest-qt captures Qt's messages only up to the end of the test itself."""
+    with _qt_messages_into_logging(item):
+        return (yield)
+
+
+@pytest.fixture(autouse=True)
+def _no_unexpected_errors(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a test on a logged error (or a Qt warning routed into logging) it did not expect."""
+    item = request.node
+    ignore = item.get_closest_marker("qt_log_ignore")  # read as pytest-qt reads it
+    qt_ignored = [str(a) for a in ignore.args] if ignore is not None else []
+    if ignore is None or ignore.kwargs.get("extend", True):
+        qt_ignored += list(request.config.getini("qt_log_ignore"))
+    watch = _ErrorWatch(_allowed_errors(item), qt_ignored)
+    item.stash[_WATCH] = watch
+    root = logging.getLogger()
+    root.addHandler(watch)
+    try:
+        yield
+    finally:
+        root.removeHandler(watch)
+        del item.stash[_WATCH]
+    watch.check("at teardown")
+
+
+def _describe(obj: QWidget | QTimer) -> str:
+    name = obj.objectName() or type(obj).__name__
+    parent = obj.parent()
+    while parent is not None and not parent.objectName():
+        parent = parent.parent()
+    return f"{name} in {parent.objectName()}" if parent is not None else name
+
+
+@pytest.fixture(autouse=True)
+def _no_leaks(qapp: QApplication) -> Iterator[None]:
+    """Report as an error a top-level widget the test left alive or a timer it left running,
+    then close and delete them, so that the next test starts clean and is not blamed."""
+    before = {shiboken6.getCppPointer(w)[0] for w in QApplication.topLevelWidgets()}
+    started: list[weakref.ref[QTimer]] = []
+    start = QTimer.start
+
+    def tracked_start(timer: QTimer, *args: object) -> None:
+        started.append(weakref.ref(timer))
+        start(timer, *args)  # type: ignore[arg-type]
+
+    QTimer.start = tracked_start  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        QTimer.start = start  # type: ignore[method-assign]
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    widgets = [
+        w for w in QApplication.topLevelWidgets() if shiboken6.getCppPointer(w)[0] not in before
+    ]
+    timers = {
+        id(t): t
+        for ref in started
+        if (t := ref()) is not None and shiboken6.isValid(t) and t.isActive()
+    }
+    problems = [f"  widget {_describe(w)} (visible: {w.isVisible()})" for w in widgets]
+    problems += [f"  timer {_describe(t)} ({t.interval()} ms)" for t in timers.values()]
+    for timer in timers.values():
+        timer.stop()
+    for widget in widgets:
+        widget.close()
+        widget.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    if problems:
+        pytest.fail("left alive after the test:\n" + "\n".join(problems), pytrace=False)
 
 
 @pytest.fixture(autouse=True)
@@ -140,14 +282,3 @@ def window(qtbot, request) -> Iterator[app.MainWindow]:  # type: ignore[no-untyp
 def _one_qapplication(qapp):  # type: ignore[no-untyped-def]
     """Make pytest-qt's QApplication first, before any code under test makes a lesser one."""
     return qapp
-
-
-def settle(qtbot, window) -> None:  # type: ignore[no-untyped-def]
-    """Let the work that follows the first paint finish (the other screens, the fonts, the
-    staff tools), so a test that times the event loop measures only what it is about."""
-    from kiosk.services import fonts
-
-    qtbot.waitUntil(lambda: window.staff is not None, timeout=10000)
-    window.build_all()
-    fonts.register()
-    qtbot.wait(0)

@@ -1,7 +1,19 @@
-"""Input as a finger delivers it: through the window's ``QWindow``, so Qt's hit-testing (and
-the kiosk's own event filter) decides who gets the tap, never an event sent to a widget."""
+"""Shared test helpers. Tests import them from here, never from ``conftest`` (which keeps only
+fixtures and hooks).
+
+- Configs and the kiosk as a process: ``REPO``, ``DEMO_CLINIC``, ``SIGNED_OFF``,
+  ``run_kiosk``, ``settle``.
+- Input as a finger delivers it: through the window's ``QWindow``, so Qt's hit-testing (and
+  the kiosk's own event filter) decides who gets the tap, never an event sent to a widget.
+"""
 
 from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterable
+from pathlib import Path
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QPointingDevice
@@ -13,6 +25,54 @@ from kiosk.core.jobs import JobEvent
 LEFT = Qt.MouseButton.LeftButton
 NONE = Qt.KeyboardModifier.NoModifier
 _touch: list[QPointingDevice] = []
+
+REPO = Path(__file__).resolve().parent.parent
+
+DEMO_CLINIC = """
+[clinic]
+name = "Test Clinic"
+phone = "555-0199"
+emergency_number = "112"
+"""
+#: A clinician's sign-off of the content, which a fullscreen kiosk needs. It opens
+#: [content], so a test may add more content keys after it.
+SIGNED_OFF = """
+[content]
+reviewed_by = "Dr A. Test, Medical Director"
+reviewed_on = 2026-11-30
+"""
+
+
+def run_kiosk(
+    *args: str,
+    env: dict[str, str] | None = None,
+    drop: Iterable[str] = (),
+    timeout: int = 120,
+    input_text: str | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m kiosk ARGS`` as its own process; ``drop`` removes variables from its
+    environment (e.g. QT_QPA_PLATFORM, to check the command sets it itself)."""
+    base = {k: v for k, v in os.environ.items() if k not in set(drop)}
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**base, **(env or {})},
+        timeout=timeout,
+        input=input_text,
+    )
+
+
+def settle(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """Let the work that follows the first paint finish (the other screens, the fonts, the
+    staff tools), so a test that times the event loop measures only what it is about."""
+    from kiosk.services import fonts
+
+    qtbot.waitUntil(lambda: window.staff is not None, timeout=10000)
+    window.build_all()
+    fonts.register()
+    qtbot.wait(0)
 
 
 class FakeClock:

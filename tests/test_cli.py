@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from kiosk import cli
 from kiosk.core.jobs import EMAIL_JOB, PRINT_JOB
 
-from .conftest import run_kiosk
+from .helpers import run_kiosk
 
 
 def test_self_test_walks_every_screen_and_renders_a_pdf() -> None:

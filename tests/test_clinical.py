@@ -22,7 +22,7 @@ from kiosk.core.summary import SummaryRenderer, build_context
 from kiosk.services import emailing
 from kiosk.services.pdf import write_pdf
 
-from .conftest import DEMO_CLINIC
+from .helpers import DEMO_CLINIC
 
 PACK_FILE = Path("en") / "content.toml"
 

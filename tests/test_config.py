@@ -11,7 +11,7 @@ from kiosk.core.checks import config_problems
 from kiosk.core.config import load_config, reference_markdown
 from kiosk.core.errors import ProblemsError
 
-from .conftest import DEMO_CLINIC, REPO
+from .helpers import DEMO_CLINIC, REPO
 
 
 def problems_of(path: Path) -> list[str]:

@@ -10,7 +10,7 @@ from kiosk import cli
 from kiosk.core.content import AREA_IDS, load_pack, review_problems
 from kiosk.core.errors import ProblemsError
 
-from .conftest import DEMO_CLINIC
+from .helpers import DEMO_CLINIC
 
 #: CONTENT_FACTS.md "claims not to show", as patterns that must never appear.
 UNSUPPORTED = [

@@ -18,8 +18,7 @@ from kiosk import app
 from kiosk.core.jobs import Kind
 from kiosk.services.outbox import Outbox
 
-from .conftest import DEMO_CLINIC, run_kiosk, settle
-from .helpers import final
+from .helpers import DEMO_CLINIC, final, run_kiosk, settle
 from .smtp_fixtures import GOOD_PASSWORD, HOST, HungServer, Recorder, free_port, server_context
 
 PASSWORD_ENV = "KIOSK_TEST_SMTP_PASSWORD"

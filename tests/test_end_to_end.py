@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QWidget
 
 from kiosk import app
 
-from .conftest import DEMO_CLINIC, REPO
+from .helpers import DEMO_CLINIC, REPO
 
 pytestmark = pytest.mark.xvfb
 SIZE = (1920, 1080)  # the kiosk's display; the kiosk runs fullscreen on it
@@ -115,6 +115,7 @@ def centres(config: Path) -> dict[str, tuple[int, int]]:
     cancel = window.staff.pad.findChild(QWidget, "staff_pin_cancel")
     found["staff_pin_cancel"] = cancel.mapTo(window, cancel.rect().center()).toTuple()
     window.close()
+    window.deleteLater()  # its children hold it: dropping the last name does not free it
     return found
 
 

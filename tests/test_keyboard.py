@@ -26,7 +26,7 @@ from kiosk.core.content import TEXT_KEYS
 from kiosk.ui.keyboard import ACCENTS, DEFAULT_TEXTS, DOMAINS, OnScreenKeyboard
 from kiosk.ui.widgets import ScrollPage, label
 
-from .conftest import DEMO_CLINIC
+from .helpers import DEMO_CLINIC
 
 SIZES = {"landscape": (1920, 1080), "portrait": (1080, 1920)}
 MIN_TARGET = 64

@@ -138,7 +138,7 @@ def test_every_overlay_fits(qtbot, window, orientation) -> None:
     window in both orientations with nothing clipped, over the summary they hide."""
     from kiosk.core.flow import Screen
 
-    from .conftest import settle
+    from .helpers import settle
 
     settle(qtbot, window)
     window.resize(*SIZES[orientation])

@@ -8,7 +8,7 @@ import tomllib
 import zipfile
 from pathlib import Path
 
-from .conftest import REPO
+from .helpers import REPO
 
 
 def test_pyproject_lists_every_package() -> None:

@@ -17,7 +17,7 @@ from kiosk.core.flow import Screen
 from kiosk.core.jobs import JobEvent, Kind
 from kiosk.services.jobs import ChildJobs, SummaryJobs
 
-from .conftest import DEMO_CLINIC, run_kiosk, settle
+from .helpers import DEMO_CLINIC, run_kiosk, settle
 
 QUEUE = os.environ.get("KIOSK_TEST_PRINTER", "KioskPDF")
 CUPS_CONFIG = DEMO_CLINIC + f'[print]\nprinter = "{QUEUE}"\nlocation = "reception desk 2"\n'

@@ -14,7 +14,7 @@ from kiosk import cli, resources
 from kiosk.core import readability as R
 from kiosk.core.content import ContentPack, load_pack
 
-from .conftest import DEMO_CLINIC
+from .helpers import DEMO_CLINIC
 
 PACKS = sorted(p.parent for p in resources.content_dir().glob("*/content.toml"))
 

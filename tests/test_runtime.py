@@ -17,9 +17,10 @@ from PySide6.QtWidgets import QLineEdit
 from kiosk import runtime
 from kiosk.core.flow import Screen
 
-from .conftest import REPO
+from .helpers import REPO
 
 
+@pytest.mark.allow_errors(r"kiosk\.runtime: unhandled RuntimeError")
 def test_an_error_in_a_screen_handler_logs_and_returns_to_the_start(qtbot, window, caplog) -> None:
     saved = sys.excepthook
     runtime.install_excepthook(window.recover)

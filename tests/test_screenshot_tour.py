@@ -13,7 +13,7 @@ from PySide6.QtGui import QImage
 
 from kiosk.core.flow import JOURNEY
 
-from .conftest import REPO
+from .helpers import REPO
 
 pytestmark = pytest.mark.xvfb
 

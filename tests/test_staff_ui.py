@@ -16,7 +16,7 @@ from kiosk import cli
 from kiosk.core.flow import Screen
 
 from . import helpers
-from .conftest import REPO, SIGNED_OFF, run_kiosk
+from .helpers import REPO, SIGNED_OFF, run_kiosk
 from .test_idle import ADDRESS, NAME, fill_everything, texts_in
 
 DEMO_PIN = "2468"  # the README says so

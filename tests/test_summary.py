@@ -15,7 +15,7 @@ from kiosk.core.session import Session
 from kiosk.core.summary import SummaryRenderer, build_context, sample_session
 from kiosk.services.pdf import write_pdf
 
-from .conftest import DEMO_CLINIC, SIGNED_OFF
+from .helpers import DEMO_CLINIC, SIGNED_OFF
 
 HOSTILE_NAME = "<b>x</b>{{7*7}}"
 HOSTILE_EMAIL = '"><script>'

@@ -20,7 +20,7 @@ from kiosk.core.jobs import Kind
 from kiosk.ui.taps import TAP_GUARD_MS
 
 from . import helpers
-from .conftest import settle
+from .helpers import settle
 
 #: Past the guard: the patient's next, deliberate tap.
 LATER = TAP_GUARD_MS + 100

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from kiosk.core.flow import JOURNEY, Screen
 from kiosk.ui.widgets import ChoiceButton
 
-from .conftest import DEMO_CLINIC
+from .helpers import DEMO_CLINIC
 
 
 def click(qtbot, window, name: str) -> None:

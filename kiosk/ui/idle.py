@@ -78,9 +78,6 @@ class IdleGuard(QObject):
         self._idle.setInterval(timeout_ms)
         self._tick.setInterval(min(1000, warning_ms))
 
-    def active(self) -> bool:
-        return self._idle.isActive() or self.overlay.isVisible()
-
     def _on_screen(self, screen: Screen) -> None:
         if screen is Screen.ATTRACT:
             self._stop()  # nothing to protect, and the start screen stays calm
