@@ -180,14 +180,3 @@ class SideEffectsScreen(PageScreen):
         common_lay.addWidget(label(pack.t("side_effects.common_note"), "small"))
         self.page.add(common)
         self.page.finish()
-
-    def triage_text(self) -> list[str]:
-        """The triage block as the patient reads it, title by title and sign by sign."""
-
-        out = []
-        for name in ("help_urgent", "help_clinic"):
-            box = self.findChild(QWidget, name)
-            if box is None:
-                continue
-            out += [w.text() for w in box.findChildren(QLabel) if w.text() not in ("", "•")]
-        return out
