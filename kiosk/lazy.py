@@ -50,6 +50,7 @@ DEFERRED: dict[str, str] = {
     "kiosk.core.summary": "the summary, at its screen",
     "jinja2": "the summary's templates: at the first render (100 ms, DESIGN.md)",
     "email_validator": "the address check: as the summary screen is built (30 ms)",
+    "platformdirs": "the log folder, after the first paint; the data folder off Linux (8 ms)",
     "logging.handlers": "the log file: after the first paint",
     "socket": "the signal wake-up: after the first paint",
     # The outside world: only the commands and the child jobs.

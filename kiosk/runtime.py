@@ -26,7 +26,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING
 
-import platformdirs
 import PySide6
 from PySide6.QtCore import (
     QLockFile,
@@ -42,9 +41,12 @@ from kiosk import lazy
 if TYPE_CHECKING:  # deferred to after the first paint: see kiosk.lazy
     import logging.handlers as logging_handlers
     import socket
+
+    import platformdirs
 else:
     logging_handlers = lazy.load("logging.handlers")
     socket = lazy.load("socket")
+    platformdirs = lazy.load("platformdirs")
 
 log = logging.getLogger("kiosk.runtime")
 _keep: list[object] = []  # objects that must live as long as the process

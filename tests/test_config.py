@@ -193,3 +193,18 @@ def test_path_settings_are_absolute_paths_once_loaded(write_config, tmp_path: Pa
     assert config.clinic.logo is None and config.outbox.path is None
     defaults = load_config(write_config(DEMO_CLINIC))
     assert defaults.kiosk.staff_pin_file == data_dir() / "staff-pin"
+
+
+@pytest.mark.parametrize("xdg", [None, "", "   ", "/srv/kiosk-data"])
+def test_the_data_folder_is_where_platformdirs_puts_it(monkeypatch, xdg) -> None:
+    """data_dir() writes out the XDG rule on Linux (platformdirs costs 8 ms before the first
+    paint): it must name the folder platformdirs names."""
+    import platformdirs
+
+    from kiosk.core.config import data_dir
+
+    if xdg is None:
+        monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_DATA_HOME", xdg)
+    assert data_dir() == platformdirs.user_data_path("botox-kiosk", appauthor=False)

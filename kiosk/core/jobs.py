@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from kiosk.core.errors import Problem, ProblemsError
 
@@ -55,8 +54,7 @@ class Reason(StrEnum):
 FINAL = frozenset({Kind.PRINTED, Kind.SENT, Kind.RETRYING, Kind.FAILED})
 
 
-@dataclass(frozen=True)
-class JobEvent:
+class JobEvent(NamedTuple):  # a NamedTuple, not a dataclass: it loads before the first paint
     kind: Kind
     reason: Reason = Reason.NONE
     detail: str = ""  # for the log and staff: where it printed, the server's answer
@@ -90,8 +88,7 @@ class JobEvent:
         return cls(kind, reason, detail if isinstance(detail, str) else "")
 
 
-@dataclass(frozen=True)
-class SummaryRequest:
+class SummaryRequest(NamedTuple):
     """One summary to print or to email: the same model for both.
 
     ``answers`` is the session's JSON form without the address; ``to`` is the address for an

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import math
 import re
 import tomllib
@@ -144,6 +145,7 @@ def join(base: str, name: str) -> str:
     return f"{base}.{name}" if base and name else base or name
 
 
+@functools.cache  # a handful of types, asked about for every value of every pack
 def optional(tp: Any) -> Any:
     """``X`` for ``X | None``, else None."""
     if typing.get_origin(tp) in (typing.Union, types.UnionType):
@@ -153,10 +155,19 @@ def optional(tp: Any) -> Any:
     return None
 
 
+@functools.cache
 def is_record(tp: Any) -> bool:
     return isinstance(tp, type) and (
         dataclasses.is_dataclass(tp) or (issubclass(tp, tuple) and hasattr(tp, "_fields"))
     )
+
+
+@functools.cache
+def _shape(tp: Any) -> tuple[Any, Any, tuple[Any, ...]]:
+    """``(tp, origin, args)`` with ``X | None`` read as ``X``: worked out once per type."""
+    inner = optional(tp)
+    tp = tp if inner is None else inner
+    return tp, typing.get_origin(tp), typing.get_args(tp)
 
 
 def _const(value: Any) -> Callable[[], Any]:
@@ -373,19 +384,17 @@ class Reader:
                 return BAD
         if rule.convert is not None:
             return rule.convert(value)
-        if optional(tp) is not None:
-            tp = optional(tp)
-        origin = typing.get_origin(tp)
+        tp, origin, args = _shape(tp)
         if is_record(tp):
             if not isinstance(value, Mapping):
                 self.problem(key, f"must be a table [{key}], not {value!r}")
                 return BAD
             return tp(**self.record(tp, value, key))
         if origin in (list, tuple):
-            out = self.items(typing.get_args(tp)[0], rule, value, key)
+            out = self.items(args[0], rule, value, key)
             return out if out is BAD or origin is list else tuple(out)
         if origin in (dict, Mapping):
-            return self.mapping(typing.get_args(tp)[1], rule, value, key)
+            return self.mapping(args[1], rule, value, key)
         message = self.scalar(tp, rule, value)
         if message is None and rule.check is not None:
             message = rule.check(value)
@@ -416,8 +425,9 @@ class Reader:
             elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
                 return None
             return bad(f"a date like {self.words.date_example}")
-        if typing.get_origin(tp) is Literal:
-            if value in typing.get_args(tp) and isinstance(value, str | int):
+        _, origin, args = _shape(tp)
+        if origin is Literal:
+            if value in args and isinstance(value, str | int):
                 return None
             return bad(f"one of {self.choices(tp)}")
         if tp is bool:

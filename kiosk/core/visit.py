@@ -17,13 +17,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from kiosk.core.addresses import check_address
-from kiosk.core.counters import Outcome
 from kiosk.core.flow import Flow, Screen
 from kiosk.core.jobs import JobEvent, Kind, SummaryRequest
 from kiosk.core.session import Session
+
+if TYPE_CHECKING:  # a type only: the counters (and csv) load after the first paint
+    from kiosk.core.counters import Outcome
 
 Listener = Callable[[Screen, Screen], None]
 
