@@ -125,6 +125,22 @@ def test_screen_keeps_responding_while_the_printer_is_busy(qtbot, window, jammed
     assert status(window).startswith("Your summary is printing.")
 
 
+def test_a_late_copy_counts_after_the_screens_are_rebuilt(qtbot, window, jammed) -> None:
+    """The visit hears the print job, not the summary screen: a copy that comes out after
+    the patient finished counts even when the screens were rebuilt meanwhile."""
+    command, fifo = jammed
+    window.ctx.make_printer = lambda: SummaryJobs(command)
+    qtbot.waitUntil(lambda: window.ctx.counters is not None, timeout=10000)
+    to_summary(window)
+    window.findChild(QAbstractButton, "summary_print").click()
+    window.ctx.visit.next()  # finished, the copy still printing
+    window.recover()  # every screen is rebuilt (as after a language change)
+    with qtbot.waitSignal(window.ctx.printer.reported, timeout=20000):
+        release(fifo)
+    assert window.ctx.counters.day()["print_jobs"] == 1
+    assert window.ctx.counters.day()["outcome"]["print"] == 1
+
+
 def test_a_job_finishing_after_a_reset_says_nothing(qtbot, window, jammed) -> None:
     command, fifo = jammed
     window.ctx.make_printer = lambda: SummaryJobs(command)

@@ -165,6 +165,9 @@ class Visit:
         self.print_job: int | None = None
         self.email = Email.NONE
         self.email_job: int | None = None
+        #: The last answer of this visit's own print and email jobs, for the screen to show.
+        self.print_answer: tuple[int, JobEvent] | None = None
+        self.email_answer: tuple[int, JobEvent] | None = None
 
     def took_away(self) -> Outcome:
         """What this patient took away: a print still running as they finish counts (it
@@ -205,6 +208,7 @@ class Visit:
             self.counters.printed()  # a copy came out, even of a patient who has finished
         if job != self.print_job:
             return False  # a job from a session that has since been wiped
+        self.print_answer = (job, event)
         if event.final:
             self.print_job = None
             if event.kind is Kind.PRINTED:
@@ -239,6 +243,7 @@ class Visit:
         """An email job's answer; True when it is this visit's job in hand."""
         if job != self.email_job:
             return False  # a job of a session that has since been wiped
+        self.email_answer = (job, event)
         self.email = {
             Kind.QUEUED: Email.QUEUED,
             Kind.SENT: Email.SENT,

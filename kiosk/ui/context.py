@@ -72,14 +72,20 @@ class UiContext:
     def mailer(self) -> SummaryJobs | None:
         """The email service (each email a child process), made on first use."""
         if not self._mailer:
-            self._mailer.append(self.make_mailer())
+            mailer = self.make_mailer()
+            if mailer is not None:  # the visit hears first, whether a screen is built or not
+                mailer.reported.connect(self.visit.email_event)
+            self._mailer.append(mailer)
         return self._mailer[0]
 
     @property
     def printer(self) -> SummaryJobs | None:
         """The print service, made on first use (printing support loads after start-up)."""
         if not self._printer:
-            self._printer.append(self.make_printer())
+            printer = self.make_printer()
+            if printer is not None:  # a late copy counts even if the screens were rebuilt
+                printer.reported.connect(self.visit.print_event)
+            self._printer.append(printer)
         return self._printer[0]
 
     @property

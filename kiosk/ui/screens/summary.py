@@ -154,7 +154,8 @@ class SummaryScreen(ScreenBase):
 
     @Slot(int, object)
     def on_print_event(self, job: int, event: JobEvent) -> None:
-        if not self.ctx.visit.print_event(job, event) or not event.final:
+        # The visit heard it first (kiosk.ui.context): show it if it was this visit's.
+        if self.ctx.visit.print_answer != (job, event) or not event.final:
             return
         pack = self.ctx.pack
         where = self._location()
@@ -226,7 +227,7 @@ class SummaryScreen(ScreenBase):
             self.ctx.keyboard().detach()
         self._show_summary()
         self.status.setText(self.ctx.pack.t(key))
-        self.email_button.setEnabled(key == "email.failed")  # after a failure, try again
+        self.email_button.setEnabled(self.ctx.visit.may_email)  # again after a failure
         self.send_button.setEnabled(True)
 
     @Slot()
@@ -238,8 +239,8 @@ class SummaryScreen(ScreenBase):
 
     @Slot(int, object)
     def on_email_event(self, job: int, event: JobEvent) -> None:
-        if not self.ctx.visit.email_event(job, event):
-            return  # a job of a session that has since been wiped
+        if self.ctx.visit.email_answer != (job, event):
+            return  # a job of a session that has since been wiped (the visit heard it first)
         state = self.ctx.visit.email
         if state is Email.SENT:
             self._tell("email.sent")
