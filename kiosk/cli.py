@@ -239,7 +239,7 @@ def render_summary(args: argparse.Namespace) -> int:
         if path is None:
             continue
         try:
-            path.write_text(body, encoding="utf-8")
+            files.atomic_write(path, body.encode("utf-8"))  # a patient's answers: 0600
         except OSError as exc:
             print(f"{path}: cannot write: {exc.strerror}", file=sys.stderr)
             return EXIT_WORLD

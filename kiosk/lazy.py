@@ -60,7 +60,7 @@ DEFERRED: dict[str, str] = {
     "kiosk.services.mail": "email_validator, icalendar, smtplib, ssl",
     "kiosk.services.outbox": "sqlite3, cryptography",
     "kiosk.core.checks": "check-config's rules (readability, sign-off, templates)",
-    "kiosk.services.files": "set-staff-pin's atomic write (3 ms)",
+    "kiosk.services.files": "the atomic write of set-staff-pin and render-summary (3 ms)",
     "kiosk.core.staff": "hashing a staff PIN (hashlib's scrypt)",
     "html": "print-test's page",
     "getpass": "set-staff-pin",

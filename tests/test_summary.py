@@ -226,3 +226,14 @@ def test_write_pdf_to_an_unwritable_place_is_an_error(tmp_path: Path) -> None:
 
     with pytest.raises(RenderError):
         write_pdf("<p>x</p>", tmp_path / "no" / "such" / "dir" / "x.pdf")
+
+
+def test_a_written_summary_pdf_is_its_owners_alone_and_whole(tmp_path: Path) -> None:
+    """A summary PDF (the demo's print folder, render-summary) holds patient data: 0600,
+    written in one step, no temporary file left beside it."""
+    out = tmp_path / "s.pdf"
+    out.write_bytes(b"an older file")
+    pages = write_pdf("<p>x</p>", out)
+    assert pages == 1 and out.read_bytes().startswith(b"%PDF")
+    assert out.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["s.pdf"]

@@ -7,7 +7,6 @@ request in, typed events out, both defined once in ``kiosk.core.jobs`` for both 
 from __future__ import annotations
 
 import logging
-import re
 import sys
 from collections import deque
 from pathlib import Path
@@ -148,7 +147,7 @@ class ChildJobs(QObject):
             self._end(job, True, self._last_line or "done")
         else:
             last = err.splitlines()[-1] if err else f"exit code {code}"
-            self._end(job, False, re.sub(r"^[a-z-]+-job: ", "", last))
+            self._end(job, False, last)
 
     def _on_error(self, job: int, error: QProcess.ProcessError) -> None:
         if error == QProcess.ProcessError.FailedToStart:

@@ -25,7 +25,7 @@ from PySide6.QtGui import (
     QTextTable,
 )
 
-from kiosk.services import fonts
+from kiosk.services import files, fonts
 
 if TYPE_CHECKING:
     from PySide6.QtPrintSupport import QPrinter
@@ -214,29 +214,42 @@ def paint(
     return pages
 
 
-def pdf_bytes(html: str, *, paper: str = "A4", title: str = "", footer: str = "") -> bytes:
-    """The PDF in memory (for an email attachment: never written to disk)."""
+def _pdf(html: str, *, paper: str, title: str, footer: str) -> tuple[bytes, int]:
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     writer = QPdfWriter(buffer)
     writer.setTitle(title)
     writer.setCreator("botox-kiosk")
     writer.setResolution(300)
-    paint(writer, html, paper=paper, footer=footer, title=title)
+    pages = paint(writer, html, paper=paper, footer=footer, title=title)
     del writer  # finishes the document
     data = bytes(buffer.data().data())
     buffer.close()
-    return data
+    return data, pages
 
 
-def write_pdf(html: str, out: Path, *, paper: str = "A4", title: str = "", footer: str = "") -> int:
-    """Write ``html`` to the PDF file ``out``; returns the number of pages."""
-    writer = QPdfWriter(str(out))
-    writer.setTitle(title)
-    writer.setCreator("botox-kiosk")
-    writer.setResolution(300)
-    pages = paint(writer, html, paper=paper, footer=footer, title=title)
-    del writer  # closes the file
-    if not out.is_file() or out.stat().st_size == 0:
-        raise RenderError(f"{out} was not written")
+def pdf_bytes(html: str, *, paper: str = "A4", title: str = "", footer: str = "") -> bytes:
+    """The PDF in memory (for an email attachment: never written to disk)."""
+    return _pdf(html, paper=paper, title=title, footer=footer)[0]
+
+
+def write_pdf(
+    html: str,
+    out: Path,
+    *,
+    paper: str = "A4",
+    title: str = "",
+    footer: str = "",
+    mode: int = 0o600,
+) -> int:
+    """Write ``html`` to the PDF file ``out``; returns the number of pages.
+
+    Laid out in memory, then written in one step (``kiosk.services.files.atomic_write``): a
+    full disk leaves no half-written summary, and the file is its owner's alone (``mode``).
+    """
+    data, pages = _pdf(html, paper=paper, title=title, footer=footer)
+    try:
+        files.atomic_write(out, data, mode=mode)
+    except OSError as exc:
+        raise RenderError(f"{out} was not written: {exc.strerror or exc}") from None
     return pages
