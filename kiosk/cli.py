@@ -284,8 +284,8 @@ def print_test(args: argparse.Namespace) -> int:
 
 
 def print_job(args: argparse.Namespace) -> int:
-    """Print the summary of the session JSON on standard input (the kiosk's child process
-    for each print). The summary is laid out here, not in the kiosk: rendering it on the
+    """Print the summary a ``SummaryRequest`` on standard input asks for (the kiosk's child
+    process for each print). The summary is laid out here, not in the kiosk: rendering it on the
     patient's tap stalled the screen for tens of milliseconds."""
     loaded = app.load(args.config)
     session, pack, _ = _request_from_stdin(loaded)
@@ -305,7 +305,7 @@ def print_job(args: argparse.Namespace) -> int:
 
 
 def email_job(args: argparse.Namespace) -> int:
-    """Email the summary of the session JSON on standard input (the kiosk's child process).
+    """Email the summary a ``SummaryRequest`` on standard input asks for (a child process).
 
     Says ``queued`` once the message is safely in the encrypted outbox, then ``sent``, or
     ``retrying`` (it stays queued), or ``failed`` (exit 1) when it failed for good: JSON lines

@@ -595,7 +595,7 @@ def test_undecryptable_entry_stops_delivery_before_any_send(
 
 
 def test_outbox_is_pure_python() -> None:
-    """The worker thread and the command line use it without Qt."""
+    """The email job and the command line use it without Qt."""
     code = "import sys, kiosk.services.outbox; print(any('PySide6' in m for m in sys.modules))"
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True

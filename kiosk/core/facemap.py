@@ -11,6 +11,8 @@ import base64
 import functools
 import xml.etree.ElementTree as ET
 
+from kiosk import resources
+
 SVG_NS = "http://www.w3.org/2000/svg"
 
 #: area id -> the SVG elements that make it up (crow's feet are on both sides).
@@ -33,8 +35,6 @@ MARKED = {
 
 @functools.cache
 def _face_svg() -> bytes:
-    from kiosk import resources
-
     return resources.path("images", "face_map.svg").read_bytes()
 
 

@@ -92,11 +92,6 @@ class Session:
             out["email_consent"] = self.email_consent
         return out
 
-    def to_json(self) -> str:
-        import json
-
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
-
     @classmethod
     def from_dict(
         cls,

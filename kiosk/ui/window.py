@@ -9,9 +9,17 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QPaintEvent, QResizeEvent
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import (
+    QClipboard,
+    QCloseEvent,
+    QCursor,
+    QGuiApplication,
+    QPaintEvent,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLayout,
     QMainWindow,
@@ -22,17 +30,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk import lazy
 from kiosk.core.flow import JOURNEY, STEPS, Screen
 from kiosk.ui.basics import button, label
 from kiosk.ui.context import UiContext
 from kiosk.ui.screens import screen_class
 from kiosk.ui.screens.base import ScreenBase
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # made after the first paint or on first use: see kiosk.lazy
+    from kiosk.ui import idle, keyboard, taps
     from kiosk.ui.idle import IdleGuard
     from kiosk.ui.keyboard import OnScreenKeyboard
     from kiosk.ui.staff import StaffAccess
     from kiosk.ui.taps import TapFilter
+else:
+    idle = lazy.load("kiosk.ui.idle")
+    keyboard = lazy.load("kiosk.ui.keyboard")
+    taps = lazy.load("kiosk.ui.taps")
 
 log = logging.getLogger("kiosk.ui")
 
@@ -114,9 +128,7 @@ class MainWindow(QMainWindow):
         """The on-screen keyboard, under the screen and above the navigation; made on first
         use. While it is up, the navigation bar makes room for it."""
         if self._keyboard is None:
-            from kiosk.ui.keyboard import OnScreenKeyboard
-
-            self._keyboard = OnScreenKeyboard(self, texts=self._keyboard_texts())
+            self._keyboard = keyboard.OnScreenKeyboard(self, texts=self._keyboard_texts())
             self._root.insertWidget(self._root.indexOf(self.footer), self._keyboard)
             self._keyboard.visibility_changed.connect(self._on_keyboard_shown)
         return self._keyboard
@@ -204,11 +216,7 @@ class MainWindow(QMainWindow):
         one step, the staff corner, modal warnings; see ``kiosk.ui.taps``), installed on
         first use: after the first paint, or when the first patient starts."""
         if self.taps is None:
-            from PySide6.QtWidgets import QApplication
-
-            from kiosk.ui.taps import TapFilter
-
-            self.taps = TapFilter(self.ctx, self)
+            self.taps = taps.TapFilter(self.ctx, self)
             self.taps.settled.connect(self._on_settled)
             app = QApplication.instance()
             if app is not None:
@@ -231,10 +239,8 @@ class MainWindow(QMainWindow):
     def idle_guard(self) -> IdleGuard:
         """The idle timeout, made when the first patient starts (the start screen has none)."""
         if self._idle is None:
-            from kiosk.ui.idle import IdleGuard
-
             kiosk = self.ctx.config.kiosk
-            self._idle = IdleGuard(
+            self._idle = idle.IdleGuard(
                 self.ctx,
                 self,
                 self.activity_filter(),
@@ -255,9 +261,6 @@ class MainWindow(QMainWindow):
     @Slot()
     def leave_kiosk_mode(self) -> None:
         """Staff: an ordinary window again, with a cursor (for maintenance)."""
-        from PySide6.QtCore import Qt
-        from PySide6.QtGui import QGuiApplication
-
         if self.kiosk_mode:
             QGuiApplication.restoreOverrideCursor()
         self.kiosk_mode = False
@@ -296,8 +299,6 @@ class MainWindow(QMainWindow):
         for page in self._screens.values():
             page.wipe()
         # A name or address copied with a physical keyboard must not outlive the session.
-        from PySide6.QtGui import QClipboard, QGuiApplication
-
         clipboard = QGuiApplication.clipboard()
         clipboard.clear(QClipboard.Mode.Clipboard)
         if clipboard.supportsSelection():
@@ -376,9 +377,6 @@ class MainWindow(QMainWindow):
     # --- kiosk mode, recovery and quitting -------------------------------------------------
     def enter_kiosk_mode(self) -> None:
         """Fullscreen, frameless, on top, no cursor; closing (Alt+F4) is refused."""
-        from PySide6.QtCore import Qt
-        from PySide6.QtGui import QCursor, QGuiApplication
-
         self.kiosk_mode = True
         self._kiosk_configured = True
         self.setWindowFlags(
@@ -409,8 +407,6 @@ class MainWindow(QMainWindow):
     @Slot()
     def quit_kiosk(self) -> None:
         """Leave for good (staff, or SIGTERM from the service manager): wipe, then quit."""
-        from PySide6.QtWidgets import QApplication
-
         self._quitting = True
         self.close()
         QApplication.quit()
@@ -420,8 +416,6 @@ class MainWindow(QMainWindow):
             event.ignore()  # Alt+F4, or a stray close: a kiosk stays up
             return
         if self.taps is not None:
-            from PySide6.QtWidgets import QApplication
-
             QApplication.instance().removeEventFilter(self.taps)  # type: ignore[union-attr]
         self.ctx.visit.forget()
         self.ctx.shutdown()

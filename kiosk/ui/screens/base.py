@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -11,9 +11,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk import lazy
 from kiosk.core.flow import Screen
 from kiosk.ui.basics import label
 from kiosk.ui.context import UiContext
+
+if TYPE_CHECKING:  # not on the start screen's path: see kiosk.lazy
+    from kiosk.ui import widgets
+else:
+    widgets = lazy.load("kiosk.ui.widgets")
 
 
 class ScreenBase(QWidget):
@@ -52,9 +58,7 @@ class PageScreen(ScreenBase):
         super().__init__(ctx)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        from kiosk.ui.widgets import ScrollPage  # not on the start screen's path
-
-        self.page = ScrollPage()
+        self.page = widgets.ScrollPage()
         lay.addWidget(self.page)
 
     def title(self, key: str) -> None:
