@@ -360,7 +360,7 @@ def _install_staff(window: MainWindow, services: Services) -> None:
     """After the first paint: the activity filter, the anonymous counters, the staff desk."""
     window.activity_filter()  # the start screen's waking tap is watched from now on
     counters = services.counters()
-    window.ctx.counters = counters
+    window.ctx.visit.counters = counters
     window.staff = StaffDesk(window, services, counters).install()
 
 

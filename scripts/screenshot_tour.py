@@ -48,7 +48,7 @@ def xvfb() -> Iterator[str]:
 
 def fill_in(window) -> None:  # type: ignore[no-untyped-def]
     """Answer like a patient would, so every screen shows real content."""
-    session = window.ctx.session
+    session = window.ctx.visit.session
     pack = window.ctx.pack
     session.first_name = "Ana"
     for area in ("frown_lines", "crows_feet"):
@@ -100,7 +100,7 @@ def tour(out: Path, config: Path | None) -> list[Path]:
             if screen is Screen.PRIVACY:
                 fill_in(window)
             if screen is not Screen.ATTRACT:
-                window.ctx.flow.next()
+                window.ctx.visit.flow.next()
             # paint now; the grab's round trip to the X server comes after the drawing
             QCoreApplication.processEvents()
             window.repaint()

@@ -278,14 +278,14 @@ def test_triage_block_is_the_same_everywhere(qtbot, window, tmp_path: Path) -> N
 
     pack = window.ctx.pack
     urgent, other = triage_lines(pack)
-    session = window.ctx.session
+    session = window.ctx.visit.session
     session.first_name = "Ana"
     session.toggle_area("frown_lines")
     for _ in range(5):
-        window.ctx.flow.next()
+        window.ctx.visit.flow.next()
     assert window.screen_id() == "side_effects"
     assert triage_text(window.page(Screen.SIDE_EFFECTS)) == urgent + other
-    window.ctx.flow.next()
+    window.ctx.visit.flow.next()
     preview = flat(window.findChild(QTextBrowser, "summary_preview").toPlainText())
 
     loaded = app.load()
@@ -372,10 +372,10 @@ def test_advice_shows_under_the_answer_in_the_summary_preview(qtbot, window) -> 
     from PySide6.QtWidgets import QTextBrowser
 
     pack = window.ctx.pack
-    window.ctx.session.answer("blood_thinners", "yes")
-    window.ctx.session.answer("heart", "unsure")
+    window.ctx.visit.session.answer("blood_thinners", "yes")
+    window.ctx.visit.session.answer("heart", "unsure")
     for _ in range(6):
-        window.ctx.flow.next()
+        window.ctx.visit.flow.next()
     assert window.screen_id() == "summary"
     text = flat(window.findChild(QTextBrowser, "summary_preview").toPlainText())
     thinners, heart = question(pack, "blood_thinners"), question(pack, "heart")

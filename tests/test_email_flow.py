@@ -106,11 +106,11 @@ def open_window(qtbot, config: Path | None):  # type: ignore[no-untyped-def]
     window.resize(*app.LANDSCAPE)
     window.show()
     qtbot.waitExposed(window)
-    window.ctx.session.first_name = "Zebedee Ødegård"
-    window.ctx.session.toggle_area("frown_lines")
-    window.ctx.session.answer(FLAGGED, "yes")  # flagged, and treatment goes ahead: dates
+    window.ctx.visit.session.first_name = "Zebedee Ødegård"
+    window.ctx.visit.session.toggle_area("frown_lines")
+    window.ctx.visit.session.answer(FLAGGED, "yes")  # flagged, and treatment goes ahead: dates
     for _ in range(6):
-        window.ctx.flow.next()
+        window.ctx.visit.flow.next()
     assert window.screen_id() == "summary"
     return window
 
@@ -338,7 +338,7 @@ def test_killed_after_queueing_is_delivered_after_restart(qtbot, server, tmp_pat
 def test_a_reset_leaves_no_address_behind(qtbot) -> None:
     window = open_window(qtbot, None)
     type_address(qtbot, window, ANA_AT_EXAMPLE)
-    window.ctx.flow.reset()
+    window.ctx.visit.flow.reset()
     field = window.findChild(QLineEdit, "email_address")
     assert field.text() == ""
     field.undo()

@@ -91,7 +91,7 @@ def centres(config: Path) -> dict[str, tuple[int, int]]:
 
     for screen in JOURNEY:
         if screen is not JOURNEY[0]:
-            window.ctx.flow.next()
+            window.ctx.visit.flow.next()
         app.application().processEvents()
         note("nav_start", "first_name", "nav_next", "nav_back", "summary_email", "summary_print")
         if screen.value == "privacy":  # the keyboard's Done key, as it is after a tap

@@ -35,17 +35,17 @@ def watching(guard: IdleGuard) -> bool:
 
 
 def fill_everything(qtbot, window) -> None:  # type: ignore[no-untyped-def]
-    window.ctx.flow.go(Screen.PRIVACY)
+    window.ctx.visit.flow.go(Screen.PRIVACY)
     name_field = window.findChild(QLineEdit, "first_name")
     qtbot.keyClicks(name_field, NAME)
     name_field.selectAll()
     name_field.copy()  # a physical keyboard's Ctrl+C
     assert QGuiApplication.clipboard().text() == NAME
-    window.ctx.flow.next()
+    window.ctx.visit.flow.next()
     window.findChild(QAbstractButton, "area_neck_bands").click()
     window.findChild(QAbstractButton, "question_risks").click()
     for _ in range(4):
-        window.ctx.flow.next()
+        window.ctx.visit.flow.next()
     window.findChild(QAbstractButton, "summary_email").click()
     qtbot.keyClicks(window.findChild(QLineEdit, "email_address"), ADDRESS)
     assert any(NAME in t for t in texts_in(window))
@@ -62,7 +62,7 @@ def test_walked_away_session_is_wiped(qtbot, window) -> None:
         pass
     assert changed.args == ["attract"]
     assert not guard.overlay.isVisible()
-    assert window.ctx.session.to_dict().keys() == {"language", "appointment_date"}
+    assert window.ctx.visit.session.to_dict().keys() == {"language", "appointment_date"}
     for text in texts_in(window):
         assert NAME not in text and ADDRESS not in text and "Zebedee" not in text
     for field in window.findChildren(QLineEdit):
@@ -73,7 +73,7 @@ def test_walked_away_session_is_wiped(qtbot, window) -> None:
 
 
 def test_a_tap_carries_on(qtbot, window) -> None:
-    window.ctx.flow.go(Screen.PRIVACY)
+    window.ctx.visit.flow.go(Screen.PRIVACY)
     qtbot.keyClicks(window.findChild(QLineEdit, "first_name"), NAME)
     guard = window.idle_guard()
     guard.set_timeouts(100, 5000)
@@ -94,7 +94,7 @@ def test_any_touch_key_or_wheel_restarts_the_clock(qtbot, window) -> None:
     from PySide6.QtGui import QWheelEvent
     from PySide6.QtWidgets import QApplication
 
-    window.ctx.flow.go(Screen.PRIVACY)
+    window.ctx.visit.flow.go(Screen.PRIVACY)
     field = window.findChild(QLineEdit, "first_name")
     guard = window.idle_guard()
     guard.set_timeouts(60_000, 5000)
@@ -125,9 +125,9 @@ def test_no_timeout_on_the_start_screen(qtbot, window) -> None:
     assert window.screen_id() == "attract"
     qtbot.mouseClick(window, Qt.MouseButton.LeftButton)
     assert not watching(guard)
-    window.ctx.flow.go(Screen.PRIVACY)
+    window.ctx.visit.flow.go(Screen.PRIVACY)
     assert watching(guard)
-    window.ctx.flow.reset()
+    window.ctx.visit.flow.reset()
     assert not watching(guard)
 
 
@@ -138,7 +138,7 @@ def test_the_tap_that_wakes_the_start_screen_only_wakes_it(qtbot, window) -> Non
     wake.sleep_ms = 60_000
     qtbot.mouseClick(start, Qt.MouseButton.LeftButton)  # awake: a tap starts
     assert window.screen_id() == "privacy"
-    window.ctx.flow.reset()
+    window.ctx.visit.flow.reset()
     wake.sleep_ms = 0  # as if the start screen had been alone for a long time
     with qtbot.waitSignal(wake.woke, timeout=1000):
         qtbot.mouseClick(start, Qt.MouseButton.LeftButton)
@@ -153,8 +153,8 @@ def test_the_start_screen_runs_no_fast_timer(qtbot, window) -> None:
 
     qtbot.waitUntil(lambda: window.staff is not None)  # everything after the first paint
     window.build_all()
-    window.ctx.flow.go(Screen.PRIVACY)
-    window.ctx.flow.reset()
+    window.ctx.visit.flow.go(Screen.PRIVACY)
+    window.ctx.visit.flow.reset()
     fast = [
         t.objectName() or t.parent().objectName()
         for t in window.findChildren(QTimer)
@@ -176,7 +176,7 @@ def test_walking_away_cancels_a_pending_print(qtbot, window, tmp_path) -> None:
     script = "import sys; sys.stdin.buffer.read(); open(sys.argv[1]).read()"
     window.ctx.make_printer = lambda: SummaryJobs([sys.executable, "-c", script, str(fifo)])
     for _ in range(6):
-        window.ctx.flow.next()
+        window.ctx.visit.flow.next()
     window.findChild(QAbstractButton, "summary_print").click()
     printer = window.ctx.printer
     assert printer.busy()
@@ -189,18 +189,18 @@ def test_walking_away_cancels_a_pending_print(qtbot, window, tmp_path) -> None:
 def test_the_aftercare_dates_go_with_the_session(qtbot, window) -> None:
     """The dated cards reflect the chosen areas: they are emptied with the session, and the
     next patient's are made from theirs (the cards themselves are reused)."""
-    window.ctx.session.toggle_area("underarm_sweating")
-    window.ctx.flow.go(Screen.PRIVACY)
+    window.ctx.visit.session.toggle_area("underarm_sweating")
+    window.ctx.visit.flow.go(Screen.PRIVACY)
     for _ in range(3):
-        window.ctx.flow.next()
+        window.ctx.visit.flow.next()
     aftercare = window.page(Screen.AFTERCARE)
     shown = list(aftercare.timeline_labels)
     assert shown and any(shown[0] in t for t in texts_in(window))
-    window.ctx.flow.reset()
+    window.ctx.visit.flow.reset()
     assert aftercare.timeline_labels == []
     assert not any(label in t for label in shown for t in texts_in(window))
-    window.ctx.flow.go(Screen.PRIVACY)  # the next patient, with no areas chosen
+    window.ctx.visit.flow.go(Screen.PRIVACY)  # the next patient, with no areas chosen
     for _ in range(3):
-        window.ctx.flow.next()
+        window.ctx.visit.flow.next()
     assert aftercare.timeline_labels == []
     assert window.findChild(QLabel, "timeline_note").isVisible()

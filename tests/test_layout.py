@@ -75,15 +75,15 @@ def problems_in(window, roots) -> list[str]:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("orientation", list(SIZES))
 def test_every_screen_fits(qtbot, window, orientation) -> None:
-    window.ctx.session.first_name = "Bartholomew-Alexandre"
+    window.ctx.visit.session.first_name = "Bartholomew-Alexandre"
     for area in ("forehead_lines", "crows_feet", "underarm_sweating", "chronic_migraine"):
-        window.ctx.session.toggle_area(area)
+        window.ctx.visit.session.toggle_area(area)
     window.resize(*SIZES[orientation])
     qtbot.waitUntil(lambda: window.size().width() == SIZES[orientation][0])
     problems = {}
     for screen in JOURNEY:
         if screen is not JOURNEY[0]:
-            window.ctx.flow.next()
+            window.ctx.visit.flow.next()
         QApplication.processEvents()
         assert window.screen_id() == screen.value
         found = problems_on_screen(window, screen)
@@ -93,7 +93,7 @@ def test_every_screen_fits(qtbot, window, orientation) -> None:
 
 
 def test_primary_action_stays_in_one_place(qtbot, window) -> None:
-    window.ctx.flow.next()
+    window.ctx.visit.flow.next()
     places = set()
     for _ in range(6):
         QApplication.processEvents()
@@ -103,7 +103,7 @@ def test_primary_action_stays_in_one_place(qtbot, window) -> None:
                 window.nav_next.size().toTuple(),
             )
         )
-        window.ctx.flow.next()
+        window.ctx.visit.flow.next()
     assert len(places) == 1, places
 
 
@@ -116,7 +116,7 @@ def test_email_form_with_keyboard_fits(qtbot, window, orientation) -> None:
     window.resize(*SIZES[orientation])
     qtbot.waitUntil(lambda: window.size().width() == SIZES[orientation][0])
     for _ in range(6):
-        window.ctx.flow.next()
+        window.ctx.visit.flow.next()
     summary = window.page(Screen.SUMMARY)
     summary.on_email()
     QApplication.processEvents()
@@ -143,10 +143,10 @@ def test_every_overlay_fits(qtbot, window, orientation) -> None:
     settle(qtbot, window)
     window.resize(*SIZES[orientation])
     qtbot.waitUntil(lambda: window.size().width() == SIZES[orientation][0])
-    window.ctx.session.first_name = "Bartholomew-Alexandre"
-    window.ctx.flow.go(Screen.PRIVACY)
+    window.ctx.visit.session.first_name = "Bartholomew-Alexandre"
+    window.ctx.visit.flow.go(Screen.PRIVACY)
     for _ in range(5):
-        window.ctx.flow.next()
+        window.ctx.visit.flow.next()
     guard = window.idle_guard()
     guard.set_timeouts(60_000, 60_000)
     pad, panel = window.staff.pad, window.staff.panel

@@ -45,10 +45,10 @@ def cups() -> str:
 
 
 def to_summary(window) -> None:  # type: ignore[no-untyped-def]
-    window.ctx.session.first_name = "Ana"
-    window.ctx.session.toggle_area("frown_lines")
+    window.ctx.visit.session.first_name = "Ana"
+    window.ctx.visit.session.toggle_area("frown_lines")
     for _ in range(6):
-        window.ctx.flow.next()
+        window.ctx.visit.flow.next()
         # as between a patient's taps: each screen is laid out and painted before the next
         # (a timed test must not time six screens' pending polish with its job)
         QApplication.processEvents()
@@ -130,15 +130,15 @@ def test_a_late_copy_counts_after_the_screens_are_rebuilt(qtbot, window, jammed)
     the patient finished counts even when the screens were rebuilt meanwhile."""
     command, fifo = jammed
     window.ctx.make_printer = lambda: SummaryJobs(command)
-    qtbot.waitUntil(lambda: window.ctx.counters is not None, timeout=10000)
+    qtbot.waitUntil(lambda: window.ctx.visit.counters is not None, timeout=10000)
     to_summary(window)
     window.findChild(QAbstractButton, "summary_print").click()
     window.ctx.visit.next()  # finished, the copy still printing
     window.recover()  # every screen is rebuilt (as after a language change)
     with qtbot.waitSignal(window.ctx.printer.reported, timeout=20000):
         release(fifo)
-    assert window.ctx.counters.day()["print_jobs"] == 1
-    assert window.ctx.counters.day()["outcome"]["print"] == 1
+    assert window.ctx.visit.counters.day()["print_jobs"] == 1
+    assert window.ctx.visit.counters.day()["outcome"]["print"] == 1
 
 
 def test_a_job_finishing_after_a_reset_says_nothing(qtbot, window, jammed) -> None:
@@ -146,7 +146,7 @@ def test_a_job_finishing_after_a_reset_says_nothing(qtbot, window, jammed) -> No
     window.ctx.make_printer = lambda: SummaryJobs(command)
     to_summary(window)
     window.findChild(QAbstractButton, "summary_print").click()
-    window.ctx.flow.reset()  # the patient walked away; the session is wiped
+    window.ctx.visit.flow.reset()  # the patient walked away; the session is wiped
     with qtbot.waitSignal(window.ctx.printer.reported, timeout=20000):
         release(fifo)
     assert status(window) == ""

@@ -225,9 +225,9 @@ def test_summary_preview_shows_the_face_map(qtbot, window) -> None:
     from PySide6.QtGui import QTextDocument
     from PySide6.QtWidgets import QTextBrowser
 
-    window.ctx.session.toggle_area("neck_bands")
+    window.ctx.visit.session.toggle_area("neck_bands")
     for _ in range(6):
-        window.ctx.flow.next()
+        window.ctx.visit.flow.next()
     preview = window.findChild(QTextBrowser, "summary_preview")
     html = preview.toHtml()
     (src,) = re.findall(r'src="(data:image/svg\+xml;base64,[^"]+)"', html)

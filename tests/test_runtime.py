@@ -25,7 +25,7 @@ def test_an_error_in_a_screen_handler_logs_and_returns_to_the_start(qtbot, windo
     saved = sys.excepthook
     runtime.install_excepthook(window.recover)
     try:
-        window.ctx.flow.go(Screen.PRIVACY)
+        window.ctx.visit.flow.go(Screen.PRIVACY)
         qtbot.keyClicks(window.findChild(QLineEdit, "first_name"), "Zebedee")
         try:
             raise RuntimeError("boom with Zebedee in it")
@@ -35,11 +35,11 @@ def test_an_error_in_a_screen_handler_logs_and_returns_to_the_start(qtbot, windo
     finally:
         sys.excepthook = saved
     assert window.screen_id() == "attract"
-    assert window.ctx.session.first_name == ""
+    assert window.ctx.visit.session.first_name == ""
     (record,) = [r for r in caplog.records if r.name == "kiosk.runtime"]
     assert "unhandled RuntimeError; returning to the start screen" in record.getMessage()
     assert "Zebedee" not in record.getMessage()  # the message may quote what was typed
-    window.ctx.flow.go(Screen.PRIVACY)  # and the kiosk carries on
+    window.ctx.visit.flow.go(Screen.PRIVACY)  # and the kiosk carries on
     assert window.findChild(QLineEdit, "first_name").text() == ""
 
 

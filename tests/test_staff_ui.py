@@ -112,13 +112,13 @@ def test_panel_checks_printer_and_mail_and_exports_counts(qtbot, window, _privat
 
 
 def test_counters_count_sessions_without_personal_data(qtbot, window, _private_data_dir) -> None:
-    qtbot.waitUntil(lambda: window.ctx.counters is not None)
+    qtbot.waitUntil(lambda: window.ctx.visit.counters is not None)
     fill_everything(qtbot, window)  # a session that stops on the summary screen
     window.reset_session()
-    window.ctx.flow.go(Screen.PRIVACY)
+    window.ctx.visit.flow.go(Screen.PRIVACY)
     for _ in range(6):
-        window.ctx.flow.next()  # a full one, to the end
-    day = window.ctx.counters.day()
+        window.ctx.visit.flow.next()  # a full one, to the end
+    day = window.ctx.visit.counters.day()
     assert day["sessions_started"] == 2 and day["sessions_finished"] == 1
     assert day["stopped_at"]["summary"] == 1 and day["outcome"]["neither"] == 1
     assert day["language"] == {"en": 2}
@@ -168,7 +168,7 @@ def test_the_corner_is_small_and_holds_nothing_a_patient_taps(qtbot, window) -> 
     window.build_all()
     corner = QRect(0, 0, CORNER_PX, CORNER_PX)
     for screen in JOURNEY:
-        window.ctx.flow.go(screen) if window.ctx.flow.allowed(screen) else None
+        window.ctx.visit.flow.go(screen) if window.ctx.visit.flow.allowed(screen) else None
         QApplication.processEvents()
         for w in window.findChildren(QAbstractButton) + window.findChildren(QLineEdit):
             if w.isVisible():
@@ -178,10 +178,10 @@ def test_the_corner_is_small_and_holds_nothing_a_patient_taps(qtbot, window) -> 
 
 def test_the_panel_never_stays_open_for_the_next_patient(qtbot, window) -> None:
     pad, panel = pad_and_panel(qtbot, window)
-    window.ctx.flow.go(Screen.PRIVACY)
+    window.ctx.visit.flow.go(Screen.PRIVACY)
     panel.open_panel()
     pad.open_pad()
-    window.ctx.flow.reset()  # an idle timeout or a finish
+    window.ctx.visit.flow.reset()  # an idle timeout or a finish
     assert not panel.isVisible() and not pad.isVisible()
 
 

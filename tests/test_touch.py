@@ -107,9 +107,9 @@ def test_start_again_on_done_takes_one_tap_and_a_deliberate_second_tap_works(
 
 def test_a_second_tap_never_lands_on_the_new_screen_in_the_same_place(qtbot, window, clock) -> None:
     """Email opens a form with Cancel under the finger: a double tap must leave it open."""
-    window.ctx.flow.go(Screen.PRIVACY)
+    window.ctx.visit.flow.go(Screen.PRIVACY)
     for _ in range(5):
-        window.ctx.flow.next()
+        window.ctx.visit.flow.next()
     clock.advance(LATER)
     email = nav(window, "summary_email")
     helpers.double_tap(window, email)
@@ -125,7 +125,7 @@ def test_the_guard_is_announced_when_it_ends(qtbot, window, clock) -> None:
     """Scripts and the end-to-end test wait on this log line, not on a fixed delay."""
     window.taps.guard_ms = 20
     with qtbot.waitSignal(window.taps.settled, timeout=2000):
-        window.ctx.flow.go(Screen.PRIVACY)
+        window.ctx.visit.flow.go(Screen.PRIVACY)
 
 
 # --- staff can always get in --------------------------------------------------------------
@@ -146,7 +146,7 @@ def test_holding_the_corner_opens_the_pin_pad_on_every_screen(qtbot, window, clo
     pad = window.staff.pad
     for screen in JOURNEY:
         if screen is not Screen.ATTRACT:
-            window.ctx.flow.next()
+            window.ctx.visit.flow.next()
         assert window.screen_id() == screen.value
         hold_corner(qtbot, window, touch=touch)
         pad.close_pad()
@@ -156,7 +156,7 @@ def test_holding_the_corner_opens_the_pin_pad_on_every_screen(qtbot, window, clo
 def test_holding_the_corner_works_over_every_overlay(qtbot, window, clock) -> None:
     window.taps.hold_ms = 30
     pad, panel = window.staff.pad, window.staff.panel
-    window.ctx.flow.go(Screen.PRIVACY)
+    window.ctx.visit.flow.go(Screen.PRIVACY)
     guard = window.idle_guard()
     guard.set_timeouts(60_000, 60_000)
     guard._warn()
@@ -191,10 +191,10 @@ def test_a_short_tap_or_a_slide_in_the_corner_opens_nothing(qtbot, window, clock
 
 # --- overlays are modal and private --------------------------------------------------------
 def to_summary(window) -> None:  # type: ignore[no-untyped-def]
-    window.ctx.session.first_name = "Zebedee"
-    window.ctx.flow.go(Screen.PRIVACY)
+    window.ctx.visit.session.first_name = "Zebedee"
+    window.ctx.visit.flow.go(Screen.PRIVACY)
     for _ in range(5):
-        window.ctx.flow.next()
+        window.ctx.visit.flow.next()
     assert window.screen_id() == "summary"
 
 
@@ -293,10 +293,10 @@ def test_print_once_per_tap_then_another_copy_up_to_the_limit(
     helpers.tap(window, button)
     assert not printer.busy()
     assert len(list((_private_data_dir / "prints").glob("*.pdf"))) == 2
-    assert window.ctx.counters.day()["print_jobs"] == 2  # jobs, not taps
+    assert window.ctx.visit.counters.day()["print_jobs"] == 2  # jobs, not taps
     clock.advance(LATER)
     helpers.tap(window, nav(window, "nav_next"))  # finish
-    assert window.ctx.counters.day()["outcome"]["print"] == 1
+    assert window.ctx.visit.counters.day()["outcome"]["print"] == 1
     # the next patient starts with a fresh Print button
     assert button.text() == "Print" and button.isEnabled()
 
@@ -343,7 +343,7 @@ def test_a_double_tap_on_the_keyboards_done_key_moves_nothing_on(
 def test_the_corner_in_both_orientations(qtbot, window, clock, orientation) -> None:
     window.resize(*{"landscape": (1920, 1080), "portrait": (1080, 1920)}[orientation])
     window.taps.hold_ms = 30
-    window.ctx.flow.go(Screen.PRIVACY)
+    window.ctx.visit.flow.go(Screen.PRIVACY)
     hold_corner(qtbot, window, touch=True)
     assert window.screen_id() == "privacy"
 

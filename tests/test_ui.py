@@ -64,7 +64,7 @@ def test_back_on_every_step_but_not_after_the_finish(qtbot, window) -> None:
         click(qtbot, window, "nav_next")
     assert window.screen_id() == "done"
     assert not window.nav_back.isVisible()  # the answers are gone: nothing to go back to
-    window.ctx.flow.reset()
+    window.ctx.visit.flow.reset()
     click(qtbot, window, "nav_start")
     for _ in range(5):
         click(qtbot, window, "nav_next")
@@ -92,26 +92,26 @@ def test_back_keeps_answers(qtbot, window) -> None:
     assert window.findChild(ChoiceButton, "area_neck_bands").isChecked()
     assert window.findChild(ChoiceButton, "question_risks").isChecked()
     assert answer.value() == "unsure"
-    assert window.ctx.session.to_dict()["screening"] == {qid: "unsure"}
+    assert window.ctx.visit.session.to_dict()["screening"] == {qid: "unsure"}
 
 
 def test_answer_tapped_again_is_cleared(qtbot, window) -> None:
-    window.ctx.flow.go(Screen.PRIVACY)
-    window.ctx.flow.next()
+    window.ctx.visit.flow.go(Screen.PRIVACY)
+    window.ctx.visit.flow.next()
     qid = window.ctx.pack.screening[1].id
     row = window.findChild(QWidget, f"screening_{qid}")
     qtbot.mouseClick(row.buttons["yes"], Qt.MouseButton.LeftButton)
     qtbot.mouseClick(row.buttons["no"], Qt.MouseButton.LeftButton)
-    assert window.ctx.session.screening == {qid: "no"}
+    assert window.ctx.visit.session.screening == {qid: "no"}
     assert [b.isChecked() for b in row.buttons.values()] == [False, True, False]
     qtbot.mouseClick(row.buttons["no"], Qt.MouseButton.LeftButton)
-    assert window.ctx.session.screening == {}
+    assert window.ctx.visit.session.screening == {}
 
 
 @pytest.mark.parametrize("area", ["forehead_lines", "frown_lines", "crows_feet", "neck_bands"])
 def test_face_map_toggles_areas(qtbot, window, area) -> None:
-    window.ctx.flow.go(Screen.PRIVACY)
-    window.ctx.flow.next()
+    window.ctx.visit.flow.go(Screen.PRIVACY)
+    window.ctx.visit.flow.next()
     screen = window.page(Screen.CONSULTATION)
     face = screen.face
     screen.page.ensureWidgetVisible(face, 0, 0)
@@ -119,37 +119,37 @@ def test_face_map_toggles_areas(qtbot, window, area) -> None:
     point = rect.center().toPoint()
     assert face.area_at(rect.center()) == area
     qtbot.mouseClick(face, Qt.MouseButton.LeftButton, pos=point)
-    assert window.ctx.session.areas == [area]
+    assert window.ctx.visit.session.areas == [area]
     assert face.selected() == {area}
     assert window.findChild(ChoiceButton, f"area_{area}").isChecked()
     qtbot.mouseClick(face, Qt.MouseButton.LeftButton, pos=point)
-    assert window.ctx.session.areas == []
+    assert window.ctx.visit.session.areas == []
     assert not window.findChild(ChoiceButton, f"area_{area}").isChecked()
 
 
 def test_tap_outside_any_area_chooses_nothing(qtbot, window) -> None:
-    window.ctx.flow.go(Screen.PRIVACY)
-    window.ctx.flow.next()
+    window.ctx.visit.flow.go(Screen.PRIVACY)
+    window.ctx.visit.flow.next()
     face = window.page(Screen.CONSULTATION).face
     qtbot.mouseClick(face, Qt.MouseButton.LeftButton, pos=QPoint(2, 2))
-    assert window.ctx.session.areas == []
+    assert window.ctx.visit.session.areas == []
 
 
 def test_area_buttons_and_other_uses(qtbot, window) -> None:
-    window.ctx.flow.go(Screen.PRIVACY)
-    window.ctx.flow.next()
+    window.ctx.visit.flow.go(Screen.PRIVACY)
+    window.ctx.visit.flow.next()
     click(qtbot, window, "area_chronic_migraine")
     click(qtbot, window, "area_crows_feet")
-    assert window.ctx.session.areas == ["crows_feet", "chronic_migraine"]
+    assert window.ctx.visit.session.areas == ["crows_feet", "chronic_migraine"]
     assert window.page(Screen.CONSULTATION).face.selected() == {"crows_feet"}
 
 
 def test_aftercare_timeline_shows_real_dates(qtbot, window) -> None:
-    window.ctx.flow.next()
-    window.ctx.session.appointment_date = dt.date(2026, 12, 1)
-    window.ctx.session.toggle_area("underarm_sweating")
+    window.ctx.visit.flow.next()
+    window.ctx.visit.session.appointment_date = dt.date(2026, 12, 1)
+    window.ctx.visit.session.toggle_area("underarm_sweating")
     for _ in range(3):
-        window.ctx.flow.next()
+        window.ctx.visit.flow.next()
     assert window.screen_id() == "aftercare"
     screen = window.page(Screen.AFTERCARE)
     assert "Tuesday 1 December 2026" in screen.timeline_intro.text()
@@ -164,20 +164,20 @@ def test_aftercare_timeline_shows_real_dates(qtbot, window) -> None:
 
 def test_side_effects_show_clinic_numbers(window) -> None:
     for _ in range(5):
-        window.ctx.flow.next()
+        window.ctx.visit.flow.next()
     emergency = window.findChild(QWidget, "help_emergency")
     texts = [w.text() for w in emergency.findChildren(QWidget) if hasattr(w, "text")]
     assert any("911" in t for t in texts)
 
 
 def test_summary_preview_shows_answers_literally(qtbot, window) -> None:
-    session = window.ctx.session
+    session = window.ctx.visit.session
     session.first_name = "<b>x</b>{{7*7}}"
     session.toggle_area("frown_lines")
     session.answer(window.ctx.pack.screening[0].id, "yes")
     session.set_question(window.ctx.pack.questions[0].id, True)
     for _ in range(6):
-        window.ctx.flow.next()
+        window.ctx.visit.flow.next()
     preview = window.findChild(QTextBrowser, "summary_preview")
     text = preview.toPlainText()
     assert "Hello <b>x</b>{{7*7}}," in text
@@ -200,7 +200,7 @@ def test_finish_wipes_every_answer(qtbot, window) -> None:
         click(qtbot, window, "nav_next")
     assert window.screen_id() == "done"
     # wiped as the patient finishes, not only when the kiosk returns to the start
-    assert window.ctx.session.first_name == "" and window.ctx.session.areas == []
+    assert window.ctx.visit.session.first_name == "" and window.ctx.visit.session.areas == []
     click(qtbot, window, "nav_next")
     assert window.screen_id() == "attract"
     for widget in window.findChildren(QLineEdit):
@@ -213,14 +213,14 @@ def test_finish_wipes_every_answer(qtbot, window) -> None:
 
 @pytest.mark.config(DEMO_CLINIC + "[kiosk]\ndone_return_s = 1\n")
 def test_done_returns_to_attract_by_itself(qtbot, window) -> None:
-    window.ctx.session.first_name = "Ana"
+    window.ctx.visit.session.first_name = "Ana"
     for _ in range(7):
-        window.ctx.flow.next()
+        window.ctx.visit.flow.next()
     assert window.screen_id() == "done"
     with qtbot.waitSignal(window.screen_changed, timeout=3000) as blocker:
         pass
     assert blocker.args == ["attract"]
-    assert window.ctx.session.first_name == ""
+    assert window.ctx.visit.session.first_name == ""
 
 
 def test_every_interactive_widget_has_an_accessible_name(window) -> None:
@@ -244,7 +244,7 @@ def test_labels_never_render_markup(window) -> None:
     """A clinic's or patient's "<b>" is shown as typed: every label is plain text."""
     window.build_all()
     for screen in JOURNEY:
-        window.ctx.flow.go(screen) if window.ctx.flow.allowed(screen) else None
+        window.ctx.visit.flow.go(screen) if window.ctx.visit.flow.allowed(screen) else None
     labels = window.findChildren(QLabel)
     assert len(labels) > 100
     for lbl in labels:
@@ -253,9 +253,9 @@ def test_labels_never_render_markup(window) -> None:
 
 
 def test_a_new_patient_is_dated_today(qtbot, window) -> None:
-    window.ctx.session.appointment_date = dt.date(2020, 1, 1)  # the kiosk idled past midnight
+    window.ctx.visit.session.appointment_date = dt.date(2020, 1, 1)  # the kiosk idled past midnight
     click(qtbot, window, "nav_start")
-    assert window.ctx.session.appointment_date == dt.date.today()
+    assert window.ctx.visit.session.appointment_date == dt.date.today()
 
 
 def test_the_next_patient_starts_in_the_default_language(qtbot, content_copy, write_config) -> None:
@@ -280,7 +280,7 @@ def test_the_next_patient_starts_in_the_default_language(qtbot, content_copy, wr
     assert win.page(Screen.ATTRACT).start.text() == "Tap to begin (xx)"
     qtbot.mouseClick(win.page(Screen.ATTRACT).start, Qt.MouseButton.LeftButton)
     assert win.screen_id() == "privacy"
-    win.ctx.flow.reset()  # the patient leaves
-    assert win.ctx.session.language == "en"
+    win.ctx.visit.flow.reset()  # the patient leaves
+    assert win.ctx.visit.session.language == "en"
     assert win.page(Screen.ATTRACT).start.text() == "Tap to start"
     win.close()

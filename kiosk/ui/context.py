@@ -10,10 +10,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from kiosk.core.config import Config
     from kiosk.core.content import ContentPack
-    from kiosk.core.flow import Flow
-    from kiosk.core.session import Session
     from kiosk.core.summary import SummaryRenderer
-    from kiosk.core.visit import CountersPort, Visit
+    from kiosk.core.visit import Visit
     from kiosk.ui.keyboard import OnScreenKeyboard
     from kiosk.ui.ports import Background, SummaryJobs
 
@@ -34,24 +32,6 @@ class UiContext:
 
     def __post_init__(self) -> None:
         self.visit.cancel_jobs = self.cancel_patient_jobs
-
-    @property
-    def session(self) -> Session:
-        """The visit's answers (the screens read and write them)."""
-        return self.visit.session
-
-    @property
-    def flow(self) -> Flow:
-        """Where the visit is."""
-        return self.visit.flow
-
-    @property
-    def counters(self) -> CountersPort | None:
-        return self.visit.counters
-
-    @counters.setter
-    def counters(self, counters: CountersPort | None) -> None:
-        self.visit.counters = counters
 
     def shutdown(self) -> None:
         """Let the jobs in hand finish; start no more."""
@@ -90,4 +70,4 @@ class UiContext:
 
     @property
     def pack(self) -> ContentPack:
-        return self.packs.get(self.session.language) or next(iter(self.packs.values()))
+        return self.packs.get(self.visit.session.language) or next(iter(self.packs.values()))
