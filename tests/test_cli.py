@@ -174,3 +174,54 @@ def test_check_config_reads_config_in_every_position(write_config, capsys) -> No
     ):
         assert cli.main(argv) == 2
         assert f"{broken}: clinic.phone:" in capsys.readouterr().err
+
+
+def test_the_child_jobs_speak_the_job_protocol(tmp_path: Path) -> None:
+    """print-job and email-job, as the kiosk starts them: a SummaryRequest on standard
+    input, JobEvent lines out; a bad request is named key by key, with nothing printed."""
+    from kiosk.core.jobs import JobEvent, Kind, Reason, SummaryRequest
+
+    config = tmp_path / "kiosk.toml"
+    config.write_text(
+        '[clinic]\nname = "T"\nphone = "1"\nemergency_number = "112"\n'
+        f'[print]\noutput_dir = "{tmp_path}/prints"\n'
+        f'[email]\nenabled = true\nsender = "kiosk@t.test"\neml_dir = "{tmp_path}/emails"\n'
+        f'[outbox]\npath = "{tmp_path}/outbox"\n',
+        encoding="utf-8",
+    )
+    answers = {"language": "en", "first_name": "Zoë"}
+    printed = run_kiosk(
+        PRINT_JOB,
+        "--config",
+        str(config),
+        input_text=SummaryRequest(answers).encode().decode("utf-8"),
+    )
+    assert printed.returncode == 0, printed.stderr
+    (event,) = [JobEvent.from_line(line) for line in printed.stdout.splitlines()]
+    assert event is not None and event.kind is Kind.PRINTED
+    assert Path(event.detail).is_file() and Path(event.detail).stat().st_mode & 0o777 == 0o600
+    emailed = run_kiosk(
+        EMAIL_JOB,
+        "--config",
+        str(config),
+        input_text=SummaryRequest(answers, to="zoe@example.com").encode().decode("utf-8"),
+    )
+    assert [JobEvent.from_line(line) for line in emailed.stdout.splitlines()] == [
+        JobEvent(Kind.QUEUED),
+        JobEvent(Kind.SENT),
+    ]
+    assert "zoe@example.com" not in emailed.stdout + emailed.stderr  # never said, never logged
+    no_address = run_kiosk(
+        EMAIL_JOB,
+        "--config",
+        str(config),
+        input_text=SummaryRequest(answers, to="not an address").encode().decode("utf-8"),
+    )
+    assert no_address.returncode == 2
+    assert JobEvent.from_line(no_address.stdout.strip()) == JobEvent(
+        Kind.FAILED, Reason.ADDRESS, "no valid address to email"
+    )
+    bad = run_kiosk(PRINT_JOB, "--config", str(config), input_text='{"answers": 1, "to": 2}')
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert "<stdin>: answers: must be an object" in bad.stderr
+    assert "<stdin>: to: must be a string" in bad.stderr
