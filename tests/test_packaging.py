@@ -21,6 +21,30 @@ def test_pyproject_lists_every_package() -> None:
     assert "kiosk_resources" in listed
 
 
+def test_pyproject_ships_every_resources_folder_without_a_warning() -> None:
+    """Each folder of resources/ that holds files is a listed package with its files as
+    package data: setuptools then ships it without a BuildBackendWarning per folder (a
+    first install printed about 230 lines of them), and a new language folder is not
+    forgotten."""
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    listed = set(config["tool"]["setuptools"]["packages"])
+    data = config["tool"]["setuptools"]["package-data"]
+    root = REPO / "resources"
+    folders = {
+        ".".join(("kiosk_resources", *p.relative_to(root).parts))
+        for p in root.rglob("*")
+        if p.is_dir() and p.name != "__pycache__"
+    }
+    assert folders <= listed, f"add to [tool.setuptools] packages: {sorted(folders - listed)}"
+    with_files = {
+        ".".join(("kiosk_resources", *p.relative_to(root).parts))
+        for p in root.rglob("*")
+        if p.is_dir() and p.name != "__pycache__" and any(f.is_file() for f in p.iterdir())
+    }
+    missing = sorted(name for name in with_files if data.get(name) != ["*"])
+    assert not missing, f'add to [tool.setuptools.package-data]: {missing} = ["*"]'
+
+
 def test_built_wheel_has_every_package_and_the_resources(tmp_path: Path) -> None:
     """What `pip install .` installs finds its resources (kiosk_resources), not only a checkout."""
     subprocess.run(
