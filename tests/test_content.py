@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from kiosk import cli
-from kiosk.core.content import AREA_IDS, load_pack, review_problems
+from kiosk.core.config import load_config
+from kiosk.core.content import AREA_IDS, load_pack
 from kiosk.core.errors import ProblemsError
+from kiosk.core.signoff import sign_off_problems
 
 from .helpers import DEMO_CLINIC
 
@@ -123,10 +125,15 @@ def test_missing_language_pack_is_reported(content_copy, write_config, capsys) -
 def test_old_review_warns_but_passes(content_copy, write_config, capsys) -> None:
     _break(content_copy, 'reviewed_by = ""', 'reviewed_by = "Dr B. Old"\nreviewed_on = 2020-01-01')
     pack = load_pack(content_copy / "en")
-    warnings = review_problems(pack, dt.date(2026, 11, 26))
-    assert len(warnings) == 1 and warnings[0].key == "meta.reviewed_on"
-    assert review_problems(pack, dt.date(2020, 6, 1)) == []
     config = write_config(DEMO_CLINIC + f'[content]\ndir = "{content_copy}"\n')
+    loaded = load_config(config)
+
+    def review_problems(today: dt.date) -> list[str]:
+        return [str(p) for p in sign_off_problems(pack, loaded, today) if "reviewed_on" in p.key]
+
+    warnings = review_problems(dt.date(2026, 11, 26))
+    assert len(warnings) == 1 and ": meta.reviewed_on: warning: " in warnings[0]
+    assert review_problems(dt.date(2020, 6, 1)) == []
     assert cli.main(["check-config", str(config)]) == 0
     assert (
         "meta.reviewed_on: warning: clinical review is over a year old" in capsys.readouterr().err

@@ -422,21 +422,6 @@ class ContentPack:
         return frozenset(q.id for q in self.questions)
 
 
-def review_problems(pack: ContentPack, today: dt.date) -> list[Problem]:
-    """A warning when the pack's clinical review is more than a year old."""
-    if pack.reviewed_on is not None and today - pack.reviewed_on > REVIEW_MAX_AGE:
-        return [
-            Problem(
-                str(pack.source),
-                "meta.reviewed_on",
-                f"clinical review is over a year old ({pack.reviewed_on.isoformat()}); "
-                "have a clinician review the content and update the date",
-                warning=True,
-            )
-        ]
-    return []
-
-
 _TEXT = Rule(text=True)
 
 
