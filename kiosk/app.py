@@ -387,8 +387,19 @@ def _after_first_paint() -> None:
     QtCore.QTimer.singleShot(0, fonts.register)
 
 
-def run(config_path: Path | None, *, windowed: bool, language: str | None) -> int:
-    """Start the kiosk and run until it quits."""
+#: The window's size when it is not fullscreen and no --size was given.
+WINDOWED = (1366, 800)
+
+
+def run(
+    config_path: Path | None,
+    *,
+    windowed: bool,
+    language: str | None,
+    size: tuple[int, int] | None = None,
+) -> int:
+    """Start the kiosk and run until it quits (``size``: a window that size, to preview a
+    kiosk display on a desktop)."""
     loaded = load(config_path)
     if language is not None and language not in loaded.packs:
         offered = ", ".join(loaded.packs)
@@ -411,16 +422,17 @@ def run(config_path: Path | None, *, windowed: bool, language: str | None) -> in
         runtime.wake_on_signals()
         logs = runtime.setup_file_logging()
         runtime.route_qt_messages()
-        log.info("kiosk started (log folder %s)", logs)
+        shape = "fullscreen" if window.kiosk_mode else f"window {window.width()}x{window.height()}"
+        log.info("kiosk started (%s, log folder %s)", shape, logs)
         broken = runtime.binding_problem()
         if broken is not None:
             log.critical("%s; install the PySide6 version pyproject.toml names", broken)
 
     window.first_paint.connect(start_logging)
-    if loaded.config.kiosk.fullscreen and not windowed:
+    if loaded.config.kiosk.fullscreen and not windowed and size is None:
         window.enter_kiosk_mode()
     else:
-        window.resize(1366, 800)
+        window.resize(*(size or WINDOWED))
         window.show()
     code = app.exec()
     log.info("kiosk stopped")

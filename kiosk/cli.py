@@ -1,6 +1,6 @@
 """The command line (contract in DESIGN.md): thin handlers over the composition root.
 
-``botox-kiosk [--config FILE] [--windowed] [--lang CODE]`` runs the kiosk;
+``botox-kiosk [--config FILE] [--windowed] [--lang CODE] [--size WxH]`` runs the kiosk;
 ``--self-test``, ``check-config`` and ``render-summary`` are for clinic IT and CI;
 ``print-test``, ``send-test-email``, ``outbox`` and ``set-staff-pin`` for staff and IT;
 ``print-job`` and ``email-job`` are the kiosk's own child processes. ``--config FILE`` goes
@@ -66,6 +66,17 @@ EXIT_OK, EXIT_WORLD, EXIT_BAD_INPUT = 0, 1, 2
 Handler = Callable[[argparse.Namespace], int]
 
 
+def window_size(text: str) -> tuple[int, int]:
+    """``--size``: ``WIDTHxHEIGHT`` in pixels, each 320 to 7680."""
+    width, sep, height = text.lower().partition("x")
+    if not (sep and width.isdigit() and height.isdigit()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT, e.g. 1920x1080")
+    size = int(width), int(height)
+    if not all(320 <= n <= 7680 for n in size):
+        raise argparse.ArgumentTypeError(f"{text!r}: each side must be 320 to 7680 pixels")
+    return size
+
+
 def _parser() -> argparse.ArgumentParser:
     # One --config for the kiosk and every command, before the command or after it. After
     # it wins; SUPPRESS keeps a command that was not given one from erasing one given before.
@@ -88,6 +99,13 @@ def _parser() -> argparse.ArgumentParser:
         "--windowed", action="store_true", help="a normal window even if the config says fullscreen"
     )
     p.add_argument("--lang", metavar="CODE", help="start in this language")
+    p.add_argument(
+        "--size",
+        type=window_size,
+        metavar="WxH",
+        help="a window of this size, e.g. 1920x1080 or 1080x1920, to preview a kiosk display "
+        "(implies --windowed)",
+    )
     p.add_argument(
         "--self-test",
         action="store_true",
@@ -211,7 +229,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
     if args.self_test:
         return self_test(args.config)
     app.ensure_display()
-    return app.run(args.config, windowed=args.windowed, language=args.lang)
+    return app.run(args.config, windowed=args.windowed, language=args.lang, size=args.size)
 
 
 def check_config(args: argparse.Namespace) -> int:

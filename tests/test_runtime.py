@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QLineEdit
 
-from kiosk import runtime
+from kiosk import cli, runtime
 from kiosk.core.flow import Screen
 
 from .helpers import REPO
@@ -89,6 +89,34 @@ def test_a_signal_wipes_and_quits_cleanly(tmp_path: Path, signum: int) -> None:
     assert "kiosk stopped" in rest and "Traceback" not in rest, rest
 
 
+@pytest.mark.parametrize("size", ["1920x1080", "1080x1920"])
+def test_the_demo_previews_a_kiosk_display(tmp_path: Path, size: str) -> None:
+    """``--size`` (``scripts/run-demo --size 1080x1920``) opens the window at a kiosk
+    display's size, so the real layouts can be seen on a desktop; the start log says so."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_STATE_HOME": str(tmp_path)}
+    env["XDG_DATA_HOME"] = str(tmp_path)
+    proc = _start(env, "--size", size)
+    assert proc.stderr is not None
+    said = []
+    for line in proc.stderr:
+        said.append(line)
+        if "kiosk started" in line:
+            break
+    assert _stop(proc) == 0
+    assert f"kiosk started (window {size}," in "".join(said), "".join(said)
+
+
+@pytest.mark.parametrize(
+    ("size", "why"),
+    [("big", "is not WIDTHxHEIGHT"), ("1920x10", "each side must be 320 to 7680 pixels")],
+)
+def test_a_window_size_that_cannot_be_is_refused(capsys, size: str, why: str) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["--size", size])
+    assert exited.value.code == 2
+    assert why in capsys.readouterr().err
+
+
 def test_the_lock_is_per_user_and_private(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """In XDG_RUNTIME_DIR when there is one; else a private folder named after the user."""
     runtime_home = tmp_path / "run"
@@ -140,11 +168,11 @@ def test_another_users_runtime_folder_is_not_used(tmp_path: Path, monkeypatch) -
     assert folder.stat().st_uid == os.getuid()
 
 
-def _start(env: dict[str, str]) -> subprocess.Popen[str]:
+def _start(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
     """Start the kiosk and return once it has painted its first screen; a child that ends
     first fails the test with what it said."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kiosk", "--windowed"],
+        [sys.executable, "-m", "kiosk", "--windowed", *args],
         cwd=REPO,
         env=env,
         stderr=subprocess.PIPE,
