@@ -202,7 +202,9 @@ class EmailConfig:
         10.0, "Seconds to wait for the mail server.", minimum=1, maximum=3600
     )
     include_screening: bool = setting(
-        True, "Include the patient's health-question answers in emails."
+        False,
+        "Include the patient's health-question answers in emails (off: email is not a safe "
+        "way to send health facts; the printout always has them).",
     )
     eml_dir: Path | None = setting(
         "",
