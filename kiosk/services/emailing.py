@@ -9,7 +9,7 @@ Composing the message is ``kiosk.core.message.compose``; this module gives it Qt
 from __future__ import annotations
 
 from kiosk.core import message
-from kiosk.core.config import Config
+from kiosk.core.config import DAY_S, Config
 from kiosk.core.content import ContentPack
 from kiosk.core.message import sender_domain
 from kiosk.core.session import Session
@@ -26,8 +26,5 @@ def compose(
     return message.compose(session, pack, config, renderer, pdf=pdf_bytes)
 
 
-MAX_AGE_S_PER_DAY = 86_400.0
-
-
 def max_age_s(config: Config) -> float:
-    return config.outbox.max_age_days * MAX_AGE_S_PER_DAY
+    return float(config.outbox.max_age_days * DAY_S)

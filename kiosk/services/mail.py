@@ -26,10 +26,8 @@ import uuid
 from pathlib import Path
 from typing import Literal, Protocol
 
-from kiosk.core.addresses import ascii_address, check_address
+from kiosk.core.addresses import ascii_address
 from kiosk.services.files import atomic_write
-
-__all__ = ["check_address"]  # re-exported for the command line; its home is kiosk.core.addresses
 
 log = logging.getLogger("kiosk.mail")
 
