@@ -68,23 +68,32 @@ def test_import_contracts_catch_a_broken_rule(
     assert broken in result.stdout
 
 
+def qt_loaded_by(code: str) -> str:
+    """Run ``code`` in a fresh interpreter and return what it printed, ending with the Qt
+    modules it loaded (it fails when it loaded any)."""
+    probe = (
+        f"{code}"
+        "import sys\n"
+        "qt = sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6')))\n"
+        "print(qt)\n"
+        "assert not qt, qt\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
 def test_core_runs_without_qt() -> None:
     """Loading config, content and a summary touches no Qt module (a headless proof)."""
     code = (
-        "import sys\n"
         "from kiosk import app\n"
         "from kiosk.core.summary import SummaryRenderer, build_context, sample_session\n"
         "loaded = app.load()\n"
         "pack = loaded.packs['en']\n"
         "ctx = build_context(sample_session(pack), pack, loaded.config)\n"
         "SummaryRenderer(loaded.template_dirs).html(ctx)\n"
-        "qt = sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6')))\n"
-        "print(qt)\n"
-        "assert not qt, qt\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    assert qt_loaded_by(code) == "[]"
 
 
 def test_entry_point_is_small() -> None:
@@ -165,13 +174,5 @@ def test_a_deferred_module_loads_on_first_use(tmp_path: Path, monkeypatch) -> No
 def test_commands_without_a_window_load_no_qt() -> None:
     """Importing the command line and checking a config load no Qt: Qt waits for the
     window, the PDF and the printer (kiosk.lazy)."""
-    code = (
-        "import sys\n"
-        "from kiosk import cli\n"
-        "assert cli.main(['check-config']) == 0\n"
-        "qt = sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6')))\n"
-        "print(qt)\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "[]"
+    code = "from kiosk import cli\nassert cli.main(['check-config']) == 0\n"
+    assert qt_loaded_by(code).splitlines()[-1] == "[]"

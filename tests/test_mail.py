@@ -93,6 +93,23 @@ def ics() -> bytes:
     )
 
 
+def small_message(**changes: Any) -> EmailMessage:
+    """A minimal message to one recipient, no calendar; ``changes`` replace its fields."""
+    fields: dict[str, Any] = {
+        "sender": SENDER,
+        "reply_to": None,
+        "to": RECIPIENT,
+        "subject": "s",
+        "html": "<p>h</p>",
+        "text": "t",
+        "pdf": PDF,
+        "pdf_name": "s.pdf",
+        "ics": None,
+        "domain": "clinic.example",
+    }
+    return build_message(**{**fields, **changes})
+
+
 @pytest.fixture
 def message(ics: bytes) -> EmailMessage:
     return build_message(
@@ -214,18 +231,7 @@ def test_plain_without_auth_delivers(
 
 
 def test_idn_recipient_goes_out_in_ascii(plain_port: int, handler: Recorder, ics: bytes) -> None:
-    msg = build_message(
-        sender=SENDER,
-        reply_to=None,
-        to="ana@bücher.example",
-        subject="s",
-        html="<p>h</p>",
-        text="t",
-        pdf=PDF,
-        pdf_name="s.pdf",
-        ics=ics,
-        domain="clinic.example",
-    )
+    msg = small_message(to="ana@bücher.example", ics=ics)
     sender = sender_for(plain_port, None, security="none", username="")
     sender.send(msg.as_bytes(), SENDER, ["ana@bücher.example"])
     assert handler.messages[0].rcpt_tos == ["ana@xn--bcher-kva.example"]
@@ -396,18 +402,7 @@ def test_message_is_7bit_with_required_headers(message: EmailMessage) -> None:
 
 
 def test_subject_line_breaks_cannot_inject_headers(ics: bytes) -> None:
-    msg = build_message(
-        sender=SENDER,
-        reply_to=None,
-        to=RECIPIENT,
-        subject="Hi\r\nBcc: x@evil.example",
-        html="<p>h</p>",
-        text="t",
-        pdf=PDF,
-        pdf_name="s.pdf",
-        ics=ics,
-        domain="c.example",
-    )
+    msg = small_message(subject="Hi\r\nBcc: x@evil.example", ics=ics, domain="c.example")
     got = parse(msg.as_bytes())
     assert got["Bcc"] is None
     assert got["Reply-To"] is None
@@ -416,18 +411,7 @@ def test_subject_line_breaks_cannot_inject_headers(ics: bytes) -> None:
 
 def test_build_message_refuses_bad_recipient_without_quoting_it(ics: bytes) -> None:
     with pytest.raises(ValueError) as info:
-        build_message(
-            sender=SENDER,
-            reply_to=None,
-            to='"><script>',
-            subject="s",
-            html="h",
-            text="t",
-            pdf=PDF,
-            pdf_name="s.pdf",
-            ics=ics,
-            domain="c.example",
-        )
+        small_message(to='"><script>', html="h", ics=ics, domain="c.example")
     assert "script" not in str(info.value)
 
 
@@ -497,18 +481,7 @@ def test_ics_needs_an_event() -> None:
 
 
 def test_message_without_calendar_has_no_calendar_part() -> None:
-    msg = build_message(
-        sender=SENDER,
-        reply_to=None,
-        to=RECIPIENT,
-        subject="s",
-        html="<p>h</p>",
-        text="t",
-        pdf=PDF,
-        pdf_name="summary.pdf",
-        ics=None,
-        domain="clinic.example",
-    )
+    msg = small_message(pdf_name="summary.pdf")
     types = [p.get_content_type() for p in msg.walk()]
     assert "application/pdf" in types and "text/calendar" not in types
 
