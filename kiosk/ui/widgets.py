@@ -33,6 +33,8 @@ __all__ = ["button", "label"]  # re-exported: the screens take everything from h
 
 #: Width of the reading column; lines longer than this are hard to follow.
 COLUMN_MAX = 1180
+#: Running text at 26 px is at most this wide: about 75 characters a line.
+READING_WIDTH = 980
 
 
 def bullet_list(items: list[str], marker: str = "•", role: str = "body") -> QWidget:
