@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from kiosk import __version__, lazy, resources
 from kiosk.core.config import Config, data_dir, load_config
 from kiosk.core.content import ContentPack, load_packs
+from kiosk.core.flow import Screen
 from kiosk.core.jobs import EMAIL_JOB, PRINT_JOB
 from kiosk.core.visit import Visit
 from kiosk.ui.context import UiContext
@@ -342,6 +343,7 @@ def main_window(services: Services, language: str | None = None) -> MainWindow:
             languages=list(loaded.packs),
             max_copies=loaded.config.print.max_copies,
             language=language,
+            pages=lambda code: {Screen.HEALTH: len(loaded.packs[code].health_pages())},
         ),
         renderer=services.renderer,
         face_svg=resources.path("images", "face_map.svg"),

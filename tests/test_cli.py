@@ -17,10 +17,13 @@ def test_self_test_walks_every_screen_and_renders_a_pdf() -> None:
     result = run_kiosk("--self-test", drop=("QT_QPA_PLATFORM", "DISPLAY"))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
-    assert (
-        lines[0]
-        == "screens: attract privacy consultation treatment aftercare side_effects summary done"
-    )
+    pages = lines[0].split()
+    assert pages[:5] == ["screens:", "attract", "privacy", "consultation", "areas"]
+    health = pages[5 : pages.index("questions")]
+    assert health == [f"health_{n}" for n in range(1, len(health) + 1)] and len(health) > 1
+    assert pages[pages.index("questions") + 1 :] == [
+        "treatment", "aftercare", "side_effects", "summary", "done"
+    ]  # fmt: skip
     assert lines[-1] == "self-test ok"
 
 

@@ -6,39 +6,79 @@ import json
 import pytest
 
 from kiosk.core.errors import ProblemsError
-from kiosk.core.flow import JOURNEY, STEPS, Flow, IllegalTransition, Screen
+from kiosk.core.flow import Flow, IllegalTransition, Screen, Section
 from kiosk.core.session import Session
 from kiosk.core.timeline import dated_timeline, format_date
 
 
-def test_flow_walks_the_journey_and_wraps_to_attract() -> None:
-    flow = Flow()
-    seen = [(None, flow.current)]
-    flow.listen(lambda old, new: seen.append((old, new)))
-    for _ in range(len(JOURNEY)):
+def test_flow_walks_every_page_and_wraps_to_attract() -> None:
+    flow = Flow({Screen.HEALTH: 3})
+    seen = [flow.page.id]
+    changes: list[tuple[Screen, Screen]] = []
+    flow.listen(lambda old, new: (changes.append((old, new)), seen.append(flow.page.id)))
+    for _ in range(len(flow.pages)):
         flow.next()
-    assert [new for _, new in seen] == [*JOURNEY, Screen.ATTRACT]
+    assert seen == [
+        "attract", "privacy", "consultation", "areas", "health_1", "health_2", "health_3",
+        "questions", "treatment", "aftercare", "side_effects", "summary", "done", "attract",
+    ]  # fmt: skip
+    # between two health pages the screen stays the same, and listeners still hear of it
+    assert (Screen.HEALTH, Screen.HEALTH) in changes
     assert flow.current is Screen.ATTRACT
 
 
-def test_flow_steps_and_back() -> None:
-    flow = Flow()
-    assert flow.step() is None
+def test_a_pack_without_health_questions_has_no_health_pages() -> None:
+    ids = [p.id for p in Flow({Screen.HEALTH: 0}).pages]
+    assert not any(i.startswith("health") for i in ids)
+    assert ids.index("questions") == ids.index("areas") + 1
+
+
+def test_flow_moves_one_page_at_a_time_or_back_to_a_page_seen() -> None:
+    flow = Flow({Screen.HEALTH: 2})
     flow.next()
-    assert flow.step() == (1, len(STEPS)) == (1, 6)
     flow.next()
     flow.back()
     assert flow.current is Screen.PRIVACY
     with pytest.raises(IllegalTransition):
-        flow.go(Screen.SUMMARY)
+        flow.go(Screen.SUMMARY)  # never seen: no skipping ahead
+    with pytest.raises(IllegalTransition):
+        flow.go_to_section(Section.TREATMENT)
+    while flow.current is not Screen.TREATMENT:
+        flow.next()
+    flow.go_to_section(Section.HEALTH)  # back by the progress bar, to the section's first page
+    assert flow.page.id == "health_1"
+    flow.go(Screen.TREATMENT)  # and forward again to a page already seen
+    assert flow.page.id == "treatment"
     flow.reset()
     with pytest.raises(IllegalTransition):
         flow.back()
-    for _ in range(len(STEPS) + 1):
+    with pytest.raises(IllegalTransition):
+        flow.go(Screen.TREATMENT)  # a new patient has seen nothing
+    for _ in range(len(flow.pages) - 1):
         flow.next()
     assert flow.current is Screen.DONE
     with pytest.raises(IllegalTransition):
         flow.back()  # the answers were wiped at the finish
+    with pytest.raises(IllegalTransition):
+        flow.go_to_section(Section.SUMMARY)
+
+
+def test_progress_names_the_sections_and_marks_where_the_patient_is() -> None:
+    flow = Flow({Screen.HEALTH: 2})
+    while flow.page.id != "health_2":
+        flow.next()
+    states = dict(flow.sections())
+    assert list(states) == list(Section)
+    assert states[Section.CONSULTATION] == states[Section.AREAS] == "seen"
+    assert states[Section.HEALTH] == "current"
+    assert {states[s] for s in (Section.TREATMENT, Section.SUMMARY)} == {"ahead"}
+    assert flow.page_of_screen() == (2, 2)
+    flow.go_to_section(Section.AREAS)
+    states = dict(flow.sections())
+    assert states[Section.HEALTH] == "seen"  # still seen: the patient may go forward again
+    assert flow.page_of_screen() is None
+    with pytest.raises(IllegalTransition):
+        flow.set_pages({Screen.HEALTH: 5})  # only on the start screen
 
 
 def test_session_round_trips_the_json_contract(pack) -> None:

@@ -88,7 +88,7 @@ REQUIRED_PAUSES: dict[str, tuple[str, ...]] = {
 PLACEHOLDERS = frozenset({"clinic_name", "clinic_phone", "emergency_number"})
 #: The few texts that are given more, and what (anything else would fail at run time).
 KEY_PLACEHOLDERS: dict[str, frozenset[str]] = {
-    "ui.step": frozenset({"n", "total"}),
+    "ui.page_of": frozenset({"n", "total"}),
     "summary.greeting": frozenset({"first_name"}),
     "summary.reviewed": frozenset({"reviewed_by", "date"}),
     "summary.printed": frozenset({"location"}),
@@ -101,6 +101,8 @@ KEY_PLACEHOLDERS: dict[str, frozenset[str]] = {
     "keyboard.capital": frozenset({"letter"}),
 }
 REVIEW_MAX_AGE = dt.timedelta(days=365)
+#: Health questions a page: few enough that every answer button is large and in view.
+HEALTH_PER_PAGE = 2
 #: The summary's headings and notes: the pack's ``summary.<name>`` texts that the summary
 #: templates show as ``labels.<name>`` (kiosk/core/summary.py).
 SUMMARY_LABELS = (
@@ -127,7 +129,7 @@ TEXT_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "back",
                 "next",
                 "finish",
-                "step",
+                "page_of",
                 "selected",
                 "not_selected",
                 "error",
@@ -139,6 +141,25 @@ TEXT_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         frozenset({"weekdays", "months"}),
     ),
     "attract": (frozenset(["title", "subtitle", "start", "language_prompt"]), frozenset()),
+    # the named steps of the progress bar (kiosk.core.flow.Section), and what a screen
+    # reader says of each one's state
+    "progress": (
+        frozenset(
+            [
+                "consultation",
+                "areas",
+                "health",
+                "treatment",
+                "aftercare",
+                "side_effects",
+                "summary",
+                "seen",
+                "current",
+                "ahead",
+            ]
+        ),
+        frozenset(),
+    ),
     # The on-screen keyboard's Done key and the names a screen reader speaks for its keys
     # (kiosk/ui/keyboard.py DEFAULT_TEXTS holds the same keys, in English).
     "keyboard": (
@@ -165,6 +186,8 @@ TEXT_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         ),
         frozenset(),
     ),
+    # the pages' pictures: SVG file names, from the pack's folder or the kiosk's images
+    "pictures": (frozenset(["privacy", "consultation", "health", "questions"]), frozenset()),
     "privacy": (
         frozenset(["title", "name_label", "name_placeholder", "name_hint"]),
         frozenset({"body"}),
@@ -391,7 +414,7 @@ class ContentPack:
         return text.format_map({**self.values, **{k: str(v) for k, v in extra.items()}})
 
     def t(self, key: str, **values: object) -> str:
-        """A plain string, e.g. ``t("ui.step", n=2, total=6)``."""
+        """A plain string, e.g. ``t("ui.page_of", n=2, total=12)``."""
         section, name = key.split(".", 1)
         text = self.texts[section][name]
         if not isinstance(text, str):
@@ -420,6 +443,11 @@ class ContentPack:
     @property
     def question_ids(self) -> frozenset[str]:
         return frozenset(q.id for q in self.questions)
+
+    def health_pages(self) -> list[tuple[ScreeningQuestion, ...]]:
+        """The health questions as the kiosk asks them: ``HEALTH_PER_PAGE`` a page."""
+        n = HEALTH_PER_PAGE
+        return [self.screening[i : i + n] for i in range(0, len(self.screening), n)]
 
 
 _TEXT = Rule(text=True)

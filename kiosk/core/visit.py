@@ -15,12 +15,12 @@ without a window (``tests/test_visit.py``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 from kiosk.core.addresses import check_address
-from kiosk.core.flow import Flow, Screen
+from kiosk.core.flow import Flow, Screen, Section
 from kiosk.core.jobs import JobEvent, Kind, SummaryRequest
 from kiosk.core.session import Session
 
@@ -68,6 +68,7 @@ class Visit:
         cancel_jobs: Callable[[], None] = lambda: None,
         today: Callable[[], dt.date] = dt.date.today,
         language: str | None = None,
+        pages: Callable[[str], Mapping[Screen, int]] = lambda _language: {},
     ) -> None:
         if not languages:
             raise ValueError("a visit needs at least one language")
@@ -77,7 +78,8 @@ class Visit:
         self.cancel_jobs = cancel_jobs
         self._today = today
         self.session = Session(language=language or self.languages[0], appointment_date=today())
-        self.flow = Flow()
+        self._pages = pages
+        self.flow = Flow(pages(self.session.language))
         self._listeners: list[Listener] = []
         self._forget_jobs()
         # First in line: the visit's rules run before any screen hears of a wipe or a step.
@@ -106,6 +108,10 @@ class Visit:
     def back(self) -> None:
         self.flow.back()
 
+    def go_to_section(self, section: Section) -> None:
+        """A tap on a section already seen, in the progress bar."""
+        self.flow.go_to_section(section)
+
     def finish(self) -> None:
         """The done screen's countdown ran out, or the patient tapped to start over."""
         self.flow.reset()
@@ -120,19 +126,29 @@ class Visit:
         """Staff: wipe whatever the last patient left and go back to the start."""
         self.cancel_jobs()
         if self.flow.current is Screen.ATTRACT:
-            self.session.wipe(self.default_language, self._today())
+            self._next_patient()
         else:
             self.flow.reset()
 
     def forget(self) -> None:
         """After an unexpected error: the session goes, in the default language."""
+        if self.flow.current is Screen.ATTRACT:
+            self._next_patient()
+        else:
+            self.session.wipe(self.default_language, self._today())
+
+    def _next_patient(self) -> None:
+        """A clean session in the default language, its pages counted for that pack."""
         self.session.wipe(self.default_language, self._today())
+        self.flow.set_pages(self._pages(self.default_language))
 
     def choose_language(self, code: str) -> bool:
         """Switch language; False when the kiosk does not offer it."""
         if code not in self.languages:
             return False
         self.session.language = code
+        if self.flow.current is Screen.ATTRACT:  # its pack may have more or fewer questions
+            self.flow.set_pages(self._pages(code))
         return True
 
     def _on_step(self, old: Screen, new: Screen) -> None:
@@ -140,7 +156,7 @@ class Visit:
         if new is Screen.DONE:
             self.session.wipe()  # the patient has finished: nothing of theirs stays
         elif new is Screen.ATTRACT:
-            self.session.wipe(self.default_language, self._today())  # the next patient
+            self._next_patient()
         elif old is Screen.ATTRACT:
             self.session.appointment_date = self._today()  # not the day of the last wipe
         for listener in list(self._listeners):
