@@ -202,12 +202,15 @@ class Patient:
             self.tap(self.window.keyboard().key("done"))
         walk_away = not jobs and rng.random() < 0.15
         steps = 0
-        while self.screen() != "summary" and steps < 40:
+        while self.screen() != "summary" and steps < 400:
             steps += 1
-            if self.screen() == "consultation":
+            if self.screen() in ("areas", "questions") or self.screen().startswith("health_"):
                 self.consult()
-            if self.screen() != "privacy" and rng.random() < 0.15:
+            chance = rng.random()
+            if self.screen() != "privacy" and chance < 0.1:
                 self.tap(self.find("nav_back"))
+            elif chance < 0.13 and self.seen_steps():
+                self.tap(rng.choice(self.seen_steps()))  # back by the progress bar
             else:
                 self.tap(self.find("nav_next"))
         assert self.screen() == "summary", self.screen()
@@ -226,9 +229,17 @@ class Patient:
         assert self.screen() == "attract", self.screen()
         return "finished"
 
+    def seen_steps(self) -> list[QWidget]:
+        """The progress bar's steps the patient may tap: those already seen."""
+        return [
+            tab
+            for tab in self.window.sections.tabs.values()
+            if tab.isVisible() and tab.isEnabled() and tab.state == "seen"
+        ]
+
     def consult(self) -> None:
         rng = self.rng
-        page = self.window.page("consultation")
+        page = self.window.page(self.screen())
         buttons = [
             b
             for b in page.findChildren(QAbstractButton)

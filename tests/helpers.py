@@ -139,3 +139,13 @@ def touch_tap(window: QWidget, target: QWidget | QPoint) -> None:
 def final(job: int, event: JobEvent) -> bool:
     """For ``qtbot.waitSignal(jobs.reported, check_params_cb=final)``: a job's last word."""
     return event.final
+
+
+def walk_to(window, page_id: str) -> None:  # type: ignore[no-untyped-def]
+    """Step the visit forward (as Next does) until the page ``page_id`` shows."""
+    visit = window.ctx.visit
+    for _ in range(len(visit.flow.pages)):
+        if window.screen_id() == page_id:
+            return
+        visit.next()
+    raise AssertionError(f"no page {page_id!r} ahead in {window.page_ids()}")

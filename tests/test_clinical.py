@@ -23,7 +23,7 @@ from kiosk.core.summary import SummaryRenderer, build_context
 from kiosk.services import emailing
 from kiosk.services.pdf import write_pdf
 
-from .helpers import DEMO_CLINIC
+from .helpers import DEMO_CLINIC, walk_to
 
 PACK_FILE = Path("en") / "content.toml"
 
@@ -281,9 +281,7 @@ def test_triage_block_is_the_same_everywhere(qtbot, window, tmp_path: Path) -> N
     session = window.ctx.visit.session
     session.first_name = "Ana"
     session.toggle_area("frown_lines")
-    for _ in range(5):
-        window.ctx.visit.flow.next()
-    assert window.screen_id() == "side_effects"
+    walk_to(window, "side_effects")
     assert triage_text(window.page(Screen.SIDE_EFFECTS)) == urgent + other
     window.ctx.visit.flow.next()
     preview = flat(window.findChild(QTextBrowser, "summary_preview").toPlainText())
@@ -374,9 +372,7 @@ def test_advice_shows_under_the_answer_in_the_summary_preview(qtbot, window) -> 
     pack = window.ctx.pack
     window.ctx.visit.session.answer("blood_thinners", "yes")
     window.ctx.visit.session.answer("heart", "unsure")
-    for _ in range(6):
-        window.ctx.visit.flow.next()
-    assert window.screen_id() == "summary"
+    walk_to(window, "summary")
     text = flat(window.findChild(QTextBrowser, "summary_preview").toPlainText())
     thinners, heart = question(pack, "blood_thinners"), question(pack, "heart")
     in_order(text, [thinners.question, thinners.advice["yes"], thinners.why])

@@ -73,14 +73,15 @@ class Kiosk:
             self.proc.stderr.close()
 
 
-def centres(config: Path) -> dict[str, tuple[int, int]]:
-    """Where the buttons and fields are: the same window, laid out offscreen at the same size."""
+def centres(config: Path) -> tuple[dict[str, tuple[int, int]], list[str]]:
+    """Where the buttons and fields are, and the journey's pages: the same window, laid out
+    offscreen at the same size."""
     window = app.build_window(config)
     window.resize(*SIZE)
     window.show()
     window.build_all()
     found = {}
-    from kiosk.core.flow import JOURNEY
+    pages = window.page_ids()
 
     def note(*names: str) -> None:
         for name in names:
@@ -89,12 +90,12 @@ def centres(config: Path) -> dict[str, tuple[int, int]]:
                 centre = w.mapTo(window, w.rect().center())
                 found[name] = (centre.x(), centre.y())
 
-    for screen in JOURNEY:
-        if screen is not JOURNEY[0]:
-            window.ctx.visit.flow.next()
+    for n, screen in enumerate(pages):
+        if n:
+            window.ctx.visit.next()
         app.application().processEvents()
         note("nav_start", "first_name", "nav_next", "nav_back", "summary_email", "summary_print")
-        if screen.value == "privacy":  # the keyboard's Done key, as it is after a tap
+        if screen == "privacy":  # the keyboard's Done key, as it is after a tap
             keyboard = window.keyboard()
             keyboard.attach(window.findChild(QWidget, "first_name"), "name")
             app.application().processEvents()
@@ -103,11 +104,11 @@ def centres(config: Path) -> dict[str, tuple[int, int]]:
             found["key_done"] = (centre.x(), centre.y())
             keyboard.detach()
             app.application().processEvents()
-        if screen.value == "summary":  # the email form, as it is after tapping Email
-            window.page(screen).on_email()
+        if screen == "summary":  # the email form, as it is after tapping Email
+            window.page(screen).on_email()  # type: ignore[attr-defined]
             app.application().processEvents()
             note("email_consent", "email_send")
-            window.page(screen).on_cancel_email()
+            window.page(screen).on_cancel_email()  # type: ignore[attr-defined]
     while window.staff is None:  # the staff tools come after the first paint
         app.application().processEvents()
     window.staff.pad.open_pad()  # the PIN pad, as staff see it
@@ -116,7 +117,7 @@ def centres(config: Path) -> dict[str, tuple[int, int]]:
     found["staff_pin_cancel"] = cancel.mapTo(window, cancel.rect().center()).toTuple()
     window.close()
     window.deleteLater()  # its children hold it: dropping the last name does not free it
-    return found
+    return found, pages
 
 
 def test_a_clinic_day_on_the_real_screen(tmp_path: Path, qapp) -> None:
@@ -138,7 +139,7 @@ def test_a_clinic_day_on_the_real_screen(tmp_path: Path, qapp) -> None:
         + f'[outbox]\npath = "{tmp_path}/outbox"\n',
         encoding="utf-8",
     )
-    spots = centres(config)
+    spots, pages = centres(config)
     read, write = os.pipe()
     xvfb = subprocess.Popen(
         [
@@ -214,9 +215,9 @@ def test_a_clinic_day_on_the_real_screen(tmp_path: Path, qapp) -> None:
 
         # The first patient double-taps everything.
         double_tap_to("nav_start", "privacy")
-        for screen in ("consultation", "treatment", "aftercare", "side_effects", "summary"):
+        for screen in pages[2 : pages.index("summary") + 1]:
             double_tap_to("nav_next", screen)
-        double_tap_to("nav_back", "side_effects")
+        double_tap_to("nav_back", pages[pages.index("summary") - 1])
         double_tap_to("nav_next", "summary")
         double_tap_to("nav_next", "done")  # Finish, double-tapped: the done screen shows
         double_tap_to("nav_next", "attract")  # Start again; its second tap starts nothing
@@ -229,7 +230,7 @@ def test_a_clinic_day_on_the_real_screen(tmp_path: Path, qapp) -> None:
         kiosk.wait_for("screen privacy ready for taps")
         tap("key_done")  # the on-screen keyboard goes; the navigation bar comes back
         kiosk.wait_for("screen privacy ready for taps")
-        for screen in ("consultation", "treatment", "aftercare", "side_effects", "summary"):
+        for screen in pages[2 : pages.index("summary") + 1]:
             tap("nav_next")
             kiosk.wait_for(f"screen {screen} ready for taps")
         tap("summary_email")  # the email field takes the focus; type on the real keyboard

@@ -9,6 +9,8 @@ from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QTextBrowser, 
 from kiosk.core.flow import Screen
 from kiosk.ui.idle import IdleGuard
 
+from .helpers import walk_to
+
 NAME = "Zebedee Quux"
 ADDRESS = "zebedee.quux@example.com"
 
@@ -41,11 +43,11 @@ def fill_everything(qtbot, window) -> None:  # type: ignore[no-untyped-def]
     name_field.selectAll()
     name_field.copy()  # a physical keyboard's Ctrl+C
     assert QGuiApplication.clipboard().text() == NAME
-    window.ctx.visit.flow.next()
+    walk_to(window, "areas")
     window.findChild(QAbstractButton, "area_neck_bands").click()
+    walk_to(window, "questions")
     window.findChild(QAbstractButton, "question_risks").click()
-    for _ in range(4):
-        window.ctx.visit.flow.next()
+    walk_to(window, "summary")
     window.findChild(QAbstractButton, "summary_email").click()
     qtbot.keyClicks(window.findChild(QLineEdit, "email_address"), ADDRESS)
     assert any(NAME in t for t in texts_in(window))
@@ -175,8 +177,7 @@ def test_walking_away_cancels_a_pending_print(qtbot, window, tmp_path) -> None:
     os.mkfifo(fifo)  # the job blocks on it: a printer that never answers
     script = "import sys; sys.stdin.buffer.read(); open(sys.argv[1]).read()"
     window.ctx.make_printer = lambda: SummaryJobs([sys.executable, "-c", script, str(fifo)])
-    for _ in range(6):
-        window.ctx.visit.flow.next()
+    walk_to(window, "summary")
     window.findChild(QAbstractButton, "summary_print").click()
     printer = window.ctx.printer
     assert printer.busy()
@@ -190,17 +191,13 @@ def test_the_aftercare_dates_go_with_the_session(qtbot, window) -> None:
     """The dated cards reflect the chosen areas: they are emptied with the session, and the
     next patient's are made from theirs (the cards themselves are reused)."""
     window.ctx.visit.session.toggle_area("underarm_sweating")
-    window.ctx.visit.flow.go(Screen.PRIVACY)
-    for _ in range(3):
-        window.ctx.visit.flow.next()
+    walk_to(window, "aftercare")
     aftercare = window.page(Screen.AFTERCARE)
     shown = list(aftercare.timeline_labels)
     assert shown and any(shown[0] in t for t in texts_in(window))
     window.ctx.visit.flow.reset()
     assert aftercare.timeline_labels == []
     assert not any(label in t for label in shown for t in texts_in(window))
-    window.ctx.visit.flow.go(Screen.PRIVACY)  # the next patient, with no areas chosen
-    for _ in range(3):
-        window.ctx.visit.flow.next()
+    walk_to(window, "aftercare")  # the next patient, with no areas chosen
     assert aftercare.timeline_labels == []
     assert window.findChild(QLabel, "timeline_note").isVisible()

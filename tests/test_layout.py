@@ -7,15 +7,20 @@ import itertools
 
 import pytest
 from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QFontInfo
+from PySide6.QtGui import QFontInfo, QTextLayout, QTextOption
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, QWidget
 
-from kiosk.core.flow import JOURNEY
-from kiosk.ui.widgets import ChoiceButton
+from kiosk.ui.widgets import ChoiceButton, ScrollPage
+
+from .helpers import walk_to
 
 SIZES = {"landscape": (1920, 1080), "portrait": (1080, 1920)}
 MIN_TARGET = 64
 MIN_TEXT_PX = 22
+#: No page taller than this many screens of its own height.
+MAX_SCREENS = 1.5
+#: "At most about 75 characters" a line, everywhere.
+MAX_LINE_CHARS = 78
 
 
 def visible_widgets(root: QWidget) -> list[QWidget]:
@@ -73,29 +78,94 @@ def problems_in(window, roots) -> list[str]:  # type: ignore[no-untyped-def]
     return found
 
 
+def line_lengths(label: QLabel) -> list[int]:
+    """The characters on each line of a label as it is laid out at its width."""
+    text = label.text()
+    if not label.wordWrap():
+        return [len(line) for line in text.splitlines()]
+    layout = QTextLayout(text, label.font())
+    option = QTextOption()
+    option.setWrapMode(QTextOption.WrapMode.WordWrap)
+    layout.setTextOption(option)
+    width = (
+        label.contentsRect().width() - 2 * label.margin() - label.indent() * (label.indent() > 0)
+    )
+    lengths = []
+    layout.beginLayout()
+    while (line := layout.createLine()).isValid():
+        line.setLineWidth(max(1, width))
+        lengths.append(len(text[line.textStart() : line.textStart() + line.textLength()].strip()))
+    layout.endLayout()
+    return lengths
+
+
+def reading_problems(window, page_id: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The rules of one topic a page: it fits in about 1.5 screens, a cue shows while there
+    is more below, lines a reader can follow, at most two health questions, and on the
+    areas page the whole face in view."""
+    found: list[str] = []
+    screen = window.page(page_id)
+    scroll = getattr(screen, "page", None)
+    if isinstance(scroll, ScrollPage):
+        view = scroll.viewport().height()
+        content = scroll.widget().height()
+        if content > MAX_SCREENS * view:
+            found.append(f"{content} px tall: over {MAX_SCREENS} x the {view} px it shows")
+        overflows = scroll.verticalScrollBar().maximum() > 0
+        if overflows != scroll.more_below():
+            found.append(
+                f"content overflows: {overflows}, but the cue shows: {scroll.more_below()}"
+            )
+        if overflows and scroll.cue is not None:
+            cue = scroll.cue
+            inside = scroll.viewport().geometry().contains(cue.geometry())
+            if not (cue.isVisible() and inside and cue.label.isVisible()):
+                found.append("the scroll cue is not in view")
+    for label in visible_widgets(screen):
+        if isinstance(label, QLabel) and label.text():
+            longest = max(line_lengths(label), default=0)
+            if longest > MAX_LINE_CHARS:
+                found.append(f"a line of {longest} characters: {label.text()[:40]!r}")
+    if page_id.startswith("health_"):
+        asked = [w for w in visible_widgets(screen) if w.objectName().startswith("screening_")]
+        if not 1 <= len(asked) <= 2:
+            found.append(f"{len(asked)} health questions on one page")
+    if page_id == "areas":
+        face = screen.face
+        corner = face.mapTo(scroll.viewport(), face.rect().topLeft())
+        where = QRect(corner, face.size())
+        if not scroll.viewport().rect().contains(where):
+            found.append(f"the face map at {where.getRect()} is not all in view")
+    return found
+
+
 @pytest.mark.parametrize("orientation", list(SIZES))
-def test_every_screen_fits(qtbot, window, orientation) -> None:
+def test_every_page_fits(qtbot, window, orientation) -> None:
+    """Walk every page of the journey at the panel's size: nothing clipped or overlapping,
+    large targets, and the rules of one topic a page (reading_problems)."""
     window.ctx.visit.session.first_name = "Bartholomew-Alexandre"
     for area in ("forehead_lines", "crows_feet", "underarm_sweating", "chronic_migraine"):
         window.ctx.visit.session.toggle_area(area)
     window.resize(*SIZES[orientation])
     qtbot.waitUntil(lambda: window.size().width() == SIZES[orientation][0])
     problems = {}
-    for screen in JOURNEY:
-        if screen is not JOURNEY[0]:
-            window.ctx.visit.flow.next()
+    pages = window.page_ids()
+    for n, page_id in enumerate(pages):
+        if n:
+            window.ctx.visit.next()
         QApplication.processEvents()
-        assert window.screen_id() == screen.value
-        found = problems_on_screen(window, screen)
+        assert window.screen_id() == page_id
+        found = problems_on_screen(window, page_id) + reading_problems(window, page_id)
         if found:
-            problems[screen.value] = found
+            problems[page_id] = found
     assert problems == {}
+    assert sum(p.startswith("health_") for p in pages) == len(window.ctx.pack.health_pages())
 
 
 def test_primary_action_stays_in_one_place(qtbot, window) -> None:
     window.ctx.visit.flow.next()
     places = set()
-    for _ in range(6):
+    for _ in range(len(window.page_ids()) - 2):
         QApplication.processEvents()
         places.add(
             (
@@ -115,8 +185,7 @@ def test_email_form_with_keyboard_fits(qtbot, window, orientation) -> None:
 
     window.resize(*SIZES[orientation])
     qtbot.waitUntil(lambda: window.size().width() == SIZES[orientation][0])
-    for _ in range(6):
-        window.ctx.visit.flow.next()
+    walk_to(window, "summary")
     summary = window.page(Screen.SUMMARY)
     summary.on_email()
     QApplication.processEvents()
@@ -136,7 +205,6 @@ def test_email_form_with_keyboard_fits(qtbot, window, orientation) -> None:
 def test_every_overlay_fits(qtbot, window, orientation) -> None:
     """The idle warning, the PIN pad and the staff panel (with an action armed) fit the
     window in both orientations with nothing clipped, over the summary they hide."""
-    from kiosk.core.flow import Screen
 
     from .helpers import settle
 
@@ -144,9 +212,7 @@ def test_every_overlay_fits(qtbot, window, orientation) -> None:
     window.resize(*SIZES[orientation])
     qtbot.waitUntil(lambda: window.size().width() == SIZES[orientation][0])
     window.ctx.visit.session.first_name = "Bartholomew-Alexandre"
-    window.ctx.visit.flow.go(Screen.PRIVACY)
-    for _ in range(5):
-        window.ctx.visit.flow.next()
+    walk_to(window, "summary")
     guard = window.idle_guard()
     guard.set_timeouts(60_000, 60_000)
     pad, panel = window.staff.pad, window.staff.panel

@@ -19,6 +19,8 @@ from kiosk.core.session import Session
 from kiosk.core.summary import SummaryRenderer, build_context
 from kiosk.services.pdf import write_pdf
 
+from .helpers import walk_to
+
 PATIENTS = {
     "migraine": {"language": "en", "first_name": "Margaret", "areas": ["chronic_migraine"]},
     "underarm": {"language": "en", "first_name": "Tom", "areas": ["underarm_sweating"]},
@@ -226,8 +228,7 @@ def test_summary_preview_shows_the_face_map(qtbot, window) -> None:
     from PySide6.QtWidgets import QTextBrowser
 
     window.ctx.visit.session.toggle_area("neck_bands")
-    for _ in range(6):
-        window.ctx.visit.flow.next()
+    walk_to(window, "summary")
     preview = window.findChild(QTextBrowser, "summary_preview")
     html = preview.toHtml()
     (src,) = re.findall(r'src="(data:image/svg\+xml;base64,[^"]+)"', html)

@@ -15,10 +15,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.core.flow import JOURNEY, Screen
+from kiosk.core.flow import JOURNEY, Screen, Section
 from kiosk.ui.widgets import ChoiceButton
 
-from .helpers import DEMO_CLINIC
+from .helpers import DEMO_CLINIC, walk_to
 
 
 def click(qtbot, window, name: str) -> None:
@@ -38,35 +38,47 @@ def test_full_walk_from_attract_to_done_and_back_to_start(qtbot, window) -> None
     seen = [window.screen_id()]
     window.screen_changed.connect(seen.append)
     click(qtbot, window, "nav_start")
-    for _ in range(6):
+    pages = window.page_ids()
+    assert pages[:5] == ["attract", "privacy", "consultation", "areas", "health_1"]
+    assert pages[-5:] == ["treatment", "aftercare", "side_effects", "summary", "done"]
+    for _ in range(len(pages) - 2):
         assert window.nav_next.isEnabled()  # no question is mandatory
         click(qtbot, window, "nav_next")
-    assert seen == [s.value for s in JOURNEY]
-    for screen in JOURNEY:
-        assert window.findChild(QWidget, f"screen_{screen.value}") is not None
+    assert seen == pages
+    for page in pages:
+        assert window.findChild(QWidget, f"screen_{page}") is not None
     click(qtbot, window, "nav_next")  # "Start again" on the done screen
     assert window.screen_id() == "attract"
 
 
-def test_step_labels_count_six_steps(qtbot, window) -> None:
+def test_progress_names_the_steps_and_counts_the_health_pages(qtbot, window) -> None:
     click(qtbot, window, "nav_start")
+    click(qtbot, window, "nav_next")
+    click(qtbot, window, "nav_next")
+    tabs = window.sections.tabs
+    assert [t.text() for t in tabs.values()] == [
+        "Consultation", "Areas", "Your health", "Treatment", "Aftercare", "Side effects", "Summary"
+    ]  # fmt: skip
+    health = len(window.ctx.pack.health_pages())
     labels = []
-    for _ in range(6):
-        labels.append(window.step_label.text())
+    while window.screen_id() != "questions":
         click(qtbot, window, "nav_next")
-    assert labels == [f"Step {n} of 6" for n in range(1, 7)]
+        labels.append(window.step_label.text())
+    assert labels == [f"Page {n} of {health}" for n in range(1, health + 1)] + [""]
+    assert tabs[Section.HEALTH].state == "current"
+    assert tabs[Section.AREAS].state == "seen" and tabs[Section.AREAS].isEnabled()
+    assert tabs[Section.TREATMENT].state == "ahead" and not tabs[Section.TREATMENT].isEnabled()
 
 
 def test_back_on_every_step_but_not_after_the_finish(qtbot, window) -> None:
     click(qtbot, window, "nav_start")
-    for _ in range(6):
+    while window.screen_id() != "done":
         assert window.nav_back.isVisible(), window.screen_id()
         click(qtbot, window, "nav_next")
-    assert window.screen_id() == "done"
     assert not window.nav_back.isVisible()  # the answers are gone: nothing to go back to
     window.ctx.visit.flow.reset()
     click(qtbot, window, "nav_start")
-    for _ in range(5):
+    while window.screen_id() != "summary":
         click(qtbot, window, "nav_next")
     while window.screen_id() != "privacy":
         click(qtbot, window, "nav_back")
@@ -79,16 +91,21 @@ def test_back_keeps_answers(qtbot, window) -> None:
     name = window.findChild(QLineEdit, "first_name")
     qtbot.keyClicks(name, "Ana")
     click(qtbot, window, "nav_next")
+    click(qtbot, window, "nav_next")
     click(qtbot, window, "area_neck_bands")
-    click(qtbot, window, "question_risks")
+    click(qtbot, window, "nav_next")
     qid = window.ctx.pack.screening[0].id
     answer = window.findChild(QWidget, f"screening_{qid}")
     qtbot.mouseClick(answer.buttons["unsure"], Qt.MouseButton.LeftButton)
+    while window.screen_id() != "questions":
+        click(qtbot, window, "nav_next")
+    click(qtbot, window, "question_risks")
     click(qtbot, window, "nav_next")
-    click(qtbot, window, "nav_back")
-    click(qtbot, window, "nav_back")
+    while window.screen_id() != "privacy":
+        click(qtbot, window, "nav_back")
     assert name.text() == "Ana"
-    click(qtbot, window, "nav_next")
+    while window.screen_id() != "questions":
+        click(qtbot, window, "nav_next")
     assert window.findChild(ChoiceButton, "area_neck_bands").isChecked()
     assert window.findChild(ChoiceButton, "question_risks").isChecked()
     assert answer.value() == "unsure"
@@ -96,8 +113,7 @@ def test_back_keeps_answers(qtbot, window) -> None:
 
 
 def test_answer_tapped_again_is_cleared(qtbot, window) -> None:
-    window.ctx.visit.flow.go(Screen.PRIVACY)
-    window.ctx.visit.flow.next()
+    walk_to(window, "health_1")
     qid = window.ctx.pack.screening[1].id
     row = window.findChild(QWidget, f"screening_{qid}")
     qtbot.mouseClick(row.buttons["yes"], Qt.MouseButton.LeftButton)
@@ -110,11 +126,8 @@ def test_answer_tapped_again_is_cleared(qtbot, window) -> None:
 
 @pytest.mark.parametrize("area", ["forehead_lines", "frown_lines", "crows_feet", "neck_bands"])
 def test_face_map_toggles_areas(qtbot, window, area) -> None:
-    window.ctx.visit.flow.go(Screen.PRIVACY)
-    window.ctx.visit.flow.next()
-    screen = window.page(Screen.CONSULTATION)
-    face = screen.face
-    screen.page.ensureWidgetVisible(face, 0, 0)
+    walk_to(window, "areas")
+    face = window.page(Screen.AREAS).face
     rect = face.area_rects(area)[-1]  # the right-hand crow's foot counts as well
     point = rect.center().toPoint()
     assert face.area_at(rect.center()) == area
@@ -128,29 +141,25 @@ def test_face_map_toggles_areas(qtbot, window, area) -> None:
 
 
 def test_tap_outside_any_area_chooses_nothing(qtbot, window) -> None:
-    window.ctx.visit.flow.go(Screen.PRIVACY)
-    window.ctx.visit.flow.next()
-    face = window.page(Screen.CONSULTATION).face
+    walk_to(window, "areas")
+    face = window.page(Screen.AREAS).face
     qtbot.mouseClick(face, Qt.MouseButton.LeftButton, pos=QPoint(2, 2))
     assert window.ctx.visit.session.areas == []
 
 
 def test_area_buttons_and_other_uses(qtbot, window) -> None:
-    window.ctx.visit.flow.go(Screen.PRIVACY)
-    window.ctx.visit.flow.next()
+    walk_to(window, "areas")
     click(qtbot, window, "area_chronic_migraine")
     click(qtbot, window, "area_crows_feet")
     assert window.ctx.visit.session.areas == ["crows_feet", "chronic_migraine"]
-    assert window.page(Screen.CONSULTATION).face.selected() == {"crows_feet"}
+    assert window.page(Screen.AREAS).face.selected() == {"crows_feet"}
 
 
 def test_aftercare_timeline_shows_real_dates(qtbot, window) -> None:
     window.ctx.visit.flow.next()
     window.ctx.visit.session.appointment_date = dt.date(2026, 12, 1)
     window.ctx.visit.session.toggle_area("underarm_sweating")
-    for _ in range(3):
-        window.ctx.visit.flow.next()
-    assert window.screen_id() == "aftercare"
+    walk_to(window, "aftercare")
     screen = window.page(Screen.AFTERCARE)
     assert "Tuesday 1 December 2026" in screen.timeline_intro.text()
     # underarm sweating: the check-up the demo clinic offers, and sweating coming back in
@@ -163,8 +172,7 @@ def test_aftercare_timeline_shows_real_dates(qtbot, window) -> None:
 
 
 def test_side_effects_show_clinic_numbers(window) -> None:
-    for _ in range(5):
-        window.ctx.visit.flow.next()
+    walk_to(window, "side_effects")
     emergency = window.findChild(QWidget, "help_emergency")
     texts = [w.text() for w in emergency.findChildren(QWidget) if hasattr(w, "text")]
     assert any("911" in t for t in texts)
@@ -176,8 +184,7 @@ def test_summary_preview_shows_answers_literally(qtbot, window) -> None:
     session.toggle_area("frown_lines")
     session.answer(window.ctx.pack.screening[0].id, "yes")
     session.set_question(window.ctx.pack.questions[0].id, True)
-    for _ in range(6):
-        window.ctx.visit.flow.next()
+    walk_to(window, "summary")
     preview = window.findChild(QTextBrowser, "summary_preview")
     text = preview.toPlainText()
     assert "Hello <b>x</b>{{7*7}}," in text
@@ -195,10 +202,10 @@ def test_finish_wipes_every_answer(qtbot, window) -> None:
     click(qtbot, window, "nav_start")
     qtbot.keyClicks(window.findChild(QLineEdit, "first_name"), "Zebedee")
     click(qtbot, window, "nav_next")
+    click(qtbot, window, "nav_next")
     click(qtbot, window, "area_frown_lines")
-    for _ in range(5):
+    while window.screen_id() != "done":
         click(qtbot, window, "nav_next")
-    assert window.screen_id() == "done"
     # wiped as the patient finishes, not only when the kiosk returns to the start
     assert window.ctx.visit.session.first_name == "" and window.ctx.visit.session.areas == []
     click(qtbot, window, "nav_next")
@@ -214,9 +221,7 @@ def test_finish_wipes_every_answer(qtbot, window) -> None:
 @pytest.mark.config(DEMO_CLINIC + "[kiosk]\ndone_return_s = 1\n")
 def test_done_returns_to_attract_by_itself(qtbot, window) -> None:
     window.ctx.visit.session.first_name = "Ana"
-    for _ in range(7):
-        window.ctx.visit.flow.next()
-    assert window.screen_id() == "done"
+    walk_to(window, "done")
     with qtbot.waitSignal(window.screen_changed, timeout=3000) as blocker:
         pass
     assert blocker.args == ["attract"]
@@ -243,8 +248,6 @@ def test_pages_scroll_by_touch_drag(window) -> None:
 def test_labels_never_render_markup(window) -> None:
     """A clinic's or patient's "<b>" is shown as typed: every label is plain text."""
     window.build_all()
-    for screen in JOURNEY:
-        window.ctx.visit.flow.go(screen) if window.ctx.visit.flow.allowed(screen) else None
     labels = window.findChildren(QLabel)
     assert len(labels) > 100
     for lbl in labels:

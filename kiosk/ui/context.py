@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kiosk import resources
+
 if TYPE_CHECKING:
     from kiosk.core.config import Config
     from kiosk.core.content import ContentPack
@@ -67,6 +69,12 @@ class UiContext:
                 printer.reported.connect(self.visit.print_event)
             self._printer.append(printer)
         return self._printer[0]
+
+    def image(self, name: str) -> Path:
+        """A picture the pack names: from the pack's own folder if it has one there (a
+        clinic's content), else the kiosk's own."""
+        own = self.pack.source.parent / name
+        return own if own.is_file() else resources.path("images", name)
 
     @property
     def pack(self) -> ContentPack:

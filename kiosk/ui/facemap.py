@@ -33,17 +33,24 @@ class FaceMap(QWidget):
         self.setObjectName("face_map")
         self.setAccessibleName("Face map")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(330, 440)
+        self.setMinimumSize(240, 320)
         self.setMaximumSize(600, 800)
 
     def sizeHint(self) -> QSize:
-        return QSize(480, 640)
+        height = min(640, self.maximumHeight())
+        return QSize(height * 3 // 4, height)
 
     def hasHeightForWidth(self) -> bool:
         return True
 
     def heightForWidth(self, width: int) -> int:
-        return int(width * 4 / 3)
+        return min(self.maximumHeight(), int(width * 4 / 3))
+
+    def fit_height(self, height: int) -> None:
+        """At most this tall (the room below a page's title), keeping the face's shape."""
+        height = max(320, min(680, height))
+        if height != self.maximumHeight():
+            self.setFixedSize(height * 3 // 4, height)
 
     def set_selected(self, areas: list[str]) -> None:
         self._selected = {a for a in areas if a in REGIONS}

@@ -86,6 +86,12 @@ class Picture(QWidget):
         self._renderer = renderer(path, self)
         self._path = path
 
+    def set_largest(self, largest: QSize) -> None:
+        if largest != self._max:
+            self._max = largest
+            self.setMaximumSize(largest)
+            self.updateGeometry()
+
     @property
     def path(self) -> Path:
         return self._path

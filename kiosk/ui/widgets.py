@@ -11,12 +11,20 @@ import functools
 
 from PySide6 import QtCore
 from PySide6.QtCore import QSize, Signal
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtGui import (
+    QColor,
+    QLinearGradient,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QBoxLayout,
     QFrame,
     QHBoxLayout,
+    QLayout,
     QLineEdit,
     QPushButton,
     QScrollArea,
@@ -31,10 +39,15 @@ from kiosk.ui.basics import button, label
 
 __all__ = ["button", "label"]  # re-exported: the screens take everything from here
 
-#: Width of the reading column; lines longer than this are hard to follow.
-COLUMN_MAX = 1180
+#: Width of the reading column: running text at 26 px, about 75 characters a line (longer
+#: lines are hard to follow).
+COLUMN_MAX = 980
+#: A scrolling page's margin around its content.
+PAGE_MARGIN = 40
+#: A page of several columns side by side (the areas: face, buttons, health uses).
+COLUMN_WIDE = 1740
 #: Running text at 26 px is at most this wide: about 75 characters a line.
-READING_WIDTH = 980
+READING_WIDTH = COLUMN_MAX
 
 
 def bullet_list(items: list[str], marker: str = "•", role: str = "body") -> QWidget:
@@ -162,69 +175,181 @@ def enable_kinetic_scrolling(area: QAbstractScrollArea) -> None:
     scroller.setScrollerProperties(props)
 
 
-class ScrollPage(QScrollArea):
-    """A vertically scrolling page with a centred reading column."""
+class ResponsiveBox(QWidget):
+    """Side by side when the window is landscape, stacked when it is portrait.
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    With ``aside_first`` the first widget added is an aside (a picture): on the right of
+    the rest in landscape, above it in portrait.
+    """
+
+    def __init__(self, spacing: int = 32, *, aside_first: bool = False) -> None:
+        super().__init__()
+        self._aside_first = aside_first
+        self.box = QBoxLayout(self._direction(True), self)
+        self.box.setContentsMargins(0, 0, 0, 0)
+        self.box.setSpacing(spacing)
+
+    def _direction(self, landscape: bool) -> QBoxLayout.Direction:
+        if not landscape:
+            return QBoxLayout.Direction.TopToBottom
+        if self._aside_first:
+            return QBoxLayout.Direction.RightToLeft
+        return QBoxLayout.Direction.LeftToRight
+
+    def set_landscape(self, landscape: bool) -> None:
+        direction = self._direction(landscape)
+        if self.box.direction() != direction:
+            self.box.setDirection(direction)
+
+
+class ScrollCue(QWidget):
+    """ "More below": a fade over the last lines of a page and an arrow, until the patient
+    has seen its end. Taps go through it to what is beneath."""
+
+    HEIGHT = 120
+
+    def __init__(self, text: str, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("scroll_cue")
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
+        self.setAccessibleName(text)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 10)
+        lay.addStretch(1)
+        self.label = label(f"{text}  ↓", "cue", name="scroll_cue_text", center=True)
+        self.label.setWordWrap(False)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.label)
+        row.addStretch(1)
+        lay.addLayout(row)
+        self.hide()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        fade = QLinearGradient(0, 0, 0, self.height())
+        fade.setColorAt(0.0, QColor(244, 247, 247, 0))
+        fade.setColorAt(0.6, QColor(244, 247, 247, 235))
+        fade.setColorAt(1.0, QColor(244, 247, 247, 255))
+        painter.fillRect(self.rect(), fade)
+        painter.end()
+
+
+class ScrollPage(QScrollArea):
+    """A vertically scrolling page: a reading column, with an aside (a picture) beside it
+    in landscape and above it in portrait. While there is more below than shows, a cue
+    says so, until the patient has scrolled to the end."""
+
+    def __init__(self, parent: QWidget | None = None, *, cue: str = "") -> None:
         super().__init__(parent)
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         inner = QWidget()
         outer = QHBoxLayout(inner)
-        outer.setContentsMargins(48, 36, 48, 48)
-        column = QWidget()
-        column.setMaximumWidth(COLUMN_MAX)
-        self.body = QVBoxLayout(column)
+        outer.setContentsMargins(PAGE_MARGIN, PAGE_MARGIN, PAGE_MARGIN, PAGE_MARGIN)
+        # The page is as tall as its content at the page's width, no taller: left to their
+        # defaults, the layout's minimum (wrapped text at its narrowest) set the height and
+        # every page ended in a screen of blank space.
+        outer.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        inner.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
+        self.row = ResponsiveBox(48, aside_first=True)
+        self.row.setMaximumWidth(COLUMN_MAX + 560)
+        self.aside = QVBoxLayout()
+        self.aside.setContentsMargins(0, 0, 0, 0)
+        self.row.box.addLayout(self.aside)
+        self.column = QWidget()
+        self.column.setObjectName("reading_column")
+        self.column.setMaximumWidth(COLUMN_MAX)
+        self.body = QVBoxLayout(self.column)
         self.body.setContentsMargins(0, 0, 0, 0)
         self.body.setSpacing(18)
-        outer.addWidget(column, 1)
+        self.row.box.addWidget(self.column, 1)
+        outer.addStretch(1)
+        outer.addWidget(self.row, 100)
+        outer.addStretch(1)
         self.setWidget(inner)
         enable_kinetic_scrolling(self)
+        self.cue = ScrollCue(cue, self) if cue else None
+        self._end_seen = False
+        bar = self.verticalScrollBar()
+        bar.valueChanged.connect(self._update_cue)
+        bar.rangeChanged.connect(self._update_cue)
 
     def add(self, widget: QWidget, stretch: int = 0) -> QWidget:
         self.body.addWidget(widget, stretch)
         return widget
 
+    def add_aside(self, widget: QWidget) -> QWidget:
+        align = QtCore.Qt.AlignmentFlag
+        self.aside.addWidget(widget, 0, align.AlignTop | align.AlignHCenter)
+        return widget
+
     def finish(self) -> None:
         self.body.addStretch(1)
 
+    def set_column_width(self, width: int) -> None:
+        """A page of columns side by side may be wider than the reading column."""
+        self.column.setMaximumWidth(width)
+        self.row.setMaximumWidth(max(width, COLUMN_MAX + 560))
 
-class ResponsiveBox(QWidget):
-    """Side by side when the window is landscape, stacked when it is portrait."""
+    def to_top(self) -> None:
+        """Back to the top, the cue shown again (a page entered afresh)."""
+        self._end_seen = False
+        self.verticalScrollBar().setValue(0)
+        self._update_cue()
 
-    def __init__(self, spacing: int = 32) -> None:
-        super().__init__()
-        self.box = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
-        self.box.setContentsMargins(0, 0, 0, 0)
-        self.box.setSpacing(spacing)
+    def more_below(self) -> bool:
+        """Whether the cue shows: content runs past the viewport and its end is unseen."""
+        return self.cue is not None and self.cue.isVisibleTo(self)
 
-    def set_landscape(self, landscape: bool) -> None:
-        direction = (
-            QBoxLayout.Direction.LeftToRight if landscape else QBoxLayout.Direction.TopToBottom
-        )
-        if self.box.direction() != direction:
-            self.box.setDirection(direction)
+    def _update_cue(self, *_: object) -> None:
+        if self.cue is None:
+            return
+        bar = self.verticalScrollBar()
+        if bar.maximum() > 0 and bar.value() >= bar.maximum() - 4:
+            self._end_seen = True
+        show = bar.maximum() > 0 and not self._end_seen
+        if show != self.cue.isVisibleTo(self):
+            self.cue.setVisible(show)
+        if show:
+            self._place_cue()
+
+    def _place_cue(self) -> None:
+        if self.cue is not None:
+            view = self.viewport().geometry()
+            height = min(ScrollCue.HEIGHT, view.height() // 3)
+            self.cue.setGeometry(view.x(), view.bottom() + 1 - height, view.width(), height)
+            self.cue.raise_()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place_cue()
+        self._update_cue()
 
 
 class AnswerButtons(QWidget):
-    """Yes / No / Not sure; tapping the chosen answer again clears it."""
+    """Yes / No / Not sure, large and side by side; tapping the chosen answer again clears
+    it. The chosen one shows a tick and a heavy outline on a light fill: never the filled
+    look of the primary Next button."""
 
     changed = Signal(object)  # the answer id, or None when cleared
+    TICK = "✓ "
 
     def __init__(self, labels: dict[str, str], accessible_prefix: str) -> None:
         super().__init__()
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(16)
+        lay.setSpacing(20)
+        self._labels = labels
         self.buttons: dict[str, QPushButton] = {}
         for value, text in labels.items():
             btn = button(text, "answer", checkable=True)
             btn.setAccessibleName(f"{accessible_prefix}: {text}")
+            btn.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             btn.clicked.connect(functools.partial(self._on_clicked, value))
             self.buttons[value] = btn
-            lay.addWidget(btn)
-        lay.addStretch(1)
+            lay.addWidget(btn, 1)
 
     def _on_clicked(self, value: str, *_: object) -> None:
         # PySide may call a partial slot without the signal's argument: read the state.
@@ -236,7 +361,11 @@ class AnswerButtons(QWidget):
 
     def set_value(self, value: str | None) -> None:
         for v, b in self.buttons.items():
-            b.setChecked(v == value)
+            chosen = v == value
+            b.setChecked(chosen)
+            text = self.TICK + self._labels[v] if chosen else self._labels[v]
+            if b.text() != text:
+                b.setText(text)
 
 
 class ChoiceButton(QPushButton):

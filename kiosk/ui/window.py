@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLayout,
     QMainWindow,
-    QProgressBar,
     QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
@@ -28,9 +27,10 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk import lazy
-from kiosk.core.flow import JOURNEY, STEPS, Screen
+from kiosk.core.flow import Page, Screen, Section
 from kiosk.ui.basics import button, label
 from kiosk.ui.context import UiContext
+from kiosk.ui.progress import SectionBar
 from kiosk.ui.screens import screen_class
 from kiosk.ui.screens.base import ScreenBase
 
@@ -46,6 +46,8 @@ else:
     taps = lazy.load("kiosk.ui.taps")
 
 log = logging.getLogger("kiosk.ui")
+#: From this width the header is one row: the clinic, the named steps, the page count.
+WIDE_HEADER = 1600
 
 
 class MainWindow(QMainWindow):
@@ -57,7 +59,7 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self.setObjectName("kiosk_window")
         self.setWindowTitle(ctx.config.clinic.name)
-        self._screens: dict[Screen, ScreenBase] = {}
+        self._screens: dict[Page, ScreenBase] = {}
         self._landscape = True
         self._painted = False
         self._language = ctx.pack.language
@@ -74,21 +76,26 @@ class MainWindow(QMainWindow):
         root.setContentsMargins(0, 0, 0, 0)
         root.setSpacing(0)
 
+        # The header: the clinic, the named steps, and "Page 2 of 12" on a paged screen. A
+        # wide window has them in one row; a narrow one puts the steps on a row of their own.
         self.header = QWidget()
         self.header.setObjectName("header")
-        head = QHBoxLayout(self.header)
-        head.setContentsMargins(40, 16, 40, 16)
-        head.setSpacing(24)
-        head.addWidget(label(ctx.config.clinic.name, "body", name="clinic_name"), 1)
+        head = QVBoxLayout(self.header)
+        head.setContentsMargins(32, 10, 32, 10)
+        head.setSpacing(8)
+        self._head_top = QHBoxLayout()
+        self._head_top.setSpacing(24)
+        self._head_top.addWidget(label(ctx.config.clinic.name, "body", name="clinic_name"))
+        self.sections = SectionBar()
+        self.sections.chosen.connect(self.on_section)
+        self._show_progress()  # named (for a screen reader too) from the start
         self.step_label = label("", "body", name="step_label")
         self.step_label.setWordWrap(False)
-        head.addWidget(self.step_label)
-        self.progress = QProgressBar()
-        self.progress.setObjectName("progress")
-        self.progress.setTextVisible(False)
-        self.progress.setRange(0, len(STEPS))
-        self.progress.setFixedWidth(260)
-        head.addWidget(self.progress)
+        self._head_top.addWidget(self.sections, 1)
+        self._head_top.addWidget(self.step_label)
+        head.addLayout(self._head_top)
+        self._head_rows = head
+        self._wide_header = True
         root.addWidget(self.header)
 
         self.stack = QStackedWidget()
@@ -119,7 +126,8 @@ class MainWindow(QMainWindow):
 
         ctx.visit.listen(self._on_step)
         ctx.visit.session.on_wipe(self._on_wipe)
-        self._show(Screen.ATTRACT)
+        self._showing: Page | None = None
+        self._show(self.ctx.visit.flow.page)
 
     def keyboard(self) -> OnScreenKeyboard:
         """The on-screen keyboard, under the screen and above the navigation; made on first
@@ -148,20 +156,28 @@ class MainWindow(QMainWindow):
 
     # --- what tests and scripts use -------------------------------------------------------
     def screen_id(self) -> str:
-        return self.ctx.visit.step.value
+        """The page on show: ``treatment``, ``health_2`` (the README lists them)."""
+        return self.ctx.visit.flow.page.id
 
-    def page(self, which: Screen | str) -> ScreenBase:
-        """The screen widget, built on first use."""
-        which = Screen(which)
+    def page_ids(self) -> list[str]:
+        """Every page of this journey, in order."""
+        return [page.id for page in self.ctx.visit.flow.pages]
+
+    def page(self, which: Page | Screen | str) -> ScreenBase:
+        """The screen widget of a page, built on first use (``"health_2"``, a Screen for
+        its first page, or a Page)."""
+        if not isinstance(which, Page):
+            which = next(p for p in self.ctx.visit.flow.pages if which in (p.id, p.screen))
         page = self._screens.get(which)
         if page is None:
-            page = screen_class(which)(self.ctx)
+            make = screen_class(which.screen)
+            page = make(self.ctx, which.number) if which.number else make(self.ctx)
             page.set_landscape(self._landscape)
             page.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
-            if which is Screen.ATTRACT:
+            if which.screen is Screen.ATTRACT:
                 page.start.clicked.connect(self.on_start)  # type: ignore[attr-defined]
                 page.language_chosen.connect(self.on_language)  # type: ignore[attr-defined]
-            elif which is Screen.DONE:
+            elif which.screen is Screen.DONE:
                 page.timed_out.connect(self.on_finish)  # type: ignore[attr-defined]
             page.view_changed.connect(self._on_view_changed)
             self._screens[which] = page
@@ -169,7 +185,7 @@ class MainWindow(QMainWindow):
         return page
 
     def build_all(self) -> None:
-        for which in JOURNEY:
+        for which in self.ctx.visit.flow.pages:
             self.page(which)
 
     # --- navigation -----------------------------------------------------------------------
@@ -190,12 +206,17 @@ class MainWindow(QMainWindow):
         self.ctx.visit.finish()
 
     @Slot(str)
+    def on_section(self, section: str) -> None:
+        """A tap on a step already seen, in the progress bar."""
+        self.ctx.visit.go_to_section(Section(section))
+
+    @Slot(str)
     def on_language(self, code: str) -> None:
         """Switch language: rebuild every screen in the new language."""
         if code not in self.ctx.packs or not self.ctx.visit.choose_language(code):
             return
         self._rebuild_if_language_changed()
-        self._show(self.ctx.visit.step)
+        self._show(self.ctx.visit.flow.page)
 
     def _rebuild_if_language_changed(self) -> None:
         if self.ctx.pack.language == self._language:
@@ -281,16 +302,17 @@ class MainWindow(QMainWindow):
         """The visit moved on (its rules, the wipes among them, have run): show where."""
         if new is not Screen.ATTRACT and self._idle is None:
             self.idle_guard().on_activity()  # it listens to the flow from now on
-        previous = self._screens.get(old)
+        previous = self._screens.get(self._showing) if self._showing is not None else None
         if previous is not None:
             previous.leave()
         if new is Screen.ATTRACT:
             self._rebuild_if_language_changed()  # the next patient starts in the default
             for overlay in self.overlays():  # never leave the staff panel to a patient
                 overlay.hide()
-        self._show(new)
-        log.info("screen %s", new.value)
-        self.screen_changed.emit(new.value)
+        page = self.ctx.visit.flow.page
+        self._show(page)
+        log.info("screen %s", page.id)
+        self.screen_changed.emit(page.id)
 
     def _on_wipe(self) -> None:
         for page in self._screens.values():
@@ -301,8 +323,9 @@ class MainWindow(QMainWindow):
         if clipboard.supportsSelection():
             clipboard.clear(QtGui.QClipboard.Mode.Selection)
 
-    def _show(self, which: Screen) -> None:
+    def _show(self, which: Page) -> None:
         page = self.page(which)
+        self._showing = which
         page.enter()
         # Only the screen on show may set the minimum size: a tall start screen must not
         # push the window past the display when the keyboard is up on another screen.
@@ -313,33 +336,57 @@ class MainWindow(QMainWindow):
         page.setSizePolicy(used, used)
         self.stack.setCurrentWidget(page)
         pack = self.ctx.pack
-        step = self.ctx.visit.flow.step()
-        chrome = which is not Screen.ATTRACT
+        flow = self.ctx.visit.flow
+        screen = which.screen
+        chrome = screen is not Screen.ATTRACT
         if self._keyboard is not None and self._keyboard.isVisible():
             self._keyboard.detach()
         self.header.setVisible(chrome)
         self.footer.setVisible(chrome)
         # Done has no Back: the answers were wiped when the patient finished.
-        self.nav_back.setVisible(which is not Screen.DONE)
-        # QProgressBar.setValue repaints at once (about 4 ms of each screen change): with
-        # updates off it only marks itself for the window's next paint, with the new screen.
-        self.progress.setUpdatesEnabled(False)
-        if step is not None:
-            n, total = step
-            self.step_label.setText(pack.t("ui.step", n=n, total=total))
-            self.progress.setValue(n)
-        else:
-            self.step_label.setText("")
-            self.progress.setValue(len(STEPS))
-        self.progress.setUpdatesEnabled(True)
+        self.nav_back.setVisible(screen is not Screen.DONE)
+        if chrome:
+            self._show_progress()
+            self.sections.setVisible(screen is not Screen.DONE)
+        counted = flow.page_of_screen()
+        self.step_label.setText(
+            pack.t("ui.page_of", n=counted[0], total=counted[1]) if counted else ""
+        )
         self.nav_back.setText(pack.t("ui.back"))
         self.nav_back.setAccessibleName(pack.t("ui.back"))
         text = {
             Screen.SUMMARY: pack.t("ui.finish"),
             Screen.DONE: pack.t("done.start_over"),
-        }.get(which, pack.t("ui.next"))
+        }.get(screen, pack.t("ui.next"))
         self.nav_next.setText(text)
         self.nav_next.setAccessibleName(text)
+        # On the summary, what the patient takes away leads: Finish steps back to an
+        # ordinary button.
+        role = "finish" if screen is Screen.SUMMARY else "primary"
+        if self.nav_next.property("role") != role:
+            self.nav_next.setProperty("role", role)
+            self.nav_next.style().unpolish(self.nav_next)
+            self.nav_next.style().polish(self.nav_next)
+
+    def _show_progress(self) -> None:
+        names = self.ctx.pack.texts["progress"]
+        self.sections.show_states(
+            self.ctx.visit.flow.sections(),
+            {key: text for key, text in names.items() if isinstance(text, str)},
+        )
+
+    def _place_sections(self, wide: bool) -> None:
+        """One header row in a wide window; the steps on a row of their own in a narrow one."""
+        if wide == self._wide_header:
+            return
+        self._wide_header = wide
+        if wide:
+            self._head_rows.removeWidget(self.sections)
+            self._head_top.insertWidget(1, self.sections, 1)
+        else:
+            self._head_top.removeWidget(self.sections)
+            self._head_rows.addWidget(self.sections)
+        self._head_top.setStretch(0, 0 if wide else 1)  # the page count to the right
 
     # --- events ---------------------------------------------------------------------------
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -347,6 +394,7 @@ class MainWindow(QMainWindow):
         for overlay in (*self.overlays(), *idle):
             if overlay.isVisible():
                 overlay.setGeometry(0, 0, event.size().width(), event.size().height())
+        self._place_sections(event.size().width() >= WIDE_HEADER)
         landscape = event.size().width() >= event.size().height()
         if landscape != self._landscape:
             self._landscape = landscape
@@ -366,7 +414,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def _prebuild(self) -> None:
         """Build one more screen per event-loop turn, so later screen changes are quick."""
-        missing = [s for s in JOURNEY if s not in self._screens]
+        missing = [p for p in self.ctx.visit.flow.pages if p not in self._screens]
         if missing:
             self.page(missing[0])
             QTimer.singleShot(0, self, self._prebuild)  # dropped if the window goes
@@ -397,7 +445,7 @@ class MainWindow(QMainWindow):
         self._language = ""  # force the rebuild: the failed screen may be half-built
         self._rebuild_if_language_changed()
         if self.ctx.visit.step is Screen.ATTRACT:
-            self._show(Screen.ATTRACT)
+            self._show(self.ctx.visit.flow.page)
         else:
             self.ctx.visit.finish()
 

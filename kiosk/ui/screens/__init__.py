@@ -1,4 +1,4 @@
-"""The eight screens of the patient journey, one module each, imported on first use.
+"""The screens of the patient journey, one module each, imported on first use.
 
 Each screen reads the session when it is entered and writes every answer straight back to
 it; ``wipe`` clears whatever a patient typed or chose. Navigation is the window's job.
@@ -19,6 +19,9 @@ _WHERE: dict[Screen, tuple[str, str]] = {
     Screen.ATTRACT: ("attract", "AttractScreen"),
     Screen.PRIVACY: ("privacy", "PrivacyScreen"),
     Screen.CONSULTATION: ("consultation", "ConsultationScreen"),
+    Screen.AREAS: ("consultation", "AreasScreen"),
+    Screen.HEALTH: ("consultation", "HealthScreen"),
+    Screen.QUESTIONS: ("consultation", "QuestionsScreen"),
     Screen.TREATMENT: ("info", "TreatmentScreen"),
     Screen.AFTERCARE: ("info", "AftercareScreen"),
     Screen.SIDE_EFFECTS: ("info", "SideEffectsScreen"),
