@@ -47,6 +47,7 @@ DEFERRED: dict[str, str] = {
     "kiosk.ui.idle": "the idle guard: when the first patient starts (20 ms)",
     "kiosk.ui.keyboard": "the on-screen keyboard: on first use (30 ms)",
     "kiosk.ui.widgets": "the widget kit of the later screens, not the start screen's (2 ms)",
+    "kiosk.ui.attract_art": "the start screen's pictures, QtSvg: after the first paint (40 ms)",
     "kiosk.services.fonts": "the shipped fonts: after the first paint",
     "kiosk.services.counters_store": "the anonymous counters' file: after the first paint",
     "kiosk.services.jobs": "child processes (print, email, staff checks): after the first paint",

@@ -138,7 +138,10 @@ TEXT_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         ),
         frozenset({"weekdays", "months"}),
     ),
-    "attract": (frozenset(["title", "subtitle", "start", "language_prompt"]), frozenset()),
+    "attract": (
+        frozenset(["title", "subtitle", "start", "language_prompt", "picture"]),
+        frozenset(),
+    ),
     # The on-screen keyboard's Done key and the names a screen reader speaks for its keys
     # (kiosk/ui/keyboard.py DEFAULT_TEXTS holds the same keys, in English).
     "keyboard": (
