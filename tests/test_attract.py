@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 
 from kiosk import app, resources
 from kiosk.core.flow import Screen
+from kiosk.core.summary import SummaryRenderer, build_context, sample_session
 from kiosk.ui import attract_art
 from kiosk.ui.screens import attract
 
@@ -167,3 +168,15 @@ def test_the_glow_rests_while_a_patient_uses_the_kiosk(qtbot, window) -> None:
     assert not breath.isActive()
     window.ctx.visit.flow.reset()
     qtbot.waitUntil(breath.isActive)
+
+
+def test_the_demo_logo_stays_out_of_emails(qapp) -> None:
+    """An email has no pictures (mail programs block them, and a file:// link would name a
+    folder of the kiosk); the screen and the printout show the logo."""
+    loaded = app.load()
+    pack = loaded.packs["en"]
+    renderer = SummaryRenderer(loaded.template_dirs)
+    uri = loaded.config.clinic.logo.as_uri()  # type: ignore[union-attr]
+    for medium, shown in (({"email": True}, False), ({"screen": True}, True), ({}, True)):
+        context = build_context(sample_session(pack), pack, loaded.config, **medium)
+        assert (uri in renderer.html(context)) is shown, medium
