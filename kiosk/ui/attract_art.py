@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QHideEvent, QPainter, QPaintEvent, QPixmap, QShowEvent
@@ -81,12 +82,36 @@ class Breathing(QWidget):
         painter.end()
 
 
+class StillPicture(pictures.Picture):
+    """A picture drawn once per size and then shown from a pixmap: the glow behind it
+    repaints it every step, and an idle kiosk should not redraw the SVG each time."""
+
+    def __init__(self, path: Path, **kwargs: Any) -> None:
+        super().__init__(path, **kwargs)
+        self._cache = QPixmap()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        dpr = self.devicePixelRatioF()
+        size = self.size() * dpr
+        if self._cache.size() != size or self._cache.devicePixelRatio() != dpr:
+            self._cache = QPixmap(size)
+            self._cache.setDevicePixelRatio(dpr)
+            self._cache.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(self._cache)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            self._renderer.render(painter, self.target())
+            painter.end()
+        painter = QPainter(self)
+        painter.drawPixmap(0, 0, self._cache)
+        painter.end()
+
+
 def illustration(accessible: str) -> tuple[Breathing, pictures.Picture]:
     """The illustration (objectName attract_picture) in front of its glow."""
     glow = Breathing(pictures.theme["primary_light"])
     stack = QVBoxLayout(glow)
     stack.setContentsMargins(0, 0, 0, 0)
-    picture = pictures.Picture(
+    picture = StillPicture(
         illustration_path(), name="attract_picture", accessible=accessible, max_size=ART_MAX
     )
     stack.addWidget(picture, 0, Qt.AlignmentFlag.AlignCenter)
