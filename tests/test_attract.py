@@ -112,6 +112,8 @@ def test_the_picture_comes_after_the_first_paint(qtbot, window) -> None:
     page.resize(1200, 800)
     page.show()
     qtbot.waitUntil(lambda: page.picture is not None)
+    # laid out and drawn in the frame they are added (a screenshot taken then shows them)
+    assert page.picture.isVisible() and page.picture.width() >= 400
     page.close()
 
 

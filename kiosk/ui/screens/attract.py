@@ -57,7 +57,7 @@ class AttractScreen(ScreenBase):
         self.glow: attract_art.Breathing | None = None
         self._pictures_queued = False
 
-        lay = QVBoxLayout(self)
+        lay = self._root = QVBoxLayout(self)
         lay.setContentsMargins(64, 40, 64, 40)
         lay.setSpacing(24)
 
@@ -155,3 +155,10 @@ class AttractScreen(ScreenBase):
             self._logo_slot.addWidget(self.logo)
         self.glow, self.picture = attract_art.illustration(self.ctx.pack.t("attract.picture"))
         self._art_lay.addWidget(self.glow)
+        # On the glass in this frame, not a frame later: lay out and draw them now.
+        for widget in (self.logo, self.glow):
+            if widget is not None:
+                widget.show()
+        self._art_lay.activate()
+        self._root.activate()
+        self.repaint()
