@@ -144,3 +144,11 @@ def test_do_and_dont_pictures_carry_their_badge(qapp, name: str) -> None:
         assert danger == 0, name
         corner = image.copy(image.width() * 3 // 4, 0, image.width() // 4, image.height() // 3)
         assert _count(corner, pictures.THEME_TOKENS["primary"]) > 30, name
+
+
+@pytest.mark.parametrize("name", sorted(n for n, box in PICTURES.items() if box == SCENE))
+def test_scene_strokes_read_at_a_glance(name: str) -> None:
+    """Drawn at about 220 px wide, a line under 6 units of 400 would be thinner than 3 px."""
+    text = (IMAGES / name).read_text(encoding="utf-8")
+    widths = [float(w) for w in re.findall(r'stroke-width="([0-9.]+)"', text)]
+    assert widths and min(widths) >= 6, name
