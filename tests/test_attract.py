@@ -133,6 +133,11 @@ def test_the_picture_is_beside_the_words_in_landscape_and_above_in_portrait(qtbo
     start = window.findChild(QAbstractButton, "nav_start")
     assert start.isVisible() and start.height() >= 120
     assert start.mapTo(window, start.rect().bottomLeft()).y() <= window.height()
+    # together in the middle: no more room between picture and words than around them
+    gap = box(words).top() - box(art).bottom()
+    assert gap <= box(art).top() - window.findChild(QLabel, "attract_clinic").height()
+    window.resize(*app.LANDSCAPE)
+    qtbot.waitUntil(lambda: box(art).right() < box(words).left())
 
 
 def test_the_idle_start_screen_runs_no_timer_faster_than_a_second(qtbot, window) -> None:

@@ -78,7 +78,9 @@ class AttractScreen(ScreenBase):
         # The illustration and the words: side by side in landscape, stacked in portrait.
         self.body = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         self.body.setSpacing(48)
+        lay.addStretch(0)  # portrait: room above the picture and the words...
         lay.addLayout(self.body, 1)
+        lay.addStretch(0)  # ...and below them, so they stay together in the middle
 
         self.art = QWidget()
         self.art.setObjectName("attract_art")
@@ -131,9 +133,13 @@ class AttractScreen(ScreenBase):
         )
         if self.body.direction() != direction:
             self.body.setDirection(direction)
-            # Portrait: the picture takes the larger share of the height, the words sit below.
-            self.body.setStretch(0, 5 if landscape else 6)
-            self.body.setStretch(1, 5 if landscape else 4)
+            # Landscape: the picture and the words share the width. Portrait: they keep
+            # together in the middle of the height, the picture as wide as the page allows.
+            self.body.setStretch(0, 5 if landscape else 0)
+            self.body.setStretch(1, 5 if landscape else 0)
+            self._root.setStretch(1, 0 if landscape else 1)
+            self._root.setStretch(2, 1 if landscape else 0)
+            self._root.setStretch(3, 0 if landscape else 1)
         super().set_landscape(landscape)
 
     # --- the pictures, just after the first paint -----------------------------------------
