@@ -140,7 +140,10 @@ TEXT_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         ),
         frozenset({"weekdays", "months"}),
     ),
-    "attract": (frozenset(["title", "subtitle", "start", "language_prompt"]), frozenset()),
+    "attract": (
+        frozenset(["title", "subtitle", "start", "language_prompt", "picture"]),
+        frozenset(),
+    ),
     # the named steps of the progress bar (kiosk.core.flow.Section), and what a screen
     # reader says of each one's state
     "progress": (

@@ -102,7 +102,7 @@ def build_context(
             "name": config.clinic.name,
             "phone": config.clinic.phone,
             "emergency_number": config.clinic.emergency_number,
-            "logo": logo.as_uri() if logo is not None else "",
+            "logo": logo.as_uri() if logo is not None and medium != "email" else "",
         },
         "title": t("summary.title"),
         "intro": t("summary.intro"),
