@@ -148,11 +148,11 @@ def test_aftercare_timeline_shows_real_dates(qtbot, window) -> None:
     window.ctx.visit.flow.next()
     window.ctx.visit.session.appointment_date = dt.date(2026, 12, 1)
     window.ctx.visit.session.toggle_area("underarm_sweating")
-    for _ in range(3):
+    while window.ctx.visit.step is not Screen.TIMELINE:
         window.ctx.visit.flow.next()
-    assert window.screen_id() == "aftercare"
-    screen = window.page(Screen.AFTERCARE)
-    assert "Tuesday 1 December 2026" in screen.timeline_intro.text()
+    assert window.screen_id() == "timeline"
+    screen = window.page(Screen.TIMELINE)
+    assert "Tuesday 1 December 2026" in screen.day.day_label.text()
     # underarm sweating: the check-up the demo clinic offers, and sweating coming back in
     # 3 to 6 months; not the first-changes and full-effect days of lines and bands
     assert screen.timeline_labels == [
@@ -160,10 +160,15 @@ def test_aftercare_timeline_shows_real_dates(qtbot, window) -> None:
         "Tuesday 15 December 2026",
         "Monday 1 March 2027 – Sunday 30 May 2027",
     ]
+    assert [e.when for e in screen.chart.entries] == [
+        "1 December",
+        "15 December",
+        "1 March – 30 May",
+    ]
 
 
 def test_side_effects_show_clinic_numbers(window) -> None:
-    for _ in range(5):
+    while window.ctx.visit.step is not Screen.SIDE_EFFECTS:
         window.ctx.visit.flow.next()
     emergency = window.findChild(QWidget, "help_emergency")
     texts = [w.text() for w in emergency.findChildren(QWidget) if hasattr(w, "text")]

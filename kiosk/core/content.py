@@ -208,7 +208,8 @@ TEXT_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "timeline_title",
                 "timeline_intro",
                 "day_label",
-                "day_hint",
+                "chart_name",
+                "chart_start",
                 "day_earlier",
                 "day_later",
                 "day_today",
@@ -720,7 +721,8 @@ def _read_pack(data: dict[str, Any], folder: Path, file: str) -> ContentPack:
     r.raise_if_any()
     values["areas"] = tuple(sorted(areas, key=lambda a: AREA_IDS.index(a.id)))
     values["timeline"] = tuple(sorted(values["timeline"], key=lambda t: t.from_days))
-    return ContentPack(**values, **pictured, texts=texts, source=Path(file))
+    values.update(pictured)
+    return ContentPack(**values, texts=texts, source=Path(file))
 
 
 def load_pack(folder: Path) -> ContentPack:

@@ -16,6 +16,7 @@ class Screen(StrEnum):
     CONSULTATION = "consultation"
     TREATMENT = "treatment"
     AFTERCARE = "aftercare"
+    TIMELINE = "timeline"
     SIDE_EFFECTS = "side_effects"
     SUMMARY = "summary"
     DONE = "done"
