@@ -19,7 +19,8 @@ def test_self_test_walks_every_screen_and_renders_a_pdf() -> None:
     lines = result.stdout.strip().splitlines()
     assert (
         lines[0]
-        == "screens: attract privacy consultation treatment aftercare timeline side_effects summary done"
+        == "screens: attract privacy consultation treatment aftercare timeline side_effects "
+        "summary done"
     )
     assert lines[-1] == "self-test ok"
 

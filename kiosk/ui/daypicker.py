@@ -14,6 +14,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.ui.basics import button, label
+from kiosk.ui.widgets import READING_WIDTH
 
 #: The buttons' height: a large touch target (the kiosk's rule is at least 72 px).
 BUTTON_HEIGHT = 88
@@ -36,6 +37,7 @@ class DayPicker(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(12)
         self.day_label = label("", "h2", name="day_label")
+        self.day_label.setMaximumWidth(READING_WIDTH)
         lay.addWidget(self.day_label)
         row = QHBoxLayout()
         row.setSpacing(20)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QWidget
 
 from kiosk.ui.basics import label
 from kiosk.ui.pictures import theme
+from kiosk.ui.widgets import READING_WIDTH
 
 
 class ChartEntry(NamedTuple):
@@ -216,7 +217,7 @@ class TimelineChart(QWidget):
         while len(self.lanes) < len(entries):
             self.lanes.append(Lane(self.scale))
             body = label("", "body", name=f"timeline_body_{len(self.bodies) + 1}")
-            body.setMaximumWidth(980)
+            body.setMaximumWidth(READING_WIDTH)
             self.bodies.append(body)
             self._place()
         for i, (lane, body) in enumerate(zip(self.lanes, self.bodies, strict=True)):
