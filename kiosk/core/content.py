@@ -15,11 +15,11 @@ import functools
 import re
 import string
 import typing
-import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple
+from xml.parsers import expat
 
 from kiosk import resources
 from kiosk.core.errors import Problem, ProblemsError
@@ -323,13 +323,18 @@ def find_image(folder: Path, name: str) -> Path | None:
 
 @functools.lru_cache(maxsize=128)
 def _svg_problem(path: Path, mtime_ns: int) -> str | None:
-    """Why the file is not a picture the kiosk can draw, or None."""
+    """Why the file is not a picture the kiosk can draw, or None. Parsed with expat alone
+    (no tree is built: the pack loads before the first paint)."""
+    first: list[str] = []
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.StartElementHandler = lambda name, _attrs: first.append(name) if not first else None
     try:
-        root = ET.fromstring(path.read_bytes())
-    except (OSError, ET.ParseError) as exc:
+        parser.Parse(path.read_bytes(), True)
+    except (OSError, expat.ExpatError) as exc:
         return f"{path} cannot be read as an SVG picture ({exc})"
-    if root.tag.rsplit("}", 1)[-1] != "svg":
-        return f"{path} is not an SVG picture (its first element is <{root.tag}>)"
+    root = first[0].rsplit("}", 1)[-1] if first else ""
+    if root != "svg":
+        return f"{path} is not an SVG picture (its first element is <{root}>)"
     return None
 
 
