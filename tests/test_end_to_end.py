@@ -214,7 +214,14 @@ def test_a_clinic_day_on_the_real_screen(tmp_path: Path, qapp) -> None:
 
         # The first patient double-taps everything.
         double_tap_to("nav_start", "privacy")
-        for screen in ("consultation", "treatment", "aftercare", "side_effects", "summary"):
+        for screen in (
+            "consultation",
+            "treatment",
+            "aftercare",
+            "timeline",
+            "side_effects",
+            "summary",
+        ):
             double_tap_to("nav_next", screen)
         double_tap_to("nav_back", "side_effects")
         double_tap_to("nav_next", "summary")
@@ -229,7 +236,14 @@ def test_a_clinic_day_on_the_real_screen(tmp_path: Path, qapp) -> None:
         kiosk.wait_for("screen privacy ready for taps")
         tap("key_done")  # the on-screen keyboard goes; the navigation bar comes back
         kiosk.wait_for("screen privacy ready for taps")
-        for screen in ("consultation", "treatment", "aftercare", "side_effects", "summary"):
+        for screen in (
+            "consultation",
+            "treatment",
+            "aftercare",
+            "timeline",
+            "side_effects",
+            "summary",
+        ):
             tap("nav_next")
             kiosk.wait_for(f"screen {screen} ready for taps")
         tap("summary_email")  # the email field takes the focus; type on the real keyboard

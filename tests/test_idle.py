@@ -44,7 +44,7 @@ def fill_everything(qtbot, window) -> None:  # type: ignore[no-untyped-def]
     window.ctx.visit.flow.next()
     window.findChild(QAbstractButton, "area_neck_bands").click()
     window.findChild(QAbstractButton, "question_risks").click()
-    for _ in range(4):
+    while window.ctx.visit.step is not Screen.SUMMARY:
         window.ctx.visit.flow.next()
     window.findChild(QAbstractButton, "summary_email").click()
     qtbot.keyClicks(window.findChild(QLineEdit, "email_address"), ADDRESS)
@@ -175,7 +175,7 @@ def test_walking_away_cancels_a_pending_print(qtbot, window, tmp_path) -> None:
     os.mkfifo(fifo)  # the job blocks on it: a printer that never answers
     script = "import sys; sys.stdin.buffer.read(); open(sys.argv[1]).read()"
     window.ctx.make_printer = lambda: SummaryJobs([sys.executable, "-c", script, str(fifo)])
-    for _ in range(6):
+    while window.ctx.visit.step is not Screen.SUMMARY:
         window.ctx.visit.flow.next()
     window.findChild(QAbstractButton, "summary_print").click()
     printer = window.ctx.printer

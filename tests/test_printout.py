@@ -15,6 +15,7 @@ from pypdf import PdfReader
 
 from kiosk import app, cli
 from kiosk.core.facemap import MARKED, REGIONS, marked_svg, marked_uri
+from kiosk.core.flow import Screen
 from kiosk.core.session import Session
 from kiosk.core.summary import SummaryRenderer, build_context
 from kiosk.services.pdf import write_pdf
@@ -226,7 +227,7 @@ def test_summary_preview_shows_the_face_map(qtbot, window) -> None:
     from PySide6.QtWidgets import QTextBrowser
 
     window.ctx.visit.session.toggle_area("neck_bands")
-    for _ in range(6):
+    while window.ctx.visit.step is not Screen.SUMMARY:
         window.ctx.visit.flow.next()
     preview = window.findChild(QTextBrowser, "summary_preview")
     html = preview.toHtml()

@@ -25,7 +25,7 @@ def test_flow_steps_and_back() -> None:
     flow = Flow()
     assert flow.step() is None
     flow.next()
-    assert flow.step() == (1, len(STEPS)) == (1, 6)
+    assert flow.step() == (1, len(STEPS)) == (1, 7)
     flow.next()
     flow.back()
     assert flow.current is Screen.PRIVACY

@@ -38,7 +38,7 @@ def test_full_walk_from_attract_to_done_and_back_to_start(qtbot, window) -> None
     seen = [window.screen_id()]
     window.screen_changed.connect(seen.append)
     click(qtbot, window, "nav_start")
-    for _ in range(6):
+    for _ in range(len(JOURNEY) - 2):
         assert window.nav_next.isEnabled()  # no question is mandatory
         click(qtbot, window, "nav_next")
     assert seen == [s.value for s in JOURNEY]
@@ -48,18 +48,18 @@ def test_full_walk_from_attract_to_done_and_back_to_start(qtbot, window) -> None
     assert window.screen_id() == "attract"
 
 
-def test_step_labels_count_six_steps(qtbot, window) -> None:
+def test_step_labels_count_the_steps(qtbot, window) -> None:
     click(qtbot, window, "nav_start")
     labels = []
-    for _ in range(6):
+    for _ in range(7):
         labels.append(window.step_label.text())
         click(qtbot, window, "nav_next")
-    assert labels == [f"Step {n} of 6" for n in range(1, 7)]
+    assert labels == [f"Step {n} of 7" for n in range(1, 8)]
 
 
 def test_back_on_every_step_but_not_after_the_finish(qtbot, window) -> None:
     click(qtbot, window, "nav_start")
-    for _ in range(6):
+    for _ in range(len(JOURNEY) - 2):
         assert window.nav_back.isVisible(), window.screen_id()
         click(qtbot, window, "nav_next")
     assert window.screen_id() == "done"
@@ -181,7 +181,7 @@ def test_summary_preview_shows_answers_literally(qtbot, window) -> None:
     session.toggle_area("frown_lines")
     session.answer(window.ctx.pack.screening[0].id, "yes")
     session.set_question(window.ctx.pack.questions[0].id, True)
-    for _ in range(6):
+    while window.ctx.visit.step is not Screen.SUMMARY:
         window.ctx.visit.flow.next()
     preview = window.findChild(QTextBrowser, "summary_preview")
     text = preview.toPlainText()
@@ -201,9 +201,8 @@ def test_finish_wipes_every_answer(qtbot, window) -> None:
     qtbot.keyClicks(window.findChild(QLineEdit, "first_name"), "Zebedee")
     click(qtbot, window, "nav_next")
     click(qtbot, window, "area_frown_lines")
-    for _ in range(5):
+    while window.screen_id() != "done":
         click(qtbot, window, "nav_next")
-    assert window.screen_id() == "done"
     # wiped as the patient finishes, not only when the kiosk returns to the start
     assert window.ctx.visit.session.first_name == "" and window.ctx.visit.session.areas == []
     click(qtbot, window, "nav_next")
@@ -219,9 +218,8 @@ def test_finish_wipes_every_answer(qtbot, window) -> None:
 @pytest.mark.config(DEMO_CLINIC + "[kiosk]\ndone_return_s = 1\n")
 def test_done_returns_to_attract_by_itself(qtbot, window) -> None:
     window.ctx.visit.session.first_name = "Ana"
-    for _ in range(7):
+    while window.ctx.visit.step is not Screen.DONE:
         window.ctx.visit.flow.next()
-    assert window.screen_id() == "done"
     with qtbot.waitSignal(window.screen_changed, timeout=3000) as blocker:
         pass
     assert blocker.args == ["attract"]
