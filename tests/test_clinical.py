@@ -433,7 +433,7 @@ def test_migraine_only_patient(tmp_path: Path, pack) -> None:
             body,
             [
                 "Tuesday 1 December 2026",
-                "Today",
+                "Your treatment day",  # the day the patient chose (today unless they moved it)
                 "Tuesday 23 February 2027",  # 12 weeks on
                 "Next migraine treatment",
                 "Tuesday 18 May 2027",  # after two rounds

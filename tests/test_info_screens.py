@@ -121,7 +121,7 @@ def test_every_step_advice_and_level_has_its_picture(qtbot, window, orientation)
         assert pic.isVisible() and pic.path == pack.image(step.image)
         assert pic.accessibleName() == step.title
         # about 300 px wide beside the text in landscape; larger in portrait
-        assert pic.width() >= (300 if landscape else 360), pic.size()
+        assert pic.width() >= (300 if landscape else 420), pic.size()
         text = next(
             lbl
             for lbl in window.page(Screen.TREATMENT).findChildren(QLabel)

@@ -146,7 +146,7 @@ class TreatmentScreen(InfoScreen):
     """The injection, step by step: each step a picture and its words."""
 
     kind = Screen.TREATMENT
-    SIZES: ClassVar[dict[bool, QSize]] = {True: QSize(300, 225), False: QSize(360, 270)}
+    SIZES: ClassVar[dict[bool, QSize]] = {True: QSize(300, 225), False: QSize(420, 315)}
 
     def __init__(self, ctx: UiContext) -> None:
         super().__init__(ctx)
@@ -175,7 +175,7 @@ class AftercareScreen(InfoScreen):
     """Do and don't, each with a small picture: side by side in landscape."""
 
     kind = Screen.AFTERCARE
-    SIZES: ClassVar[dict[bool, QSize]] = {True: QSize(200, 150), False: QSize(240, 180)}
+    SIZES: ClassVar[dict[bool, QSize]] = {True: QSize(200, 150), False: QSize(280, 210)}
 
     def __init__(self, ctx: UiContext) -> None:
         super().__init__(ctx)
