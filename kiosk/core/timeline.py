@@ -1,8 +1,9 @@
 """The aftercare timeline with real dates, and the calendar events taken from it.
 
-One source for the aftercare screen, every summary and the email's .ics file: the pack's
+One source for the timeline screen, every summary and the email's .ics file: the pack's
 ``[[aftercare.timeline]]`` entries that apply to the chosen areas, dated from the
-appointment. An entry with a ``calendar`` text becomes a one-day event on its first day.
+appointment (today, or the day the patient chose: ``Visit.set_appointment_date``). An
+entry with a ``calendar`` text becomes a one-day event on its first day.
 No area chosen, or an answer after which treatment is usually not given: no dates at all.
 """
 

@@ -2,7 +2,8 @@
 
 The visit owns the session (what the patient answered) and the flow (where they are), and
 decides what happens on the way: the answers are wiped when the patient finishes and again
-at the start screen, the appointment date is today's when a patient starts, a session prints
+at the start screen, the appointment date is today's when a patient starts (they may choose
+another day up to ``APPOINTMENT_DAYS_AHEAD`` days ahead), a session prints
 at most ``max_copies`` copies one job at a time, and emails one address the patient agreed
 to. It knows what was printed or emailed and tells the anonymous counters how each visit
 ended.

@@ -79,7 +79,6 @@ class Lane(QWidget):
 
     def set_entry(self, entry: ChartEntry) -> None:
         self.entry = entry
-        self.setObjectName(f"lane_{entry.title}")
         self.setAccessibleName(f"{entry.title}: {entry.when}")
         self.update()
 
@@ -216,6 +215,7 @@ class TimelineChart(QWidget):
         self.scale.starts = tuple(sorted({e.start for e in entries}))
         while len(self.lanes) < len(entries):
             self.lanes.append(Lane(self.scale))
+            self.lanes[-1].setObjectName(f"timeline_lane_{len(self.lanes)}")
             body = label("", "body", name=f"timeline_body_{len(self.bodies) + 1}")
             body.setMaximumWidth(READING_WIDTH)
             self.bodies.append(body)
