@@ -184,13 +184,13 @@ class AftercareScreen(InfoScreen):
         self.page.add(reading(label(pack.t("aftercare.intro"), "subtitle")))
         row = Grid(2, 1)
         row.setObjectName("aftercare_columns")
-        for kind, items, marker in (("do", pack.do, "✓"), ("dont", pack.dont, "✗")):
+        for kind, items in (("do", pack.do), ("dont", pack.dont)):
             box, lay = card()
             box.setObjectName(f"aftercare_{kind}")
             lay.addWidget(label(pack.t(f"aftercare.{kind}_title"), "h2"))
             for i, advice in enumerate(items, start=1):
                 pic = self.picture(advice.image, f"{kind}_picture_{i}", pack.fill(advice.text))
-                text = label(f"{marker} {pack.fill(advice.text)}")
+                text = label(pack.fill(advice.text))  # the picture marks do or don't
                 lay.addWidget(PictureRow(pic, [text], self.SIZES, spacing=16))
             lay.addStretch(1)
             row.add(box)
