@@ -22,7 +22,7 @@ def test_self_test_walks_every_screen_and_renders_a_pdf() -> None:
     health = pages[5 : pages.index("questions")]
     assert health == [f"health_{n}" for n in range(1, len(health) + 1)] and len(health) > 1
     assert pages[pages.index("questions") + 1 :] == [
-        "treatment", "aftercare", "side_effects", "summary", "done"
+        "treatment", "aftercare", "timeline", "side_effects", "summary", "done"
     ]  # fmt: skip
     assert lines[-1] == "self-test ok"
 

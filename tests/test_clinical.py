@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 from kiosk import app, cli
 from kiosk.core.content import AREA_IDS, ContentPack, load_pack
 from kiosk.core.errors import ProblemsError
+from kiosk.core.flow import Screen
 from kiosk.core.session import Session
 from kiosk.core.summary import SummaryRenderer, build_context
 from kiosk.services import emailing
@@ -274,8 +275,6 @@ def test_triage_block_is_the_same_everywhere(qtbot, window, tmp_path: Path) -> N
     titles and signs in the same order, with "Get help now" over the urgent levels only."""
     from PySide6.QtWidgets import QTextBrowser
 
-    from kiosk.core.flow import Screen
-
     pack = window.ctx.pack
     urgent, other = triage_lines(pack)
     session = window.ctx.visit.session
@@ -428,7 +427,7 @@ def test_migraine_only_patient(tmp_path: Path, pack) -> None:
             body,
             [
                 "Tuesday 1 December 2026",
-                "Today",
+                "Your treatment day",  # the day the patient chose (today unless they moved it)
                 "Tuesday 23 February 2027",  # 12 weeks on
                 "Next migraine treatment",
                 "Tuesday 18 May 2027",  # after two rounds

@@ -140,13 +140,13 @@ def test_csv_header_and_rows(path: Path, clock: Clock) -> None:
         "date,started,finished,"
         "stopped_at_attract,stopped_at_privacy,stopped_at_consultation,stopped_at_areas,"
         "stopped_at_health,stopped_at_questions,stopped_at_treatment,stopped_at_aftercare,"
-        "stopped_at_side_effects,stopped_at_summary,stopped_at_done,"
+        "stopped_at_timeline,stopped_at_side_effects,stopped_at_summary,stopped_at_done,"
         "outcome_print,outcome_email,outcome_both,outcome_neither,print_jobs,"
         "lang_en,lang_es,lang_pt-BR\r\n"
-        "2026-03-01,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\r\n"
-        "2026-03-02,3,2,0,0,1,0,0,0,0,0,0,0,0,1,1,0,0,2,2,1,0\r\n"
-        "2026-03-03,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\r\n"
-        "2026-03-04,1,0,0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1\r\n"
+        "2026-03-01,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\r\n"
+        "2026-03-02,3,2,0,0,1,0,0,0,0,0,0,0,0,0,1,1,0,0,2,2,1,0\r\n"
+        "2026-03-03,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\r\n"
+        "2026-03-04,1,0,0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1\r\n"
     )
     # Language columns are only the codes seen in the range.
     assert counters.to_csv(days=1).splitlines()[0].endswith("print_jobs,lang_pt-BR")

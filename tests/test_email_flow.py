@@ -15,6 +15,7 @@ from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit
 
 from kiosk import app
+from kiosk.core.flow import Screen
 from kiosk.core.jobs import Kind
 from kiosk.services.outbox import Outbox
 
@@ -109,9 +110,8 @@ def open_window(qtbot, config: Path | None):  # type: ignore[no-untyped-def]
     window.ctx.visit.session.first_name = "Zebedee Ødegård"
     window.ctx.visit.session.toggle_area("frown_lines")
     window.ctx.visit.session.answer(FLAGGED, "yes")  # flagged, and treatment goes ahead: dates
-    for _ in range(6):
+    while window.ctx.visit.step is not Screen.SUMMARY:
         window.ctx.visit.flow.next()
-    assert window.screen_id() == "summary"
     return window
 
 

@@ -188,16 +188,22 @@ def test_walking_away_cancels_a_pending_print(qtbot, window, tmp_path) -> None:
 
 
 def test_the_aftercare_dates_go_with_the_session(qtbot, window) -> None:
-    """The dated cards reflect the chosen areas: they are emptied with the session, and the
-    next patient's are made from theirs (the cards themselves are reused)."""
+    """The dated entries reflect the chosen areas: they are emptied with the session, and the
+    next patient's are made from theirs (the lanes and labels themselves are reused)."""
+
+    def to_timeline() -> None:
+        window.ctx.visit.flow.go(Screen.PRIVACY)
+        while window.ctx.visit.step is not Screen.TIMELINE:
+            window.ctx.visit.flow.next()
+
     window.ctx.visit.session.toggle_area("underarm_sweating")
-    walk_to(window, "aftercare")
-    aftercare = window.page(Screen.AFTERCARE)
-    shown = list(aftercare.timeline_labels)
-    assert shown and any(shown[0] in t for t in texts_in(window))
+    to_timeline()
+    timeline = window.page(Screen.TIMELINE)
+    shown = list(timeline.timeline_labels)
+    assert shown and timeline.chart.entries
     window.ctx.visit.flow.reset()
-    assert aftercare.timeline_labels == []
+    assert timeline.timeline_labels == [] and timeline.chart.entries == ()
     assert not any(label in t for label in shown for t in texts_in(window))
-    walk_to(window, "aftercare")  # the next patient, with no areas chosen
-    assert aftercare.timeline_labels == []
+    to_timeline()  # the next patient, with no areas chosen
+    assert timeline.timeline_labels == [] and timeline.chart.entries == ()
     assert window.findChild(QLabel, "timeline_note").isVisible()

@@ -40,7 +40,7 @@ def test_full_walk_from_attract_to_done_and_back_to_start(qtbot, window) -> None
     click(qtbot, window, "nav_start")
     pages = window.page_ids()
     assert pages[:5] == ["attract", "privacy", "consultation", "areas", "health_1"]
-    assert pages[-5:] == ["treatment", "aftercare", "side_effects", "summary", "done"]
+    assert pages[-6:] == ["treatment", "aftercare", "timeline", "side_effects", "summary", "done"]
     for _ in range(len(pages) - 2):
         assert window.nav_next.isEnabled()  # no question is mandatory
         click(qtbot, window, "nav_next")
@@ -159,15 +159,20 @@ def test_aftercare_timeline_shows_real_dates(qtbot, window) -> None:
     window.ctx.visit.flow.next()
     window.ctx.visit.session.appointment_date = dt.date(2026, 12, 1)
     window.ctx.visit.session.toggle_area("underarm_sweating")
-    walk_to(window, "aftercare")
-    screen = window.page(Screen.AFTERCARE)
-    assert "Tuesday 1 December 2026" in screen.timeline_intro.text()
+    walk_to(window, "timeline")
+    screen = window.page(Screen.TIMELINE)
+    assert "Tuesday 1 December 2026" in screen.day.day_label.text()
     # underarm sweating: the check-up the demo clinic offers, and sweating coming back in
     # 3 to 6 months; not the first-changes and full-effect days of lines and bands
     assert screen.timeline_labels == [
         "Tuesday 1 December 2026",
         "Tuesday 15 December 2026",
         "Monday 1 March 2027 – Sunday 30 May 2027",
+    ]
+    assert [e.when for e in screen.chart.entries] == [
+        "1 December",
+        "15 December",
+        "1 March – 30 May",
     ]
 
 

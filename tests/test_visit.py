@@ -208,3 +208,34 @@ def test_a_summary_request_round_trips_and_a_bad_one_names_every_problem() -> No
     ]
     with pytest.raises(ProblemsError, match="not valid JSON"):
         SummaryRequest.decode(b"{")
+
+
+def test_the_appointment_day_stays_within_today_and_60_days(
+    visit: Visit, today: list[dt.date]
+) -> None:
+    """Item 9 of issue 11: today by default; another day in the next 60 days, no further."""
+    visit.start()
+    assert visit.appointment_range == (DAY_ONE, DAY_ONE + dt.timedelta(days=60))
+    assert visit.move_appointment(-1) == DAY_ONE  # never before today
+    assert visit.move_appointment(1) == DAY_TWO
+    assert visit.session.appointment_date == DAY_TWO
+    assert visit.set_appointment_date(DAY_ONE + dt.timedelta(days=60)) == dt.date(2026, 4, 30)
+    assert visit.move_appointment(1) == dt.date(2026, 4, 30)  # never past 60 days
+    assert visit.set_appointment_date(DAY_ONE + dt.timedelta(days=400)) == dt.date(2026, 4, 30)
+    assert visit.set_appointment_date(dt.date(2025, 1, 1)) == DAY_ONE
+
+
+def test_the_chosen_appointment_day_goes_with_the_session(
+    visit: Visit, today: list[dt.date]
+) -> None:
+    visit.start()
+    visit.move_appointment(10)
+    assert visit.session.to_dict()["appointment_date"] == "2026-03-11"  # what prints and emails
+    visit.walked_away()
+    assert visit.session.appointment_date == DAY_ONE
+    today.append(DAY_TWO)
+    visit.start()
+    visit.move_appointment(3)
+    visit.staff_reset()
+    visit.start()
+    assert visit.session.appointment_date == DAY_TWO

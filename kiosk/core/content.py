@@ -11,6 +11,7 @@ together (advice for flagged answers, the triage of side effects) are the hooks 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import string
 import typing
@@ -18,7 +19,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple
+from xml.parsers import expat
 
+from kiosk import resources
 from kiosk.core.errors import Problem, ProblemsError
 from kiosk.core.schema import CONTENT_WORDS, Reader, Rule, Spec, join, read_toml
 
@@ -96,6 +99,7 @@ KEY_PLACEHOLDERS: dict[str, frozenset[str]] = {
     "summary.print_limit": frozenset({"location"}),
     "summary.print_failed_email": frozenset({"location"}),
     "aftercare.timeline_intro": frozenset({"date"}),
+    "aftercare.day_label": frozenset({"date"}),
     "done.returning": frozenset({"seconds"}),
     "idle.body": frozenset({"seconds"}),
     "keyboard.capital": frozenset({"letter"}),
@@ -229,9 +233,18 @@ TEXT_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "bruising",
                 "timeline_title",
                 "timeline_intro",
+                "day_label",
+                "chart_name",
+                "chart_start",
+                "day_earlier",
+                "day_later",
+                "day_today",
+                "day_earlier_name",
+                "day_later_name",
+                "day_today_name",
             ]
         ),
-        frozenset({"do", "dont"}),
+        frozenset(),
     ),
     "side_effects": (
         frozenset(["title", "intro", "common_title", "common_note", "serious_note"]),
@@ -300,6 +313,77 @@ _FLAG = f"a list of {', '.join(ANSWERS)}"
 ADVICE_KEYS = tuple(f"if_{a}" for a in ANSWERS)
 
 
+#: The lists of advice that are tables, each text with its picture: section -> keys. Their
+#: texts are also the pack's ``items("aftercare.do")`` (the summaries read those).
+PICTURED_LISTS: dict[str, tuple[str, ...]] = {"aftercare": ("do", "dont")}
+#: Where a pack's pictures are looked for after the pack's own folder: the built-in ones.
+BUILT_IN_IMAGES = ("images",)
+
+
+def _image_name(value: str) -> str | None:
+    """A picture is named by its file name alone: an SVG beside the pack, or a built-in one."""
+    if (
+        not value.lower().endswith(".svg")
+        or value != Path(value).name
+        or "\\" in value
+        or value.startswith(".")
+    ):
+        return (
+            'must be the file name of an SVG picture, such as "step_cleaning.svg" '
+            f"(no folder), not {value!r}"
+        )
+    return None
+
+
+#: A picture's file name (``ContentPack.image`` finds the file).
+Image = Annotated[str, Rule(check=_image_name)]
+
+
+def find_image(folder: Path, name: str) -> Path | None:
+    """The picture ``name``: in the pack's folder first (a clinic's own), else built in."""
+    for place in (folder / name, resources.path(*BUILT_IN_IMAGES, name)):
+        if place.is_file():
+            return place
+    return None
+
+
+@functools.lru_cache(maxsize=128)
+def _svg_problem(path: Path, mtime_ns: int) -> str | None:
+    """Why the file is not a picture the kiosk can draw, or None. Parsed with expat alone
+    (no tree is built: the pack loads before the first paint)."""
+    first: list[str] = []
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.StartElementHandler = lambda name, _attrs: first.append(name) if not first else None
+    try:
+        parser.Parse(path.read_bytes(), True)
+    except (OSError, expat.ExpatError) as exc:
+        return f"{path} cannot be read as an SVG picture ({exc})"
+    root = first[0].rsplit("}", 1)[-1] if first else ""
+    if root != "svg":
+        return f"{path} is not an SVG picture (its first element is <{root}>)"
+    return None
+
+
+def image_problem(folder: Path, name: str) -> str | None:
+    """What is wrong with the picture a pack names, or None when it can be drawn."""
+    path = find_image(folder, name)
+    if path is None:
+        return (
+            f"no picture {name!r}: put it beside content.toml ({folder}) or name a built-in "
+            "one (docs/content-pack.md, Pictures)"
+        )
+    return _svg_problem(path, path.stat().st_mtime_ns)
+
+
+def _items_without_pictures(value: Any) -> str | None:
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return (
+            "each item needs a picture now: write one table per item, with text and image "
+            "(docs/content-pack.md, Pictures)"
+        )
+    return None
+
+
 def _known_area(value: str) -> str | None:
     return None if value in AREA_IDS else f"unknown area {value!r} (known: {', '.join(AREA_IDS)})"
 
@@ -351,6 +435,15 @@ class PatientQuestion(NamedTuple):
 class Step(NamedTuple):
     title: Text
     body: Text
+    #: The step's picture (``ContentPack.image``).
+    image: Image
+
+
+class Advice(NamedTuple):
+    """One [[aftercare.do]] or [[aftercare.dont]]: what to do, with its picture."""
+
+    text: Text
+    image: Image
 
 
 class TimelineEntry(NamedTuple):
@@ -381,6 +474,8 @@ class HelpLevel(NamedTuple):
     level: Level
     title: Text
     signs: Annotated[tuple[HelpSign, ...], Rule(before=_signs_without_ids)]
+    #: The level's icon, beside its title (``ContentPack.image``).
+    icon: Image
 
     @property
     def urgent(self) -> bool:
@@ -406,6 +501,9 @@ class ContentPack:
     steps: Annotated[tuple[Step, ...], Rule(at="treatment")]
     timeline: Annotated[tuple[TimelineEntry, ...], Rule(at="aftercare")]
     help: Annotated[tuple[HelpLevel, ...], Rule(at="side_effects")]
+    #: [[aftercare.do]] and [[aftercare.dont]] with their pictures (read by ``_read_pack``).
+    do: Annotated[tuple[Advice, ...], Rule(skip=True)] = ()
+    dont: Annotated[tuple[Advice, ...], Rule(skip=True)] = ()
     source: Annotated[Path, Rule(skip=True)]
     values: Annotated[Mapping[str, str], Rule(skip=True)] = field(default_factory=dict)
 
@@ -436,6 +534,12 @@ class ContentPack:
         """Fill placeholders in a string taken from a table entry (a help title, say)."""
         return self._fill(text, values)
 
+    def image(self, name: str) -> Path:
+        """The file of a picture the pack names: beside the pack's content.toml first (a
+        clinic's own), else the built-in one (the pack was checked to have it)."""
+        found = find_image(self.source.parent, name)
+        return found if found is not None else resources.path(*BUILT_IN_IMAGES, name)
+
     def area(self, area_id: str) -> Area:
         return next(a for a in self.areas if a.id == area_id)
 
@@ -459,8 +563,18 @@ _TEXT = Rule(text=True)
 class _PackReader(Reader):
     """The schema walker, with the pack's own rules as its hooks."""
 
+    def __init__(self, file: str, folder: Path) -> None:
+        super().__init__(file, CONTENT_WORDS)
+        self.folder = folder
+
     def text_hook(self, key: str, text: str) -> None:
-        """Only the placeholders the kiosk fills in for this text."""
+        """Only the placeholders the kiosk fills in for this text; a page's picture is a
+        picture the kiosk can draw."""
+        if key.startswith("pictures."):
+            problem = _image_name(text) or image_problem(self.folder, text)
+            if problem is not None:
+                self.problem(key, problem)
+            return
         try:
             names = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
         except ValueError as exc:
@@ -480,6 +594,12 @@ class _PackReader(Reader):
     ) -> None:
         if cls is ScreeningQuestion:
             self._advice(values, raw, key)
+        elif cls in (Step, Advice, HelpLevel):
+            name = "icon" if cls is HelpLevel else "image"
+            if values[name] and name in raw:  # a bad or missing name is already said
+                problem = image_problem(self.folder, values[name])
+                if problem is not None:
+                    self.problem(f"{key}.{name}", problem)
         elif cls is TimelineEntry:
             start, end = values["from_days"], values["to_days"]
             if end is not None and end < start:
@@ -605,8 +725,11 @@ def _check_triage(r: Reader, helps: list[HelpLevel]) -> None:
 
 
 def _read_pack(data: dict[str, Any], folder: Path, file: str) -> ContentPack:
-    r = _PackReader(file, CONTENT_WORDS)
-    text_keys = {sname: sorted(plain | lists) for sname, (plain, lists) in TEXT_KEYS.items()}
+    r = _PackReader(file, folder)
+    text_keys = {
+        sname: sorted(plain | lists | set(PICTURED_LISTS.get(sname, ())))
+        for sname, (plain, lists) in TEXT_KEYS.items()
+    }
     values = r.record(ContentPack, data, "", extra=text_keys)
     texts: dict[str, dict[str, str | tuple[str, ...]]] = {}
     for sname, (plain, lists) in TEXT_KEYS.items():
@@ -618,6 +741,15 @@ def _read_pack(data: dict[str, Any], folder: Path, file: str) -> ContentPack:
         for k in sorted(lists):
             out[k] = r.field(Spec(k, k, tuple[str, ...], _TEXT, None), section, f"{sname}.{k}")
         texts[sname] = out
+    pictured: dict[str, tuple[Advice, ...]] = {}
+    for sname, keys in PICTURED_LISTS.items():
+        section = data.get(sname)
+        section = section if isinstance(section, dict) else {}
+        for k in keys:
+            rule = Rule(before=_items_without_pictures)
+            items = r.field(Spec(k, k, tuple[Advice, ...], rule, None), section, f"{sname}.{k}")
+            pictured[k] = items
+            texts[sname][k] = tuple(a.text for a in items)
 
     language = values["language"]
     if language and language != folder.name:
@@ -631,6 +763,7 @@ def _read_pack(data: dict[str, Any], folder: Path, file: str) -> ContentPack:
     r.raise_if_any()
     values["areas"] = tuple(sorted(areas, key=lambda a: AREA_IDS.index(a.id)))
     values["timeline"] = tuple(sorted(values["timeline"], key=lambda t: t.from_days))
+    values.update(pictured)
     return ContentPack(**values, texts=texts, source=Path(file))
 
 

@@ -25,6 +25,7 @@ class Screen(StrEnum):
     QUESTIONS = "questions"
     TREATMENT = "treatment"
     AFTERCARE = "aftercare"
+    TIMELINE = "timeline"
     SIDE_EFFECTS = "side_effects"
     SUMMARY = "summary"
     DONE = "done"

@@ -1,8 +1,9 @@
 """The aftercare timeline with real dates, and the calendar events taken from it.
 
-One source for the aftercare screen, every summary and the email's .ics file: the pack's
+One source for the timeline screen, every summary and the email's .ics file: the pack's
 ``[[aftercare.timeline]]`` entries that apply to the chosen areas, dated from the
-appointment. An entry with a ``calendar`` text becomes a one-day event on its first day.
+appointment (today, or the day the patient chose: ``Visit.set_appointment_date``). An
+entry with a ``calendar`` text becomes a one-day event on its first day.
 No area chosen, or an answer after which treatment is usually not given: no dates at all.
 """
 
@@ -106,3 +107,18 @@ def format_range(pack: ContentPack, entry: DatedEntry) -> str:
     if entry.end is None or entry.end == entry.start:
         return format_date(pack, entry.start)
     return f"{format_date(pack, entry.start)} – {format_date(pack, entry.end)}"
+
+
+def format_day(pack: ContentPack, day: dt.date) -> str:
+    """A short date for the drawn timeline, e.g. "1 December"."""
+    return f"{day.day} {pack.items('ui.months')[day.month - 1]}"
+
+
+def format_short_range(pack: ContentPack, entry: DatedEntry) -> str:
+    """An entry's days in short: "3 December", "3 – 7 December", "28 December – 3 January"."""
+    start, end = entry.start, entry.end
+    if end is None or end == start:
+        return format_day(pack, start)
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day} – {format_day(pack, end)}"
+    return f"{format_day(pack, start)} – {format_day(pack, end)}"

@@ -2,7 +2,8 @@
 
 The visit owns the session (what the patient answered) and the flow (where they are), and
 decides what happens on the way: the answers are wiped when the patient finishes and again
-at the start screen, the appointment date is today's when a patient starts, a session prints
+at the start screen, the appointment date is today's when a patient starts (they may choose
+another day up to ``APPOINTMENT_DAYS_AHEAD`` days ahead), a session prints
 at most ``max_copies`` copies one job at a time, and emails one address the patient agreed
 to. It knows what was printed or emailed and tells the anonymous counters how each visit
 ended.
@@ -28,6 +29,8 @@ if TYPE_CHECKING:  # a type only: the counters (and csv) load after the first pa
     from kiosk.core.counters import Outcome
 
 Listener = Callable[[Screen, Screen], None]
+#: How far ahead a patient may set their appointment day (today is day 0).
+APPOINTMENT_DAYS_AHEAD = 60
 
 
 class CountersPort(Protocol):
@@ -150,6 +153,24 @@ class Visit:
         if self.flow.current is Screen.ATTRACT:  # its pack may have more or fewer questions
             self.flow.set_pages(self._pages(code))
         return True
+
+    # --- the appointment day -----------------------------------------------------------------
+    @property
+    def appointment_range(self) -> tuple[dt.date, dt.date]:
+        """The days a patient may choose: today up to ``APPOINTMENT_DAYS_AHEAD`` days ahead."""
+        today = self._today()
+        return today, today + dt.timedelta(days=APPOINTMENT_DAYS_AHEAD)
+
+    def set_appointment_date(self, day: dt.date) -> dt.date:
+        """The patient's appointment day, kept within ``appointment_range``; the day set.
+        The timeline, the summaries and the email's calendar all count from it."""
+        first, last = self.appointment_range
+        self.session.appointment_date = min(max(day, first), last)
+        return self.session.appointment_date
+
+    def move_appointment(self, days: int) -> dt.date:
+        """The appointment ``days`` later (earlier when negative), within the range."""
+        return self.set_appointment_date(self.session.appointment_date + dt.timedelta(days=days))
 
     def _on_step(self, old: Screen, new: Screen) -> None:
         self._count(old, new)

@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk import resources
-
 if TYPE_CHECKING:
     from kiosk.core.config import Config
     from kiosk.core.content import ContentPack
@@ -71,10 +69,8 @@ class UiContext:
         return self._printer[0]
 
     def image(self, name: str) -> Path:
-        """A picture the pack names: from the pack's own folder if it has one there (a
-        clinic's content), else the kiosk's own."""
-        own = self.pack.source.parent / name
-        return own if own.is_file() else resources.path("images", name)
+        """A picture the pack names (its own folder first, then the kiosk's)."""
+        return self.pack.image(name)
 
     @property
     def pack(self) -> ContentPack:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QBoxLayout,
     QFrame,
     QHBoxLayout,
+    QLabel,
     QLayout,
     QLineEdit,
     QPushButton,
@@ -43,11 +44,32 @@ __all__ = ["button", "label"]  # re-exported: the screens take everything from h
 #: lines are hard to follow).
 COLUMN_MAX = 980
 #: A scrolling page's margin around its content.
-PAGE_MARGIN = 40
+PAGE_MARGIN = 32
 #: A page of several columns side by side (the areas: face, buttons, health uses).
 COLUMN_WIDE = 1740
 #: Running text at 26 px is at most this wide: about 75 characters a line.
 READING_WIDTH = COLUMN_MAX
+
+
+class ReadingLabel(QLabel):
+    """Running text capped at a comfortable line in a wider column. Qt's box layouts ask a
+    label for its height at the column's width, not at the narrower width it will get, and
+    a capped label's last lines were cut off; this one answers for the width it gets."""
+
+    def heightForWidth(self, width: int) -> int:
+        return super().heightForWidth(min(width, self.maximumWidth()))
+
+
+def reading_label(text: str, role: str = "body", *, name: str = "") -> QLabel:
+    """A wrapping label of running text, at most ``READING_WIDTH`` wide."""
+    lbl = ReadingLabel(text)
+    lbl.setProperty("role", role)
+    lbl.setWordWrap(True)
+    lbl.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    lbl.setMaximumWidth(READING_WIDTH)
+    if name:
+        lbl.setObjectName(name)
+    return lbl
 
 
 def bullet_list(items: list[str], marker: str = "•", role: str = "body") -> QWidget:
@@ -271,7 +293,7 @@ class ScrollPage(QScrollArea):
         self.setWidget(inner)
         enable_kinetic_scrolling(self)
         self.cue = ScrollCue(cue, self) if cue else None
-        self._end_seen = False
+        self._seen_to = 0  # px of the content seen, from its top
         bar = self.verticalScrollBar()
         bar.valueChanged.connect(self._update_cue)
         bar.rangeChanged.connect(self._update_cue)
@@ -295,7 +317,7 @@ class ScrollPage(QScrollArea):
 
     def to_top(self) -> None:
         """Back to the top, the cue shown again (a page entered afresh)."""
-        self._end_seen = False
+        self._seen_to = 0
         self.verticalScrollBar().setValue(0)
         self._update_cue()
 
@@ -307,9 +329,9 @@ class ScrollPage(QScrollArea):
         if self.cue is None:
             return
         bar = self.verticalScrollBar()
-        if bar.maximum() > 0 and bar.value() >= bar.maximum() - 4:
-            self._end_seen = True
-        show = bar.maximum() > 0 and not self._end_seen
+        # how far down the patient has seen; content that grows has an unseen end again
+        self._seen_to = max(self._seen_to, bar.value() + bar.pageStep())
+        show = bar.maximum() > 0 and self._seen_to < bar.maximum() + bar.pageStep()
         if show != self.cue.isVisibleTo(self):
             self.cue.setVisible(show)
         if show:

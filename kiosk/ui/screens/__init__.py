@@ -24,6 +24,7 @@ _WHERE: dict[Screen, tuple[str, str]] = {
     Screen.QUESTIONS: ("consultation", "QuestionsScreen"),
     Screen.TREATMENT: ("info", "TreatmentScreen"),
     Screen.AFTERCARE: ("info", "AftercareScreen"),
+    Screen.TIMELINE: ("info", "TimelineScreen"),
     Screen.SIDE_EFFECTS: ("info", "SideEffectsScreen"),
     Screen.SUMMARY: ("summary", "SummaryScreen"),
     Screen.DONE: ("done", "DoneScreen"),

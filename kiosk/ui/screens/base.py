@@ -81,9 +81,7 @@ class PageScreen(ScreenBase):
         text = QVBoxLayout()
         text.setSpacing(12)
         for key, role in ((title, "title"), (intro, "subtitle")):
-            line = label(pack.t(key), role)
-            line.setMaximumWidth(widgets.READING_WIDTH)
-            text.addWidget(line)
+            text.addWidget(widgets.reading_label(pack.t(key), role))
         text.addStretch(1)
         lay.addLayout(text, 1)
         lay.addWidget(self._picture(picture, QSize(400, 300)), 0)

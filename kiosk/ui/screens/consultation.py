@@ -28,6 +28,7 @@ from kiosk.ui.widgets import (
     bullet_list,
     card,
     label,
+    reading_label,
 )
 
 
@@ -69,10 +70,10 @@ class AreasScreen(PageScreen):
         super().__init__(ctx)
         pack = ctx.pack
         self.page.set_column_width(COLUMN_WIDE)
-        self.heading = [label(pack.t("consultation.map_title"), "title")]
-        self.heading.append(label(pack.t("consultation.map_hint"), "small"))
+        # a wide page, but lines a reader can follow
+        self.heading = [reading_label(pack.t("consultation.map_title"), "title")]
+        self.heading.append(reading_label(pack.t("consultation.map_hint"), "small"))
         for text in self.heading:
-            text.setMaximumWidth(READING_WIDTH)  # a wide page, but lines a reader follows
             self.page.add(text)
         names = {a.id: a.name for a in pack.areas}
         self.face = FaceMap(ctx.face_svg, names)
