@@ -20,7 +20,8 @@ def test_flow_walks_every_page_and_wraps_to_attract() -> None:
         flow.next()
     assert seen == [
         "attract", "privacy", "consultation", "areas", "health_1", "health_2", "health_3",
-        "questions", "treatment", "aftercare", "side_effects", "summary", "done", "attract",
+        "questions", "treatment", "aftercare", "timeline", "side_effects", "summary", "done",
+        "attract",
     ]  # fmt: skip
     # between two health pages the screen stays the same, and listeners still hear of it
     assert (Screen.HEALTH, Screen.HEALTH) in changes

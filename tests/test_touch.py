@@ -81,7 +81,7 @@ def test_a_repeated_tap_on_next_advances_exactly_one_screen(qtbot, window, clock
 @pytest.mark.parametrize("repeat", ["double click", "two touches"])
 def test_a_repeated_tap_on_back_goes_back_exactly_one_screen(qtbot, window, clock, repeat) -> None:
     helpers.tap(window, nav(window, "nav_start"))
-    for _ in range(5):
+    for _ in range(4):
         clock.advance(LATER)
         helpers.tap(window, nav(window, "nav_next"))
     assert window.screen_id() == "health_2"

@@ -248,7 +248,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_settled(self) -> None:
-        log.info("screen %s ready for taps", self.ctx.visit.step.value)
+        log.info("screen %s ready for taps", self.screen_id())
 
     def overlays(self) -> list[QWidget]:
         """The staff PIN pad and panel (the idle warning belongs to the idle guard)."""
@@ -317,6 +317,7 @@ class MainWindow(QMainWindow):
     def _on_wipe(self) -> None:
         for page in self._screens.values():
             page.wipe()
+            page.reset_view()
         # A name or address copied with a physical keyboard must not outlive the session.
         clipboard = QGuiApplication.clipboard()
         clipboard.clear(QtGui.QClipboard.Mode.Clipboard)
@@ -387,6 +388,9 @@ class MainWindow(QMainWindow):
             self._head_top.removeWidget(self.sections)
             self._head_rows.addWidget(self.sections)
         self._head_top.setStretch(0, 0 if wide else 1)  # the page count to the right
+        # now, not on a later turn: the rest of the window is laid out around its new height
+        self._head_rows.activate()
+        self.header.updateGeometry()
 
     # --- events ---------------------------------------------------------------------------
     def resizeEvent(self, event: QResizeEvent) -> None:

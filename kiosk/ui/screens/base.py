@@ -47,6 +47,9 @@ class ScreenBase(QWidget):
     def wipe(self) -> None:
         """Forget everything the patient typed or chose."""
 
+    def reset_view(self) -> None:
+        """The next patient sees the screen from its start (after a wipe)."""
+
     def set_landscape(self, landscape: bool) -> None:
         widgets = sys.modules.get("kiosk.ui.widgets")
         if widgets is None:
@@ -68,6 +71,9 @@ class PageScreen(ScreenBase):
 
     def title(self, key: str) -> None:
         self.page.add(label(self.ctx.pack.t(key), "title"))
+
+    def reset_view(self) -> None:
+        self.page.to_top()  # scrolled to the top, its "more below" cue shown again
 
     def headline(self, title: str, intro: str, picture: str) -> None:
         """The title and its introduction, with the page's picture beside them (both

@@ -136,7 +136,6 @@ class AreasScreen(PageScreen):
 
     def wipe(self) -> None:
         self._show_areas()
-        self.page.to_top()
 
 
 class HealthScreen(PageScreen):
@@ -182,7 +181,6 @@ class HealthScreen(PageScreen):
 
     def wipe(self) -> None:
         self.enter()
-        self.page.to_top()
 
 
 class QuestionsScreen(PageScreen):
@@ -217,4 +215,3 @@ class QuestionsScreen(PageScreen):
 
     def wipe(self) -> None:
         self.enter()
-        self.page.to_top()
