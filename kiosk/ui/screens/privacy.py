@@ -18,6 +18,7 @@ class PrivacyScreen(PageScreen):
     def __init__(self, ctx: UiContext) -> None:
         super().__init__(ctx)
         pack = ctx.pack
+        self.picture("privacy")
         self.title("privacy.title")
         box, inner = card("info")
         for para in pack.items("privacy.body"):
