@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Screenshot tour: run the real kiosk under Xvfb (xcb, not offscreen) and save a PNG of
-every screen, landscape 1920x1080 and portrait 1080x1920.
+every page, landscape 1920x1080 and portrait 1080x1920 (``NN-<page id>.png``, plus the
+summary's other views).
 
     .venv/bin/python scripts/screenshot_tour.py [--out docs/screenshots] [--config FILE]
 
@@ -62,29 +63,40 @@ def fill_in(window) -> None:  # type: ignore[no-untyped-def]
 
 def email_form(window, path: Path) -> Path:  # type: ignore[no-untyped-def]
     """The email form with the on-screen keyboard up and an address half typed."""
-    from PySide6.QtCore import QCoreApplication
-
-    from kiosk.core.flow import Screen
-
-    summary = window.page(Screen.SUMMARY)
+    summary = window.page("summary")
     summary.on_email()
     for key in ("a", "n", "a", "at", "gmail_com"):
         window.keyboard().key(key).click()
+    shoot(window, path)
+    summary.on_cancel_email()
+    return path
+
+
+def shoot(window, path: Path) -> Path:  # type: ignore[no-untyped-def]
+    """The window as it is on the X server now."""
+    from PySide6.QtCore import QCoreApplication
+
+    # paint now; the grab's round trip to the X server comes after the drawing
     QCoreApplication.processEvents()
     window.repaint()
     QCoreApplication.processEvents()
     if not window.screen().grabWindow(window.winId()).save(str(path)):
         raise SystemExit(f"could not save {path}")
-    summary.on_cancel_email()
     return path
 
 
+def summary_views(window, folder: Path, i: int) -> list[Path]:  # type: ignore[no-untyped-def]
+    """The summary's other views: the email form with the keyboard up."""
+    saved = []
+    if window.ctx.mailer is not None:
+        saved.append(email_form(window, folder / f"{i:02d}-summary-email.png"))
+    return saved
+
+
 def tour(out: Path, config: Path | None) -> list[Path]:
-    from PySide6.QtCore import QCoreApplication
     from PySide6.QtTest import QTest
 
     from kiosk import app
-    from kiosk.core.flow import JOURNEY, Screen
 
     saved = []
     qapp = app.application()
@@ -96,25 +108,18 @@ def tour(out: Path, config: Path | None) -> list[Path]:
         window.show()
         QTest.qWaitForWindowExposed(window)
         window.build_all()
-        for i, screen in enumerate(JOURNEY, start=1):
-            if screen is Screen.PRIVACY:
+        for i, page_id in enumerate(window.page_ids(), start=1):
+            if page_id == "privacy":
                 fill_in(window)
-            if screen is not Screen.ATTRACT:
-                window.ctx.visit.flow.next()
-            # paint now; the grab's round trip to the X server comes after the drawing
-            QCoreApplication.processEvents()
-            window.repaint()
-            QCoreApplication.processEvents()
-            pixmap = window.screen().grabWindow(window.winId())
-            path = folder / f"{i:02d}-{screen.value}.png"
-            if not pixmap.save(str(path)):
-                raise SystemExit(f"could not save {path}")
-            saved.append(path)
-            if screen is Screen.SUMMARY and window.ctx.mailer is not None:
-                saved.append(email_form(window, folder / f"{i:02d}-summary-email.png"))
-            page = getattr(window.page(screen), "page", None)
+            if i > 1:
+                window.ctx.visit.next()
+            path = folder / f"{i:02d}-{page_id}.png"
+            saved.append(shoot(window, path))
+            if page_id == "summary":
+                saved.extend(summary_views(window, folder, i))
+            page = getattr(window.page(page_id), "page", None)
             if page is not None:  # the whole scrolling page, to check nothing is clipped
-                full = folder / "full" / f"{i:02d}-{screen.value}.png"
+                full = folder / "full" / f"{i:02d}-{page_id}.png"
                 full.parent.mkdir(exist_ok=True)
                 page.widget().grab().save(str(full))
         window.close()
