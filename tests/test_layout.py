@@ -8,7 +8,14 @@ import itertools
 import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QFontInfo, QTextLayout, QTextOption
-from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QTextBrowser,
+    QWidget,
+)
 
 from kiosk.ui.widgets import ChoiceButton, ScrollPage
 
@@ -99,6 +106,30 @@ def line_lengths(label: QLabel) -> list[int]:
     return lengths
 
 
+def document_lines(browser: QTextBrowser) -> list[tuple[str, int]]:
+    """Each paragraph of a text browser with its longest line, as laid out on screen."""
+    document = browser.document()
+    document.documentLayout().documentSize()  # lays it out at the browser's width
+    found = []
+    block = document.begin()
+    while block.isValid():
+        layout = block.layout()
+        text = block.text()
+        if layout is not None and layout.lineCount():
+            lines = [layout.lineAt(i) for i in range(layout.lineCount())]
+            found.append(
+                (
+                    text,
+                    max(
+                        len(text[ln.textStart() : ln.textStart() + ln.textLength()].strip())
+                        for ln in lines
+                    ),
+                )
+            )
+        block = block.next()
+    return found
+
+
 def reading_problems(window, page_id: str) -> list[str]:  # type: ignore[no-untyped-def]
     """The rules of one topic a page: it fits in about 1.5 screens, a cue shows while there
     is more below, lines a reader can follow, at most two health questions, and on the
@@ -126,6 +157,10 @@ def reading_problems(window, page_id: str) -> list[str]:  # type: ignore[no-unty
             longest = max(line_lengths(label), default=0)
             if longest > MAX_LINE_CHARS:
                 found.append(f"a line of {longest} characters: {label.text()[:40]!r}")
+        elif isinstance(label, QTextBrowser):  # the summary: its lines as laid out
+            for text, longest in document_lines(label):
+                if longest > MAX_LINE_CHARS:
+                    found.append(f"a summary line of {longest} characters: {text[:40]!r}")
     if page_id.startswith("health_"):
         asked = [w for w in visible_widgets(screen) if w.objectName().startswith("screening_")]
         if not 1 <= len(asked) <= 2:
