@@ -49,7 +49,13 @@ def test_masked_never_shows_more_than_one_letter_of_the_name() -> None:
 # --- clinic.aftercare_url ----------------------------------------------------------------------
 @pytest.mark.parametrize(
     "url",
-    ["", URL, "http://clinic.example", "https://clinic.example:8443/after?care=1#top", "HTTPS://X.Y"],
+    [
+        "",
+        URL,
+        "http://clinic.example",
+        "https://clinic.example:8443/after?care=1#top",
+        "HTTPS://X.Y",
+    ],
 )
 def test_good_aftercare_urls(url: str) -> None:
     assert web_address_problem(url) is None

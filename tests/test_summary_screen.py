@@ -254,7 +254,7 @@ def test_a_cancelled_email_sends_nothing(qtbot, window, clock) -> None:
     assert state(window, "summary_email") == "" and not window.ctx.mailer.busy()
 
 
-# --- take it on your phone -------------------------------------------------------------------------
+# --- take it on your phone --------------------------------------------------------------------
 def zbarimg() -> str:
     """zbar-tools' decoder (apt-get install zbar-tools; .ci/run installs it);
     KIOSK_REQUIRE_ZBAR=1 turns a skip into a failure."""
@@ -303,7 +303,7 @@ def test_the_code_is_dark_on_white_with_a_quiet_zone(qtbot, window, clock) -> No
     assert inside == {"#ffffff", "#000000"}
 
 
-# --- only what the kiosk offers -----------------------------------------------------------------------
+# --- only what the kiosk offers ---------------------------------------------------------------
 @pytest.mark.config(DEMO_CLINIC + "[print]\nenabled = false\n[email]\nenabled = false\n")
 def test_nothing_offered_says_so(qtbot, window) -> None:
     to_summary(window)
@@ -330,7 +330,7 @@ def test_no_phone_choice_without_an_aftercare_page(qtbot, window) -> None:
     assert window.findChild(QWidget, "summary_qr") is None
 
 
-# --- the done screen ----------------------------------------------------------------------------------
+# --- the done screen --------------------------------------------------------------------------
 def test_the_done_screen_says_what_happens_next_and_forgets_the_address(
     qtbot, window, clock
 ) -> None:

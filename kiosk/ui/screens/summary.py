@@ -47,6 +47,7 @@ CARD_MIN_HEIGHT = 120
 PREVIEW_CHROME = 60
 #: The choices' column in landscape.
 CHOICES_WIDTH = (520, 680)
+QWIDGETSIZE_MAX = (1 << 24) - 1
 #: The views of the screen's stack.
 SUMMARY, EMAIL_FORM, EMAIL_CONFIRM, PHONE = range(4)
 #: Where a line of the address on the confirm view may break (nothing shows there).
@@ -157,7 +158,7 @@ class SummaryScreen(ScreenBase):
     def _choices(self) -> QWidget:
         """Print, Email, Take it on your phone: only those this kiosk offers."""
         pack = self.ctx.pack
-        box = QWidget()
+        box = self.choices = QWidget()
         box.setObjectName("summary_choices")
         box.setMinimumWidth(CHOICES_WIDTH[0])
         box.setMaximumWidth(CHOICES_WIDTH[1])
@@ -273,7 +274,11 @@ class SummaryScreen(ScreenBase):
             lay.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignHCenter)
         scan = label(pack.t("summary.phone_scan"), "body", center=True, name="summary_qr_text")
         scan.setMaximumWidth(READING_WIDTH)
-        lay.addWidget(scan, 0, Qt.AlignmentFlag.AlignHCenter)
+        row = QHBoxLayout()  # centred, and as wide as the reading column allows
+        row.addStretch(1)
+        row.addWidget(scan, 1000)
+        row.addStretch(1)
+        lay.addLayout(row)
         back = button(pack.t("summary.phone_back"), "primary", name="summary_phone_back")
         back.clicked.connect(self.on_phone_back)
         lay.addWidget(back, 0, Qt.AlignmentFlag.AlignHCenter)
@@ -281,6 +286,11 @@ class SummaryScreen(ScreenBase):
         return view
 
     # --- showing --------------------------------------------------------------------------
+    def set_landscape(self, landscape: bool) -> None:
+        """Landscape: the choices a column beside the text; portrait: the width below it."""
+        super().set_landscape(landscape)
+        self.choices.setMaximumWidth(CHOICES_WIDTH[1] if landscape else QWIDGETSIZE_MAX)
+
     def _location(self) -> str:
         location: str = self.ctx.config.print.location
         return location
