@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QVBoxLayout,
+    QWidget,
 )
 
 from kiosk.core.flow import Screen
 from kiosk.ui.context import UiContext
 from kiosk.ui.screens.base import ScreenBase
 from kiosk.ui.widgets import (
+    READING_WIDTH,
     label,
 )
 
@@ -24,8 +27,15 @@ class DoneScreen(ScreenBase):
     def __init__(self, ctx: UiContext) -> None:
         super().__init__(ctx)
         pack = ctx.pack
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(80, 60, 80, 60)
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(80, 60, 80, 60)
+        column = QWidget()  # centred, in lines of about 75 characters
+        column.setMaximumWidth(READING_WIDTH)
+        outer.addStretch(1)
+        outer.addWidget(column, 1000)
+        outer.addStretch(1)
+        lay = QVBoxLayout(column)
+        lay.setContentsMargins(0, 0, 0, 0)
         lay.addStretch(2)
         title = label(pack.t("done.title"), "hero", center=True)
         lay.addWidget(title)
