@@ -8,7 +8,9 @@ choices stacked on the right; portrait: the summary on top, the choices below.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, QTimer, Slot
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, QUrl, Slot
+from PySide6.QtGui import QImage, QPainter, QTextDocument
+from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -145,6 +147,8 @@ class SummaryScreen(ScreenBase):
         self.views.addWidget(self._email_confirm())
         self.views.addWidget(self._phone_view())
         self._email_said: str | None = None
+        self._face_drawn = ""
+        self._face_image = QImage()
         self._email_timer = QTimer(self)
         self._email_timer.setSingleShot(True)
         self._email_timer.setInterval(EMAIL_ANSWER_MS)
@@ -298,7 +302,29 @@ class SummaryScreen(ScreenBase):
     def enter(self) -> None:
         context = build_context(self.ctx.visit.session, self.ctx.pack, self.ctx.config, screen=True)
         self.preview.setHtml(self.ctx.renderer().html(context))
+        if context["face_map"] and context["face_map"] != self._face_drawn:
+            self._draw_face(context["face_map"], context["size"]["map"])
+            self._face_drawn = context["face_map"]  # back and forth: drawn once a visit
         self.preview.verticalScrollBar().setValue(0)
+
+    def _draw_face(self, uri: str, width: int) -> None:
+        """The marked face, drawn at the size the preview shows it, into one image kept for
+        every visit. Left to the document, it is decoded at the picture's own size (600 x
+        800) for each new set of areas, and with the face at the top of the summary the
+        kiosk's memory grew by steps over a day (tests/test_soak.py)."""
+        svg = QSvgRenderer(QByteArray.fromBase64(QByteArray(uri.split(",", 1)[1].encode())))
+        ratio = self.devicePixelRatioF()
+        size = QSize(width, width * 4 // 3) * ratio
+        if self._face_image.size() != size:
+            self._face_image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
+        self._face_image.setDevicePixelRatio(ratio)
+        self._face_image.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(self._face_image)
+        svg.render(painter)
+        painter.end()
+        self.preview.document().addResource(
+            QTextDocument.ResourceType.ImageResource, QUrl(uri), self._face_image
+        )
 
     def _show(self, view: int) -> None:
         """One of the screen's views; the title stays over the summary and the code."""
@@ -462,7 +488,10 @@ class SummaryScreen(ScreenBase):
             card.set_state("")
             card.setEnabled(True)
         self.preview.clear()
+        self.preview.document().clear()  # its pictures too (QTextEdit.clear keeps them)
         self.preview.document().clearUndoRedoStacks()
+        self._face_drawn = ""
+        self._face_image.fill(Qt.GlobalColor.transparent)  # the buffer stays, the face goes
         self._email_said = None
         self._email_timer.stop()
         self.address.clear()
