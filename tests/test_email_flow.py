@@ -130,12 +130,18 @@ ANA_AT_EXAMPLE = ["a", "n", "a", "at", "e", "x", "a", "m", "p", "l", "e", "dotco
 
 
 def consent_and_send(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """Tick consent, Send, and say Yes to the address shown back."""
     qtbot.mouseClick(window.findChild(QAbstractButton, "email_consent"), Qt.MouseButton.LeftButton)
     qtbot.mouseClick(window.findChild(QAbstractButton, "email_send"), Qt.MouseButton.LeftButton)
+    shown = window.findChild(QLabel, "email_confirm_address")
+    assert shown.isVisible()
+    assert shown.text().replace("\u200b", "") == window.findChild(QLineEdit, "email_address").text()
+    qtbot.mouseClick(window.findChild(QAbstractButton, "email_confirm"), Qt.MouseButton.LeftButton)
 
 
 def summary_status(window) -> str:  # type: ignore[no-untyped-def]
-    return window.findChild(QLabel, "summary_status").text()
+    """What the Email card says became of the email (in the card the patient tapped)."""
+    return window.findChild(QLabel, "summary_email_state").text()
 
 
 def outbox(tmp_path: Path) -> Outbox:
@@ -149,7 +155,7 @@ def test_demo_clinic_writes_an_eml_with_pdf_and_ics(qtbot, _private_data_dir: Pa
     assert not window.footer.isVisible()  # the keyboard takes the navigation bar's room
     with qtbot.waitSignal(window.ctx.mailer.reported, check_params_cb=final, timeout=30000):
         consent_and_send(qtbot, window)
-    assert summary_status(window) == "Sent. Please check your inbox."
+    assert summary_status(window) == "Sent to a***@example.com. Please check your inbox."
     (eml,) = (_private_data_dir / "emails").glob("*.eml")
     msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
     assert msg["To"] == ADDRESS and msg["Reply-To"] is None
@@ -184,7 +190,7 @@ def test_delivered_through_starttls_and_auth(qtbot, server: Server, tmp_path, ca
     type_address(qtbot, window, ANA_AT_EXAMPLE)
     with qtbot.waitSignal(window.ctx.mailer.reported, check_params_cb=final, timeout=30000):
         consent_and_send(qtbot, window)
-    assert summary_status(window) == "Sent. Please check your inbox."
+    assert summary_status(window) == "Sent to a***@example.com. Please check your inbox."
     (envelope,) = server.handler.messages
     assert server.handler.over_tls == [True]
     assert envelope.rcpt_tos == [ADDRESS]
@@ -224,8 +230,9 @@ def test_server_down_then_back_delivers_exactly_once(qtbot, server, tmp_path, ca
     clock = QElapsedTimer()
     clock.start()
     consent_and_send(qtbot, window)
-    qtbot.waitUntil(lambda: summary_status(window) != "", timeout=1500)
-    assert summary_status(window) == "Thank you. We will send it shortly."
+    assert summary_status(window) == "Sending…"  # at once, in the Email card
+    qtbot.waitUntil(lambda: summary_status(window) not in ("", "Sending…"), timeout=1500)
+    assert summary_status(window) == "Thank you. We will send it to a***@example.com shortly."
     assert clock.elapsed() < 1500
     qtbot.waitUntil(lambda: not window.ctx.mailer.busy(), timeout=30000)
     assert outbox(tmp_path).stats().queued == 1
@@ -262,7 +269,7 @@ def test_hung_server_never_stalls_the_screen(qtbot, tmp_path, ca_file) -> None:
         with qtbot.waitSignal(window.ctx.mailer.reported, check_params_cb=final, timeout=60000):
             consent_and_send(qtbot, window)
         timer.stop()
-        assert summary_status(window) == "Thank you. We will send it shortly."
+        assert summary_status(window) == "Thank you. We will send it to a***@example.com shortly."
         assert max(gaps) < 50, f"event loop stalled {max(gaps)} ms"
         entry = outbox(tmp_path).list()[0]
         assert entry.state == "queued" and entry.attempts == 1

@@ -108,7 +108,13 @@ def centres(config: Path) -> tuple[dict[str, tuple[int, int]], list[str]]:
             window.page(screen).on_email()  # type: ignore[attr-defined]
             app.application().processEvents()
             note("email_consent", "email_send")
-            window.page(screen).on_cancel_email()  # type: ignore[attr-defined]
+            page = window.page(screen)  # and the address shown back, as after Send
+            page.address.setText("zeb@example.com")  # type: ignore[attr-defined]
+            page.consent.setChecked(True)  # type: ignore[attr-defined]
+            page.on_send_email()  # type: ignore[attr-defined]
+            app.application().processEvents()
+            note("email_confirm")
+            page.wipe()
     while window.staff is None:  # the staff tools come after the first paint
         app.application().processEvents()
     window.staff.pad.open_pad()  # the PIN pad, as staff see it
@@ -237,7 +243,9 @@ def test_a_clinic_day_on_the_real_screen(tmp_path: Path, qapp) -> None:
         xdo("type", "--delay", "20", "zeb@example.com")
         kiosk.wait_for("screen summary ready for taps")  # the email form counts as a new view
         tap("email_consent")
-        tap("email_send")
+        tap("email_send")  # the address is shown back, large, to confirm
+        kiosk.wait_for("screen summary ready for taps")
+        tap("email_confirm")
         kiosk.wait_for("idle warning", timeout=10)
         mark = len(kiosk.seen)
         tap("summary_print")  # behind the warning: it only says "I'm still here"

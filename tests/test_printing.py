@@ -56,7 +56,8 @@ def to_summary(window) -> None:  # type: ignore[no-untyped-def]
 
 
 def status(window) -> str:  # type: ignore[no-untyped-def]
-    return window.findChild(QLabel, "summary_status").text()
+    """What the Print card says became of the print (in the card the patient tapped)."""
+    return window.findChild(QLabel, "summary_print_state").text()
 
 
 def test_demo_clinic_prints_to_a_pdf_folder(qtbot, window, _private_data_dir: Path) -> None:

@@ -37,6 +37,17 @@ def check_address(address: str) -> str | None:
     return None
 
 
+def masked(address: str) -> str:
+    """The address as the patient's own screen shows it back: ``ana@example.com`` →
+    ``a***@example.com``. The domain stays whole (a typo there is the one the patient can
+    still spot); the name before the @ keeps its first character only. Something that is
+    not an address at all becomes ``***``."""
+    local, at, domain = address.strip().rpartition("@")
+    if not (at and local and domain):
+        return "***"
+    return f"{local[0]}***@{domain}"
+
+
 def preload() -> None:
     """Load the address checker now (as the summary screen is built, after the first paint),
     not on the patient's tap."""

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
 
 from kiosk import lazy
 from kiosk.core.errors import Problem, ProblemsError
@@ -96,6 +97,25 @@ def setting(
     return field(default=default, metadata={"rule": rule})
 
 
+def web_address_problem(url: Any) -> str | None:
+    """Why ``url`` cannot be a public web page's address, or None when it can (empty is
+    allowed: the setting is then off)."""
+    if not isinstance(url, str) or url == "":
+        return None  # not text: the type check says so
+    if any(c.isspace() or not c.isprintable() for c in url):
+        return "must not contain spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises ValueError on a bad port)
+    except ValueError:
+        return f"not a valid web address: {url!r}"
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"must start with https:// (or http://), not {url!r}"
+    if not parts.hostname:
+        return f"must name a host, as in https://clinic.example/aftercare, not {url!r}"
+    return None
+
+
 @dataclass(frozen=True, eq=False)  # eq unused: a cheaper class to create at start-up
 class ClinicConfig:
     """Who the patient is visiting; shown on every screen and every summary."""
@@ -112,6 +132,13 @@ class ClinicConfig:
         False,
         "The clinic offers a check-up about two weeks after a treatment for lines, neck bands "
         "or underarm sweating: the timeline and the calendar file show it.",
+    )
+    aftercare_url: str = setting(
+        "",
+        "The clinic's public aftercare web page (http:// or https://). The summary then offers "
+        "“Take it on your phone”: a QR code of this address, and nothing else (no patient "
+        "data). Empty: that choice is not offered.",
+        check=web_address_problem,
     )
 
 

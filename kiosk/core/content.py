@@ -98,6 +98,9 @@ KEY_PLACEHOLDERS: dict[str, frozenset[str]] = {
     "summary.print_failed": frozenset({"location"}),
     "summary.print_limit": frozenset({"location"}),
     "summary.print_failed_email": frozenset({"location"}),
+    "email.sent": frozenset({"address"}),
+    "email.queued": frozenset({"address"}),
+    "done.printed": frozenset({"location"}),
     "aftercare.timeline_intro": frozenset({"date"}),
     "aftercare.day_label": frozenset({"date"}),
     "done.returning": frozenset({"seconds"}),
@@ -275,6 +278,15 @@ TEXT_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "print_failed",
                 "print_failed_email",
                 "footer",
+                "choices_title",
+                "print_hint",
+                "email_hint",
+                "phone",
+                "phone_hint",
+                "phone_title",
+                "phone_scan",
+                "phone_shown",
+                "phone_back",
             ]
         ),
         frozenset(),
@@ -297,12 +309,19 @@ TEXT_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "failed",
                 "subject",
                 "ics_description",
+                "confirm_title",
+                "confirm_hint",
+                "confirm",
+                "change",
             ]
         ),
         frozenset(),
     ),
     "idle": (frozenset(["title", "body", "carry_on"]), frozenset()),
-    "done": (frozenset(["title", "body", "returning", "start_over"]), frozenset()),
+    "done": (
+        frozenset(["title", "body", "returning", "start_over", "printed", "emailed", "phone"]),
+        frozenset(),
+    ),
 }
 #: The declarations' shorthands: a text a patient reads (never empty, placeholders
 #: checked), an id (lower-case, unique in its list), a number of days.

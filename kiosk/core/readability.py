@@ -177,6 +177,7 @@ SAMPLE_VALUES = {
     "date": "1 May 2026",
     "location": "the front desk",
     "seconds": "20",
+    "address": "your address",
 }
 #: Texts that are not prose: names of days and months, an address, the page footer.
 NOT_PROSE = frozenset({"ui.weekdays", "ui.months", "email.address_placeholder", "summary.footer"})

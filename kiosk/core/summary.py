@@ -25,9 +25,10 @@ else:
     jinja2 = lazy.load("jinja2")
 
 #: Font sizes in points: on paper (12 pt and up, for readers of 65 with reading glasses),
-#: and on the kiosk's screen (>= 22 px at 96 dpi). "map" is the face picture's width in px.
+#: and on the kiosk's screen (20 pt = 26.7 px at 96 dpi: body text at least 26 px). "map" is
+#: the face picture's width in px.
 PRINT_SIZES = {"body": 12, "h1": 20, "h2": 16, "lead": 14, "small": 12, "map": 200}
-SCREEN_SIZES = {"body": 18, "h1": 28, "h2": 23, "lead": 20, "small": 17, "map": 300}
+SCREEN_SIZES = {"body": 20, "h1": 30, "h2": 25, "lead": 22, "small": 20, "map": 300}
 #: Ruled lines for the patient's own notes on paper.
 NOTE_LINES = 6
 

@@ -85,6 +85,9 @@ class Visit:
         self.flow = Flow(pages(self.session.language))
         self._listeners: list[Listener] = []
         self._forget_jobs()
+        #: What the patient who just finished took away ("print", "email", "phone"), kept
+        #: for the done screen until the start screen: never an address or a name.
+        self.finished_with: frozenset[str] = frozenset()
         # First in line: the visit's rules run before any screen hears of a wipe or a step.
         self.session.on_wipe(self._forget_jobs)
         self.flow.listen(self._on_step)
@@ -175,8 +178,11 @@ class Visit:
     def _on_step(self, old: Screen, new: Screen) -> None:
         self._count(old, new)
         if new is Screen.DONE:
+            # what happens next, for the done screen: no address, nothing the patient typed
+            self.finished_with = self._took_what()
             self.session.wipe()  # the patient has finished: nothing of theirs stays
         elif new is Screen.ATTRACT:
+            self.finished_with = frozenset()
             self._next_patient()
         elif old is Screen.ATTRACT:
             self.session.appointment_date = self._today()  # not the day of the last wipe
@@ -205,6 +211,8 @@ class Visit:
         #: The last answer of this visit's own print and email jobs, for the screen to show.
         self.print_answer: tuple[int, JobEvent] | None = None
         self.email_answer: tuple[int, JobEvent] | None = None
+        #: The aftercare page's QR code was shown (it holds the clinic's URL only).
+        self.code_shown = False
 
     def took_away(self) -> Outcome:
         """What this patient took away: a print still running as they finish counts (it
@@ -218,6 +226,11 @@ class Visit:
             (False, True): "email",
         }
         return outcomes.get((printed, emailed), "neither")
+
+    def _took_what(self) -> frozenset[str]:
+        outcome = self.took_away()
+        took = {"both": {"print", "email"}, "neither": set()}.get(outcome, {outcome})
+        return frozenset(took | ({"phone"} if self.code_shown else set()))
 
     def _summary(self) -> dict[str, object]:
         answers = self.session.to_dict()
@@ -263,14 +276,24 @@ class Visit:
         this visit may not email now (one is running or was sent)."""
         if not self.may_email:
             return None
+        refused = self.email_refused(address, consent)
+        if refused is not None:
+            return refused
+        address = address.strip()
+        self.session.email = address
+        self.session.email_consent = True
+        return SummaryRequest(self._summary(), to=address)
+
+    @staticmethod
+    def email_refused(address: str, consent: bool) -> EmailRefused | None:
+        """Why this address (with this consent) cannot be emailed, or None when it can: the
+        screen asks before it shows the address back to confirm."""
         address = address.strip()
         if not address or check_address(address) is not None:
             return EmailRefused.INVALID
         if not consent:
             return EmailRefused.NO_CONSENT
-        self.session.email = address
-        self.session.email_consent = True
-        return SummaryRequest(self._summary(), to=address)
+        return None
 
     def email_submitted(self, job: int) -> None:
         self.email_job = job

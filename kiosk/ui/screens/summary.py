@@ -1,10 +1,20 @@
-"""The summary, rendered from the same template as the printed page, with print and email."""
+"""The summary, rendered from the same template as the printed page, and what the patient
+takes away: three large choices, Print, Email and "Take it on your phone", each showing its
+own state in its card.
+
+Landscape: the summary on the left (a reading column, about 75 characters a line), the
+choices stacked on the right; portrait: the summary on top, the choices below.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, QUrl, Slot
+from PySide6.QtGui import QImage, QPainter, QTextDocument
+from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QLabel,
+    QPushButton,
     QSizePolicy,
     QStackedWidget,
     QTextBrowser,
@@ -18,9 +28,12 @@ from kiosk.core.jobs import JobEvent, Kind
 from kiosk.core.summary import build_context
 from kiosk.core.visit import Email, EmailRefused
 from kiosk.ui.context import UiContext
+from kiosk.ui.qrcode import QrCode
 from kiosk.ui.screens.base import ScreenBase
 from kiosk.ui.widgets import (
+    READING_WIDTH,
     ChoiceButton,
+    ResponsiveBox,
     ScrollPage,
     button,
     enable_kinetic_scrolling,
@@ -30,6 +43,73 @@ from kiosk.ui.widgets import (
 
 #: The patient hears within a second: "Sent", or that it will be sent shortly.
 EMAIL_ANSWER_MS = 1000
+#: A take-away card is a large target, well over the 72 px minimum.
+CARD_MIN_HEIGHT = 120
+#: The preview's frame, padding and scroll bar around its reading column.
+PREVIEW_CHROME = 60
+#: The choices' column in landscape.
+CHOICES_WIDTH = (520, 680)
+QWIDGETSIZE_MAX = (1 << 24) - 1
+#: The views of the screen's stack.
+SUMMARY, EMAIL_FORM, EMAIL_CONFIRM, PHONE = range(4)
+#: Where a line of the address on the confirm view may break (nothing shows there).
+_BREAK_AFTER = "@._-+"
+
+
+class TakeAwayCard(QPushButton):
+    """One large choice: a title, a short hint, and below them what became of it (printing,
+    sent to a***@example.com, …), in the card the patient tapped."""
+
+    def __init__(self, title: str, hint: str, *, name: str) -> None:
+        super().__init__()
+        self.setObjectName(name)
+        self.setProperty("role", "takeaway")
+        self.setAccessibleName(title)
+        self.setAccessibleDescription(hint)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+        lay = self._lay = QVBoxLayout(self)
+        lay.setContentsMargins(28, 18, 28, 18)
+        lay.setSpacing(6)
+        self._title = label(title, "takeaway_title", name=f"{name}_title")
+        self._hint = label(hint, "takeaway_hint", name=f"{name}_hint")
+        self.state = label("", "takeaway_state", name=f"{name}_state")
+        self.state.hide()
+        for lbl in (self._title, self._hint, self.state):
+            lbl.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+            lay.addWidget(lbl)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+
+    def title(self) -> str:
+        return self._title.text()
+
+    def set_title(self, title: str) -> None:
+        self._title.setText(title)
+        self.setAccessibleName(title)
+
+    def set_state(self, text: str) -> None:
+        """What became of this choice; "" hides the line (and shows the hint again)."""
+        self.state.setText(text)
+        self.state.setVisible(bool(text))
+        self._hint.setVisible(not text)
+        self.setAccessibleDescription(text or self._hint.text())
+
+    def sizeHint(self) -> QSize:
+        return self._lay.sizeHint().expandedTo(QSize(300, CARD_MIN_HEIGHT))
+
+    def minimumSizeHint(self) -> QSize:
+        return self._lay.minimumSize().expandedTo(QSize(300, CARD_MIN_HEIGHT))
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return max(CARD_MIN_HEIGHT, self._lay.totalHeightForWidth(width))
+
+
+def breakable(address: str) -> str:
+    """The address as it is, with invisible break points after @ . _ - + (a long address
+    wraps there instead of running off the screen)."""
+    return "".join(c + "\u200b" if c in _BREAK_AFTER else c for c in address)
 
 
 class SummaryScreen(ScreenBase):
@@ -46,11 +126,10 @@ class SummaryScreen(ScreenBase):
         lay.addWidget(self.title)
         self.views = QStackedWidget()
         lay.addWidget(self.views, 1)
-        summary_view = QWidget()
-        summary_lay = QVBoxLayout(summary_view)
-        summary_lay.setContentsMargins(0, 0, 0, 0)
-        summary_lay.setSpacing(16)
-        self.views.addWidget(summary_view)
+
+        columns = ResponsiveBox(spacing=32)
+        columns.setObjectName("summary_columns")
+        self.views.addWidget(columns)
         self.preview = QTextBrowser()
         self.preview.setObjectName("summary_preview")
         self.preview.setAccessibleName(pack.t("summary.title"))
@@ -58,36 +137,66 @@ class SummaryScreen(ScreenBase):
         self.preview.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         self.preview.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         self.preview.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # about 75 characters a line: the column is never wider than the reading width
+        self.preview.setMaximumWidth(READING_WIDTH + PREVIEW_CHROME)
         enable_kinetic_scrolling(self.preview)
-        summary_lay.addWidget(self.preview, 1)
+        columns.box.addWidget(self.preview, 3)
+        columns.box.addWidget(self._choices(), 2)
 
-        actions = QHBoxLayout()
-        actions.setSpacing(20)
-        self.print_button = button(pack.t("summary.print"), name="summary_print")
-        self.print_button.clicked.connect(self.on_print)
-        self.email_button = button(pack.t("summary.email"), name="summary_email")
-        self.email_button.clicked.connect(self.on_email)
-        for b in (self.print_button, self.email_button):
-            b.setMinimumWidth(220)
-            actions.addWidget(b)
-        self.status = label("", "body", name="summary_status")
-        self.status.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
-        actions.addWidget(self.status, 1)
-        summary_lay.addLayout(actions)
         self.views.addWidget(self._email_form())
+        self.views.addWidget(self._email_confirm())
+        self.views.addWidget(self._phone_view())
         self._email_said: str | None = None
+        self._face_drawn = ""
+        self._face_image = QImage()
         self._email_timer = QTimer(self)
         self._email_timer.setSingleShot(True)
         self._email_timer.setInterval(EMAIL_ANSWER_MS)
         self._email_timer.timeout.connect(self._on_email_slow)
-        self._print_offered = ctx.printer is not None
-        self.print_button.setVisible(self._print_offered)
-        self.email_button.setVisible(ctx.config.email.enabled)
         if ctx.printer is not None:
             ctx.printer.reported.connect(self.on_print_event)
         if ctx.mailer is not None:
             ctx.mailer.reported.connect(self.on_email_event)
-        self._idle_status()
+
+    # --- building -------------------------------------------------------------------------
+    def _choices(self) -> QWidget:
+        """Print, Email, Take it on your phone: only those this kiosk offers."""
+        pack = self.ctx.pack
+        box = self.choices = QWidget()
+        box.setObjectName("summary_choices")
+        box.setMinimumWidth(CHOICES_WIDTH[0])
+        box.setMaximumWidth(CHOICES_WIDTH[1])
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(20)
+        heading = label(pack.t("summary.choices_title"), "h2", name="summary_choices_title")
+        lay.addWidget(heading)
+        self.print_button = TakeAwayCard(
+            pack.t("summary.print"), pack.t("summary.print_hint"), name="summary_print"
+        )
+        self.print_button.clicked.connect(self.on_print)
+        self.email_button = TakeAwayCard(
+            pack.t("summary.email"), pack.t("summary.email_hint"), name="summary_email"
+        )
+        self.email_button.clicked.connect(self.on_email)
+        self.phone_button = TakeAwayCard(
+            pack.t("summary.phone"), pack.t("summary.phone_hint"), name="summary_phone"
+        )
+        self.phone_button.clicked.connect(self.on_phone)
+        for card in (self.print_button, self.email_button, self.phone_button):
+            lay.addWidget(card)
+        self.unavailable = label(pack.t("summary.unavailable"), "body", name="summary_unavailable")
+        lay.addWidget(self.unavailable)
+        lay.addStretch(1)
+        self._print_offered = self.ctx.printer is not None
+        self._email_offered = self.ctx.config.email.enabled
+        self._phone_offered = bool(self.ctx.config.clinic.aftercare_url)
+        self.print_button.setVisible(self._print_offered)
+        self.email_button.setVisible(self._email_offered)
+        self.phone_button.setVisible(self._phone_offered)
+        heading.setVisible(self._print_offered or self._email_offered or self._phone_offered)
+        self.unavailable.setVisible(not (self._print_offered or self._email_offered))
+        return box
 
     def _email_form(self) -> QWidget:
         """Address, consent, send: the on-screen keyboard comes up under it."""
@@ -125,9 +234,66 @@ class SummaryScreen(ScreenBase):
         page.finish()
         return page
 
-    def _idle_status(self) -> None:
-        offered = self._print_offered or self.ctx.config.email.enabled
-        self.status.setText("" if offered else self.ctx.pack.t("summary.unavailable"))
+    def _email_confirm(self) -> QWidget:
+        """The address shown back in large type: send it, or change it."""
+        pack = self.ctx.pack
+        page = ScrollPage()
+        page.setObjectName("email_confirm_view")
+        page.add(label(pack.t("email.confirm_title"), "h2"))
+        page.add(label(pack.t("email.confirm_hint"), "body"))
+        self.confirm_address = QLabel()
+        self.confirm_address.setObjectName("email_confirm_address")
+        self.confirm_address.setProperty("role", "confirm_address")
+        self.confirm_address.setTextFormat(Qt.TextFormat.PlainText)  # shown as typed, literally
+        self.confirm_address.setWordWrap(True)
+        self.confirm_address.setMaximumWidth(READING_WIDTH)
+        page.add(self.confirm_address)
+        row = QHBoxLayout()
+        row.setSpacing(20)
+        change = button(pack.t("email.change"), name="email_change")
+        change.clicked.connect(self.on_change_email)
+        self.confirm_button = button(pack.t("email.confirm"), "primary", name="email_confirm")
+        self.confirm_button.clicked.connect(self.on_confirm_email)
+        row.addWidget(change)
+        row.addStretch(1)
+        row.addWidget(self.confirm_button)
+        page.body.addLayout(row)
+        page.finish()
+        return page
+
+    def _phone_view(self) -> QWidget:
+        """The aftercare page's QR code, large enough to scan, and the way back."""
+        pack = self.ctx.pack
+        view = QWidget()
+        view.setObjectName("phone_view")
+        lay = QVBoxLayout(view)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(20)
+        lay.addStretch(1)
+        lay.addWidget(label(pack.t("summary.phone_title"), "h2", center=True))
+        url = self.ctx.config.clinic.aftercare_url
+        self.qr: QrCode | None = None
+        if url:
+            self.qr = QrCode(url, name="summary_qr", accessible=pack.t("summary.phone_title"))
+            lay.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignHCenter)
+        scan = label(pack.t("summary.phone_scan"), "body", center=True, name="summary_qr_text")
+        scan.setMaximumWidth(READING_WIDTH)
+        row = QHBoxLayout()  # centred, and as wide as the reading column allows
+        row.addStretch(1)
+        row.addWidget(scan, 1000)
+        row.addStretch(1)
+        lay.addLayout(row)
+        back = button(pack.t("summary.phone_back"), "primary", name="summary_phone_back")
+        back.clicked.connect(self.on_phone_back)
+        lay.addWidget(back, 0, Qt.AlignmentFlag.AlignHCenter)
+        lay.addStretch(1)
+        return view
+
+    # --- showing --------------------------------------------------------------------------
+    def set_landscape(self, landscape: bool) -> None:
+        """Landscape: the choices a column beside the text; portrait: the width below it."""
+        super().set_landscape(landscape)
+        self.choices.setMaximumWidth(CHOICES_WIDTH[1] if landscape else QWIDGETSIZE_MAX)
 
     def _location(self) -> str:
         location: str = self.ctx.config.print.location
@@ -136,18 +302,51 @@ class SummaryScreen(ScreenBase):
     def enter(self) -> None:
         context = build_context(self.ctx.visit.session, self.ctx.pack, self.ctx.config, screen=True)
         self.preview.setHtml(self.ctx.renderer().html(context))
+        if context["face_map"] and context["face_map"] != self._face_drawn:
+            self._draw_face(context["face_map"], context["size"]["map"])
+            self._face_drawn = context["face_map"]  # back and forth: drawn once a visit
         self.preview.verticalScrollBar().setValue(0)
 
+    def _draw_face(self, uri: str, width: int) -> None:
+        """The marked face, drawn at the size the preview shows it, into one image kept for
+        every visit. Left to the document, it is decoded at the picture's own size (600 x
+        800) for each new set of areas, and with the face at the top of the summary the
+        kiosk's memory grew by steps over a day (tests/test_soak.py)."""
+        svg = QSvgRenderer(QByteArray.fromBase64(QByteArray(uri.split(",", 1)[1].encode())))
+        ratio = self.devicePixelRatioF()
+        size = QSize(width, width * 4 // 3) * ratio
+        if self._face_image.size() != size:
+            self._face_image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
+        self._face_image.setDevicePixelRatio(ratio)
+        self._face_image.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(self._face_image)
+        svg.render(painter)
+        painter.end()
+        self.preview.document().addResource(
+            QTextDocument.ResourceType.ImageResource, QUrl(uri), self._face_image
+        )
+
+    def _show(self, view: int) -> None:
+        """One of the screen's views; the title stays over the summary and the code."""
+        self.title.setVisible(view in (SUMMARY, PHONE))
+        if self.views.currentIndex() != view:
+            self.views.setCurrentIndex(view)
+            self.view_changed.emit()
+
+    def _show_summary(self) -> None:
+        self._show(SUMMARY)
+
+    # --- print ----------------------------------------------------------------------------
     @Slot()
     def on_print(self) -> None:
-        """One print per intent: the button is off while the job runs, and a session prints
+        """One print per intent: the card is off while the job runs, and a session prints
         at most ``print.max_copies`` copies (the visit's rules)."""
         printer = self.ctx.printer
         request = self.ctx.visit.print_request()
         if printer is None or request is None:
             return
         self.print_button.setEnabled(False)
-        self.status.setText(self.ctx.pack.t("summary.printing"))
+        self.print_button.set_state(self.ctx.pack.t("summary.printing"))
         # The child lays the summary out from the answers (as the email job does): on the
         # tap, rendering it here stalled the screen.
         self.ctx.visit.print_submitted(printer.submit(request))
@@ -160,22 +359,20 @@ class SummaryScreen(ScreenBase):
         pack = self.ctx.pack
         where = self._location()
         if event.kind is not Kind.PRINTED:
-            email = self.ctx.config.email.enabled
-            key = "summary.print_failed_email" if email else "summary.print_failed"
-            self.status.setText(pack.t(key, location=where))
+            key = "summary.print_failed_email" if self._email_offered else "summary.print_failed"
+            self.print_button.set_state(pack.t(key, location=where))
             self.print_button.setEnabled(True)  # a failed job was no copy: the patient may retry
             return
         left = self.ctx.visit.copies_left
         said = pack.t("summary.printed", location=where)
         if left <= 0:
             said += " " + pack.t("summary.print_limit", location=where)
-        self.status.setText(said)
+        self.print_button.set_state(said)
         if left > 0:
-            self.print_button.setText(pack.t("summary.print_again"))
-            self.print_button.setAccessibleName(pack.t("summary.print_again"))
+            self.print_button.set_title(pack.t("summary.print_again"))
         self.print_button.setEnabled(left > 0)
 
-    # --- email -------------------------------------------------------------------------
+    # --- email ----------------------------------------------------------------------------
     @Slot()
     def _clear_email_status(self, *_: object) -> None:
         self.email_status.setText("")
@@ -183,52 +380,74 @@ class SummaryScreen(ScreenBase):
     @Slot()
     def on_email(self) -> None:
         self.email_status.setText("")
-        self.title.hide()
-        self.views.setCurrentIndex(1)
-        self.view_changed.emit()
+        self._open_form()
+
+    def _open_form(self) -> None:
+        self._show(EMAIL_FORM)
         if self.ctx.keyboard is not None:
             self.ctx.keyboard().attach(self.address, "email")
 
-    @Slot()
-    def on_cancel_email(self) -> None:
+    def _close_keyboard(self) -> None:
         if self.ctx.keyboard is not None:
             self.ctx.keyboard().detach()
-        self._show_summary()
 
-    def _show_summary(self) -> None:
-        self.title.show()
-        if self.views.currentIndex() != 0:
-            self.views.setCurrentIndex(0)
-            self.view_changed.emit()
+    @Slot()
+    def on_cancel_email(self) -> None:
+        self._close_keyboard()
+        self._show_summary()
 
     @Slot()
     def on_send_email(self) -> None:
+        """Send on the form: a usable address and consent lead to the address shown back."""
+        if self.ctx.mailer is None or not self.ctx.visit.may_email:
+            return
+        refused = self.ctx.visit.email_refused(self.address.text(), self.consent.isChecked())
+        if refused is not None:
+            self.email_status.setText(self.ctx.pack.t(refused.value))
+            return
+        self.confirm_address.setText(breakable(self.address.text().strip()))
+        self.confirm_address.setAccessibleName(self.address.text().strip())
+        self._close_keyboard()
+        self._show(EMAIL_CONFIRM)
+
+    @Slot()
+    def on_change_email(self) -> None:
+        """Back to the form, the address as it was, to correct it."""
+        self.confirm_address.clear()
+        self._open_form()
+
+    @Slot()
+    def on_confirm_email(self) -> None:
         mailer = self.ctx.mailer
         if mailer is None:
             return
         pack = self.ctx.pack
         request = self.ctx.visit.email_request(self.address.text(), self.consent.isChecked())
+        self.confirm_address.clear()
         if request is None:
-            return  # one is on its way, or was sent: one email per patient
-        if isinstance(request, EmailRefused):
-            self.email_status.setText(pack.t(request.value))
+            self._show_summary()  # one is on its way, or was sent: one email per patient
             return
-        self.send_button.setEnabled(False)
-        self.email_status.setText(pack.t("email.sending"))
+        if isinstance(request, EmailRefused):  # not after Send's check; kept as a guard
+            self.email_status.setText(pack.t(request.value))
+            self._open_form()
+            return
         self.ctx.visit.email_submitted(mailer.submit(request))
+        self.email_button.setEnabled(False)
+        self.email_button.set_state(pack.t("email.sending"))
+        self._show_summary()
         self._email_said = None
         self._email_timer.start()
 
     def _tell(self, key: str) -> None:
-        """Tell the patient, back on the summary (the job may still be running)."""
+        """Tell the patient, in the Email card (the job may still be running)."""
         self._email_timer.stop()
         self._email_said = key
-        if self.ctx.keyboard is not None:
-            self.ctx.keyboard().detach()
-        self._show_summary()
-        self.status.setText(self.ctx.pack.t(key))
+        if self.views.currentIndex() in (EMAIL_FORM, EMAIL_CONFIRM):
+            self._close_keyboard()
+            self._show_summary()
+        to = addresses.masked(self.ctx.visit.session.email)
+        self.email_button.set_state(self.ctx.pack.t(key, address=to))
         self.email_button.setEnabled(self.ctx.visit.may_email)  # again after a failure
-        self.send_button.setEnabled(True)
 
     @Slot()
     def _on_email_slow(self) -> None:
@@ -249,19 +468,37 @@ class SummaryScreen(ScreenBase):
         elif event.final and self._email_said is None:
             self._tell("email.queued")  # it waits in the outbox: delivered later
 
+    # --- phone ----------------------------------------------------------------------------
+    @Slot()
+    def on_phone(self) -> None:
+        if self.qr is None:
+            return
+        self.ctx.visit.code_shown = True
+        self.phone_button.set_state(self.ctx.pack.t("summary.phone_shown"))
+        self._show(PHONE)
+
+    @Slot()
+    def on_phone_back(self) -> None:
+        self._show_summary()
+
+    # --- forgetting -----------------------------------------------------------------------
     def wipe(self) -> None:
-        self.print_button.setText(self.ctx.pack.t("summary.print"))
-        self.print_button.setAccessibleName(self.ctx.pack.t("summary.print"))
+        self.print_button.set_title(self.ctx.pack.t("summary.print"))
+        for card in (self.print_button, self.email_button, self.phone_button):
+            card.set_state("")
+            card.setEnabled(True)
         self.preview.clear()
+        self.preview.document().clear()  # its pictures too (QTextEdit.clear keeps them)
         self.preview.document().clearUndoRedoStacks()
+        self._face_drawn = ""
+        self._face_image.fill(Qt.GlobalColor.transparent)  # the buffer stays, the face goes
         self._email_said = None
         self._email_timer.stop()
         self.address.clear()
         self.address.setText("")
+        self.confirm_address.clear()
+        self.confirm_address.setAccessibleName("")
         self.consent.setChecked(False)
         self.email_status.setText("")
         self._show_summary()
-        self.print_button.setEnabled(True)
         self.send_button.setEnabled(True)
-        self.email_button.setEnabled(True)
-        self._idle_status()
