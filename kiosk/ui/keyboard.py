@@ -322,14 +322,19 @@ class OnScreenKeyboard(QWidget):
         self._buttons: dict[str, QPushButton] = {}
         self._keys: dict[str, _Key] = {}
         self._target: QLineEdit | None = None
+        self._reveal: QWidget | None = None  # what to keep in view: the field, or its block
         self._scroll: QScrollArea | None = None
         self._shift: ShiftState = "off"
         self._page = "letters"
         self.hide()
 
     # --- API ------------------------------------------------------------------------------
-    def attach(self, target: QLineEdit, layout: LayoutName) -> None:
-        """Type into ``target`` with ``layout``; show the keyboard and keep the field in view."""
+    def attach(
+        self, target: QLineEdit, layout: LayoutName, *, reveal: QWidget | None = None
+    ) -> None:
+        """Type into ``target`` with ``layout``; show the keyboard and keep the field in view
+        (or all of ``reveal``, a block that holds the field and what the patient taps next,
+        as far as it fits: its top, the field, first)."""
         if layout not in LAYOUTS:
             raise ValueError(f"keyboard layout must be one of {LAYOUTS}, not {layout!r}")
         if self._target is not None and self._target is not target:
@@ -344,6 +349,7 @@ class OnScreenKeyboard(QWidget):
             self._scroll = scroll_area_of(target)
             if self._scroll is not None:
                 self._scroll.installEventFilter(self)
+        self._reveal = reveal if reveal is not None and reveal.isAncestorOf(target) else target
         self._set_page("letters")
         self._shift = "off"
         self._sync_auto_shift()
@@ -409,7 +415,7 @@ class OnScreenKeyboard(QWidget):
         """Scroll the page holding the field so the field shows above the keyboard."""
         if self._target is None or self._scroll is None:
             return False
-        return ensure_field_visible(self._scroll, self._target)
+        return ensure_field_visible(self._scroll, self._reveal or self._target)
 
     # --- building -------------------------------------------------------------------------
     def _build(self, layout: LayoutName) -> None:
@@ -565,6 +571,7 @@ class OnScreenKeyboard(QWidget):
         self.detach()
 
     def _release_target(self) -> None:
+        self._reveal = None
         target, self._target = self._target, None
         scroll, self._scroll = self._scroll, None
         if scroll is not None:

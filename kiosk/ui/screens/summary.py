@@ -213,13 +213,19 @@ class SummaryScreen(ScreenBase):
             max_width=900,
             email=True,
         )
-        page.add(self.address)
+        # The field and what the patient taps next, kept in view together above the keyboard.
+        self.form_block = QWidget()
+        self.form_block.setObjectName("email_form_block")
+        block = QVBoxLayout(self.form_block)
+        block.setContentsMargins(0, 0, 0, 0)
+        block.setSpacing(18)
+        block.addWidget(self.address)
         if self.ctx.keyboard is not None:
             self.ctx.keyboard().bind(self.address, "email")
         self.consent = ChoiceButton(pack.t("email.consent"), name="email_consent")
-        page.add(self.consent)
+        block.addWidget(self.consent)
         self.email_status = label("", "body", name="email_status")
-        page.add(self.email_status)
+        block.addWidget(self.email_status)
         self.address.textEdited.connect(self._clear_email_status)
         row = QHBoxLayout()
         row.setSpacing(20)
@@ -230,7 +236,8 @@ class SummaryScreen(ScreenBase):
         row.addWidget(cancel)
         row.addStretch(1)
         row.addWidget(self.send_button)
-        page.body.addLayout(row)
+        block.addLayout(row)
+        page.add(self.form_block)
         page.finish()
         return page
 
@@ -385,7 +392,7 @@ class SummaryScreen(ScreenBase):
     def _open_form(self) -> None:
         self._show(EMAIL_FORM)
         if self.ctx.keyboard is not None:
-            self.ctx.keyboard().attach(self.address, "email")
+            self.ctx.keyboard().attach(self.address, "email", reveal=self.form_block)
 
     def _close_keyboard(self) -> None:
         if self.ctx.keyboard is not None:
