@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -85,11 +86,42 @@ def shoot(window, path: Path) -> Path:  # type: ignore[no-untyped-def]
     return path
 
 
+def wait_for(done, seconds: float = 30) -> None:  # type: ignore[no-untyped-def]
+    """Run the event loop until ``done()`` (a print or an email job has answered)."""
+    from PySide6.QtCore import QCoreApplication, QEventLoop
+
+    deadline = time.monotonic() + seconds
+    while not done():
+        if time.monotonic() > deadline:
+            raise SystemExit("a print or email job did not answer in time")
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+
+
 def summary_views(window, folder: Path, i: int) -> list[Path]:  # type: ignore[no-untyped-def]
-    """The summary's other views: the email form with the keyboard up."""
+    """The summary's other views: the email form with the keyboard up, the QR code, the
+    address shown back, and the three choices once printed, emailed and shown."""
+    summary = window.page("summary")
+    visit = window.ctx.visit
     saved = []
     if window.ctx.mailer is not None:
         saved.append(email_form(window, folder / f"{i:02d}-summary-email.png"))
+    if summary.qr is not None:
+        summary.on_phone()
+        saved.append(shoot(window, folder / f"{i:02d}-summary-phone.png"))
+        summary.on_phone_back()
+    if window.ctx.mailer is not None:
+        summary.address.setText("ana.lopez@example.com")
+        summary.consent.setChecked(True)
+        summary.on_send_email()
+        if window.keyboard().isVisible():
+            window.keyboard().detach()
+        saved.append(shoot(window, folder / f"{i:02d}-summary-email-confirm.png"))
+        summary.on_confirm_email()
+        wait_for(lambda: visit.email_answer is not None and visit.email_answer[1].final)
+    if window.ctx.printer is not None:
+        summary.on_print()
+        wait_for(lambda: visit.print_answer is not None and visit.print_answer[1].final)
+    saved.append(shoot(window, folder / f"{i:02d}-summary-taken.png"))
     return saved
 
 
