@@ -47,6 +47,7 @@ DEFERRED: dict[str, str] = {
     "kiosk.ui.idle": "the idle guard: when the first patient starts (20 ms)",
     "kiosk.ui.keyboard": "the on-screen keyboard: on first use (30 ms)",
     "kiosk.ui.widgets": "the widget kit of the later screens, not the start screen's (2 ms)",
+    "kiosk.ui.progress": "the header's named steps: when a patient starts (3 ms)",
     "kiosk.ui.pictures": "the pages' pictures (QtSvg): after the first paint",
     "kiosk.ui.attract_art": "the start screen's pictures, QtSvg: after the first paint (40 ms)",
     "kiosk.services.fonts": "the shipped fonts: after the first paint",

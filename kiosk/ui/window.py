@@ -30,19 +30,20 @@ from kiosk import lazy
 from kiosk.core.flow import Page, Screen, Section
 from kiosk.ui.basics import button, label
 from kiosk.ui.context import UiContext
-from kiosk.ui.progress import SectionBar
 from kiosk.ui.screens import screen_class
 from kiosk.ui.screens.base import ScreenBase
 
 if TYPE_CHECKING:  # made after the first paint or on first use: see kiosk.lazy
-    from kiosk.ui import idle, keyboard, taps
+    from kiosk.ui import idle, keyboard, progress, taps
     from kiosk.ui.idle import IdleGuard
     from kiosk.ui.keyboard import OnScreenKeyboard
+    from kiosk.ui.progress import SectionBar
     from kiosk.ui.staff import StaffAccess
     from kiosk.ui.taps import TapFilter
 else:
     idle = lazy.load("kiosk.ui.idle")
     keyboard = lazy.load("kiosk.ui.keyboard")
+    progress = lazy.load("kiosk.ui.progress")
     taps = lazy.load("kiosk.ui.taps")
 
 log = logging.getLogger("kiosk.ui")
@@ -86,12 +87,9 @@ class MainWindow(QMainWindow):
         self._head_top = QHBoxLayout()
         self._head_top.setSpacing(24)
         self._head_top.addWidget(label(ctx.config.clinic.name, "body", name="clinic_name"))
-        self.sections = SectionBar()
-        self.sections.chosen.connect(self.on_section)
-        self._show_progress()  # named (for a screen reader too) from the start
+        self._sections: SectionBar | None = None  # on first use: see sections
         self.step_label = label("", "body", name="step_label")
         self.step_label.setWordWrap(False)
-        self._head_top.addWidget(self.sections, 1)
         self._head_top.addWidget(self.step_label)
         head.addLayout(self._head_top)
         self._head_rows = head
@@ -369,9 +367,23 @@ class MainWindow(QMainWindow):
             self.nav_next.style().unpolish(self.nav_next)
             self.nav_next.style().polish(self.nav_next)
 
-    def _show_progress(self) -> None:
+    @property
+    def sections(self) -> SectionBar:
+        """The named steps in the header, made when a patient starts (the start screen has
+        no header: not building them before the first paint saves start-up time)."""
+        if self._sections is None:
+            self._sections = progress.SectionBar()
+            self._sections.chosen.connect(self.on_section)
+            if self._wide_header:
+                self._head_top.insertWidget(1, self._sections, 1)
+            else:
+                self._head_rows.addWidget(self._sections)
+            self._show_progress(self._sections)
+        return self._sections
+
+    def _show_progress(self, bar: SectionBar | None = None) -> None:
         names = self.ctx.pack.texts["progress"]
-        self.sections.show_states(
+        (bar or self.sections).show_states(
             self.ctx.visit.flow.sections(),
             {key: text for key, text in names.items() if isinstance(text, str)},
         )
@@ -381,12 +393,13 @@ class MainWindow(QMainWindow):
         if wide == self._wide_header:
             return
         self._wide_header = wide
-        if wide:
-            self._head_rows.removeWidget(self.sections)
-            self._head_top.insertWidget(1, self.sections, 1)
-        else:
-            self._head_top.removeWidget(self.sections)
-            self._head_rows.addWidget(self.sections)
+        bar = self._sections
+        if bar is not None and wide:
+            self._head_rows.removeWidget(bar)
+            self._head_top.insertWidget(1, bar, 1)
+        elif bar is not None:
+            self._head_top.removeWidget(bar)
+            self._head_rows.addWidget(bar)
         self._head_top.setStretch(0, 0 if wide else 1)  # the page count to the right
         # now, not on a later turn: the rest of the window is laid out around its new height
         self._head_rows.activate()
