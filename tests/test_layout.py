@@ -24,6 +24,9 @@ from .helpers import walk_to
 SIZES = {"landscape": (1920, 1080), "portrait": (1080, 1920)}
 MIN_TARGET = 64
 MIN_TEXT_PX = 22
+#: Running text (not labels of a control or a chart) is at least this large at 1080p.
+MIN_BODY_PX = 26
+BODY_ROLES = frozenset({"body", "small", "note", "subtitle", "choice_detail", "question"})
 #: No page taller than this many screens of its own height.
 MAX_SCREENS = 1.5
 #: "At most about 75 characters" a line, everywhere.
@@ -153,6 +156,10 @@ def reading_problems(window, page_id: str) -> list[str]:  # type: ignore[no-unty
             if not (cue.isVisible() and inside and cue.label.isVisible()):
                 found.append("the scroll cue is not in view")
     for label in visible_widgets(screen):
+        if isinstance(label, QLabel) and label.text() and label.property("role") in BODY_ROLES:
+            px = QFontInfo(label.font()).pixelSize()
+            if px < MIN_BODY_PX:
+                found.append(f"body text of {px} px: {label.text()[:40]!r}")
         if isinstance(label, QLabel) and label.text():
             longest = max(line_lengths(label), default=0)
             if longest > MAX_LINE_CHARS:
