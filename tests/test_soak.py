@@ -27,7 +27,9 @@ def test_a_binding_that_drops_references_is_caught() -> None:
 
 
 def test_two_hundred_sessions_leave_nothing_behind(qtbot, window) -> None:
-    result = run_soak(SESSIONS, seed=8, jobs_every=40, warmup=20, window=window)
+    # the warm-up holds one session of each kind, a print and an email among them (the
+    # first of those loads what every later one reuses)
+    result = run_soak(SESSIONS, seed=8, jobs_every=40, warmup=40, window=window)
     report = result.report()
     assert result.sessions == SESSIONS, report
     assert result.exceptions == [], report
@@ -41,4 +43,4 @@ def test_two_hundred_sessions_leave_nothing_behind(qtbot, window) -> None:
     if not IMMORTAL:
         for name in ("None", "True", "False"):
             assert result.ref_fall(name) <= MAX_REF_FALL, report
-    assert result.rss_growth_mb() <= 1.5, report  # 1,000 sessions measure about 1 MB
+    assert result.rss_growth_mb() <= 1.5, report  # see docs/performance.md, the soak
