@@ -40,6 +40,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 from kiosk import app, resources, runtime
 from kiosk.core.content import ContentPack
 
+from . import helpers
+
 QT_LOGGER = "kiosk.qt"  # where runtime.route_qt_messages sends Qt's messages
 
 
@@ -276,6 +278,16 @@ def window(qtbot, request) -> Iterator[app.MainWindow]:  # type: ignore[no-untyp
     qtbot.waitExposed(win)
     yield win
     win.close()
+
+
+@pytest.fixture
+def clock(qtbot, window) -> helpers.FakeClock:  # type: ignore[no-untyped-def]
+    """The window after its first paint (filter, staff tools, every screen), with a tap
+    clock that moves only when the test says so (``helpers.LATER`` is past the guard)."""
+    helpers.settle(qtbot, window)
+    fake = helpers.FakeClock()
+    window.taps.clock = fake
+    return fake
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -21,6 +21,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 
 from kiosk.core.jobs import JobEvent
+from kiosk.ui.taps import TAP_GUARD_MS
 
 LEFT = Qt.MouseButton.LeftButton
 NONE = Qt.KeyboardModifier.NoModifier
@@ -149,3 +150,14 @@ def walk_to(window, page_id: str) -> None:  # type: ignore[no-untyped-def]
             return
         visit.next()
     raise AssertionError(f"no page {page_id!r} ahead in {window.page_ids()}")
+
+
+#: Past the tap guard: the patient's next, deliberate tap (with the ``clock`` fixture).
+LATER = TAP_GUARD_MS + 100
+
+
+def shown(window: QWidget, name: str) -> QWidget:
+    """The widget named ``name``, which must be on show (a finger can only tap those)."""
+    widget = window.findChild(QWidget, name)
+    assert widget is not None and widget.isVisible(), name
+    return widget

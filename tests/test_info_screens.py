@@ -15,7 +15,7 @@ import icalendar
 import pytest
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QFontInfo
-from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from kiosk import app, cli
 from kiosk.core.content import load_pack
@@ -37,7 +37,6 @@ PAGES = (Screen.TREATMENT, Screen.AFTERCARE, Screen.TIMELINE, Screen.SIDE_EFFECT
 MANY_AREAS = ("forehead_lines", "crows_feet", "underarm_sweating", "chronic_migraine")
 MIN_BODY_PX = 26
 #: Past the tap guard that follows a screen change.
-LATER = 700
 
 
 def resize(qtbot, window, orientation: str) -> None:  # type: ignore[no-untyped-def]
@@ -155,36 +154,22 @@ def test_every_step_advice_and_level_has_its_picture(qtbot, window, orientation)
 # --------------------------------------------------------------------------- the day
 
 
-@pytest.fixture
-def clock(qtbot, window) -> helpers.FakeClock:  # type: ignore[no-untyped-def]
-    helpers.settle(qtbot, window)
-    fake = helpers.FakeClock()
-    window.taps.clock = fake
-    return fake
-
-
-def day_button(window, name: str) -> QAbstractButton:  # type: ignore[no-untyped-def]
-    btn = window.findChild(QAbstractButton, name)
-    assert btn is not None and btn.isVisible(), name
-    return btn
-
-
 def test_the_day_control_moves_the_timeline_and_the_session(qtbot, window, clock) -> None:
     visit = window.ctx.visit
     today = visit.appointment_range[0]
     visit.session.toggle_area("frown_lines")
     walk_to(window, Screen.TIMELINE)
-    clock.advance(LATER)
+    clock.advance(helpers.LATER)
     timeline = window.page(Screen.TIMELINE)
     before = [e.when for e in timeline.chart.entries]
     first_label = timeline.timeline_labels[0]
     for name in ("day_earlier", "day_later", "day_today"):
-        btn = day_button(window, name)
+        btn = helpers.shown(window, name)
         assert btn.height() >= 72 and btn.accessibleName()
-    assert not day_button(window, "day_earlier").isEnabled()  # today is the earliest
-    helpers.tap(window, day_button(window, "day_earlier"))
+    assert not helpers.shown(window, "day_earlier").isEnabled()  # today is the earliest
+    helpers.tap(window, helpers.shown(window, "day_earlier"))
     assert visit.session.appointment_date == today
-    helpers.tap(window, day_button(window, "day_later"))
+    helpers.tap(window, helpers.shown(window, "day_later"))
     assert visit.session.appointment_date == today + dt.timedelta(days=1)
     assert timeline.timeline_labels[0] != first_label
     assert [e.when for e in timeline.chart.entries] != before
@@ -192,7 +177,7 @@ def test_the_day_control_moves_the_timeline_and_the_session(qtbot, window, clock
         "aftercare.day_label", date=timeline.timeline_labels[0]
     )  # the first entry is the day itself
     assert timeline.day.day_label.text() == shown
-    helpers.tap(window, day_button(window, "day_today"))
+    helpers.tap(window, helpers.shown(window, "day_today"))
     assert visit.session.appointment_date == today
     assert [e.when for e in timeline.chart.entries] == before
 
@@ -201,13 +186,13 @@ def test_the_day_stops_at_60_days(qtbot, window, clock) -> None:
     visit = window.ctx.visit
     today = visit.appointment_range[0]
     walk_to(window, Screen.TIMELINE)
-    clock.advance(LATER)
-    later = day_button(window, "day_later")
+    clock.advance(helpers.LATER)
+    later = helpers.shown(window, "day_later")
     for _ in range(APPOINTMENT_DAYS_AHEAD + 2):
         if later.isEnabled():
             helpers.tap(window, later)
     assert visit.session.appointment_date == today + dt.timedelta(days=APPOINTMENT_DAYS_AHEAD)
-    assert not later.isEnabled() and day_button(window, "day_earlier").isEnabled()
+    assert not later.isEnabled() and helpers.shown(window, "day_earlier").isEnabled()
     visit.move_appointment(5)  # the visit keeps the bound whatever asks
     assert visit.session.appointment_date == today + dt.timedelta(days=60)
 
@@ -217,9 +202,9 @@ def test_the_chosen_day_reaches_the_summary_and_the_calendar(qtbot, window, cloc
     visit, pack, config = window.ctx.visit, window.ctx.pack, window.ctx.config
     visit.session.toggle_area("frown_lines")
     walk_to(window, Screen.TIMELINE)
-    clock.advance(LATER)
+    clock.advance(helpers.LATER)
     for _ in range(10):
-        helpers.tap(window, day_button(window, "day_later"))
+        helpers.tap(window, helpers.shown(window, "day_later"))
     chosen = visit.appointment_range[0] + dt.timedelta(days=10)
     assert visit.session.appointment_date == chosen
     request = visit.email_request("ana@example.com", consent=True)
@@ -252,8 +237,8 @@ def test_the_chosen_day_reaches_the_summary_and_the_calendar(qtbot, window, cloc
 def test_the_chosen_day_goes_with_the_session(qtbot, window, clock) -> None:
     visit = window.ctx.visit
     walk_to(window, Screen.TIMELINE)
-    clock.advance(LATER)
-    helpers.tap(window, day_button(window, "day_later"))
+    clock.advance(helpers.LATER)
+    helpers.tap(window, helpers.shown(window, "day_later"))
     assert visit.session.appointment_date != visit.appointment_range[0]
     visit.walked_away()
     assert visit.session.appointment_date == visit.appointment_range[0]

@@ -11,27 +11,14 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 
 from kiosk.core.flow import Section
-from kiosk.ui.taps import TAP_GUARD_MS
 
 from . import helpers
-from .helpers import settle, walk_to
-
-LATER = TAP_GUARD_MS + 100
-
-
-@pytest.fixture
-def clock(qtbot, window) -> helpers.FakeClock:  # type: ignore[no-untyped-def]
-    settle(qtbot, window)
-    fake = helpers.FakeClock()
-    window.taps.clock = fake
-    return fake
+from .helpers import LATER, shown, walk_to
 
 
 def tap_named(window, clock, name: str) -> None:  # type: ignore[no-untyped-def]
-    widget = window.findChild(QWidget, name)
-    assert widget is not None and widget.isVisible(), name
     clock.advance(LATER)
-    helpers.tap(window, widget)
+    helpers.tap(window, shown(window, name))
 
 
 def test_a_step_already_seen_takes_the_patient_back_and_one_ahead_does_not(

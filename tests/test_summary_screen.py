@@ -17,27 +17,17 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, 
 
 from kiosk.core.flow import Screen
 from kiosk.core.jobs import Kind
-from kiosk.ui.taps import TAP_GUARD_MS
 from kiosk.ui.widgets import READING_WIDTH
 
 from . import helpers
-from .helpers import DEMO_CLINIC, settle
+from .helpers import DEMO_CLINIC, LATER
 
-LATER = TAP_GUARD_MS + 100
 URL = "https://example.com/aftercare"  # the demo clinic's (resources/demo/config.toml)
 ADDRESS = "ana@example.com"
 ANA_AT_EXAMPLE = ["a", "n", "a", "at", "e", "x", "a", "m", "p", "l", "e", "dotcom"]
 #: About 75 characters a line: a few more for a line of short words.
 MAX_LINE = 80
 SIZES = {"landscape": (1920, 1080), "portrait": (1080, 1920)}
-
-
-@pytest.fixture
-def clock(qtbot, window) -> helpers.FakeClock:  # type: ignore[no-untyped-def]
-    settle(qtbot, window)
-    fake = helpers.FakeClock()
-    window.taps.clock = fake
-    return fake
 
 
 def to_summary(window) -> None:  # type: ignore[no-untyped-def]

@@ -20,27 +20,7 @@ from kiosk.core.jobs import Kind
 from kiosk.ui.taps import TAP_GUARD_MS
 
 from . import helpers
-from .helpers import settle
-
-#: Past the guard: the patient's next, deliberate tap.
-LATER = TAP_GUARD_MS + 100
-
-
-@pytest.fixture
-def clock(qtbot, window) -> helpers.FakeClock:  # type: ignore[no-untyped-def]
-    """The window after its first paint (filter, staff tools, every screen), with a clock
-    that moves only when the test says so."""
-    settle(qtbot, window)
-    fake = helpers.FakeClock()
-    window.taps.clock = fake
-    return fake
-
-
-def nav(window, name: str) -> QAbstractButton:  # type: ignore[no-untyped-def]
-    button = window.findChild(QAbstractButton, name)
-    assert button is not None and button.isVisible(), name
-    return button
-
+from .helpers import LATER, shown
 
 Repeat = Callable[[QWidget, QWidget], None]
 
@@ -70,38 +50,38 @@ REPEATS: dict[str, Repeat] = {
 
 @pytest.mark.parametrize("repeat", list(REPEATS))
 def test_a_repeated_tap_on_next_advances_exactly_one_screen(qtbot, window, clock, repeat) -> None:
-    REPEATS[repeat](window, nav(window, "nav_start"))
+    REPEATS[repeat](window, shown(window, "nav_start"))
     assert window.screen_id() == "privacy"
     for expected in window.page_ids()[2:]:  # consultation ... done: Finish twice shows done
         clock.advance(LATER)
-        REPEATS[repeat](window, nav(window, "nav_next"))
+        REPEATS[repeat](window, shown(window, "nav_next"))
         assert window.screen_id() == expected
 
 
 @pytest.mark.parametrize("repeat", ["double click", "two touches"])
 def test_a_repeated_tap_on_back_goes_back_exactly_one_screen(qtbot, window, clock, repeat) -> None:
-    helpers.tap(window, nav(window, "nav_start"))
+    helpers.tap(window, shown(window, "nav_start"))
     for _ in range(4):
         clock.advance(LATER)
-        helpers.tap(window, nav(window, "nav_next"))
+        helpers.tap(window, shown(window, "nav_next"))
     assert window.screen_id() == "health_2"
     for expected in ("health_1", "areas", "consultation", "privacy", "attract"):
         clock.advance(LATER)
-        REPEATS[repeat](window, nav(window, "nav_back"))
+        REPEATS[repeat](window, shown(window, "nav_back"))
         assert window.screen_id() == expected
 
 
 def test_start_again_on_done_takes_one_tap_and_a_deliberate_second_tap_works(
     qtbot, window, clock
 ) -> None:
-    helpers.tap(window, nav(window, "nav_start"))
-    helpers.tap(window, nav(window, "nav_next"))  # 0 ms later: a repeat, ignored
+    helpers.tap(window, shown(window, "nav_start"))
+    helpers.tap(window, shown(window, "nav_next"))  # 0 ms later: a repeat, ignored
     assert window.screen_id() == "privacy"
     clock.advance(TAP_GUARD_MS - 1)
-    helpers.tap(window, nav(window, "nav_next"))  # still within the guard
+    helpers.tap(window, shown(window, "nav_next"))  # still within the guard
     assert window.screen_id() == "privacy"
     clock.advance(1)
-    helpers.tap(window, nav(window, "nav_next"))  # the guard is over: a new intent
+    helpers.tap(window, shown(window, "nav_next"))  # the guard is over: a new intent
     assert window.screen_id() == "consultation"
 
 
@@ -109,7 +89,7 @@ def test_a_second_tap_never_lands_on_the_new_screen_in_the_same_place(qtbot, win
     """Email opens a form with Cancel under the finger: a double tap must leave it open."""
     helpers.walk_to(window, "summary")
     clock.advance(LATER)
-    email = nav(window, "summary_email")
+    email = shown(window, "summary_email")
     helpers.double_tap(window, email)
     form = window.findChild(QWidget, "email_form")
     assert form.isVisible()
@@ -209,7 +189,7 @@ def backdrop_hides(window, overlay) -> None:  # type: ignore[no-untyped-def]
 def test_the_idle_warning_is_modal_and_private(qtbot, window, clock, tmp_path) -> None:
     to_summary(window)
     summary = window.page(Screen.SUMMARY)
-    print_button = nav(window, "summary_print")
+    print_button = shown(window, "summary_print")
     print_at = helpers.spot(window, print_button)
     centre = helpers.spot(window, summary)
     guard = window.idle_guard()
@@ -226,7 +206,7 @@ def test_the_idle_warning_is_modal_and_private(qtbot, window, clock, tmp_path) -
 
     # the email form with its keyboard: a tap on a key behind the warning types nothing
     clock.advance(LATER)
-    helpers.tap(window, nav(window, "summary_email"))
+    helpers.tap(window, shown(window, "summary_email"))
     key = window.keyboard().key("a")
     field = window.findChild(QLineEdit, "email_address")
     clock.advance(LATER)
@@ -272,7 +252,7 @@ def test_print_once_per_tap_then_another_copy_up_to_the_limit(
         lambda job, event: done.append(event.kind is Kind.PRINTED) if event.final else None
     )
     clock.advance(LATER)
-    button = nav(window, "summary_print")
+    button = shown(window, "summary_print")
     for _ in range(4):  # four eager taps
         helpers.tap(window, button)
     assert not button.isEnabled()
@@ -291,7 +271,7 @@ def test_print_once_per_tap_then_another_copy_up_to_the_limit(
     assert len(list((_private_data_dir / "prints").glob("*.pdf"))) == 2
     assert window.ctx.visit.counters.day()["print_jobs"] == 2  # jobs, not taps
     clock.advance(LATER)
-    helpers.tap(window, nav(window, "nav_next"))  # finish
+    helpers.tap(window, shown(window, "nav_next"))  # finish
     assert window.ctx.visit.counters.day()["outcome"]["print"] == 1
     # the next patient starts with a fresh Print button
     assert button.title() == "Print" and button.isEnabled()
@@ -309,7 +289,7 @@ def test_one_copy_when_the_clinic_says_so(qtbot, window, clock) -> None:
         lambda job, event: done.append(event.kind is Kind.PRINTED) if event.final else None
     )
     clock.advance(LATER)
-    button = nav(window, "summary_print")
+    button = shown(window, "summary_print")
     helpers.tap(window, button)
     qtbot.waitUntil(lambda: done == [True], timeout=30000)
     assert not button.isEnabled()
@@ -322,7 +302,7 @@ def test_a_double_tap_on_the_keyboards_done_key_moves_nothing_on(
     """In portrait Done sits where Next comes back when the keyboard goes."""
     window.resize(*{"landscape": (1920, 1080), "portrait": (1080, 1920)}[orientation])
     qtbot.waitUntil(lambda: window.width() < 1500 if orientation == "portrait" else True)
-    helpers.tap(window, nav(window, "nav_start"))
+    helpers.tap(window, shown(window, "nav_start"))
     clock.advance(LATER)
     helpers.tap(window, window.findChild(QLineEdit, "first_name"))
     done = window.keyboard().key("done")
@@ -332,7 +312,7 @@ def test_a_double_tap_on_the_keyboards_done_key_moves_nothing_on(
     assert not window.keyboard().isVisible()
     assert window.screen_id() == "privacy"
     clock.advance(LATER)
-    helpers.touch_tap(window, nav(window, "nav_next"))
+    helpers.touch_tap(window, shown(window, "nav_next"))
     assert window.screen_id() == "consultation"
 
 
@@ -348,10 +328,10 @@ def test_the_corner_in_both_orientations(qtbot, window, clock, orientation) -> N
 def test_a_lost_release_does_not_cost_the_next_tap(qtbot, window, clock) -> None:
     """A press that was held back and whose release never came (the finger slid off the
     glass): the next real tap still works."""
-    helpers.tap(window, nav(window, "nav_start"))
-    helpers.press(window, nav(window, "nav_next"))  # held back (a repeat), no release
+    helpers.tap(window, shown(window, "nav_start"))
+    helpers.press(window, shown(window, "nav_next"))  # held back (a repeat), no release
     clock.advance(LATER)
-    helpers.tap(window, nav(window, "nav_next"))
+    helpers.tap(window, shown(window, "nav_next"))
     assert window.screen_id() == "consultation"
 
 
@@ -361,8 +341,8 @@ def test_the_tap_that_wakes_the_start_screen_only_wakes_it_even_doubled(
     window.taps.sleep_ms = 1000
     clock.advance(5000)  # the start screen has been alone a while
     with qtbot.waitSignal(window.taps.woke, timeout=1000):
-        helpers.double_tap(window, nav(window, "nav_start"))
+        helpers.double_tap(window, shown(window, "nav_start"))
     assert window.screen_id() == "attract"
     clock.advance(LATER)
-    helpers.touch_tap(window, nav(window, "nav_start"))
+    helpers.touch_tap(window, shown(window, "nav_start"))
     assert window.screen_id() == "privacy"
