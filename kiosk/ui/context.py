@@ -68,10 +68,6 @@ class UiContext:
             self._printer.append(printer)
         return self._printer[0]
 
-    def image(self, name: str) -> Path:
-        """A picture the pack names (its own folder first, then the kiosk's)."""
-        return self.pack.image(name)
-
     @property
     def pack(self) -> ContentPack:
         return self.packs.get(self.visit.session.language) or next(iter(self.packs.values()))

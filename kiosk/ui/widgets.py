@@ -60,10 +60,12 @@ class ReadingLabel(QLabel):
         return super().heightForWidth(min(width, self.maximumWidth()))
 
 
-def reading_label(text: str, role: str = "body", *, name: str = "") -> QLabel:
+def reading_label(text: str, role: str = "body", *, name: str = "", center: bool = False) -> QLabel:
     """A wrapping label of running text, at most ``READING_WIDTH`` wide."""
     lbl = ReadingLabel(text)
     lbl.setProperty("role", role)
+    if center:
+        lbl.setProperty("center", True)
     lbl.setWordWrap(True)
     lbl.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
     lbl.setMaximumWidth(READING_WIDTH)

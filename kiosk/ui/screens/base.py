@@ -95,7 +95,7 @@ class PageScreen(ScreenBase):
 
     def _picture(self, key: str, largest: QSize) -> pictures.Picture:
         return pictures.Picture(
-            self.ctx.image(self.ctx.pack.t(f"pictures.{key}")),
+            self.ctx.pack.image(self.ctx.pack.t(f"pictures.{key}")),
             name=f"picture_{key}",
             max_size=largest,
             min_size=QSize(240, 180),

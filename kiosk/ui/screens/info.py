@@ -35,7 +35,6 @@ from kiosk.ui.pictures import Picture
 from kiosk.ui.screens.base import PageScreen
 from kiosk.ui.timeline import ChartEntry, TimelineChart
 from kiosk.ui.widgets import (
-    READING_WIDTH,
     bullet_list,
     card,
     label,
@@ -49,12 +48,6 @@ WIDE_COLUMN = 1600
 
 def _widen(screen: PageScreen) -> None:
     screen.page.set_column_width(WIDE_COLUMN)
-
-
-def reading(widget: QLabel) -> QLabel:
-    """A label of running text: never wider than a comfortable line."""
-    widget.setMaximumWidth(READING_WIDTH)
-    return widget
 
 
 class Grid(QWidget):
@@ -102,8 +95,9 @@ class Grid(QWidget):
 
 
 class PictureRow(QWidget):
-    """A picture beside its text (a step, a piece of advice). The picture's size depends on
-    the orientation: ``sizes[True]`` in landscape, ``sizes[False]`` in portrait."""
+    """A picture beside its text (a step, a piece of advice: ``reading_label``s, no wider
+    than a comfortable line). The picture's size depends on the orientation:
+    ``sizes[True]`` in landscape, ``sizes[False]`` in portrait."""
 
     def __init__(
         self,
@@ -122,7 +116,7 @@ class PictureRow(QWidget):
         column = QVBoxLayout()
         column.setSpacing(6)
         for text in texts:
-            column.addWidget(reading(text))
+            column.addWidget(text)
         column.addStretch(1)
         lay.addLayout(column, 1)
         self.set_landscape(True)
@@ -168,8 +162,8 @@ class TreatmentScreen(InfoScreen):
             box, inner = card()
             box.setObjectName(f"step_{n}")
             pic = self.make_picture(step.image, f"step_picture_{n}", step.title)
-            title = label(f"{n}. {step.title}", "choice_title")
-            inner.addWidget(PictureRow(pic, [title, label(step.body)], self.SIZES))
+            title = reading_label(f"{n}. {step.title}", "choice_title")
+            inner.addWidget(PictureRow(pic, [title, reading_label(step.body)], self.SIZES))
             self.steps.add(box)
         notes, notes_lay = card("info")
         notes.setObjectName("treatment_notes")
@@ -199,7 +193,7 @@ class AftercareScreen(InfoScreen):
             lay.addWidget(label(pack.t(f"aftercare.{kind}_title"), "h2"))
             for i, advice in enumerate(items, start=1):
                 pic = self.make_picture(advice.image, f"{kind}_picture_{i}", pack.fill(advice.text))
-                text = label(pack.fill(advice.text))  # the picture marks do or don't
+                text = reading_label(pack.fill(advice.text))  # the picture marks do or don't
                 lay.addWidget(PictureRow(pic, [text], self.SIZES, spacing=16))
             lay.addStretch(1)
             row.add(box)

@@ -13,7 +13,6 @@ from PySide6.QtGui import QImage, QPainter, QTextDocument
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QSizePolicy,
     QStackedWidget,
@@ -38,6 +37,7 @@ from kiosk.ui.widgets import (
     button,
     enable_kinetic_scrolling,
     label,
+    reading_label,
     text_field,
 )
 
@@ -110,6 +110,17 @@ def breakable(address: str) -> str:
     """The address as it is, with invisible break points after @ . _ - + (a long address
     wraps there instead of running off the screen)."""
     return "".join(c + "\u200b" if c in _BREAK_AFTER else c for c in address)
+
+
+def back_and_go(back: QPushButton, go: QPushButton) -> QHBoxLayout:
+    """A form's two actions: the way back on the left, the primary one on the right (where
+    Next is on every screen)."""
+    row = QHBoxLayout()
+    row.setSpacing(20)
+    row.addWidget(back)
+    row.addStretch(1)
+    row.addWidget(go)
+    return row
 
 
 class SummaryScreen(ScreenBase):
@@ -227,16 +238,11 @@ class SummaryScreen(ScreenBase):
         self.email_status = label("", "body", name="email_status")
         block.addWidget(self.email_status)
         self.address.textEdited.connect(self._clear_email_status)
-        row = QHBoxLayout()
-        row.setSpacing(20)
-        self.send_button = button(pack.t("email.send"), "primary", name="email_send")
-        self.send_button.clicked.connect(self.on_send_email)
         cancel = button(pack.t("email.cancel"), name="email_cancel")
         cancel.clicked.connect(self.on_cancel_email)
-        row.addWidget(cancel)
-        row.addStretch(1)
-        row.addWidget(self.send_button)
-        block.addLayout(row)
+        self.send_button = button(pack.t("email.send"), "primary", name="email_send")
+        self.send_button.clicked.connect(self.on_send_email)
+        block.addLayout(back_and_go(cancel, self.send_button))
         page.add(self.form_block)
         page.finish()
         return page
@@ -248,23 +254,14 @@ class SummaryScreen(ScreenBase):
         page.setObjectName("email_confirm_view")
         page.add(label(pack.t("email.confirm_title"), "h2"))
         page.add(label(pack.t("email.confirm_hint"), "body"))
-        self.confirm_address = QLabel()
-        self.confirm_address.setObjectName("email_confirm_address")
-        self.confirm_address.setProperty("role", "confirm_address")
+        self.confirm_address = reading_label("", "confirm_address", name="email_confirm_address")
         self.confirm_address.setTextFormat(Qt.TextFormat.PlainText)  # shown as typed, literally
-        self.confirm_address.setWordWrap(True)
-        self.confirm_address.setMaximumWidth(READING_WIDTH)
         page.add(self.confirm_address)
-        row = QHBoxLayout()
-        row.setSpacing(20)
         change = button(pack.t("email.change"), name="email_change")
         change.clicked.connect(self.on_change_email)
         self.confirm_button = button(pack.t("email.confirm"), "primary", name="email_confirm")
         self.confirm_button.clicked.connect(self.on_confirm_email)
-        row.addWidget(change)
-        row.addStretch(1)
-        row.addWidget(self.confirm_button)
-        page.body.addLayout(row)
+        page.body.addLayout(back_and_go(change, self.confirm_button))
         page.finish()
         return page
 
@@ -283,8 +280,9 @@ class SummaryScreen(ScreenBase):
         if url:
             self.qr = QrCode(url, name="summary_qr", accessible=pack.t("summary.phone_title"))
             lay.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignHCenter)
-        scan = label(pack.t("summary.phone_scan"), "body", center=True, name="summary_qr_text")
-        scan.setMaximumWidth(READING_WIDTH)
+        scan = reading_label(
+            pack.t("summary.phone_scan"), "body", center=True, name="summary_qr_text"
+        )
         row = QHBoxLayout()  # centred, and as wide as the reading column allows
         row.addStretch(1)
         row.addWidget(scan, 1000)
