@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, ClassVar
 
 from PySide6.QtCore import QSize, Signal
@@ -51,11 +50,12 @@ class ScreenBase(QWidget):
         """The next patient sees the screen from its start (after a wipe)."""
 
     def set_landscape(self, landscape: bool) -> None:
-        widgets = sys.modules.get("kiosk.ui.widgets")
-        if widgets is None:
-            return  # the widget kit is not loaded yet, so nothing responsive exists
-        for box in self.findChildren(widgets.ResponsiveBox):
-            box.set_landscape(landscape)
+        """Every part of the screen that lays itself out by orientation (a ResponsiveBox,
+        the info pages' grids and picture rows, the timeline chart) follows the window."""
+        for part in self.findChildren(QWidget):
+            follow = getattr(part, "set_landscape", None)
+            if follow is not None:
+                follow(landscape)
 
 
 class PageScreen(ScreenBase):

@@ -128,18 +128,12 @@ class PictureRow(QWidget):
 
 
 class InfoScreen(PageScreen):
-    """What the info pages share: a wide page, and pictures sized by orientation."""
+    """What the info pages share: a wide page, and pictures (sized by orientation, as their
+    grids and rows follow it: ScreenBase.set_landscape)."""
 
     def __init__(self, ctx: UiContext) -> None:
         super().__init__(ctx)
         _widen(self)
-
-    def set_landscape(self, landscape: bool) -> None:
-        super().set_landscape(landscape)
-        for grid in self.findChildren(Grid):
-            grid.set_landscape(landscape)
-        for row in self.findChildren(PictureRow):
-            row.set_landscape(landscape)
 
     def make_picture(self, name: str, object_name: str, accessible: str) -> Picture:
         return Picture(self.ctx.pack.image(name), name=object_name, accessible=accessible)
@@ -230,10 +224,6 @@ class TimelineScreen(InfoScreen):
         self.page.finish()
         #: The dates shown for each entry, in the order shown (read by tests).
         self.timeline_labels: list[str] = []
-
-    def set_landscape(self, landscape: bool) -> None:
-        super().set_landscape(landscape)
-        self.chart.set_landscape(landscape)
 
     def _on_moved(self, days: int) -> None:
         self.ctx.visit.move_appointment(days)
