@@ -80,7 +80,10 @@ def test_leaves_a_timer_running():
 
 @pytest.fixture
 def guarded(pytester: pytest.Pytester) -> pytest.Pytester:
-    """A pytester folder with the suite's conftest, its pytest settings and INNER."""
+    """A pytester folder laid out as tests/ is (a package: the conftest imports its
+    helpers), with the suite's conftest, helpers, pytest settings and INNER."""
+    pytester.makepyfile(__init__="")
+    pytester.makepyfile(helpers=(HERE / "helpers.py").read_text(encoding="utf-8"))
     pytester.makeconftest((HERE / "conftest.py").read_text(encoding="utf-8"))
     settings = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     ini = dict(settings["tool"]["pytest"]["ini_options"])
