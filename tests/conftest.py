@@ -99,6 +99,12 @@ def _pytest_qt_captures(item: pytest.Item) -> bool:
     return item.config.pluginmanager.has_plugin("_qt_logging")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``slow`` run first: with parallel workers (``scripts/test`` runs
+    pytest-xdist), a long test started last would leave the other workers idle at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
     if _pytest_qt_captures(item):

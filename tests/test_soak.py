@@ -26,6 +26,7 @@ def test_a_binding_that_drops_references_is_caught() -> None:
     assert said is not None and "lost 200 references to None in 100 calls" in said
 
 
+@pytest.mark.slow
 def test_two_hundred_sessions_leave_nothing_behind(qtbot, window) -> None:
     # the warm-up holds one session of each kind, a print and an email among them (the
     # first of those loads what every later one reuses)
