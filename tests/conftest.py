@@ -100,8 +100,9 @@ def _pytest_qt_captures(item: pytest.Item) -> bool:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests marked ``slow`` run first: with parallel workers (``scripts/test`` runs
-    pytest-xdist), a long test started last would leave the other workers idle at the end."""
+    """Tests marked ``slow`` run first: ``scripts/test`` runs pytest-xdist with work stealing,
+    so an idle worker takes the queued tests of one busy with a long test; a long test
+    started last would leave the other workers idle at the end."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
