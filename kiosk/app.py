@@ -42,7 +42,7 @@ if TYPE_CHECKING:  # deferred: see kiosk.lazy
     from kiosk import runtime
     from kiosk.core import summary
     from kiosk.core.summary import SummaryRenderer
-    from kiosk.services import counters_store, fonts, jobs, mail, outbox, printing
+    from kiosk.services import counters_store, files, fonts, jobs, mail, outbox, printing
     from kiosk.services.counters_store import CountersFile
     from kiosk.services.jobs import ChildJobs, SummaryJobs
     from kiosk.services.mail import MailTransport
@@ -58,6 +58,7 @@ else:
     runtime = lazy.load("kiosk.runtime")
     summary = lazy.load("kiosk.core.summary")
     counters_store = lazy.load("kiosk.services.counters_store")
+    files = lazy.load("kiosk.services.files")
     fonts = lazy.load("kiosk.services.fonts")
     jobs = lazy.load("kiosk.services.jobs")
     mail = lazy.load("kiosk.services.mail")
@@ -166,9 +167,19 @@ class Services:
 
     def counts_export(self, day: dt.date) -> Path:
         """Where staff's export of the counts goes (the folder is made)."""
-        out = data_dir() / "exports" / f"counts-{day.isoformat()}.csv"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        return out
+        return files.private_dir(data_dir() / "exports") / f"counts-{day.isoformat()}.csv"
+
+    def expire_demo_files(self) -> None:
+        """Delete the demo's prints and emails older than an hour (``files.DEMO_PRINTS``,
+        ``files.DEMO_EMAILS``): a folder standing in for a printer or a mail server holds
+        patients' summaries."""
+        kinds = (
+            (self.config.print.output_dir, files.DEMO_PRINTS),
+            (self.config.email.eml_dir, files.DEMO_EMAILS),
+        )
+        for folder, kind in kinds:
+            if folder is not None:
+                kind.expire(folder)
 
     # The child jobs: each a process of this program, so the screen never waits on them.
 
@@ -355,6 +366,8 @@ def main_window(services: Services, language: str | None = None) -> MainWindow:
     window.first_paint.connect(lambda: _install_staff(window, services))
     if loaded.config.email.enabled:
         window.first_paint.connect(lambda: _start_outbox_worker(window, services))
+    if loaded.config.print.output_dir is not None or loaded.config.email.eml_dir is not None:
+        window.first_paint.connect(lambda: _sweep_demo_files(window, services))
     return window
 
 
@@ -376,6 +389,21 @@ def _start_outbox_worker(window: MainWindow, services: Services) -> None:
     timer.timeout.connect(lambda: None if rounds.busy() else rounds.submit(""))
     timer.start()
     window.ctx.background.append(rounds)
+
+
+#: How often the kiosk clears the demo's prints and emails older than an hour.
+DEMO_SWEEP_MS = 10 * 60 * 1000
+
+
+def _sweep_demo_files(window: MainWindow, services: Services) -> None:
+    """After the first paint, then every ten minutes: the demo's old prints and emails go,
+    even on a day with no new ones (each new one also clears the old)."""
+    services.expire_demo_files()
+    timer = QtCore.QTimer(window)
+    timer.setObjectName("demo_sweep")
+    timer.setInterval(DEMO_SWEEP_MS)
+    timer.timeout.connect(services.expire_demo_files)
+    timer.start()
 
 
 def _after_first_paint() -> None:

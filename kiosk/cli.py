@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kiosk import __version__, app, lazy
+from kiosk.core import logs
 from kiosk.core.addresses import check_address
 from kiosk.core.errors import Problem, ProblemsError
 from kiosk.core.jobs import EMAIL_JOB, PRINT_JOB, JobEvent, Kind, Reason, SummaryRequest
@@ -151,9 +152,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    # Timed to the minute, and no session lines into the journal: kiosk.core.logs says why.
+    logging.basicConfig(level=logging.INFO, handlers=[logs.stderr_handler()])
     handler: Handler = args.func
     try:
         return handler(args)
