@@ -40,9 +40,10 @@ if TYPE_CHECKING:  # deferred: see kiosk.lazy
     from PySide6.QtWidgets import QApplication
 
     from kiosk import runtime
+    from kiosk.core import staff as staff_core
     from kiosk.core import summary
     from kiosk.core.summary import SummaryRenderer
-    from kiosk.services import counters_store, files, fonts, jobs, mail, outbox, printing
+    from kiosk.services import counters_store, files, fonts, jobs, mail, outbox, printing, staff_pin
     from kiosk.services.counters_store import CountersFile
     from kiosk.services.jobs import ChildJobs, SummaryJobs
     from kiosk.services.mail import MailTransport
@@ -57,6 +58,7 @@ else:
     QtWidgets = lazy.load("PySide6.QtWidgets")
     runtime = lazy.load("kiosk.runtime")
     summary = lazy.load("kiosk.core.summary")
+    staff_core = lazy.load("kiosk.core.staff")
     counters_store = lazy.load("kiosk.services.counters_store")
     files = lazy.load("kiosk.services.files")
     fonts = lazy.load("kiosk.services.fonts")
@@ -64,6 +66,7 @@ else:
     mail = lazy.load("kiosk.services.mail")
     outbox = lazy.load("kiosk.services.outbox")
     printing = lazy.load("kiosk.services.printing")
+    staff_pin = lazy.load("kiosk.services.staff_pin")
     staff = lazy.load("kiosk.ui.staff")
     ui_window = lazy.load("kiosk.ui.window")
 
@@ -256,12 +259,17 @@ class StaffDesk:
 
     def install(self) -> StaffAccess:
         """The staff corner, PIN pad and panel on the window."""
-        pin_file = self.services.config.kiosk.staff_pin_file
+        kiosk = self.services.config.kiosk
+        lock = staff_core.PinLock(  # kept on disk: a restart does not give five more tries
+            store=staff_pin.LockFile(data_dir() / "staff-pin.lockout"),
+            kiosk_mode=kiosk.fullscreen,  # as check-config judges it: 6 digits at least
+        )
         return staff.install(
             self.window,
             self.window.activity_filter(),
-            lambda: staff.read_pin_file(pin_file),
+            lambda: staff_pin.read_pin(kiosk.staff_pin_file),
             self.actions,
+            lock,
         )
 
     def _check(self, name: str, failed: str, *args: str) -> ChildJobs:

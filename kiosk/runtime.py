@@ -16,6 +16,7 @@ import contextlib
 import faulthandler
 import functools
 import gc
+import io
 import logging
 import os
 import signal
@@ -69,10 +70,12 @@ def setup_file_logging(folder: Path | None = None) -> Path:
         """Each file (the first, and each new one after a rollover) is created 0600,
         whatever the umask. Made here: ``logging.handlers`` loads after the first paint."""
 
-        def _open(self) -> IO[str]:
+        def _open(self) -> io.TextIOWrapper:
             flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if "a" in self.mode else os.O_TRUNC)
             fd = os.open(self.baseFilename, flags, 0o600)
-            return os.fdopen(fd, self.mode, encoding=self.encoding, errors=self.errors)
+            stream = os.fdopen(fd, self.mode, encoding=self.encoding, errors=self.errors)
+            assert isinstance(stream, io.TextIOWrapper)  # text mode ("a"): always one
+            return stream
 
     folder = private_dir(folder or log_dir())
     for old in (*folder.glob("kiosk.log*"), folder / "crash.log"):
