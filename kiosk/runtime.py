@@ -233,9 +233,7 @@ def runtime_dir(app_name: str = "botox-kiosk") -> Path:
     cannot be made private.
     """
     if sys.platform == "win32" or sys.platform == "darwin":
-        folder = platformdirs.user_runtime_path(app_name, appauthor=False)
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
+        return private_dir(platformdirs.user_runtime_path(app_name, appauthor=False))
     uid = os.getuid()
 
     def ours(path: Path) -> bool:
@@ -268,9 +266,11 @@ def runtime_dir(app_name: str = "botox-kiosk") -> Path:
 def single_instance(name: str = "botox-kiosk") -> object | None:
     """Hold the kiosk's lock file in the user's run-time folder; None when another kiosk of
     the same user already holds it. Raises OSError when that folder cannot be used."""
-    lock = QLockFile(str(runtime_dir(name) / f"{name}.lock"))
+    path = runtime_dir(name) / f"{name}.lock"
+    lock = QLockFile(str(path))
     lock.setStaleLockTime(0)  # a lock left by a crashed kiosk is stale once its PID is gone
     if not lock.tryLock(0):
         return None
+    private_file(path)  # Qt makes it by the umask (0644): it names the host and the PID
     _keep.append(lock)
     return lock

@@ -11,6 +11,7 @@ import signal
 import stat
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from logging.handlers import RotatingFileHandler
@@ -309,6 +310,45 @@ def test_a_second_kiosk_says_so_and_exits(tmp_path: Path) -> None:
         assert _stop(first) == 0
     third = _start(env)  # the lock went with the first kiosk
     assert _stop(third) == 0
+
+
+def private_modes(*roots: Path) -> dict[str, str]:
+    """Every file and folder under ``roots`` that is not 0600 (files) or 0700 (folders)."""
+    found = {}
+    for root in roots:
+        for path in [root, *root.rglob("*")]:
+            want = 0o700 if path.is_dir() else 0o600
+            if stat.S_IMODE(path.stat().st_mode) != want:
+                found[str(path)] = oct(stat.S_IMODE(path.stat().st_mode))
+    return found
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
+def test_everything_the_running_kiosk_writes_is_private(
+    tmp_path: Path, _private_runtime_dir: Path
+) -> None:
+    """The real kiosk, started over a log folder an older version left open (0755, with a
+    0644 log): its log folder, logs, crash log and lock are 0600 in 0700 folders."""
+    logs_dir = tmp_path / "state" / "botox-kiosk" / "log"
+    logs_dir.mkdir(parents=True)
+    for folder in (logs_dir.parent, logs_dir):
+        folder.chmod(0o755)
+    (logs_dir / "kiosk.log").write_text("older lines\n")
+    (logs_dir / "kiosk.log").chmod(0o644)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_STATE_HOME": str(tmp_path / "state")}
+    env["XDG_DATA_HOME"] = str(tmp_path / "data")
+    kiosk = _start(env)
+    try:
+        deadline = time.monotonic() + 30
+        while "kiosk started" not in (logs_dir / "kiosk.log").read_text():
+            assert time.monotonic() < deadline, "no 'kiosk started' in the log"
+            time.sleep(0.05)  # polling a real process's file, with a deadline
+        assert (_private_runtime_dir / "botox-kiosk" / "botox-kiosk.lock").exists()
+        assert private_modes(logs_dir, _private_runtime_dir / "botox-kiosk") == {}
+    finally:
+        assert _stop(kiosk) == 0
+    assert private_modes(logs_dir) == {}
+    assert sorted(p.name for p in logs_dir.iterdir()) == ["crash.log", "kiosk.log"]
 
 
 def test_an_error_that_keeps_coming_back_ends_the_process(tmp_path: Path) -> None:
