@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QLabel
 
-from kiosk import app, resources
+from kiosk import app, cli, resources
 
 from .conftest import KIOSK_PIN
-from .helpers import DEMO_CLINIC
+from .helpers import DEMO_CLINIC, SIGNED_OFF
 from .test_staff_ui import DEMO_PIN, enter_pin, pad_and_panel
 
 #: The demo's hash of 2468: 4 digits, fine for its windowed kiosk, too short for kiosk mode.
@@ -90,3 +90,28 @@ def test_an_old_scrypt_pin_is_refused_with_how_to_set_a_new_one(
     enter_pin(qtbot, window, DEMO_PIN)
     assert not panel.isVisible()
     assert "older version" in message(window) and "set-staff-pin" in message(window)
+
+
+def test_check_config_refuses_a_short_or_old_pin_for_a_fullscreen_kiosk(
+    write_config, capsys, tmp_path: Path
+) -> None:
+    old = tmp_path / "old-pin"
+    old.write_text("scrypt$16384$8$1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2g=\n")
+    for pin_file, why in [
+        (DEMO_PIN_FILE, "the staff PIN is shorter than 6 digits, too short for a fullscreen kiosk"),
+        (old, "the staff PIN was stored by an older version of the kiosk (scrypt)"),
+    ]:
+        config = write_config(
+            FULLSCREEN + f'staff_pin_file = "{pin_file.as_posix()}"\n' + SIGNED_OFF
+        )
+        assert cli.main(["check-config", str(config)]) == 2
+        err = capsys.readouterr().err
+        assert f"{config}: kiosk.staff_pin_file: {pin_file}: {why}" in err, err
+        windowed = write_config(
+            DEMO_CLINIC
+            + f'[kiosk]\nfullscreen = false\nstaff_pin_file = "{pin_file}"\n'
+            + SIGNED_OFF
+        )
+        assert cli.main(["check-config", str(windowed)]) == 0  # the pad is not needed there
+    fine = write_config(FULLSCREEN + SIGNED_OFF)  # {data}/staff-pin: conftest's KIOSK_PIN
+    assert cli.main(["check-config", str(fine)]) == 0, capsys.readouterr().err
