@@ -10,8 +10,8 @@ line that carries everything ``verify_pin`` needs::
   least 6 digits, so the length class is recorded with the hash (the exact length is not:
   it would narrow a search). A shorter PIN still opens a windowed kiosk (the demo's is 2468).
 - The rest is argon2's own encoding (argon2-cffi), cost included, so the cost can be raised
-  later without breaking PINs already set. ``DEFAULT_COST`` takes about 0.3 s per check on
-  the 2-core machine this was measured on: all 10^6 six-digit PINs take about 3.5 days of
+  later without breaking PINs already set. ``DEFAULT_COST`` takes 0.3 to 0.4 s per check on
+  the 2-core machine this was measured on: all 10^6 six-digit PINs take about 4 days of
   that machine per stolen PIN file, and 64 MiB a try keeps graphics cards from doing much
   better. The comparison is argon2's own (constant time).
 - Hashes of older versions (``scrypt$...``, at a cost that let every 4-digit PIN be tried in
@@ -60,7 +60,7 @@ class Cost(NamedTuple):
     parallelism: int = 4
 
 
-#: About 0.3 s per check where measured (a shared 2-core VM; see the module's docstring).
+#: 0.3 to 0.4 s per check where measured (a shared 2-core VM; see the module's docstring).
 DEFAULT_COST = Cost()
 #: The most a stored hash may ask for: a hand-edited file must not make every PIN check
 #: allocate gigabytes or run for minutes.
