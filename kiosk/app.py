@@ -40,9 +40,10 @@ if TYPE_CHECKING:  # deferred: see kiosk.lazy
     from PySide6.QtWidgets import QApplication
 
     from kiosk import runtime
+    from kiosk.core import staff as staff_core
     from kiosk.core import summary
     from kiosk.core.summary import SummaryRenderer
-    from kiosk.services import counters_store, fonts, jobs, mail, outbox, printing
+    from kiosk.services import counters_store, files, fonts, jobs, mail, outbox, printing, staff_pin
     from kiosk.services.counters_store import CountersFile
     from kiosk.services.jobs import ChildJobs, SummaryJobs
     from kiosk.services.mail import MailTransport
@@ -57,12 +58,15 @@ else:
     QtWidgets = lazy.load("PySide6.QtWidgets")
     runtime = lazy.load("kiosk.runtime")
     summary = lazy.load("kiosk.core.summary")
+    staff_core = lazy.load("kiosk.core.staff")
     counters_store = lazy.load("kiosk.services.counters_store")
+    files = lazy.load("kiosk.services.files")
     fonts = lazy.load("kiosk.services.fonts")
     jobs = lazy.load("kiosk.services.jobs")
     mail = lazy.load("kiosk.services.mail")
     outbox = lazy.load("kiosk.services.outbox")
     printing = lazy.load("kiosk.services.printing")
+    staff_pin = lazy.load("kiosk.services.staff_pin")
     staff = lazy.load("kiosk.ui.staff")
     ui_window = lazy.load("kiosk.ui.window")
 
@@ -166,9 +170,19 @@ class Services:
 
     def counts_export(self, day: dt.date) -> Path:
         """Where staff's export of the counts goes (the folder is made)."""
-        out = data_dir() / "exports" / f"counts-{day.isoformat()}.csv"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        return out
+        return files.private_dir(data_dir() / "exports") / f"counts-{day.isoformat()}.csv"
+
+    def expire_demo_files(self) -> None:
+        """Delete the demo's prints and emails older than an hour (``files.DEMO_PRINTS``,
+        ``files.DEMO_EMAILS``): a folder standing in for a printer or a mail server holds
+        patients' summaries."""
+        kinds = (
+            (self.config.print.output_dir, files.DEMO_PRINTS),
+            (self.config.email.eml_dir, files.DEMO_EMAILS),
+        )
+        for folder, kind in kinds:
+            if folder is not None:
+                kind.expire(folder)
 
     # The child jobs: each a process of this program, so the screen never waits on them.
 
@@ -245,12 +259,17 @@ class StaffDesk:
 
     def install(self) -> StaffAccess:
         """The staff corner, PIN pad and panel on the window."""
-        pin_file = self.services.config.kiosk.staff_pin_file
+        kiosk = self.services.config.kiosk
+        lock = staff_core.PinLock(  # kept on disk: a restart does not give five more tries
+            store=staff_pin.LockFile(data_dir() / "staff-pin.lockout"),
+            kiosk_mode=kiosk.fullscreen,  # as check-config judges it: 6 digits at least
+        )
         return staff.install(
             self.window,
             self.window.activity_filter(),
-            lambda: staff.read_pin_file(pin_file),
+            lambda: staff_pin.read_pin(kiosk.staff_pin_file),
             self.actions,
+            lock,
         )
 
     def _check(self, name: str, failed: str, *args: str) -> ChildJobs:
@@ -355,6 +374,8 @@ def main_window(services: Services, language: str | None = None) -> MainWindow:
     window.first_paint.connect(lambda: _install_staff(window, services))
     if loaded.config.email.enabled:
         window.first_paint.connect(lambda: _start_outbox_worker(window, services))
+    if loaded.config.print.output_dir is not None or loaded.config.email.eml_dir is not None:
+        window.first_paint.connect(lambda: _sweep_demo_files(window, services))
     return window
 
 
@@ -376,6 +397,21 @@ def _start_outbox_worker(window: MainWindow, services: Services) -> None:
     timer.timeout.connect(lambda: None if rounds.busy() else rounds.submit(""))
     timer.start()
     window.ctx.background.append(rounds)
+
+
+#: How often the kiosk clears the demo's prints and emails older than an hour.
+DEMO_SWEEP_MS = 10 * 60 * 1000
+
+
+def _sweep_demo_files(window: MainWindow, services: Services) -> None:
+    """After the first paint, then every ten minutes: the demo's old prints and emails go,
+    even on a day with no new ones (each new one also clears the old)."""
+    services.expire_demo_files()
+    timer = QtCore.QTimer(window)
+    timer.setObjectName("demo_sweep")
+    timer.setInterval(DEMO_SWEEP_MS)
+    timer.timeout.connect(services.expire_demo_files)
+    timer.start()
 
 
 def _after_first_paint() -> None:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kiosk import __version__, app, lazy
+from kiosk.core import logs
 from kiosk.core.addresses import check_address
 from kiosk.core.errors import Problem, ProblemsError
 from kiosk.core.jobs import EMAIL_JOB, PRINT_JOB, JobEvent, Kind, Reason, SummaryRequest
@@ -151,9 +152,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    # Timed to the minute, and no session lines into the journal: kiosk.core.logs says why.
+    logging.basicConfig(level=logging.INFO, handlers=[logs.stderr_handler()])
     handler: Handler = args.func
     try:
         return handler(args)
@@ -402,28 +402,39 @@ def outbox_command(args: argparse.Namespace) -> int:
 
 
 def set_staff_pin(args: argparse.Namespace) -> int:
-    """Read the new PIN twice from standard input; store only its salted scrypt hash."""
+    """Read the new PIN twice from standard input; store only its salted argon2id hash (0600,
+    in a 0700 folder). A fullscreen kiosk's PIN has at least 6 digits."""
     loaded = app.load(args.config)
     target = loaded.config.kiosk.staff_pin_file
     if target is None:
         print(f"{loaded.config.source}: kiosk.staff_pin_file: must be set", file=sys.stderr)
         return EXIT_BAD_INPUT
+    kiosk_mode = loaded.config.kiosk.fullscreen
 
     def ask(prompt: str) -> str:
         if sys.stdin.isatty():
             return getpass.getpass(prompt)
         return sys.stdin.readline().strip()
 
-    first = ask("New staff PIN (4 to 12 digits): ")
-    problem = staff_pin.check_pin_format(first)
+    shortest = staff_pin.KIOSK_MIN_DIGITS if kiosk_mode else staff_pin.PIN_MIN_DIGITS
+    first = ask(f"New staff PIN ({shortest} to {staff_pin.PIN_MAX_DIGITS} digits): ")
+    problem = staff_pin.check_pin_format(first, kiosk_mode=kiosk_mode)
     if problem is not None:
         print(f"set-staff-pin: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if ask("The same PIN again: ") != first:
         print("set-staff-pin: the two PINs differ; nothing was changed", file=sys.stderr)
         return EXIT_BAD_INPUT
-    target.parent.mkdir(parents=True, exist_ok=True)
-    files.atomic_write(target, (staff_pin.hash_pin(first) + "\n").encode("utf-8"), mode=0o600)
+    record = staff_pin.hash_pin(first)
+    try:
+        files.private_dir(target.parent)
+        files.atomic_write(target, (record + "\n").encode("ascii"), mode=0o600)
+        # Older versions wrote through NAME.new, which kept the mode of a stale one (0644)
+        # and could hold an old hash: it goes.
+        target.with_name(target.name + ".new").unlink(missing_ok=True)
+    except OSError as exc:
+        print(f"set-staff-pin: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_WORLD
     print(f"set-staff-pin: staff PIN saved (as a salted hash) in {target}")
     return EXIT_OK
 

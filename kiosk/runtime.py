@@ -1,6 +1,8 @@
 """What keeps the kiosk process alive and tidy: logging, crash handling, signals, one instance.
 
 - A rotating log in the platform's log folder (platformdirs); Qt's own messages go there too.
+  The folder is 0700 and the log, its rotated copies and the crash log are 0600, even when an
+  older version left them readable; lines are timed to the minute (``kiosk.core.logs``).
 - ``sys.excepthook``: an error in a screen's handler is logged (type and traceback, never
   the session) and the kiosk returns to the start screen instead of dying.
 - faulthandler writes a hard crash (segfault) to ``crash.log`` beside the log.
@@ -14,6 +16,7 @@ import contextlib
 import faulthandler
 import functools
 import gc
+import io
 import logging
 import os
 import signal
@@ -37,6 +40,8 @@ from PySide6.QtCore import (
 )
 
 from kiosk import lazy
+from kiosk.core import logs
+from kiosk.core.private import private_dir, private_file
 
 if TYPE_CHECKING:  # deferred to after the first paint: see kiosk.lazy
     import logging.handlers as logging_handlers
@@ -57,15 +62,31 @@ def log_dir() -> Path:
 
 
 def setup_file_logging(folder: Path | None = None) -> Path:
-    """Add a rotating log file (1 MB × 5) to the root logger; returns its folder."""
-    folder = folder or log_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    handler = logging_handlers.RotatingFileHandler(
+    """Add a rotating log file (1 MB × 5) to the root logger, and send hard crashes to
+    ``crash.log``; returns their folder. Folder 0700, files 0600 (tightened if they were
+    not): the log follows sessions, and a crash dump names what the kiosk was doing."""
+
+    class PrivateRotatingLog(logging_handlers.RotatingFileHandler):
+        """Each file (the first, and each new one after a rollover) is created 0600,
+        whatever the umask. Made here: ``logging.handlers`` loads after the first paint."""
+
+        def _open(self) -> io.TextIOWrapper:
+            flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if "a" in self.mode else os.O_TRUNC)
+            fd = os.open(self.baseFilename, flags, 0o600)
+            stream = os.fdopen(fd, self.mode, encoding=self.encoding, errors=self.errors)
+            assert isinstance(stream, io.TextIOWrapper)  # text mode ("a"): always one
+            return stream
+
+    folder = private_dir(folder or log_dir())
+    for old in (*folder.glob("kiosk.log*"), folder / "crash.log"):
+        private_file(old)
+    handler = PrivateRotatingLog(
         folder / "kiosk.log", maxBytes=1_000_000, backupCount=5, encoding="utf-8"
     )
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(logs.formatter())
     logging.getLogger().addHandler(handler)
-    crash: IO[str] = (folder / "crash.log").open("a", encoding="utf-8")
+    fd = os.open(folder / "crash.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    crash: IO[str] = os.fdopen(fd, "a", encoding="utf-8")
     faulthandler.enable(file=crash, all_threads=True)
     _keep.append(crash)
     return folder
@@ -212,9 +233,7 @@ def runtime_dir(app_name: str = "botox-kiosk") -> Path:
     cannot be made private.
     """
     if sys.platform == "win32" or sys.platform == "darwin":
-        folder = platformdirs.user_runtime_path(app_name, appauthor=False)
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
+        return private_dir(platformdirs.user_runtime_path(app_name, appauthor=False))
     uid = os.getuid()
 
     def ours(path: Path) -> bool:
@@ -247,9 +266,11 @@ def runtime_dir(app_name: str = "botox-kiosk") -> Path:
 def single_instance(name: str = "botox-kiosk") -> object | None:
     """Hold the kiosk's lock file in the user's run-time folder; None when another kiosk of
     the same user already holds it. Raises OSError when that folder cannot be used."""
-    lock = QLockFile(str(runtime_dir(name) / f"{name}.lock"))
+    path = runtime_dir(name) / f"{name}.lock"
+    lock = QLockFile(str(path))
     lock.setStaleLockTime(0)  # a lock left by a crashed kiosk is stale once its PID is gone
     if not lock.tryLock(0):
         return None
+    private_file(path)  # Qt makes it by the umask (0644): it names the host and the PID
     _keep.append(lock)
     return lock

@@ -39,10 +39,15 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from kiosk import app, resources, runtime
 from kiosk.core.content import ContentPack
+from kiosk.core.staff import Cost, hash_pin
 
 from . import helpers
 
 QT_LOGGER = "kiosk.qt"  # where runtime.route_qt_messages sends Qt's messages
+#: The staff PIN that configs find in the data folder by default: 6 digits, as a fullscreen
+#: kiosk needs (the demo's 2468 is for its windowed kiosk); hashed once, cheaply.
+KIOSK_PIN = "246813"
+_KIOSK_PIN_HASH = hash_pin(KIOSK_PIN, cost=Cost(time_cost=1, memory_kib=1024, parallelism=1))
 
 
 class _ErrorWatch(logging.Handler):
@@ -214,8 +219,8 @@ def _private_data_dir(tmp_path_factory, monkeypatch) -> Path:  # type: ignore[no
     monkeypatch.setenv("XDG_STATE_HOME", str(data))  # logs too
     folder = data / "botox-kiosk"
     folder.mkdir()
-    # a staff PIN (the demo's 2468) where configs look by default, so fullscreen configs pass
-    shutil.copy(resources.path("demo", "staff-pin"), folder / "staff-pin")
+    # a staff PIN (KIOSK_PIN) where configs look by default, so fullscreen configs pass
+    (folder / "staff-pin").write_text(_KIOSK_PIN_HASH + "\n", encoding="utf-8")
     return folder
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.services import files
 from kiosk.services.files import atomic_write
 
 POSIX = pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
@@ -144,3 +145,95 @@ def test_a_full_disk_leaves_the_old_file_and_no_temp_file(small_disk: Path) -> N
     assert names(small_disk) == ["counters.json"]
     atomic_write(path, b"fits")  # the space the failed write took is free again
     assert path.read_bytes() == b"fits"
+
+
+# --- private folders and files, and what the demo keeps only an hour --------------------------
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@POSIX
+def test_private_dir_makes_every_missing_folder_0700(tmp_path: Path) -> None:
+    made = files.private_dir(tmp_path / "a" / "b" / "c")
+    assert made == tmp_path / "a" / "b" / "c" and made.is_dir()
+    for folder in (tmp_path / "a", tmp_path / "a" / "b", made):
+        assert mode(folder) == 0o700
+    assert files.private_dir(made) == made  # again: nothing to do
+
+
+@POSIX
+def test_private_dir_tightens_a_folder_an_older_version_left_open(tmp_path: Path) -> None:
+    folder = tmp_path / "prints"
+    folder.mkdir()
+    folder.chmod(0o755)
+    files.private_dir(folder)
+    assert mode(folder) == 0o700
+    folder.chmod(0o750)  # group bits only: tightened too
+    files.private_dir(folder)
+    assert mode(folder) == 0o700
+
+
+def test_private_dir_refuses_a_file_in_the_way(tmp_path: Path) -> None:
+    (tmp_path / "prints").write_text("not a folder")
+    with pytest.raises(NotADirectoryError, match="not a folder"):
+        files.private_dir(tmp_path / "prints")
+    with pytest.raises(OSError):
+        files.private_dir(tmp_path / "prints" / "below")
+
+
+@POSIX
+def test_private_file_tightens_an_existing_file_only(tmp_path: Path) -> None:
+    log = tmp_path / "kiosk.log"
+    log.write_text("old lines\n")
+    log.chmod(0o644)
+    assert files.private_file(log) is True
+    assert mode(log) == 0o600 and log.read_text() == "old lines\n"
+    log.chmod(0o400)  # already private (read-only): left as it is
+    files.private_file(log)
+    assert mode(log) == 0o400
+    assert files.private_file(tmp_path / "none") is False
+    assert not (tmp_path / "none").exists()
+
+
+def aged(path: Path, now: float, age_s: float, data: bytes = b"x") -> Path:
+    path.write_bytes(data)
+    os.utime(path, (now - age_s, now - age_s))
+    return path
+
+
+def test_delete_older_than_takes_only_old_files_of_the_pattern(tmp_path: Path) -> None:
+    now = 1_800_000_000.0
+    old = aged(tmp_path / "summary-1.pdf", now, 3601)
+    fresh = aged(tmp_path / "summary-2.pdf", now, 3599)
+    other = aged(tmp_path / "notes.pdf", now, 99_999)  # not the pattern: never touched
+    (tmp_path / "summary-dir.pdf").mkdir()  # a folder that matches: never touched
+    os.utime(tmp_path / "summary-dir.pdf", (now - 99_999, now - 99_999))
+    assert files.delete_older_than(tmp_path, "summary-*.pdf", 3600, now=now) == 1
+    assert not old.exists() and fresh.exists() and other.exists()
+    assert (tmp_path / "summary-dir.pdf").is_dir()
+    assert files.delete_older_than(tmp_path / "missing", "*", 0, now=now) == 0
+
+
+@POSIX
+def test_delete_older_than_removes_a_link_never_its_target(tmp_path: Path) -> None:
+    now = 1_800_000_000.0
+    target = aged(tmp_path / "keep.txt", now, 99_999)
+    (tmp_path / "demo").mkdir()
+    link = tmp_path / "demo" / "summary-link.pdf"
+    link.symlink_to(target)
+    files.delete_older_than(tmp_path / "demo", "summary-*.pdf", 3600, now=now)
+    assert target.exists()  # a link is not a file of the demo's: left, and its target too
+
+
+def test_the_demo_kinds_match_their_own_names_only(tmp_path: Path) -> None:
+    now = 1_800_000_000.0
+    pdf = aged(tmp_path / "summary-20270115-080000-000001.pdf", now, 3601)
+    eml = aged(tmp_path / "20270115T080000000001Z-0123456789abcdef0123456789abcdef.eml", now, 3601)
+    mine = aged(tmp_path / "letter.eml", now, 99_999)
+    assert files.DEMO_EMAILS.expire(tmp_path, now=now) == 1
+    assert not eml.exists() and pdf.exists() and mine.exists()
+    assert files.DEMO_PRINTS.expire(tmp_path, now=now) == 1
+    assert not pdf.exists() and mine.exists()
+    assert files.DEMO_PRINTS.keep_s == files.DEMO_EMAILS.keep_s == 3600

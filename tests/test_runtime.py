@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import faulthandler
+import io
 import logging
 import os
+import re
 import signal
 import stat
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 import pytest
@@ -15,6 +22,7 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QLineEdit
 
 from kiosk import cli, runtime
+from kiosk.core import logs
 from kiosk.core.flow import Screen
 
 from .helpers import REPO
@@ -52,23 +60,110 @@ def test_kiosk_mode_refuses_to_close(qtbot, window) -> None:
     window.kiosk_mode = False
 
 
-def test_file_log_and_crash_log(tmp_path: Path) -> None:
+@contextmanager
+def file_logging(folder: Path) -> Iterator[Path]:
+    """``runtime.setup_file_logging(folder)`` for one test, undone after it."""
     root = logging.getLogger()
     before = list(root.handlers)
     try:
-        folder = runtime.setup_file_logging(tmp_path / "logs")
-        logging.getLogger("kiosk.test").warning("screen consultation")
-        for handler in root.handlers:
-            handler.flush()
-        assert "kiosk.test: screen consultation" in (folder / "kiosk.log").read_text()
-        assert (folder / "crash.log").exists()
+        yield runtime.setup_file_logging(folder)
     finally:
         for handler in root.handlers[len(before) :]:
             root.removeHandler(handler)
             handler.close()
-        import faulthandler
-
         faulthandler.disable()
+
+
+def flush_all() -> None:
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+
+
+def test_file_log_and_crash_log(tmp_path: Path) -> None:
+    with file_logging(tmp_path / "logs") as folder:
+        logging.getLogger("kiosk.test").warning("screen consultation")
+        flush_all()
+        assert "kiosk.test: screen consultation" in (folder / "kiosk.log").read_text()
+        assert (folder / "crash.log").exists()
+
+
+MINUTE = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}"  # no seconds, no milliseconds
+
+
+def test_log_lines_are_timed_to_the_minute(tmp_path: Path) -> None:
+    """Set against an appointment book, a session's times to the second (or the
+    millisecond, as before) could say who was at the kiosk."""
+    with file_logging(tmp_path / "logs") as folder:
+        logging.getLogger("kiosk.ui").warning("screen consultation")
+        flush_all()
+        line = (folder / "kiosk.log").read_text().splitlines()[-1]
+    assert re.fullmatch(rf"{MINUTE} WARNING kiosk.ui: screen consultation", line)
+    stream = io.StringIO()
+    record = logging.LogRecord("kiosk.ui", logging.INFO, __file__, 1, "screen %s", ("done",), None)
+    logs.stderr_handler(stream, environ={}).handle(record)  # standard error: the same
+    assert re.fullmatch(rf"{MINUTE} INFO kiosk.ui: screen done\n", stream.getvalue())
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
+def test_the_logs_are_private_even_when_an_older_version_left_them_open(tmp_path: Path) -> None:
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    folder.chmod(0o755)
+    for name in ("kiosk.log", "kiosk.log.1", "crash.log"):
+        (folder / name).write_text("older lines\n")
+        (folder / name).chmod(0o644)
+    old_umask = os.umask(0o022)
+    try:
+        with file_logging(folder):
+            logging.getLogger("kiosk.test").warning("after the upgrade")
+            flush_all()
+            assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+            for name in ("kiosk.log", "kiosk.log.1", "crash.log"):
+                assert stat.S_IMODE((folder / name).stat().st_mode) == 0o600, name
+            (handler,) = [
+                h for h in logging.getLogger().handlers if isinstance(h, RotatingFileHandler)
+            ]
+            handler.doRollover()  # a new kiosk.log, made under a 022 umask
+            logging.getLogger("kiosk.test").warning("after the rollover")
+            flush_all()
+            assert stat.S_IMODE((folder / "kiosk.log").stat().st_mode) == 0o600
+            assert "after the rollover" in (folder / "kiosk.log").read_text()
+            assert "older lines" in (folder / "kiosk.log.1").read_text()
+            assert stat.S_IMODE((folder / "kiosk.log.2").stat().st_mode) == 0o600
+    finally:
+        os.umask(old_umask)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the systemd journal")
+def test_the_journal_gets_no_session_lines(tmp_path: Path) -> None:
+    """The journal stamps each line to the microsecond: a session's own lines stay in the
+    kiosk's log (to the minute); warnings and the kiosk's start and stop still go there."""
+    with (tmp_path / "journal").open("w+", encoding="utf-8") as journal:
+        info = os.fstat(journal.fileno())
+        environ = {"JOURNAL_STREAM": f"{info.st_dev}:{info.st_ino}"}
+        assert logs.is_journal(journal, environ)
+        handler = logs.stderr_handler(journal, environ)
+        lines = [
+            ("kiosk.ui", logging.INFO, "screen summary"),
+            ("kiosk.idle", logging.INFO, "idle timeout: session wiped"),
+            ("kiosk.taps", logging.INFO, "start screen woken"),
+            ("kiosk.jobs", logging.INFO, "print job 3: printed"),
+            ("kiosk.jobs", logging.WARNING, "print job 4 failed: no paper"),
+            ("kiosk.app", logging.INFO, "kiosk started"),
+        ]
+        for name, level, text in lines:
+            handler.handle(logging.LogRecord(name, level, __file__, 1, text, None, None))
+        handler.flush()
+        journal.seek(0)
+        said = journal.read()
+    assert "screen summary" not in said and "idle timeout" not in said
+    assert "woken" not in said and "job 3" not in said
+    assert "print job 4 failed" in said and "kiosk started" in said
+    # A terminal, a pipe to a parent, a file: not the journal, so everything is said.
+    other = io.StringIO()
+    assert not logs.is_journal(other, environ)
+    assert not logs.is_journal(sys.stderr, {"JOURNAL_STREAM": "1:2"})
+    assert not logs.is_journal(sys.stderr, {"JOURNAL_STREAM": "not:numbers"})
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
@@ -215,6 +310,45 @@ def test_a_second_kiosk_says_so_and_exits(tmp_path: Path) -> None:
         assert _stop(first) == 0
     third = _start(env)  # the lock went with the first kiosk
     assert _stop(third) == 0
+
+
+def private_modes(*roots: Path) -> dict[str, str]:
+    """Every file and folder under ``roots`` that is not 0600 (files) or 0700 (folders)."""
+    found = {}
+    for root in roots:
+        for path in [root, *root.rglob("*")]:
+            want = 0o700 if path.is_dir() else 0o600
+            if stat.S_IMODE(path.stat().st_mode) != want:
+                found[str(path)] = oct(stat.S_IMODE(path.stat().st_mode))
+    return found
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
+def test_everything_the_running_kiosk_writes_is_private(
+    tmp_path: Path, _private_runtime_dir: Path
+) -> None:
+    """The real kiosk, started over a log folder an older version left open (0755, with a
+    0644 log): its log folder, logs, crash log and lock are 0600 in 0700 folders."""
+    logs_dir = tmp_path / "state" / "botox-kiosk" / "log"
+    logs_dir.mkdir(parents=True)
+    for folder in (logs_dir.parent, logs_dir):
+        folder.chmod(0o755)
+    (logs_dir / "kiosk.log").write_text("older lines\n")
+    (logs_dir / "kiosk.log").chmod(0o644)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_STATE_HOME": str(tmp_path / "state")}
+    env["XDG_DATA_HOME"] = str(tmp_path / "data")
+    kiosk = _start(env)
+    try:
+        deadline = time.monotonic() + 30
+        while "kiosk started" not in (logs_dir / "kiosk.log").read_text():
+            assert time.monotonic() < deadline, "no 'kiosk started' in the log"
+            time.sleep(0.05)  # polling a real process's file, with a deadline
+        assert (_private_runtime_dir / "botox-kiosk" / "botox-kiosk.lock").exists()
+        assert private_modes(logs_dir, _private_runtime_dir / "botox-kiosk") == {}
+    finally:
+        assert _stop(kiosk) == 0
+    assert private_modes(logs_dir) == {}
+    assert sorted(p.name for p in logs_dir.iterdir()) == ["crash.log", "kiosk.log"]
 
 
 def test_an_error_that_keeps_coming_back_ends_the_process(tmp_path: Path) -> None:

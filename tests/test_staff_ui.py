@@ -131,14 +131,19 @@ def test_set_staff_pin_stores_only_a_salted_hash(tmp_path: Path, write_config) -
         f'[kiosk]\nfullscreen = true\nstaff_pin_file = "{pin_file}"\n' + SIGNED_OFF
     )
     assert run_kiosk("check-config", str(config)).returncode == 2  # fullscreen, no PIN yet
-    bad = run_kiosk("set-staff-pin", "--config", str(config), input_text="1234\n4321\n")
+    bad = run_kiosk("set-staff-pin", "--config", str(config), input_text="123456\n654321\n")
     assert bad.returncode == 2 and "differ" in bad.stderr and not pin_file.exists()
     short = run_kiosk("set-staff-pin", "--config", str(config), input_text="12\n12\n")
     assert short.returncode == 2 and not pin_file.exists()
+    four = run_kiosk("set-staff-pin", "--config", str(config), input_text="2468\n2468\n")
+    assert four.returncode == 2 and not pin_file.exists()  # fullscreen: 6 digits at least
+    assert four.stderr == (
+        "set-staff-pin: The PIN is too short for a fullscreen kiosk: use at least 6 digits.\n"
+    )
     ok = run_kiosk("set-staff-pin", "--config", str(config), input_text="908172\n908172\n")
     assert ok.returncode == 0, ok.stderr
     stored = pin_file.read_text()
-    assert stored.startswith("scrypt$") and "908172" not in stored
+    assert stored.startswith("pin6$argon2id$v=19$m=65536,t=6,p=4$") and "908172" not in stored
     assert stat.S_IMODE(os.stat(pin_file).st_mode) == 0o600
     assert run_kiosk("check-config", str(config)).returncode == 0
 

@@ -18,7 +18,7 @@ from kiosk.core.content import ContentPack
 from kiosk.core.errors import Problem
 from kiosk.core.readability import readability_problems
 from kiosk.core.signoff import sign_off_problems
-from kiosk.core.staff import verify_pin
+from kiosk.core.staff import stored_pin_problem
 from kiosk.core.summary import SummaryRenderer, build_context, sample_session
 
 
@@ -49,30 +49,28 @@ def _file_problems(config: Config) -> list[Problem]:
         problems.append(Problem(source, "clinic.logo", f"file not found: {logo}"))
     if config.kiosk.fullscreen:
         pin_file = config.kiosk.staff_pin_file
-        if not _has_pin(pin_file):
-            problems.append(
-                Problem(
-                    source,
-                    "kiosk.staff_pin_file",
-                    f"no staff PIN in {pin_file}: a fullscreen kiosk needs one "
-                    "(run botox-kiosk set-staff-pin)",
-                )
-            )
+        unusable = _pin_problem(pin_file)
+        if unusable is not None:
+            problems.append(Problem(source, "kiosk.staff_pin_file", unusable))
     templates = config.content.templates
     if templates is not None and not templates.is_dir():
         problems.append(Problem(source, "content.templates", f"folder not found: {templates}"))
     return problems
 
 
-def _has_pin(pin_file: Path | None) -> bool:
-    """A staff PIN is stored there, in a form the PIN pad can check."""
+def _pin_problem(pin_file: Path | None) -> str | None:
+    """Why a fullscreen kiosk's PIN pad could not use the staff PIN stored there, or None."""
     try:
         stored = pin_file.read_text(encoding="utf-8") if pin_file else ""
-        if stored.strip():
-            verify_pin("0000", stored)  # raises ValueError when the hash cannot be read
     except (OSError, ValueError):
-        return False
-    return bool(stored.strip())
+        stored = ""
+    if not stored.strip():
+        return (
+            f"no staff PIN in {pin_file}: a fullscreen kiosk needs one "
+            "(run botox-kiosk set-staff-pin)"
+        )
+    problem = stored_pin_problem(stored, kiosk_mode=True)
+    return f"{pin_file}: {problem}" if problem is not None else None
 
 
 def _output_warnings(config: Config) -> list[Problem]:

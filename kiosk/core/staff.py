@@ -1,161 +1,198 @@
-"""The staff PIN: a salted scrypt hash, and the lockout of the staff PIN pad.
+"""The staff PIN: a salted argon2id hash, and the lockout of the staff PIN pad.
 
-The PIN itself is never stored, logged or put in an error message. ``hash_pin`` returns a
-self-describing string that carries everything ``verify_pin`` needs::
+The PIN itself is never stored, logged or put in an error message. ``hash_pin`` returns one
+line that carries everything ``verify_pin`` needs::
 
-    scrypt$<n>$<r>$<p>$<salt, base64>$<hash, base64>
+    pin6$argon2id$v=19$m=65536,t=6,p=4$<salt, base64>$<hash, base64>
 
-so the cost can be raised later without breaking PINs already set.
+- ``pin6`` says the PIN has at least 6 digits (kiosk-grade); ``pin4`` says it has 4 or 5.
+  The hash cannot tell how long the PIN was, and a fullscreen kiosk takes only a PIN of at
+  least 6 digits, so the length class is recorded with the hash (the exact length is not:
+  it would narrow a search). A shorter PIN still opens a windowed kiosk (the demo's is 2468).
+- The rest is argon2's own encoding (argon2-cffi), cost included, so the cost can be raised
+  later without breaking PINs already set. ``DEFAULT_COST`` takes 0.3 to 0.4 s per check on
+  the 2-core machine this was measured on: all 10^6 six-digit PINs take about 4 days of
+  that machine per stolen PIN file, and 64 MiB a try keeps graphics cards from doing much
+  better. The comparison is argon2's own (constant time).
+- Hashes of older versions (``scrypt$...``, at a cost that let every 4-digit PIN be tried in
+  minutes) are refused with a plain message to set the PIN again: they are not trusted to
+  stand in for a new PIN, and re-hashing would need the kiosk to write the PIN file.
 
 ``PinLock`` is the pad's lockout: after ``max_failures`` wrong PINs in a row it refuses every
-PIN, the right one too, for ``lock_s`` seconds, without even checking it. Its state lives in
-memory only: restarting the kiosk clears the failure count and any lock. That is deliberate
-(nothing about staff attempts is written to disk) and acceptable because restarting the kiosk
-already needs access to the machine.
+PIN, the right one too, for ``lock_s`` seconds, without even checking it. Given a
+``LockStore`` it keeps its state there (``kiosk.services.staff_pin``: a small 0600 file), so
+a restart, or a crash a thief provokes, does not give five more tries.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
-import hashlib
-import hmac
 import os
 import re
 import time
 from collections.abc import Callable
 from enum import StrEnum
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
+
+import argon2
+from argon2 import low_level
 
 PIN_MIN_DIGITS = 4
+#: What a fullscreen kiosk (``[kiosk] fullscreen = true``) needs.
+KIOSK_MIN_DIGITS = 6
 PIN_MAX_DIGITS = 12
 
-SCHEME = "scrypt"
-DEFAULT_N = 2**14
-DEFAULT_R = 8
-DEFAULT_P = 1
-DKLEN = 32
+#: The length class of a stored PIN: at least ``KIOSK_MIN_DIGITS`` digits, or fewer.
+KIOSK_GRADE = "pin6"
+SHORT = "pin4"
+
 SALT_BYTES = 16
-#: The most memory a stored hash may ask scrypt for (about 128 * r * n bytes). Guards against
-#: a hand-edited config that would make every PIN check allocate gigabytes.
-MAX_SCRYPT_MEMORY = 256 * 1024 * 1024
+HASH_BYTES = 32
+
+SET_AGAIN = "set it again with `botox-kiosk set-staff-pin`"
+
+
+class Cost(NamedTuple):
+    """argon2id's cost: passes over the memory, the memory (KiB) and the lanes."""
+
+    time_cost: int = 6
+    memory_kib: int = 64 * 1024
+    parallelism: int = 4
+
+
+#: 0.3 to 0.4 s per check where measured (a shared 2-core VM; see the module's docstring).
+DEFAULT_COST = Cost()
+#: The most a stored hash may ask for: a hand-edited file must not make every PIN check
+#: allocate gigabytes or run for minutes.
+MAX_COST = Cost(time_cost=64, memory_kib=1024 * 1024, parallelism=64)
 
 _PIN_RE = re.compile(rf"[0-9]{{{PIN_MIN_DIGITS},{PIN_MAX_DIGITS}}}")
 
 
-def check_pin_format(pin: str) -> str | None:
-    """None when ``pin`` is 4 to 12 digits (0-9), else why not, in plain English.
-
-    The reason never repeats the PIN.
-    """
-    if _PIN_RE.fullmatch(pin):
+def check_pin_format(pin: str, *, kiosk_mode: bool = False) -> str | None:
+    """None when ``pin`` is 4 to 12 digits (0-9), at least 6 for a fullscreen kiosk
+    (``kiosk_mode``), else why not, in plain English. The reason never repeats the PIN."""
+    shortest = KIOSK_MIN_DIGITS if kiosk_mode else PIN_MIN_DIGITS
+    if _PIN_RE.fullmatch(pin) and len(pin) >= shortest:
         return None
     if not pin:
-        return "The PIN is empty: enter 4 to 12 digits."
+        return f"The PIN is empty: enter {shortest} to {PIN_MAX_DIGITS} digits."
     if not all(c in "0123456789" for c in pin):
         return "The PIN may contain only the digits 0 to 9."
-    if len(pin) < PIN_MIN_DIGITS:
-        return f"The PIN is too short: use at least {PIN_MIN_DIGITS} digits."
+    if len(pin) < shortest:
+        if kiosk_mode:
+            return f"The PIN is too short for a fullscreen kiosk: use at least {shortest} digits."
+        return f"The PIN is too short: use at least {shortest} digits."
     return f"The PIN is too long: use at most {PIN_MAX_DIGITS} digits."
 
 
-def _check_cost(n: int, r: int, p: int) -> None:
-    if n < 2 or n & (n - 1):
-        raise ValueError("scrypt cost n must be a power of two, at least 2")
-    if r < 1 or p < 1:
-        raise ValueError("scrypt parameters r and p must be at least 1")
-    if _memory_needed(n, r, p) > MAX_SCRYPT_MEMORY:
-        raise ValueError("scrypt parameters ask for too much memory")
+def hash_pin(pin: str, *, cost: Cost = DEFAULT_COST, salt: bytes | None = None) -> str:
+    """The stored form of ``pin``: its length class and its salted argon2id hash.
 
-
-def _memory_needed(n: int, r: int, p: int) -> int:
-    # What OpenSSL checks against maxmem: 128*r*(n+2) for V plus 128*r*p for B.
-    return 128 * r * (n + 2) + 128 * r * p
-
-
-def _scrypt(pin: str, salt: bytes, n: int, r: int, p: int, dklen: int) -> bytes:
-    return hashlib.scrypt(
-        pin.encode("utf-8"),
-        salt=salt,
-        n=n,
-        r=r,
-        p=p,
-        dklen=dklen,
-        maxmem=_memory_needed(n, r, p) + 1024 * 1024,
-    )
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def hash_pin(pin: str, *, salt: bytes | None = None, n: int = DEFAULT_N) -> str:
-    """A salted scrypt hash of ``pin``, as ``scrypt$n$r$p$<salt b64>$<hash b64>``.
-
-    ``salt`` defaults to 16 random bytes from ``os.urandom``; pass one only in tests. ``n`` is
-    the scrypt cost (a power of two); lower it only in tests. Raises ValueError when the PIN is
-    not 4 to 12 digits (the message is ``check_pin_format``'s reason) or ``n`` is unusable.
+    ``salt`` defaults to 16 random bytes; pass one only in tests. Lower ``cost`` only in
+    tests. Raises ValueError when the PIN is not 4 to 12 digits (the message is
+    ``check_pin_format``'s reason) or the cost or salt is unusable.
     """
     reason = check_pin_format(pin)
     if reason is not None:
         raise ValueError(reason)
-    _check_cost(n, DEFAULT_R, DEFAULT_P)
+    _check_cost(cost)
     if salt is None:
         salt = os.urandom(SALT_BYTES)
-    elif not salt:
-        raise ValueError("the salt must not be empty")
-    digest = _scrypt(pin, salt, n, DEFAULT_R, DEFAULT_P, DKLEN)
-    return f"{SCHEME}${n}${DEFAULT_R}${DEFAULT_P}${_b64(salt)}${_b64(digest)}"
+    elif len(salt) < 8:
+        raise ValueError("the salt must be at least 8 bytes")
+    encoded = low_level.hash_secret(
+        pin.encode("ascii"),
+        salt,
+        time_cost=cost.time_cost,
+        memory_cost=cost.memory_kib,
+        parallelism=cost.parallelism,
+        hash_len=HASH_BYTES,
+        type=low_level.Type.ID,
+    ).decode("ascii")
+    grade = KIOSK_GRADE if len(pin) >= KIOSK_MIN_DIGITS else SHORT
+    return grade + encoded
 
 
-class _Stored(NamedTuple):
-    n: int
-    r: int
-    p: int
-    salt: bytes
-    digest: bytes
+def _check_cost(cost: Cost) -> None:
+    if cost.time_cost < 1 or cost.parallelism < 1 or cost.memory_kib < 8 * cost.parallelism:
+        raise ValueError("argon2 cost: time and lanes at least 1, memory at least 8 KiB a lane")
+    if any(have > most for have, most in zip(cost, MAX_COST, strict=True)):
+        raise ValueError("argon2 cost asks for too much memory or time")
 
 
-def _parse(stored: str) -> _Stored:
-    """The parts of a stored hash. Error messages name the problem, never the content."""
-    parts = stored.strip().split("$")
-    if len(parts) != 6:
+class StoredPin(NamedTuple):
+    """A stored PIN, read: whether it is kiosk-grade, argon2's encoding, and its cost."""
+
+    kiosk_grade: bool
+    encoded: str
+    cost: Cost
+
+
+def read_stored(stored: str) -> StoredPin:
+    """The parts of a stored PIN. Raises ValueError with a plain message that names the
+    problem, never the content."""
+    text = stored.strip()
+    if text.startswith("scrypt$"):
         raise ValueError(
-            "stored staff PIN hash is malformed: expected scrypt$n$r$p$salt$hash "
-            "(set it again with `botox-kiosk set-staff-pin`)"
+            "the staff PIN was stored by an older version of the kiosk (scrypt), which is "
+            f"too quick to guess: {SET_AGAIN}"
         )
-    scheme, n_s, r_s, p_s, salt_s, digest_s = parts
-    if scheme != SCHEME:
-        raise ValueError("stored staff PIN hash is malformed: it is not an scrypt hash")
-    # int() alone would accept " 8", "+8" and "8_0"; only plain digits are a valid cost.
-    if not all(s.isascii() and s.isdigit() and len(s) <= 10 for s in (n_s, r_s, p_s)):
-        raise ValueError("stored staff PIN hash is malformed: n, r and p must be whole numbers")
-    n, r, p = int(n_s), int(r_s), int(p_s)
+    grade, sep, rest = text.partition("$")
+    if not sep or grade not in (KIOSK_GRADE, SHORT) or not rest.startswith("argon2id$"):
+        raise ValueError(f"stored staff PIN hash is malformed: expected {KIOSK_GRADE}$argon2id$…")
+    encoded = "$" + rest
     try:
-        _check_cost(n, r, p)
+        params = argon2.extract_parameters(encoded)
+        salt_b64, digest_b64 = encoded.rsplit("$", 2)[1:]
+        salt = base64.b64decode(salt_b64 + "=" * (-len(salt_b64) % 4), validate=True)
+        digest = base64.b64decode(digest_b64 + "=" * (-len(digest_b64) % 4), validate=True)
+    except (argon2.exceptions.InvalidHashError, ValueError):
+        raise ValueError(f"stored staff PIN hash is malformed ({SET_AGAIN})") from None
+    cost = Cost(params.time_cost, params.memory_cost, params.parallelism)
+    try:
+        _check_cost(cost)
     except ValueError as e:
         raise ValueError(f"stored staff PIN hash is malformed: {e}") from None
-    try:
-        salt = base64.b64decode(salt_s, validate=True)
-        digest = base64.b64decode(digest_s, validate=True)
-    except (binascii.Error, ValueError):
-        raise ValueError(
-            "stored staff PIN hash is malformed: salt or hash is not valid base64"
-        ) from None
-    if not salt or len(digest) < 16:
+    if params.version != 19 or len(salt) < 8 or len(digest) < 16:
         raise ValueError("stored staff PIN hash is malformed: salt or hash is missing or short")
-    return _Stored(n, r, p, salt, digest)
+    return StoredPin(grade == KIOSK_GRADE, encoded, cost)
 
 
-def verify_pin(pin: str, stored: str) -> bool:
-    """Whether ``pin`` matches ``stored`` (from ``hash_pin``), compared in constant time.
+def stored_pin_problem(stored: str, *, kiosk_mode: bool) -> str | None:
+    """Why the PIN pad cannot use ``stored``, in plain English, or None. Cheap (no hashing):
+    for ``check-config`` and the pad."""
+    try:
+        _usable(stored, kiosk_mode=kiosk_mode)
+    except ValueError as e:
+        return str(e)
+    return None
 
-    Raises ValueError with a plain message when ``stored`` is not a hash this module wrote.
-    A PIN of the wrong format is simply wrong (False), after the same scrypt work.
+
+def _usable(stored: str, *, kiosk_mode: bool) -> StoredPin:
+    pin = read_stored(stored)
+    if kiosk_mode and not pin.kiosk_grade:
+        raise ValueError(
+            f"the staff PIN is shorter than {KIOSK_MIN_DIGITS} digits, too short for a "
+            f"fullscreen kiosk: {SET_AGAIN}"
+        )
+    return pin
+
+
+def verify_pin(pin: str, stored: str, *, kiosk_mode: bool = False) -> bool:
+    """Whether ``pin`` matches ``stored`` (from ``hash_pin``), by argon2's own constant-time
+    comparison. A PIN of the wrong format is simply wrong (False), after the same work.
+
+    Raises ValueError with a plain message when ``stored`` is not a hash this version wrote,
+    or when ``kiosk_mode`` and the stored PIN is shorter than a fullscreen kiosk needs.
     """
-    s = _parse(stored)
-    candidate = _scrypt(pin, s.salt, s.n, s.r, s.p, len(s.digest))
-    return hmac.compare_digest(candidate, s.digest)
+    encoded = _usable(stored, kiosk_mode=kiosk_mode).encoded
+    try:
+        return low_level.verify_secret(
+            encoded.encode("ascii"), pin.encode("utf-8"), low_level.Type.ID
+        )
+    except argon2.exceptions.VerificationError:  # a mismatch among them
+        return False
 
 
 class Outcome(StrEnum):
@@ -180,8 +217,29 @@ class Attempt(NamedTuple):
         return self.outcome is Outcome.OK
 
 
+class LockState(NamedTuple):
+    """What ``PinLock`` keeps between runs: wrong PINs in a row, and the end of the lock
+    (wall-clock seconds, ``time.time``), if one is on."""
+
+    failures: int = 0
+    locked_until: float | None = None
+
+
+class LockStore(Protocol):
+    """Where ``PinLock`` keeps its state (``kiosk.services.staff_pin.LockFile``)."""
+
+    def load(self) -> LockState | None:
+        """The state kept; a fresh ``LockState()`` when none is; None when what is kept
+        cannot be read (the lock then fails safe: locked)."""
+        ...
+
+    def save(self, state: LockState) -> None:
+        """Keep ``state``. Never raises: a failure is logged, and the lock holds in memory."""
+        ...
+
+
 class PinLock:
-    """Lockout for the staff PIN pad, in memory only (a restart clears it).
+    """Lockout for the staff PIN pad.
 
     - A right PIN: OK, and the failure count goes back to zero.
     - A wrong PIN: WRONG with the failures left; the ``max_failures``-th wrong PIN in a row
@@ -190,6 +248,12 @@ class PinLock:
       neither the answer nor the time it takes reveals anything. Tries during the lock do not
       extend it.
     - When the lock ends the count starts again from zero.
+    - With a ``store``, the state is read at start and written at every change, so a restart
+      keeps the count and the lock. A state that cannot be read starts a full lock (and is
+      then replaced): failing open would hand five fresh tries to whoever broke it. A lock is
+      never longer than ``lock_s`` from now, even when the wall clock was turned back.
+    - ``kiosk_mode``: a fullscreen kiosk, where a stored PIN shorter than 6 digits is refused
+      (ValueError from ``verify_pin``).
 
     A malformed ``stored`` hash raises ValueError from ``verify_pin`` and counts as no try.
     """
@@ -197,9 +261,11 @@ class PinLock:
     def __init__(
         self,
         *,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
         max_failures: int = 5,
         lock_s: float = 300.0,
+        store: LockStore | None = None,
+        kiosk_mode: bool = False,
     ) -> None:
         if max_failures < 1:
             raise ValueError("max_failures must be at least 1")
@@ -208,13 +274,34 @@ class PinLock:
         self._clock = clock
         self.max_failures = max_failures
         self.lock_s = float(lock_s)
+        self.kiosk_mode = kiosk_mode
+        self._store = store
         self._failures = 0
         self._locked_until: float | None = None
+        if store is not None:
+            self._restore(store.load())
+
+    def _restore(self, state: LockState | None) -> None:
+        now = self._clock()
+        if state is None:  # unreadable: fail safe, and write a sound state over it
+            self._failures, self._locked_until = self.max_failures, now + self.lock_s
+            self._save()
+            return
+        self._failures = min(max(state.failures, 0), self.max_failures)
+        if state.locked_until is not None:
+            self._locked_until = min(state.locked_until, now + self.lock_s)
+        elif self._failures >= self.max_failures:  # counted to the end, lock not recorded
+            self._locked_until = now + self.lock_s
+
+    def _save(self) -> None:
+        if self._store is not None:
+            self._store.save(LockState(self._failures, self._locked_until))
 
     def _expire(self, now: float) -> None:
         if self._locked_until is not None and now >= self._locked_until:
             self._locked_until = None
             self._failures = 0
+            self._save()
 
     def locked_for(self, now: float | None = None) -> float:
         """Seconds until the pad accepts PINs again; 0 when it is not locked."""
@@ -223,7 +310,7 @@ class PinLock:
         self._expire(now)
         if self._locked_until is None:
             return 0.0
-        return self._locked_until - now
+        return min(self._locked_until - now, self.lock_s)
 
     @property
     def failures(self) -> int:
@@ -243,11 +330,15 @@ class PinLock:
             return Attempt(Outcome.LOCKED, 0, remaining)
         # Module-level lookup on purpose: tests replace verify_pin to prove it is not called
         # during a lock.
-        if verify_pin(pin, stored):
-            self._failures = 0
+        if verify_pin(pin, stored, kiosk_mode=self.kiosk_mode):
+            if self._failures:
+                self._failures = 0
+                self._save()
             return Attempt(Outcome.OK, self.max_failures, 0.0)
         self._failures += 1
         if self._failures >= self.max_failures:
             self._locked_until = now + self.lock_s
+            self._save()
             return Attempt(Outcome.LOCKED, 0, self.lock_s)
+        self._save()
         return Attempt(Outcome.WRONG, self.max_failures - self._failures, 0.0)

@@ -1,7 +1,8 @@
 """The anonymous counters kept in one small JSON file (the counting is ``kiosk.core.counters``).
 
 Robustness: the kiosk never fails because of counters. The file is written atomically
-(``kiosk.services.files.atomic_write``) with mode 0600 after every counted event; a file that
+(``kiosk.services.files.atomic_write``) with mode 0600, in a 0700 folder, after every counted
+event (a file or folder an older version left readable by others is tightened); a file that
 cannot be read or parsed is renamed aside with a ``.corrupt`` suffix and counting restarts; a
 failing write is logged and counting goes on in memory. Everything runs on the UI thread, one
 event at a time: no lock.
@@ -16,7 +17,7 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 
 from kiosk.core.counters import DayCounts, Outcome, Tally, parse
-from kiosk.services.files import atomic_write
+from kiosk.services.files import atomic_write, private_dir, private_file
 
 log = logging.getLogger("kiosk.counters")
 
@@ -74,8 +75,10 @@ class CountersFile:
         return self._tally.to_csv(days)
 
     def export_csv(self, out: Path, days: int = 30) -> None:
-        """Write ``to_csv(days)`` to ``out`` (UTF-8, CRLF rows), atomically."""
-        atomic_write(Path(out), self.to_csv(days).encode("utf-8"), mode=0o644)
+        """Write ``to_csv(days)`` to ``out`` (UTF-8, CRLF rows), atomically, 0600 like every
+        file the kiosk writes: it holds no patient data, but staff copy it off as the
+        kiosk's user, and no one else on the machine needs it."""
+        atomic_write(Path(out), self.to_csv(days).encode("utf-8"), mode=0o600)
 
     # -- internals ----------------------------------------------------------------------
 
@@ -90,12 +93,16 @@ class CountersFile:
         if not self._persist:
             return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(self.path.parent)
             atomic_write(self.path, self._tally.to_json().encode("ascii"), mode=0o600)
         except OSError as e:
             log.warning("counters: could not write %s: %s", self.path, e.strerror or e)
 
     def _load(self) -> dict[dt.date, DayCounts]:
+        try:
+            private_file(self.path)
+        except OSError as e:  # still readable, perhaps: counting goes on
+            log.warning("counters: cannot make %s private: %s", self.path, e.strerror or e)
         try:
             with self.path.open("rb") as f:
                 raw = f.read(_MAX_FILE_BYTES + 1)

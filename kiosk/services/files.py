@@ -15,16 +15,29 @@ hash, an .eml in the demo's mail folder, the outbox key) goes through ``atomic_w
 
 On any failure (a full disk, a missing folder, a write that raises) the temporary file is
 removed, the old file is left as it was, and the error is raised to the caller. Folders are
-not created here: each caller knows what mode its folder needs.
+not created here: each caller makes its folder with ``private_dir``.
+
+Every file the kiosk writes is 0600 in a 0700 folder (DESIGN.md, "Privacy and clinical
+safety"), whatever an older version or a hand left there: ``private_dir`` makes a folder, or
+tightens one that exists, to 0700; ``private_file`` tightens an existing file to 0600 (both
+live in ``kiosk.core.private``, so that ``kiosk.runtime`` uses them too, and are named here
+for the services); ``delete_older_than`` and ``TimedFiles`` clear what the demo keeps only
+for an hour.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 import tempfile
+import time
 from pathlib import Path
+from typing import NamedTuple
+
+from kiosk.core.private import private_dir as private_dir
+from kiosk.core.private import private_file as private_file
 
 _O_BINARY: int = getattr(os, "O_BINARY", 0)
 
@@ -88,3 +101,46 @@ def fsync_dir(path: Path) -> None:
             os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def delete_older_than(
+    folder: Path, pattern: str, max_age_s: float, *, now: float | None = None
+) -> int:
+    """Delete the files in ``folder`` whose names match ``pattern`` (a glob) and that were
+    last written more than ``max_age_s`` seconds before ``now`` (default: the wall clock);
+    returns how many. Only plain files, never a folder or a link's target; a file that
+    vanishes meanwhile or cannot be deleted is left (the next round tries again)."""
+    now = time.time() if now is None else now
+    removed = 0
+    try:
+        candidates = list(Path(folder).glob(pattern))
+    except OSError:
+        return 0
+    for path in candidates:
+        try:
+            info = path.lstat()
+            if stat.S_ISREG(info.st_mode) and now - info.st_mtime > max_age_s:
+                path.unlink()
+                removed += 1
+        except OSError:
+            continue
+    return removed
+
+
+class TimedFiles(NamedTuple):
+    """One kind of file the demo keeps only for a while (its prints, its emails): the glob
+    that matches its names and nothing else's, and how long one is kept. The demo's folders
+    stand in for a printer and a mail server, so what lands there is a patient's summary."""
+
+    glob: str
+    keep_s: float = 3600.0
+
+    def expire(self, folder: Path, *, now: float | None = None) -> int:
+        """Delete those in ``folder`` older than ``keep_s``; returns how many."""
+        return delete_older_than(folder, self.glob, self.keep_s, now=now)
+
+
+#: The demo's printed summaries (``PdfFolder``): ``summary-<local time>.pdf``, kept an hour.
+DEMO_PRINTS = TimedFiles("summary-*.pdf")
+#: The demo's emails (``EmlFolder``): ``<UTC time>Z-<uuid>.eml``, kept an hour.
+DEMO_EMAILS = TimedFiles("*Z-*.eml")

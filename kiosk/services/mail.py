@@ -22,12 +22,14 @@ import re
 import smtplib
 import socket
 import ssl
+import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal, Protocol
 
 from kiosk.core.addresses import ascii_address
-from kiosk.services.files import atomic_write
+from kiosk.services.files import DEMO_EMAILS, atomic_write, private_dir
 
 log = logging.getLogger("kiosk.mail")
 
@@ -300,12 +302,16 @@ def _network_error(exc: BaseException, timeout_s: float) -> SendError:
 class EmlFolder:
     """The demo clinic's "mail server": each message becomes ``<timestamp>-<uuid>.eml``.
 
-    The files hold patient data, so they are private to the kiosk's user (0600, folder
-    0700 when we create it) and appear whole (written under a temporary name, then renamed).
+    The files hold patient data, so they are private to the kiosk's user (0600, in a folder
+    made or tightened to 0700), appear whole (written under a temporary name, then renamed)
+    and are deleted after an hour (``DEMO_EMAILS``): every write first clears the old
+    ones, and the kiosk sweeps the folder at start and while it runs. ``clock`` (wall time,
+    seconds) is for tests.
     """
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, clock: Callable[[], float] = time.time) -> None:
         self.folder = Path(folder)
+        self._clock = clock
 
     def describe(self) -> str:
         return f"folder {self.folder}"
@@ -313,14 +319,17 @@ class EmlFolder:
     def send(self, message: bytes, from_addr: str, to_addrs: list[str]) -> None:
         """Write the message; the envelope addresses are not stored."""
         del from_addr, to_addrs  # the To header inside the message says where it was going
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        now = self._clock()
+        stamp = dt.datetime.fromtimestamp(now, dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
         path = self.folder / f"{stamp}-{uuid.uuid4().hex}.eml"
         try:
-            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            private_dir(self.folder)
+            DEMO_EMAILS.expire(self.folder, now=now)
             atomic_write(path, message, mode=0o600)
         except OSError as exc:
             raise SendError(
                 f"cannot write the email into {self.folder}: {exc.strerror or exc}",
                 permanent=False,
             ) from None
-        log.info("mail written to %s", path.name)
+        # Not the file's name: its time to the microsecond would time the patient's visit.
+        log.info("mail written to %s", self.folder)

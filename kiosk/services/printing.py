@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 
+from kiosk.services import files
 from kiosk.services.pdf import RenderError, paint, write_pdf
 
 log = logging.getLogger("kiosk.print")
@@ -70,24 +73,33 @@ class SystemPrinter:
 
 
 class PdfFolder:
-    """Each print becomes a PDF in a folder (the demo clinic, and kiosks without a printer)."""
+    """Each print becomes a PDF in a folder (the demo clinic, and kiosks without a printer).
 
-    def __init__(self, folder: Path, paper: str) -> None:
+    A print is a patient's summary, so the folder is private (0700, tightened if it was
+    not) and each PDF is 0600 and deleted after an hour (``files.DEMO_PRINTS``): every
+    print first clears the old ones, and the kiosk sweeps the folder at start and while it
+    runs. ``clock`` (wall time, seconds) is for tests.
+    """
+
+    def __init__(self, folder: Path, paper: str, *, clock: Callable[[], float] = time.time) -> None:
         self.folder = folder
         self.paper = paper
+        self._clock = clock
 
     def describe(self) -> str:
         return f"PDF files in {self.folder}"
 
     def print_html(self, html: str, *, title: str, footer: str) -> str:
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            files.private_dir(self.folder)
         except OSError as exc:
-            raise PrintError(f"cannot create {self.folder}: {exc.strerror}") from None
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+            raise PrintError(f"cannot create {self.folder}: {exc.strerror or exc}") from None
+        now = self._clock()
+        files.DEMO_PRINTS.expire(self.folder, now=now)
+        stamp = dt.datetime.fromtimestamp(now).strftime("%Y%m%d-%H%M%S-%f")
         out = self.folder / f"summary-{stamp}.pdf"
         try:
-            write_pdf(html, out, paper=self.paper, title=title, footer=footer)
+            write_pdf(html, out, paper=self.paper, title=title, footer=footer, mode=0o600)
         except RenderError as exc:
             raise PrintError(str(exc)) from None
         return str(out)

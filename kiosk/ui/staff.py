@@ -16,7 +16,6 @@ import logging
 import math
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import ClassVar, NamedTuple
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
@@ -44,7 +43,10 @@ class StaffAccess(NamedTuple):
 
 
 class PinPad(Overlay):
-    """Digits, never shown: dots only. Five wrong PINs lock it for five minutes."""
+    """Digits, never shown: dots only. Five wrong PINs lock it for five minutes, and a
+    restart does not lift the lock (``PinLock`` with a store). A stored PIN the pad cannot
+    use (an older version's hash; too short for a fullscreen kiosk) is said plainly, with
+    how to set a new one."""
 
     accepted = Signal()
 
@@ -102,11 +104,18 @@ class PinPad(Overlay):
     def _check(self) -> None:
         pin, self._digits = self._digits, ""
         self._show_dots()
+        if not self.lock.locked_for():  # the check takes a moment (a slow hash on purpose)
+            self.message.setText("Checking…")
+            self.message.repaint()
         try:
             attempt = self.lock.try_pin(pin, self._stored())
-        except (OSError, ValueError):
+        except OSError:
             log.error("staff PIN file missing or unreadable")
             self.message.setText("No staff PIN is set on this kiosk (botox-kiosk set-staff-pin).")
+            return
+        except ValueError as exc:  # plain words that never hold the PIN (kiosk.core.staff)
+            log.error("staff PIN cannot be used: %s", exc)
+            self.message.setText(f"The staff PIN cannot be used: {exc}.")
             return
         if attempt.outcome is Outcome.OK:
             log.info("staff panel opened")
@@ -305,9 +314,3 @@ def failure_sentence(what: str, detail: str) -> str:
 def summary_text(version: str, outbox: str, counts: str, printer: str) -> str:
     now = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     return f"botox-kiosk {version} · {now}\nPrinter: {printer}\nOutbox: {outbox}\nToday: {counts}"
-
-
-def read_pin_file(path: Path | None) -> str:
-    if path is None:
-        raise OSError("no staff PIN file configured")
-    return path.read_text(encoding="utf-8")

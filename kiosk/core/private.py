@@ -1,0 +1,55 @@
+"""The kiosk's files are its user's alone: folders 0700, files 0600 (DESIGN.md, "Privacy
+and clinical safety"), whatever an older version or a hand left there.
+
+Whoever makes a folder or opens a file of the kiosk's goes through these two, instead of a
+``mkdir`` and a ``chmod`` of its own: ``private_dir`` makes a folder, or tightens one that
+exists, to 0700; ``private_file`` tightens an existing file to 0600. The services know them
+as ``kiosk.services.files.private_dir`` and ``private_file``; ``kiosk.runtime`` (the logs)
+imports them from here. On Windows file modes mean little (the user's profile folder is
+private by its ACL): the chmods are skipped there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import sys
+from pathlib import Path
+
+
+def private_dir(path: Path) -> Path:
+    """``path`` as a folder only its owner can open (0700), made with any missing parents
+    (each 0700: they are the kiosk's own), or tightened when it exists with group or other
+    bits (an older version made its folders 0755). Returns ``path``. Raises OSError (e.g. a
+    file is in the way, or the folder is another user's and cannot be changed)."""
+    path = Path(path)
+    missing = []
+    parent = path
+    while not parent.exists() and parent != parent.parent:
+        missing.append(parent)
+        parent = parent.parent
+    for folder in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # made by someone else meanwhile
+            folder.mkdir(mode=0o700)
+    if not path.is_dir():
+        raise NotADirectoryError(f"{path} is not a folder")
+    _tighten(path, 0o700)
+    return path
+
+
+def private_file(path: Path) -> bool:
+    """Tighten an existing file to 0600 when group or others may read it (a log or a hash
+    an older version left 0644). Returns whether the file exists. Raises OSError when it
+    cannot be changed."""
+    try:
+        return _tighten(Path(path), 0o600)
+    except FileNotFoundError:
+        return False
+
+
+def _tighten(path: Path, mode: int) -> bool:
+    info = path.stat()
+    if sys.platform != "win32" and stat.S_IMODE(info.st_mode) & 0o077:
+        os.chmod(path, mode)
+    return True
