@@ -115,3 +115,27 @@ def test_check_config_refuses_a_short_or_old_pin_for_a_fullscreen_kiosk(
         assert cli.main(["check-config", str(windowed)]) == 0  # the pad is not needed there
     fine = write_config(FULLSCREEN + SIGNED_OFF)  # {data}/staff-pin: conftest's KIOSK_PIN
     assert cli.main(["check-config", str(fine)]) == 0, capsys.readouterr().err
+
+
+def test_the_screen_keeps_painting_while_the_pin_is_checked(qtbot, window, tmp_path) -> None:
+    """The real cost (about 0.3 s a check) runs on a worker: the event loop keeps turning
+    (a 10 ms timer ticks on) and the pad says it is checking until the answer is in."""
+    from PySide6.QtCore import QTimer
+
+    from kiosk.core import staff
+
+    stored = staff.hash_pin("135792")  # DEFAULT_COST: what set-staff-pin stores
+    pad, panel = pad_and_panel(qtbot, window)
+    pad._stored = lambda: stored
+    pad.open_pad()
+    ticks = []
+    timer = QTimer(interval=10)
+    timer.timeout.connect(lambda: ticks.append(message(window)))
+    timer.start()
+    try:
+        enter_pin(qtbot, window, "135792")
+    finally:
+        timer.stop()
+    assert panel.isVisible()
+    waiting = [text for text in ticks if text == "Checking…"]
+    assert len(waiting) >= 5, f"the loop stood still during the check: {len(ticks)} ticks"

@@ -32,7 +32,10 @@ def enter_pin(qtbot, window, pin: str) -> None:  # type: ignore[no-untyped-def]
         qtbot.mouseClick(
             window.findChild(QAbstractButton, f"staff_pin_{digit}"), Qt.MouseButton.LeftButton
         )
-    qtbot.mouseClick(window.findChild(QAbstractButton, "staff_pin_ok"), Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(window.staff.pad.checked, timeout=10_000):  # the hash: a worker
+        qtbot.mouseClick(
+            window.findChild(QAbstractButton, "staff_pin_ok"), Qt.MouseButton.LeftButton
+        )
 
 
 def test_long_press_on_the_corner_opens_the_pin_pad(qtbot, window) -> None:

@@ -324,13 +324,30 @@ class PinLock:
         return self.max_failures - self.failures
 
     def try_pin(self, pin: str, stored: str) -> Attempt:
-        now = self._clock()
-        remaining = self.locked_for(now)
-        if remaining > 0:
-            return Attempt(Outcome.LOCKED, 0, remaining)
+        """``refused()``, else the check and its ``record``: in one call (the pad runs the
+        slow check on a worker thread between the two instead)."""
+        locked = self.refused()
+        if locked is not None:
+            return locked
         # Module-level lookup on purpose: tests replace verify_pin to prove it is not called
         # during a lock.
-        if verify_pin(pin, stored, kiosk_mode=self.kiosk_mode):
+        return self.record(self.check(pin, stored))
+
+    def check(self, pin: str, stored: str) -> bool:
+        """The slow hash check alone (no state: safe on a worker thread). ValueError for a
+        stored hash that cannot be used."""
+        return verify_pin(pin, stored, kiosk_mode=self.kiosk_mode)
+
+    def refused(self) -> Attempt | None:
+        """A LOCKED attempt while the lock lasts (then no PIN may be checked at all), else
+        None."""
+        remaining = self.locked_for()
+        return Attempt(Outcome.LOCKED, 0, remaining) if remaining > 0 else None
+
+    def record(self, right: bool) -> Attempt:
+        """Count the outcome of a check that ``refused()`` allowed."""
+        now = self._clock()
+        if right:
             if self._failures:
                 self._failures = 0
                 self._save()

@@ -10,11 +10,13 @@ patients see.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import logging
 import math
 import re
+import threading
 from collections.abc import Callable
 from typing import ClassVar, NamedTuple
 
@@ -22,7 +24,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QGridLayout, QPushButton, QWidget
 
-from kiosk.core.staff import Outcome, PinLock
+from kiosk.core.staff import Attempt, Outcome, PinLock
 from kiosk.ui.taps import TapFilter
 from kiosk.ui.widgets import Overlay, button, label
 
@@ -49,12 +51,21 @@ class PinPad(Overlay):
     how to set a new one."""
 
     accepted = Signal()
+    #: Each OK tap's outcome is on the pad (the panel open, or the message says why not).
+    checked = Signal()
+    #: From the worker thread: (generation, right, or the ValueError's words).
+    _verified = Signal(int, object)
 
     def __init__(self, parent: QWidget, stored: Callable[[], str], lock: PinLock) -> None:
         super().__init__(parent, "staff_pin_pad")
         self._stored = stored
         self.lock = lock
         self._digits = ""
+        #: Bumped when the pad opens or closes: a check that ends after that is counted
+        #: (the lockout) but opens nothing.
+        self._generation = 0
+        self._checking = False
+        self._verified.connect(self._on_verified)
         self.body.addWidget(label("Staff PIN", "title", center=True))
         self.dots = label("", "title", name="staff_pin_dots", center=True)
         self.body.addWidget(self.dots)
@@ -76,6 +87,7 @@ class PinPad(Overlay):
 
     def open_pad(self) -> None:
         log.info("staff PIN pad opened")
+        self._generation += 1
         self._digits = ""
         self._show_dots()
         locked = self.lock.locked_for()
@@ -84,6 +96,7 @@ class PinPad(Overlay):
 
     @Slot()
     def close_pad(self) -> None:
+        self._generation += 1
         self._digits = ""
         self._show_dots()
         self.hide()
@@ -102,21 +115,51 @@ class PinPad(Overlay):
         self._show_dots()
 
     def _check(self) -> None:
+        """The hash is slow on purpose (about 0.3 s): it runs on a worker thread (argon2
+        releases the GIL), so the screen keeps painting; a second OK meanwhile is ignored."""
+        if self._checking:
+            return
         pin, self._digits = self._digits, ""
         self._show_dots()
-        if not self.lock.locked_for():  # the check takes a moment (a slow hash on purpose)
-            self.message.setText("Checking…")
-            self.message.repaint()
+        locked = self.lock.refused()
+        if locked is not None:
+            self._show(locked)
+            return
         try:
-            attempt = self.lock.try_pin(pin, self._stored())
+            stored = self._stored()
         except OSError:
             log.error("staff PIN file missing or unreadable")
-            self.message.setText("No staff PIN is set on this kiosk (botox-kiosk set-staff-pin).")
+            self._say("No staff PIN is set on this kiosk (botox-kiosk set-staff-pin).")
             return
+        self._checking = True
+        self.message.setText("Checking…")
+        generation = self._generation
+        threading.Thread(
+            target=self._verify, args=(generation, pin, stored), name="staff-pin", daemon=True
+        ).start()
+
+    def _verify(self, generation: int, pin: str, stored: str) -> None:  # on the worker
+        try:
+            outcome: bool | str = self.lock.check(pin, stored)
         except ValueError as exc:  # plain words that never hold the PIN (kiosk.core.staff)
-            log.error("staff PIN cannot be used: %s", exc)
-            self.message.setText(f"The staff PIN cannot be used: {exc}.")
+            outcome = str(exc)
+        with contextlib.suppress(RuntimeError):  # the pad is gone (the kiosk quit meanwhile)
+            self._verified.emit(generation, outcome)
+
+    @Slot(int, object)
+    def _on_verified(self, generation: int, outcome: bool | str) -> None:
+        self._checking = False
+        if isinstance(outcome, str):
+            log.error("staff PIN cannot be used: %s", outcome)
+            self._say(f"The staff PIN cannot be used: {outcome}.")
             return
+        attempt = self.lock.record(outcome)
+        if generation != self._generation:  # closed meanwhile: counted, nothing opens
+            self.checked.emit()
+            return
+        self._show(attempt)
+
+    def _show(self, attempt: Attempt) -> None:
         if attempt.outcome is Outcome.OK:
             log.info("staff panel opened")
             self.message.setText("")
@@ -128,6 +171,11 @@ class PinPad(Overlay):
         else:
             log.info("wrong staff PIN")
             self.message.setText(f"Wrong PIN. {attempt.failures_left} tries left.")
+        self.checked.emit()
+
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+        self.checked.emit()
 
 
 class StaffPanel(Overlay):
