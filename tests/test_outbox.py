@@ -578,20 +578,26 @@ def test_missing_key_with_an_empty_outbox_makes_a_new_one(folder: Path, outbox: 
     assert open_entry(reopened, reopened.list()[0].id).message == b"msg"
 
 
-def test_undecryptable_entry_stops_delivery_before_any_send(
+@pytest.mark.allow_errors("entry 2 quarantined: its message cannot be decrypted")
+def test_an_undecryptable_entry_is_quarantined_and_the_others_delivered(
     folder: Path, outbox: Outbox, clock: Clock
 ) -> None:
     outbox.add(b"good", SENDER, [PATIENT])
     bad = outbox.add(b"bad", SENDER, [PATIENT])
+    outbox.add(b"also good", SENDER, [PATIENT])
     with sqlite3.connect(folder / "outbox.sqlite3") as con:
         con.execute("UPDATE entries SET payload = ? WHERE id = ?", (Fernet.generate_key(), bad))
     con.close()
     server = Server()
-    with pytest.raises(OutboxKeyError, match=f"entry {bad}") as err:
-        outbox.deliver_due(server)
-    assert str(folder / "outbox.key") in str(err.value)
-    assert server.calls == 0
-    assert outbox.stats().queued == 2
+    assert outbox.deliver_due(server) == DeliveryReport(2, 0, 0, quarantined=1)
+    assert [d[0] for d in server.deliveries] == [b"good", b"also good"]
+    assert outbox.stats() == Stats(0, 0, None, quarantined=1)
+    (kept,) = outbox.quarantined()
+    assert (kept.id, kept.state, kept.masked) == (bad, "quarantined", "p***@e***.com")
+    assert kept.last_error == "its message cannot be decrypted"
+    assert outbox.deliver_due(server) == DeliveryReport(0, 0, 0)  # never tried again
+    assert outbox.purge(60, now=clock.t + 61) == 1  # and not kept forever
+    assert outbox.stats().quarantined == 0
 
 
 def test_outbox_is_pure_python() -> None:
