@@ -368,7 +368,7 @@ class Outbox:
             None if oldest is None else max(0.0, now - oldest),
             quarantined,
             len(self.set_aside()),
-            int(self._read_id().get("lost", 0)),
+            _lost(self._read_id()),
         )
 
     def quarantined(self, now: float | None = None) -> builtins.list[Entry]:
@@ -747,7 +747,7 @@ class Outbox:
                 return
             self._db_id = uuid.uuid4().hex
             con.execute("INSERT INTO meta (name, value) VALUES ('db_id', ?)", (self._db_id,))
-            lost = int(remembered.get("lost", 0))
+            lost = _lost(remembered)
             if remembered.get("db") and remembered.get("set_aside") != remembered.get("db"):
                 lost += 1
                 log.critical(
@@ -938,6 +938,12 @@ class Outbox:
 
 
 _O_BINARY: int = getattr(os, "O_BINARY", 0)
+
+
+def _lost(remembered: Mapping[str, object]) -> int:
+    """How many databases were lost, from ``outbox.id`` (0 if it says nothing sensible)."""
+    n = remembered.get("lost", 0)
+    return n if isinstance(n, int) else 0
 
 
 def _read_mark(path: Path) -> bytes | None:
