@@ -28,7 +28,7 @@ or an unwritable folder is an ``OutboxError`` with one plain sentence for staff.
 Delivery semantics (docs/outbox.md states them window by window): exactly once in normal
 operation, including several processes delivering at once, because an entry is leased, at
 the moment it is sent, before it is sent. Across a crash: a server's acceptance is written to
-a one-byte mark file (``sending/``) before the row is deleted, in place, so it is recorded
+a one-byte mark file (``sending-*``) before the row is deleted, in place, so it is recorded
 even on a full disk; an entry whose acceptance is recorded is removed, never sent again. Only
 the instant between the server taking the message and that mark (during DATA, in effect) is
 *at least once*: SMTP gives no way to ask "did you get message X?", so a rare duplicate there
@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import errno
 import json
 import logging
 import os
@@ -69,8 +70,9 @@ DB_NAME = "outbox.sqlite3"
 KEY_NAME = "outbox.key"
 #: Remembers which database this folder had (and how many were lost), outside the database.
 ID_NAME = "outbox.id"
-#: One mark file per entry being sent: "0" while in flight, "1" once the server accepted it.
-MARKS_DIR = "sending"
+#: One mark file per entry being sent, ``sending-<database id>-<entry id>``: "0" while in
+#: flight, "1" once the server accepted it.
+MARK_PREFIX = "sending-"
 #: A damaged database is renamed to ``outbox.sqlite3.corrupt-<UTC time>`` (its WAL with it).
 SET_ASIDE_INFIX = ".corrupt-"
 #: The systemd credential (``LoadCredentialEncrypted=outbox.key:...``) that holds the key.
@@ -90,7 +92,7 @@ _KEY_CHECK = b"botox-kiosk outbox key check"
 _EMAILISH = re.compile(r"[^\s<>()\[\],;:\"'`]+@[^\s<>()\[\],;:\"'`]+")
 _IN_FLIGHT, _ACCEPTED = b"0", b"1"
 # SQLite's primary result codes (the low byte of an extended code).
-_SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_NOTADB = 11, 13, 26
+_SQLITE_IOERR, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_NOTADB = 10, 11, 13, 26
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -262,14 +264,25 @@ def _is_corrupt(exc: sqlite3.DatabaseError) -> bool:
     return "malformed" in text or "not a database" in text
 
 
-def _why(exc: BaseException) -> str:
-    """An OS or SQLite error as a few plain words (``database or disk is full``)."""
+def _why(exc: BaseException, folder: Path | None = None) -> str:
+    """An OS or SQLite error as a few plain words (``disk full``). SQLite reports a full disk
+    met while growing its shared-memory file as an I/O error: the free space says which."""
     if isinstance(exc, OSError):
+        if exc.errno == errno.ENOSPC:
+            return "disk full"
         return exc.strerror or type(exc).__name__
-    code = getattr(exc, "sqlite_errorcode", 0)
-    if isinstance(exc, sqlite3.DatabaseError) and code & 0xFF == _SQLITE_FULL:
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    if code == _SQLITE_FULL or (code == _SQLITE_IOERR and folder and _no_space(folder)):
         return "disk full"
     return str(exc) or type(exc).__name__
+
+
+def _no_space(folder: Path) -> bool:
+    try:
+        fs = os.statvfs(folder)
+    except (OSError, AttributeError):  # Windows has no statvfs
+        return False
+    return fs.f_bavail * fs.f_frsize < 64 * 1024
 
 
 class Outbox:
@@ -586,7 +599,8 @@ class Outbox:
                 raise
             raise OutboxStorageError(
                 f"outbox entry {entry_id} was delivered but cannot be removed from "
-                f"{self.db_path} ({_why(exc)}); it is recorded as sent and will not be sent again"
+                f"{self.db_path} ({_why(exc, self.folder)}); it is recorded as sent and will not "
+                "be sent again"
             ) from None
         mark.unlink(missing_ok=True)
 
@@ -679,7 +693,7 @@ class Outbox:
 
     def _mark_path(self, entry_id: int) -> Path:
         """Per database (its id) and entry: a fresh database's entry 1 is not an old one's."""
-        return self.folder / MARKS_DIR / f"{self._db_id}-{entry_id}"
+        return self.folder / f"{MARK_PREFIX}{self._db_id}-{entry_id}"
 
     def _now(self, now: float | None) -> float:
         return self._clock() if now is None else now
@@ -703,11 +717,11 @@ class Outbox:
             return op()
         except sqlite3.DatabaseError as exc:
             raise OutboxStorageError(
-                f"outbox database {self.db_path} cannot be used: {_why(exc)}"
+                f"outbox database {self.db_path} cannot be used: {_why(exc, self.folder)}"
             ) from None
         except OSError as exc:
             where = exc.filename or self.folder
-            raise OutboxStorageError(f"outbox: cannot use {where}: {_why(exc)}") from None
+            raise OutboxStorageError(f"cannot use {where}: {_why(exc)}") from None
 
     def _open(self) -> None:
         """Make or check the folder, the database, its id and the key; clear stale marks."""
@@ -814,14 +828,14 @@ class Outbox:
     def _clear_stale_marks(self) -> None:
         """Remove mark files of other databases and of rows that are gone (the process that
         sent them stopped before it removed the mark)."""
-        marks = self.folder / MARKS_DIR
-        _private_folder(marks)
         with self._connect() as con:
             ids = {r[0] for r in con.execute("SELECT id FROM entries").fetchall()}
-        for name in os.listdir(marks):
-            db, _, entry = name.partition("-")
+        for name in os.listdir(self.folder):
+            if not name.startswith(MARK_PREFIX):
+                continue
+            db, _, entry = name.removeprefix(MARK_PREFIX).partition("-")
             if db != self._db_id or not entry.isdigit() or int(entry) not in ids:
-                (marks / name).unlink(missing_ok=True)
+                (self.folder / name).unlink(missing_ok=True)
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
