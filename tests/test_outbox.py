@@ -402,10 +402,9 @@ class Crash(BaseException):
     """The process dies: nothing after this runs."""
 
 
-def test_crash_after_the_server_accepted_resends_after_the_lease(
-    folder: Path, clock: Clock
-) -> None:
-    """The documented at-least-once edge: accepted, then killed before the row was deleted."""
+def test_a_crash_inside_send_resends_after_the_lease(folder: Path, clock: Clock) -> None:
+    """The documented at-least-once edge: the server has it, the process dies before send
+    returns (before its "250" is recorded), so the entry is sent again once the lease ends."""
     outbox = Outbox(folder, clock=clock, lease_s=600)
     outbox.add(b"msg", SENDER, [PATIENT])
     accepted: list[bytes] = []
@@ -423,6 +422,28 @@ def test_crash_after_the_server_accepted_resends_after_the_lease(
     clock.t += 1
     assert restarted.deliver_due(server) == DeliveryReport(1, 0, 0)
     assert accepted + [d[0] for d in server.deliveries] == [b"msg", b"msg"]
+
+
+def test_a_crash_after_the_server_accepted_is_not_sent_again(
+    folder: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Accepted and recorded, then the process dies before the row is deleted: the next
+    delivery removes it without sending it (tests/test_outbox_faults.py: with kill -9)."""
+    outbox = Outbox(folder, clock=clock, lease_s=600)
+    outbox.add(b"msg", SENDER, [PATIENT])
+    server = Server()
+
+    def die(*_: object) -> None:
+        raise Crash
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Outbox, "_remove_sent", die)
+        with pytest.raises(Crash):
+            outbox.deliver_due(server)
+    clock.t += 600
+    assert Outbox(folder, clock=clock).deliver_due(server) == DeliveryReport(1, 0, 0)
+    assert [d[0] for d in server.deliveries] == [b"msg"]
+    assert outbox.list() == []
 
 
 CHILD = """

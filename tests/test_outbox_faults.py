@@ -265,6 +265,23 @@ def test_damage_found_mid_run_sets_it_aside_and_new_email_still_queues(tmp_path:
     assert listed.stdout.count("damaged database kept aside") == 2
 
 
+@pytest.mark.allow_errors(SET_ASIDE_LOG)
+def test_a_damaged_copy_is_kept_as_long_as_emails_are(tmp_path: Path) -> None:
+    box = filled_outbox(tmp_path / "outbox")
+    damage(box.db_path, "truncated")
+    week = 7 * 86400
+    os.utime(box.db_path, (time.time() - week - 1,) * 2)  # last written over a week ago
+    again = Outbox(tmp_path / "outbox")
+    (aside,) = again.set_aside()
+    Path(f"{aside}-wal").write_bytes(b"")
+    again.purge(week)
+    assert again.set_aside() == [aside]  # kept: it was set aside just now
+    os.utime(aside, (time.time() - week - 1,) * 2)
+    again.purge(week)
+    assert again.set_aside() == [] and not Path(f"{aside}-wal").exists()
+    assert again.stats().set_aside == 0
+
+
 @pytest.mark.allow_errors(LOST_LOG)
 @pytest.mark.parametrize("how", ["emptied", "deleted"])
 def test_a_lost_database_is_said_loudly_and_counted(
@@ -285,6 +302,8 @@ def test_a_lost_database_is_said_loudly_and_counted(
     assert Outbox(tmp_path / "outbox").stats().lost == 1  # said once, counted since
     listed = run_kiosk("outbox", "list", "--config", str(cfg))
     assert "lost databases (emails queued in them are gone): 1" in listed.stdout
+    again.purge(3600, now=time.time() + 3601)  # told for as long as emails are kept
+    assert again.stats().lost == 0
 
 
 def test_an_emptied_outbox_is_not_a_lost_one(tmp_path: Path) -> None:

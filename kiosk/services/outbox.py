@@ -68,7 +68,7 @@ log = logging.getLogger("kiosk.outbox")
 
 DB_NAME = "outbox.sqlite3"
 KEY_NAME = "outbox.key"
-#: Remembers which database this folder had (and how many were lost), outside the database.
+#: Remembers which database this folder had (and when one was lost), outside the database.
 ID_NAME = "outbox.id"
 #: One mark file per entry being sent, ``sending-<database id>-<entry id>``: "0" while in
 #: flight, "1" once the server accepted it.
@@ -187,7 +187,8 @@ class Stats(NamedTuple):
     set_aside: int = 0
     """Damaged databases renamed aside in the outbox folder, kept for staff."""
     lost: int = 0
-    """Times the database vanished or was emptied under the outbox (its emails are gone)."""
+    """Times the database vanished or was emptied under the outbox (its emails are gone), in
+    the last ``purge`` age."""
 
 
 class DeliveryReport(NamedTuple):
@@ -381,7 +382,7 @@ class Outbox:
             None if oldest is None else max(0.0, now - oldest),
             quarantined,
             len(self.set_aside()),
-            _lost(self._read_id()),
+            len(_lost(self._read_id())),
         )
 
     def quarantined(self, now: float | None = None) -> builtins.list[Entry]:
@@ -471,6 +472,12 @@ class Outbox:
         if n:
             self._checkpoint()
             log.info("outbox: purged %d entries", n)
+        remembered = self._read_id()
+        lost = _lost(remembered)
+        if any(t < cutoff for t in lost):  # staff have been told for as long as mail is kept
+            self._safely(
+                lambda: self._write_id({**remembered, "lost": [t for t in lost if t >= cutoff]})
+            )
         for path in self.set_aside():
             with contextlib.suppress(OSError):
                 if path.stat().st_mtime < cutoff:
@@ -763,13 +770,13 @@ class Outbox:
             con.execute("INSERT INTO meta (name, value) VALUES ('db_id', ?)", (self._db_id,))
             lost = _lost(remembered)
             if remembered.get("db") and remembered.get("set_aside") != remembered.get("db"):
-                lost += 1
+                lost.append(self._clock())
                 log.critical(
                     "outbox: the database %s was lost (missing, emptied or replaced) since the "
                     "last run; any emails queued in it are gone. A new one is in use. "
-                    "(%d time(s) so far)",
+                    "(%d time(s) in the last days)",
                     self.db_path,
-                    lost,
+                    len(lost),
                 )
             self._write_id({"db": self._db_id, "lost": lost})
 
@@ -807,6 +814,7 @@ class Outbox:
             n += 1
             aside = self.folder / f"{DB_NAME}{SET_ASIDE_INFIX}{stamp}-{n}"
         os.replace(self.db_path, aside)
+        os.utime(aside)  # kept for staff from now, however long ago it was last written
         wal = Path(f"{self.db_path}-wal")
         if wal.exists():
             os.replace(wal, f"{aside}-wal")  # SQLite finds it by that name
@@ -954,10 +962,12 @@ class Outbox:
 _O_BINARY: int = getattr(os, "O_BINARY", 0)
 
 
-def _lost(remembered: Mapping[str, object]) -> int:
-    """How many databases were lost, from ``outbox.id`` (0 if it says nothing sensible)."""
-    n = remembered.get("lost", 0)
-    return n if isinstance(n, int) else 0
+def _lost(remembered: Mapping[str, object]) -> builtins.list[float]:
+    """When databases were lost, from ``outbox.id`` (none if it says nothing sensible)."""
+    times = remembered.get("lost", [])
+    if not isinstance(times, builtins.list):
+        return []
+    return [t for t in times if isinstance(t, int | float)]
 
 
 def _read_mark(path: Path) -> bytes | None:
