@@ -64,6 +64,11 @@ from cryptography.fernet import Fernet, InvalidToken
 
 from kiosk.services.files import atomic_write, fsync_dir
 
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
+
 log = logging.getLogger("kiosk.outbox")
 
 DB_NAME = "outbox.sqlite3"
@@ -1004,11 +1009,9 @@ def _accept_mark(path: Path) -> None:
 def _folder_lock(folder: Path) -> Iterator[None]:
     """An exclusive lock on ``folder/outbox.lock`` (POSIX ``flock``; Windows: none, and the
     second of two processes that set a damaged database aside at once finds it fresh)."""
-    if sys.platform == "win32":
+    if fcntl is None:
         yield
         return
-    import fcntl
-
     fd = os.open(folder / "outbox.lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
