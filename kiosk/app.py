@@ -159,8 +159,13 @@ class Services:
         )
 
     def outbox(self) -> Outbox:
-        """The encrypted outbox of emails waiting to be delivered."""
-        return outbox.Outbox(self.outbox_dir, max_attempts=UNTIL_PURGED)
+        """The encrypted outbox of emails waiting to be delivered; its key where
+        ``outbox.key_location`` says (a systemd credential, ``[outbox] key_file``, or beside
+        the database). Raises OutboxError (a missing key, a full disk)."""
+        key, provided = outbox.key_location(self.outbox_dir, self.config.outbox.key_file)
+        return outbox.Outbox(
+            self.outbox_dir, max_attempts=UNTIL_PURGED, key_path=key, create_key=not provided
+        )
 
     def counters(self) -> CountersFile:
         """The anonymous usage counters, in the kiosk's data folder."""
@@ -315,16 +320,42 @@ class StaffDesk:
             f"{day['print_jobs']} printed copies; took away: "
             + ", ".join(f"{k} {v}" for k, v in day["outcome"].items())
         )
+        warnings = []
         if self.services.config.email.enabled:
-            stats = self.services.outbox().stats()
-            oldest = f", oldest {int(stats.oldest_age_s // 60)} min" if stats.oldest_age_s else ""
-            queue = f"{stats.queued} queued, {stats.failed} failed{oldest}"
+            queue, alert = self._outbox_state()
+            if alert:
+                warnings.append(f"WARNING: {alert}")
         else:
             queue = "email off"
         printer = self.services.printer_description()
         text = staff.summary_text(__version__, queue, counts, printer)
         broken = runtime.binding_problem()
-        return f"WARNING: {broken}. Ask IT to reinstall the kiosk.\n{text}" if broken else text
+        if broken:
+            warnings.insert(0, f"WARNING: {broken}. Ask IT to reinstall the kiosk.")
+        return "\n".join([*warnings, text])
+
+    def _outbox_state(self) -> tuple[str, str]:
+        """The outbox's line (counts, and what was kept aside) and an alert for staff, empty
+        when all is well: emails cannot queue or be sent without IT."""
+        try:
+            stats = self.services.outbox().stats()
+        except outbox.OutboxError as exc:
+            log.warning("staff panel: %s", exc)
+            return "cannot be opened", f"emails cannot be sent or queued: {exc}. Ask IT."
+        oldest = f", oldest {int(stats.oldest_age_s // 60)} min" if stats.oldest_age_s else ""
+        queue = f"{stats.queued} queued, {stats.failed} failed{oldest}"
+        kept = [
+            f"{stats.quarantined} quarantined" if stats.quarantined else "",
+            f"{stats.set_aside} damaged database(s) kept aside" if stats.set_aside else "",
+            f"{stats.lost} lost database(s)" if stats.lost else "",
+        ]
+        kept = [k for k in kept if k]
+        if not kept:
+            return queue, ""
+        return f"{queue}, {', '.join(kept)}", (
+            f"the email outbox has {', '.join(kept)}; some emails were not sent. Ask IT "
+            "(see `botox-kiosk outbox list`)."
+        )
 
 
 def application(argv: list[str] | None = None) -> QApplication:

@@ -325,8 +325,9 @@ def email_job(args: argparse.Namespace) -> int:
     """Email the summary a ``SummaryRequest`` on standard input asks for (a child process).
 
     Says ``queued`` once the message is safely in the encrypted outbox, then ``sent``, or
-    ``retrying`` (it stays queued), or ``failed`` (exit 1) when it failed for good: JSON lines
-    of ``kiosk.core.jobs``. Never says the address or anything else the patient typed.
+    ``retrying`` (it stays queued), or ``failed`` (exit 1) when it failed for good or could
+    not be queued at all (reason ``storage``: a full disk, no outbox key): JSON lines of
+    ``kiosk.core.jobs``. Never says the address or anything else the patient typed.
     """
     loaded = app.load(args.config)
     session, pack, to = _request_from_stdin(loaded)
@@ -336,11 +337,18 @@ def email_job(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     # A request to email exists only once the patient agreed to it (kiosk.core.visit).
     session.email, session.email_consent = to, True
-    _gui_app()
     services = app.Services(loaded)
-    message = emailing.compose(session, pack, loaded.config, services.renderer())
-    box = services.outbox()
-    entry_id = box.add(message, loaded.config.email.sender, [to])
+    try:
+        # Opened before the summary is laid out (Qt), so a missing key or a full disk is
+        # told to the patient within a moment, not after a promise to send it shortly.
+        box = services.outbox()
+        _gui_app()
+        message = emailing.compose(session, pack, loaded.config, services.renderer())
+        entry_id = box.add(message, loaded.config.email.sender, [to])
+    except outbox.OutboxError as exc:
+        _say(JobEvent(Kind.FAILED, Reason.STORAGE, str(exc)))
+        print(f"email-job: {exc}", file=sys.stderr)
+        return EXIT_WORLD
     del message, session, to  # the raw JSON went with _request_from_stdin
     _say(JobEvent(Kind.QUEUED))
     return _deliver_one(box, entry_id, services)
@@ -352,8 +360,14 @@ def _deliver_one(box: Outbox, entry_id: int, services: app.Services) -> int:
     except mail.SendError as exc:  # e.g. the password's environment variable is missing
         _say(JobEvent(Kind.RETRYING, Reason.SETTINGS, str(exc)))
         return EXIT_OK
-    box.deliver_entry(entry_id, send)
-    entry = next((e for e in box.list() if e.id == entry_id), None)
+    try:
+        box.deliver_entry(entry_id, send)
+        entry = next((e for e in box.list() if e.id == entry_id), None)
+    except outbox.OutboxError as exc:
+        # It is queued (said so above); the outbox's next round sends it, or has.
+        _say(JobEvent(Kind.RETRYING, Reason.STORAGE, str(exc)))
+        print(f"email-job: {exc}", file=sys.stderr)
+        return EXIT_WORLD
     if entry is None:
         _say(JobEvent(Kind.SENT))
         return EXIT_OK
@@ -366,25 +380,39 @@ def _deliver_one(box: Outbox, entry_id: int, services: app.Services) -> int:
 
 
 def outbox_command(args: argparse.Namespace) -> int:
-    """Staff and IT: list, flush (deliver all now) or purge (old) queued emails."""
+    """Staff and IT: list, flush (deliver all now) or purge (old) queued emails. A missing
+    or wrong key, a full disk: one line on standard error, exit 1 (what is wrong is on the
+    disk, not in the config)."""
     loaded = app.load(args.config)
     services = app.Services(loaded)
+    try:
+        return _outbox_action(args.action, services)
+    except outbox.OutboxError as exc:
+        print(f"outbox: {exc}", file=sys.stderr)
+        return EXIT_WORLD
+
+
+def _outbox_action(action: str, services: app.Services) -> int:
+    config = services.config
     box = services.outbox()
-    action: str = args.action
     if action == "list":
-        entries = box.list()
-        print(f"{'id':>4}  {'age':>8}  {'tries':>5}  {'state':8}  {'to':24}  last error")
-        for e in entries:
+        print(f"{'id':>4}  {'age':>8}  {'tries':>5}  {'state':11}  {'to':24}  last error")
+        for e in [*box.list(), *box.quarantined()]:
             age = str(dt.timedelta(seconds=int(e.age_s)))
             print(
-                f"{e.id:>4}  {age:>8}  {e.attempts:>5}  {e.state:8}  {e.masked:24}  {e.last_error}"
+                f"{e.id:>4}  {age:>8}  {e.attempts:>5}  {e.state:11}  {e.masked:24}  "
+                f"{e.last_error or ''}"
             )
         stats = box.stats()
-        print(f"{stats.queued} queued, {stats.failed} failed")
+        print(f"{stats.queued} queued, {stats.failed} failed, {stats.quarantined} quarantined")
+        for path in box.set_aside():
+            print(f"damaged database kept aside: {path}")
+        if stats.lost:
+            print(f"lost databases (emails queued in them are gone): {stats.lost}")
         return EXIT_OK
-    removed = box.purge(emailing.max_age_s(loaded.config))  # first, whatever else fails
+    removed = box.purge(emailing.max_age_s(config))  # first, whatever else fails
     if action == "purge":
-        print(f"purged {removed} older than {loaded.config.outbox.max_age_days} days")
+        print(f"purged {removed} older than {config.outbox.max_age_days} days")
         return EXIT_OK
     try:
         send = services.transport().send
@@ -393,9 +421,10 @@ def outbox_command(args: argparse.Namespace) -> int:
         return EXIT_WORLD
     report = box.flush(send) if action == "flush" else box.deliver_due(send)
     stats = box.stats()
+    kept = f", {report.quarantined} quarantined (unreadable)" if report.quarantined else ""
     print(
         f"Sent {report.sent} queued email{'s' if report.sent != 1 else ''}; "
-        f"{report.retry} will be tried again, {report.failed} failed. "
+        f"{report.retry} will be tried again, {report.failed} failed{kept}. "
         f"Now {stats.queued} queued, {stats.failed} failed."
     )
     return EXIT_OK if report.retry == 0 and report.failed == 0 else EXIT_WORLD

@@ -402,10 +402,9 @@ class Crash(BaseException):
     """The process dies: nothing after this runs."""
 
 
-def test_crash_after_the_server_accepted_resends_after_the_lease(
-    folder: Path, clock: Clock
-) -> None:
-    """The documented at-least-once edge: accepted, then killed before the row was deleted."""
+def test_a_crash_inside_send_resends_after_the_lease(folder: Path, clock: Clock) -> None:
+    """The documented at-least-once edge: the server has it, the process dies before send
+    returns (before its "250" is recorded), so the entry is sent again once the lease ends."""
     outbox = Outbox(folder, clock=clock, lease_s=600)
     outbox.add(b"msg", SENDER, [PATIENT])
     accepted: list[bytes] = []
@@ -423,6 +422,28 @@ def test_crash_after_the_server_accepted_resends_after_the_lease(
     clock.t += 1
     assert restarted.deliver_due(server) == DeliveryReport(1, 0, 0)
     assert accepted + [d[0] for d in server.deliveries] == [b"msg", b"msg"]
+
+
+def test_a_crash_after_the_server_accepted_is_not_sent_again(
+    folder: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Accepted and recorded, then the process dies before the row is deleted: the next
+    delivery removes it without sending it (tests/test_outbox_faults.py: with kill -9)."""
+    outbox = Outbox(folder, clock=clock, lease_s=600)
+    outbox.add(b"msg", SENDER, [PATIENT])
+    server = Server()
+
+    def die(*_: object) -> None:
+        raise Crash
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Outbox, "_remove_sent", die)
+        with pytest.raises(Crash):
+            outbox.deliver_due(server)
+    clock.t += 600
+    assert Outbox(folder, clock=clock).deliver_due(server) == DeliveryReport(1, 0, 0)
+    assert [d[0] for d in server.deliveries] == [b"msg"]
+    assert outbox.list() == []
 
 
 CHILD = """
@@ -578,20 +599,26 @@ def test_missing_key_with_an_empty_outbox_makes_a_new_one(folder: Path, outbox: 
     assert open_entry(reopened, reopened.list()[0].id).message == b"msg"
 
 
-def test_undecryptable_entry_stops_delivery_before_any_send(
+@pytest.mark.allow_errors("entry 2 quarantined: its message cannot be decrypted")
+def test_an_undecryptable_entry_is_quarantined_and_the_others_delivered(
     folder: Path, outbox: Outbox, clock: Clock
 ) -> None:
     outbox.add(b"good", SENDER, [PATIENT])
     bad = outbox.add(b"bad", SENDER, [PATIENT])
+    outbox.add(b"also good", SENDER, [PATIENT])
     with sqlite3.connect(folder / "outbox.sqlite3") as con:
         con.execute("UPDATE entries SET payload = ? WHERE id = ?", (Fernet.generate_key(), bad))
     con.close()
     server = Server()
-    with pytest.raises(OutboxKeyError, match=f"entry {bad}") as err:
-        outbox.deliver_due(server)
-    assert str(folder / "outbox.key") in str(err.value)
-    assert server.calls == 0
-    assert outbox.stats().queued == 2
+    assert outbox.deliver_due(server) == DeliveryReport(2, 0, 0, quarantined=1)
+    assert [d[0] for d in server.deliveries] == [b"good", b"also good"]
+    assert outbox.stats() == Stats(0, 0, None, quarantined=1)
+    (kept,) = outbox.quarantined()
+    assert (kept.id, kept.state, kept.masked) == (bad, "quarantined", "p***@e***.com")
+    assert kept.last_error == "its message cannot be decrypted"
+    assert outbox.deliver_due(server) == DeliveryReport(0, 0, 0)  # never tried again
+    assert outbox.purge(60, now=clock.t + 61) == 1  # and not kept forever
+    assert outbox.stats().quarantined == 0
 
 
 def test_outbox_is_pure_python() -> None:

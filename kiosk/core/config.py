@@ -249,6 +249,14 @@ class OutboxConfig:
         "Folder of the outbox database and its key; empty: `{data}/outbox`.",
         path=True,
     )
+    key_file: Path | None = setting(
+        "",
+        "The outbox's encryption key file, kept apart from the database (another volume, not "
+        "in the backups of the data folder); made on first use. Empty: `outbox.key` in the "
+        "outbox folder. Under systemd with credentials the key is the credential `outbox.key` "
+        "instead (docs/outbox.md).",
+        path=True,
+    )
     retry_s: int = setting(
         60,
         "Seconds between delivery attempts of queued emails while the kiosk runs.",

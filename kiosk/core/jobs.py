@@ -45,6 +45,7 @@ class Reason(StrEnum):
     SERVER = "server"  # the mail server refused it, or could not be reached
     ADDRESS = "address"  # no usable address, or no consent to email
     SETTINGS = "settings"  # the kiosk's settings do not allow it (e.g. no password)
+    STORAGE = "storage"  # the email could not be kept to send: a full disk, no outbox key
     TIMEOUT = "timeout"  # the child gave no answer in time
     CANCELLED = "cancelled"  # the session was wiped while it ran
     CRASHED = "crashed"  # the child ended without saying how it went
