@@ -44,10 +44,10 @@ from kiosk.core.staff import Cost, hash_pin
 from . import helpers
 
 QT_LOGGER = "kiosk.qt"  # where runtime.route_qt_messages sends Qt's messages
-#: The staff PIN that configs find in the data folder by default: 6 digits, as a fullscreen
-#: kiosk needs (the demo's 2468 is for its windowed kiosk); hashed once, cheaply.
-KIOSK_PIN = "246813"
-_KIOSK_PIN_HASH = hash_pin(KIOSK_PIN, cost=Cost(time_cost=1, memory_kib=1024, parallelism=1))
+#: helpers.KIOSK_PIN, hashed once, cheaply.
+_KIOSK_PIN_HASH = hash_pin(
+    helpers.KIOSK_PIN, cost=Cost(time_cost=1, memory_kib=1024, parallelism=1)
+)
 
 
 class _ErrorWatch(logging.Handler):

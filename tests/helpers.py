@@ -25,6 +25,10 @@ from PySide6.QtWidgets import QWidget
 from kiosk.core.jobs import JobEvent
 from kiosk.ui.taps import TAP_GUARD_MS
 
+#: The staff PIN that configs find in the data folder by default (the conftest stores it):
+#: 6 digits, as a fullscreen kiosk needs (the demo's 2468 is for its windowed kiosk).
+KIOSK_PIN = "246813"
+
 LEFT = Qt.MouseButton.LeftButton
 NONE = Qt.KeyboardModifier.NoModifier
 _touch: list[QPointingDevice] = []
