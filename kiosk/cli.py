@@ -330,15 +330,15 @@ def print_job(args: argparse.Namespace) -> int:
 
 def printer_status(args: argparse.Namespace) -> int:
     """The printer's state, as one JSON line (``kiosk.core.printer``): the kiosk's child that
-    it asks when a session starts and when the summary is reached. Exit 0 when it takes
-    jobs, 1 when not."""
+    it asks when a session starts and when the summary is reached. Exit 0 once it has
+    answered, whatever the answer (a printer that takes no jobs is an answer)."""
     loaded = app.load(args.config)
     target = app.Services(loaded).print_target()
     if sys.platform == "win32":
         _gui_app()  # QPrinterInfo asks through the platform plugin
     status = printing.printer_status(target)
     print(status.to_line(), flush=True)
-    return EXIT_OK if status.ready else EXIT_WORLD
+    return EXIT_OK
 
 
 def doctor(args: argparse.Namespace) -> int:

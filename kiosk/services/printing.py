@@ -26,11 +26,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from kiosk import lazy
 from kiosk.core.printer import PrinterStatus, State
 from kiosk.services.pdf import RenderError, paint, pdf_bytes, write_pdf
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # deferred: see kiosk.lazy
+    import cups  # pycups: no type hints, so Any
+    from PySide6 import QtPrintSupport
     from PySide6.QtPrintSupport import QPrinterInfo
+else:
+    QtPrintSupport = lazy.load("PySide6.QtPrintSupport")
+    cups = lazy.load("cups")
 
 log = logging.getLogger("kiosk.print")
 
@@ -85,7 +91,7 @@ class PrintTarget(Protocol):
 def _cups() -> Any:
     """pycups, on the systems that print through CUPS (a dependency on Linux)."""
     try:
-        import cups
+        cups.IPPError  # noqa: B018 (pycups is imported here, on first use)
     except ImportError:
         raise PrintError(
             "printing through CUPS needs pycups (pip install pycups; on Debian: "
@@ -344,13 +350,11 @@ class SystemPrinter:
         return self.name or "the system default printer"
 
     def _lookup(self) -> QPrinterInfo:
-        from PySide6.QtPrintSupport import QPrinterInfo
-
+        QPrinterInfo = QtPrintSupport.QPrinterInfo
         return QPrinterInfo.printerInfo(self.name) if self.name else QPrinterInfo.defaultPrinter()
 
     def status(self) -> PrinterStatus:
-        from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
-
+        QPrinter, QPrinterInfo = QtPrintSupport.QPrinter, QtPrintSupport.QPrinterInfo
         info = self._lookup()
         if info.isNull():
             known = ", ".join(QPrinterInfo.availablePrinterNames()) or "none"
@@ -367,8 +371,7 @@ class SystemPrinter:
         return PrinterStatus(info.printerName(), states.get(info.state(), State.UNKNOWN))
 
     def print_html(self, html: str, *, title: str, footer: str) -> str:
-        from PySide6.QtPrintSupport import QPrinter
-
+        QPrinter = QtPrintSupport.QPrinter
         printer_status = self.status()
         if not printer_status.ready:
             raise PrintError(printer_status.why_not())
