@@ -154,12 +154,10 @@ def test_print_says_printing_then_where_to_collect_it_in_its_card(qtbot, window,
     assert state(window, "summary_email") == ""  # each card says only its own
 
 
-@pytest.mark.config(
-    DEMO_CLINIC + '[print]\nprinter = "NoSuchPrinter"\nlocation = "reception desk 2"\n'
+@pytest.mark.config(  # the job itself fails (a printer that takes no jobs: test_printing.py)
+    DEMO_CLINIC + '[print]\noutput_dir = "/proc/no-prints-here"\nlocation = "reception desk 2"\n'
 )
 def test_a_failed_print_says_so_with_a_way_on(qtbot, window, clock) -> None:
-    # the job itself fails: no look at the printer before (that one: tests/test_printing.py)
-    window.ctx.make_printer_check = lambda: None
     to_summary(window)
     card = find(window, "summary_print", QAbstractButton)
     with qtbot.waitSignal(window.ctx.printer.reported, timeout=20000):

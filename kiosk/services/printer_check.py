@@ -25,8 +25,8 @@ CHECK_TIMEOUT_MS = 15_000
 
 class PrinterCheck(QObject):
     """The last answer about the printer (``status``; None until the first one) and
-    ``changed()`` after each check. One check at a time: a check asked for while one runs
-    is that one."""
+    ``changed()`` after each check. One check at a time: one asked for while another runs
+    follows it (the printer may have changed since that one asked)."""
 
     changed = Signal()
 
@@ -38,6 +38,7 @@ class PrinterCheck(QObject):
         self._jobs.finished.connect(self._on_finished)
         self.status: PrinterStatus | None = None
         self.checked_at: dt.datetime | None = None
+        self._again = False
 
     @property
     def ready(self) -> bool | None:
@@ -45,7 +46,9 @@ class PrinterCheck(QObject):
         return None if self.status is None else self.status.ready
 
     def check(self) -> None:
-        if not self._jobs.busy():
+        if self._jobs.busy():
+            self._again = True
+        else:
             self._jobs.submit("")
 
     def describe(self) -> str:
@@ -56,6 +59,7 @@ class PrinterCheck(QObject):
         return f"{self.status.describe()} (checked {self.checked_at:%H:%M:%S})"
 
     def shutdown(self) -> None:
+        self._again = False
         self._jobs.cancel()
 
     def _on_finished(self, _job: int, ok: bool, detail: str) -> None:
@@ -66,4 +70,7 @@ class PrinterCheck(QObject):
             log.info("printer %s", status.describe())
         self.status = status
         self.checked_at = dt.datetime.now()
+        if self._again:
+            self._again = False
+            self._jobs.submit("")
         self.changed.emit()
