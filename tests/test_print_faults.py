@@ -401,3 +401,35 @@ def test_a_status_line_round_trips_and_junk_is_not_one() -> None:
     )
     for junk in ("", "[]", "{}", '{"printer": "a", "state": "on fire"}', "Gtk-WARNING"):
         assert PrinterStatus.from_line(junk) is None
+
+
+ASK_IN_THE_KIOSK = """
+import sys
+from PySide6.QtCore import QEventLoop, QTimer
+from kiosk import app
+win = app.build_window(sys.argv[1])
+win.ctx.visit.start()  # a session starts: the kiosk asks its printer
+check = win.ctx.printer_check
+loop = QEventLoop()
+check.changed.connect(loop.quit)
+QTimer.singleShot(20000, loop.quit)
+loop.exec()
+print(check.ready, sorted(m for m in ("PySide6.QtPrintSupport", "cups") if m in sys.modules))
+"""
+
+
+def test_the_kiosk_asks_its_printer_without_loading_printing_support(
+    make_queue, write_config
+) -> None:
+    queue = make_queue()
+    lp("cupsdisable", queue)
+    config = config_for(write_config, queue)
+    result = subprocess.run(
+        [sys.executable, "-c", ASK_IN_THE_KIOSK, str(config)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        timeout=60,
+    )
+    assert result.stdout.strip().splitlines()[-1] == "False []", result.stderr
