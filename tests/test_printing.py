@@ -185,6 +185,10 @@ def test_print_from_summary_completes_as_a_cups_job(qtbot, window, cups) -> None
     before = completed_jobs()
     settle(qtbot, window)
     to_summary(window)
+    # the looks at the printer (as the session began, at the summary) have answered: timed
+    # here is the print alone, not their child processes' share of the machine's two cores
+    qtbot.waitUntil(lambda: not window.ctx.printer_check.busy(), timeout=20000)
+    assert window.ctx.printer_check.ready is True
     gaps = []
     clock = QElapsedTimer()
     clock.start()

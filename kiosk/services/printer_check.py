@@ -45,6 +45,10 @@ class PrinterCheck(QObject):
         """Whether the printer takes jobs, as last checked; None when not known."""
         return None if self.status is None else self.status.ready
 
+    def busy(self) -> bool:
+        """A look is under way (or asked for after the one under way)."""
+        return self._jobs.busy() or self._again
+
     def check(self) -> None:
         if self._jobs.busy():
             self._again = True
