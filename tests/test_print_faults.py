@@ -31,8 +31,10 @@ try:
     import cups  # pycups: a dependency on Linux
 except ImportError:
     cups = None
+from kiosk.core.flow import Screen
 from kiosk.core.jobs import JobEvent, Kind, Reason, SummaryRequest
 from kiosk.core.printer import PrinterStatus, State
+from kiosk.core.visit import Visit
 from kiosk.services import printing
 
 from .helpers import DEMO_CLINIC, REPO, run_kiosk
@@ -433,3 +435,18 @@ def test_the_kiosk_asks_its_printer_without_loading_printing_support(
         timeout=60,
     )
     assert result.stdout.strip().splitlines()[-1] == "False []", result.stderr
+
+
+def test_the_visit_asks_for_the_printer_as_a_session_starts_and_at_the_summary() -> None:
+    asked: list[Screen] = []
+    visit = Visit(languages=["en"], max_copies=2)
+    visit.check_printer = lambda: asked.append(visit.step)
+    visit.start()
+    assert asked == [Screen.PRIVACY]  # known long before the summary
+    while visit.step is not Screen.SUMMARY:
+        visit.next()
+    assert asked == [Screen.PRIVACY, Screen.SUMMARY]
+    visit.back()
+    visit.next()  # back at the summary: asked again
+    visit.next()  # done: no printing any more
+    assert asked == [Screen.PRIVACY, Screen.SUMMARY, Screen.SUMMARY]
