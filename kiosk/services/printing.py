@@ -100,6 +100,13 @@ def _cups() -> Any:
     return cups
 
 
+def _failures() -> tuple[type[Exception], ...]:
+    """What pycups raises when the server refuses a request (IPPError), answers with an
+    HTTP error (HTTPError), or the connection breaks (RuntimeError)."""
+    cups = _cups()
+    return (cups.IPPError, cups.HTTPError, RuntimeError)
+
+
 def _reasons(value: object) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
@@ -161,10 +168,19 @@ class CupsPrinter:
             name = self.queue(conn)
         except PrintError as exc:
             return PrinterStatus(self.name, State.MISSING, False, detail=str(exc))
+        except _failures() as exc:
+            detail = f"the CUPS print server did not answer ({exc})"
+            return PrinterStatus(self.name, State.MISSING, False, detail=detail)
         try:
             attrs = conn.getPrinterAttributes(name, requested_attributes=PRINTER_ATTRIBUTES)
-        except cups.IPPError:
-            known = ", ".join(sorted(conn.getPrinters())) or "none"
+        except _failures() as exc:
+            if not (isinstance(exc, cups.IPPError) and exc.args[0] == cups.IPP_NOT_FOUND):
+                detail = f"the CUPS print server did not answer ({_ipp_message(exc)})"
+                return PrinterStatus(name, State.MISSING, False, detail=detail)
+            try:
+                known = ", ".join(sorted(conn.getPrinters())) or "none"
+            except _failures():
+                known = "unknown"
             detail = f"no printer named {name!r} (printers: {known})"
             return PrinterStatus(name, State.MISSING, False, detail=detail)
         return PrinterStatus(
@@ -191,7 +207,6 @@ class CupsPrinter:
 
     def _submit(self, conn: Any, name: str, data: bytes, title: str) -> int:
         """Stream the PDF to CUPS as one job (Create-Job, Send-Document); its id."""
-        cups = _cups()
         job = 0
         try:
             job = conn.createJob(name, title, {})
@@ -201,7 +216,7 @@ class CupsPrinter:
             if gate:
                 Path(gate).read_bytes()
             conn.finishDocument(name)
-        except (cups.IPPError, cups.HTTPError) as exc:
+        except _failures() as exc:
             if job:
                 self._cancel(conn, job)
             raise PrintError(f"printer {name!r} refused the job: {_ipp_message(exc)}") from None
@@ -211,13 +226,12 @@ class CupsPrinter:
         """Wait (up to ``confirm_s``) until CUPS has printed ``job``. Raises PrintError,
         after cancelling the job, when it was held, stopped, cancelled or aborted, when the
         queue stopped, or when it has not completed in time."""
-        cups = _cups()
         deadline = self.clock() + self.confirm_s
         wanted = ["job-state", "job-state-reasons", "job-printer-state-message"]
         while True:
             try:
                 attrs = conn.getJobAttributes(job, requested_attributes=wanted)
-            except cups.IPPError as exc:
+            except _failures() as exc:
                 raise PrintError(
                     f"printer {name!r}: job {job} cannot be followed ({_ipp_message(exc)})"
                 ) from None
@@ -247,7 +261,7 @@ class CupsPrinter:
         it must not come out later, for no one, with a patient's name on it."""
         try:
             conn.cancelJob(job, purge_job=True)
-        except (_cups().IPPError, RuntimeError) as exc:
+        except _failures() as exc:
             log.warning("could not cancel print job %d: %s", job, exc)
 
 
@@ -265,10 +279,9 @@ KEEPS_NOTHING = frozenset({"no", "off", "false"})
 def _server_settings(conn: Any) -> dict[str, str] | None:
     """CUPS's server settings (cupsd.conf's directives), or None when this user may not
     read them: through the server first, then the file itself."""
-    cups = _cups()
     try:
         return {str(k): str(v) for k, v in conn.adminGetServerSettings().items()}
-    except (cups.IPPError, cups.HTTPError, RuntimeError):
+    except _failures():
         pass
     try:
         text = CUPSD_CONF.read_text(encoding="utf-8", errors="replace")
@@ -310,7 +323,10 @@ def cups_setup_problems(printer: CupsPrinter) -> tuple[list[str], list[str]]:
     else:
         fine.append(f"printer {status.describe()}")
     if status.state is not State.MISSING:
-        policy = conn.getPrinterAttributes(name, requested_attributes=["printer-error-policy"])
+        try:
+            policy = conn.getPrinterAttributes(name, requested_attributes=["printer-error-policy"])
+        except _failures() as exc:
+            policy = {"printer-error-policy": f"unknown ({_ipp_message(exc)})"}
         value = str(policy.get("printer-error-policy", "unknown"))
         if value == "retry-job":
             fine.append(f"printer {name!r}: error policy retry-job")
