@@ -450,3 +450,23 @@ def test_the_visit_asks_for_the_printer_as_a_session_starts_and_at_the_summary()
     visit.next()  # back at the summary: asked again
     visit.next()  # done: no printing any more
     assert asked == [Screen.PRIVACY, Screen.SUMMARY, Screen.SUMMARY]
+
+
+def test_no_print_server_is_a_plain_failure(tmp_path: Path, write_config) -> None:
+    if cups is None:
+        need("pycups is not installed")
+    config = config_for(write_config, "Front")
+    gone = {"CUPS_SERVER": str(tmp_path / "no-cupsd.sock")}
+    result = print_job(config, env=gone)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == (
+        "print-job: cannot reach the CUPS print server (failed to connect to server)"
+    )
+    status = run_kiosk("printer-status", "--config", str(config), env=gone)
+    answer = PrinterStatus.from_line(status.stdout.strip())
+    assert answer is not None and (answer.state, answer.ready) == (State.MISSING, False)
+    doctor = run_kiosk("doctor", "--config", str(config), env=gone)
+    assert doctor.returncode == 1
+    assert doctor.stderr.strip() == (
+        "doctor: fix: cannot reach the CUPS print server (failed to connect to server)"
+    )
