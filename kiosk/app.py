@@ -31,6 +31,7 @@ from kiosk.core.config import Config, data_dir, load_config
 from kiosk.core.content import ContentPack, load_packs
 from kiosk.core.flow import Screen
 from kiosk.core.jobs import EMAIL_JOB, PRINT_JOB
+from kiosk.core.printer import PRINTER_STATUS
 from kiosk.core.visit import Visit
 from kiosk.ui.context import UiContext
 
@@ -43,11 +44,22 @@ if TYPE_CHECKING:  # deferred: see kiosk.lazy
     from kiosk.core import staff as staff_core
     from kiosk.core import summary
     from kiosk.core.summary import SummaryRenderer
-    from kiosk.services import counters_store, files, fonts, jobs, mail, outbox, printing, staff_pin
+    from kiosk.services import (
+        counters_store,
+        files,
+        fonts,
+        jobs,
+        mail,
+        outbox,
+        printer_check,
+        printing,
+        staff_pin,
+    )
     from kiosk.services.counters_store import CountersFile
     from kiosk.services.jobs import ChildJobs, SummaryJobs
     from kiosk.services.mail import MailTransport
     from kiosk.services.outbox import Outbox
+    from kiosk.services.printer_check import PrinterCheck
     from kiosk.services.printing import PrintTarget
     from kiosk.ui import staff
     from kiosk.ui import window as ui_window
@@ -66,6 +78,7 @@ else:
     mail = lazy.load("kiosk.services.mail")
     outbox = lazy.load("kiosk.services.outbox")
     printing = lazy.load("kiosk.services.printing")
+    printer_check = lazy.load("kiosk.services.printer_check")
     staff_pin = lazy.load("kiosk.services.staff_pin")
     staff = lazy.load("kiosk.ui.staff")
     ui_window = lazy.load("kiosk.ui.window")
@@ -205,6 +218,14 @@ class Services:
         log.info("printing to %s", self.printer_description())
         return jobs.SummaryJobs(self._command(PRINT_JOB), name="print")
 
+    def printer_check(self) -> PrinterCheck | None:
+        """Whether the printer takes jobs, each look a child process (``printer-status``);
+        None when printing is off or goes to a PDF folder (nothing to ask)."""
+        cfg = self.config.print
+        if not cfg.enabled or cfg.output_dir is not None:
+            return None
+        return printer_check.PrinterCheck(self._command(PRINTER_STATUS))
+
     def email_jobs(self) -> SummaryJobs | None:
         """The email service (each email a child process); None when email is off."""
         if not self.config.email.enabled:
@@ -237,6 +258,8 @@ class StaffDesk:
         self.window = window
         self.services = services
         self.counters = counters
+        self._watching = False  # the printer check refreshes the panel
+        self._answered = False
         self.actions = staff.StaffActions(
             reset=window.reset_session,
             print_test=self.print_test,
@@ -313,6 +336,29 @@ class StaffDesk:
         self.counters.export_csv(out)
         self.actions.reported.emit(f"Counts of the last 30 days saved to {out}.")
 
+    def _printer_line(self) -> str:
+        """Where prints go and, for a real printer, its state as last checked (name,
+        idle/printing/stopped, accepting or not, the reasons); asked again for the next look,
+        and the open panel is refreshed when the answer comes."""
+        check = self.window.ctx.printer_check
+        if check is None:
+            return self.services.printer_description()
+        if not self._watching:
+            check.changed.connect(self._printer_checked)
+            self._watching = True
+        if not self._answered:  # not the refresh that the answer itself brought
+            check.check()
+        return check.describe()
+
+    def _printer_checked(self) -> None:
+        staff_access = self.window.staff
+        if staff_access is not None and staff_access.panel.isVisible():
+            self._answered = True
+            try:
+                staff_access.panel.refresh()
+            finally:
+                self._answered = False
+
     def summary(self) -> str:
         day = self.counters.day()
         counts = (
@@ -327,8 +373,7 @@ class StaffDesk:
                 warnings.append(f"WARNING: {alert}")
         else:
             queue = "email off"
-        printer = self.services.printer_description()
-        text = staff.summary_text(__version__, queue, counts, printer)
+        text = staff.summary_text(__version__, queue, counts, self._printer_line())
         broken = runtime.binding_problem()
         if broken:
             warnings.insert(0, f"WARNING: {broken}. Ask IT to reinstall the kiosk.")
@@ -398,6 +443,7 @@ def main_window(services: Services, language: str | None = None) -> MainWindow:
         renderer=services.renderer,
         face_svg=resources.path("images", "face_map.svg"),
         make_printer=services.print_jobs,
+        make_printer_check=services.printer_check,
         make_mailer=services.email_jobs,
     )
     window = ui_window.MainWindow(ctx)

@@ -26,6 +26,7 @@ from kiosk.core import logs
 from kiosk.core.addresses import check_address
 from kiosk.core.errors import Problem, ProblemsError
 from kiosk.core.jobs import EMAIL_JOB, PRINT_JOB, JobEvent, Kind, Reason, SummaryRequest
+from kiosk.core.printer import PRINTER_STATUS
 from kiosk.core.session import Session
 
 if TYPE_CHECKING:  # deferred: see kiosk.lazy
@@ -134,6 +135,12 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--text", type=Path, metavar="FILE")
     command("print-test", print_test, "print a test page on the configured printer")
     command(PRINT_JOB, print_job)  # a print of the kiosk's (its request on stdin)
+    command(PRINTER_STATUS, printer_status)  # the kiosk's look at its printer (one JSON line)
+    command(
+        "doctor",
+        doctor,
+        "check the print system: the queue takes jobs, retries after an error, keeps no copies",
+    )
     command(EMAIL_JOB, email_job)  # an email of the kiosk's (its request on stdin)
     box = command("outbox", outbox_command, "emails waiting to be delivered: list, flush or purge")
     box.add_argument("action", choices=["list", "flush", "purge", "deliver"], metavar="ACTION")
@@ -319,6 +326,48 @@ def print_job(args: argparse.Namespace) -> int:
         return EXIT_WORLD
     _say(JobEvent(Kind.PRINTED, detail=where))
     return EXIT_OK
+
+
+def printer_status(args: argparse.Namespace) -> int:
+    """The printer's state, as one JSON line (``kiosk.core.printer``): the kiosk's child that
+    it asks when a session starts and when the summary is reached. Exit 0 once it has
+    answered, whatever the answer (a printer that takes no jobs is an answer)."""
+    loaded = app.load(args.config)
+    target = app.Services(loaded).print_target()
+    if sys.platform == "win32":
+        _gui_app()  # QPrinterInfo asks through the platform plugin
+    status = printing.printer_status(target)
+    print(status.to_line(), flush=True)
+    return EXIT_OK
+
+
+def doctor(args: argparse.Namespace) -> int:
+    """Clinic IT: is printing set up to tell the truth and keep nothing? One line per
+    check; exit 1 when something needs fixing (each such line says how), else 0."""
+    loaded = app.load(args.config)
+    cfg = loaded.config.print
+    services = app.Services(loaded)
+    target = services.print_target() if cfg.enabled else None
+    if target is None or not isinstance(target, printing.CupsPrinter | printing.SystemPrinter):
+        what = "printing is off" if target is None else f"prints go to {target.describe()}"
+        print(f"doctor: {what}: no print server to check")
+        return EXIT_OK
+    if isinstance(target, printing.SystemPrinter):  # Windows: the spooler
+        _gui_app()
+        status = target.status()
+        fine = [f"printer {status.describe()}"] if status.ready else []
+        fix = [] if status.ready else [status.why_not()]
+        fine.append(
+            "Windows keeps spool files only while printing, unless the printer's "
+            "'Keep printed documents' is on: leave it off (deploy/windows/README-windows.md)"
+        )
+    else:
+        fine, fix = printing.cups_setup_problems(target)
+    for line in fine:
+        print(f"doctor: ok: {line}")
+    for line in fix:
+        print(f"doctor: fix: {line}", file=sys.stderr)
+    return EXIT_WORLD if fix else EXIT_OK
 
 
 def email_job(args: argparse.Namespace) -> int:

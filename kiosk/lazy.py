@@ -61,6 +61,9 @@ DEFERRED: dict[str, str] = {
     "socket": "the signal wake-up: after the first paint",
     # The outside world: only the commands and the child jobs.
     "kiosk.services.printing": "QtPrintSupport",
+    "kiosk.services.printer_check": "the printer's state, asked when a session starts (1 ms)",
+    "PySide6.QtPrintSupport": "the Windows spooler (Linux prints through CUPS, without it)",
+    "cups": "pycups, CUPS over IPP: in the print job, printer-status and doctor (5 ms)",
     "kiosk.services.pdf": "QtPrintSupport",
     "kiosk.services.emailing": "the email message and its PDF (QtPrintSupport, icalendar)",
     "kiosk.services.mail": "delivery: smtplib, ssl",

@@ -130,6 +130,8 @@ COMMANDS = {
     "outbox": ["outbox", "list"],
     "set-staff-pin": ["set-staff-pin"],
     "send-test-email": ["send-test-email", "ana@example.com"],
+    "printer-status": ["printer-status"],
+    "doctor": ["doctor"],
 }
 
 

@@ -154,8 +154,8 @@ def test_print_says_printing_then_where_to_collect_it_in_its_card(qtbot, window,
     assert state(window, "summary_email") == ""  # each card says only its own
 
 
-@pytest.mark.config(
-    DEMO_CLINIC + '[print]\nprinter = "NoSuchPrinter"\nlocation = "reception desk 2"\n'
+@pytest.mark.config(  # the job itself fails (a printer that takes no jobs: test_printing.py)
+    DEMO_CLINIC + '[print]\noutput_dir = "/proc/no-prints-here"\nlocation = "reception desk 2"\n'
 )
 def test_a_failed_print_says_so_with_a_way_on(qtbot, window, clock) -> None:
     to_summary(window)

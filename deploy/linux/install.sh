@@ -133,6 +133,34 @@ else
     sudo rm -rf "$PREFIX.old"
 fi
 
+# --- printing: CUPS keeps no copies, and one failed job does not stop the queue -----------
+# CUPS keeps every printed document in its spool for a day by default (PreserveJobFiles):
+# a copy of each patient's summary, name and health answers included. And a queue whose
+# error policy is stop-printer stops at the first failed job (a jam, the printer off) until
+# someone restarts it; retry-job tries the job again and keeps the queue going.
+kiosk=$PREFIX/botox-kiosk
+if "$kiosk" doctor --config "$config" 2>/dev/null | grep -q 'no print server to check'; then
+    note "printing goes to a PDF folder or is off: no CUPS queue to set up"
+elif ! command -v cupsctl >/dev/null || ! command -v lpadmin >/dev/null; then
+    note "CUPS is not installed (apt-get install cups): set up the kiosk's printer, then run this again"
+else
+    if ! sudo cupsctl | grep -qx 'PreserveJobFiles=No'; then
+        say "CUPS: keep no copy of printed jobs (PreserveJobFiles No; CUPS restarts)"
+        sudo cupsctl PreserveJobFiles=No
+    fi
+    # The queue the kiosk prints to: the config's [print] printer, or CUPS's default.
+    queue=$("$kiosk" printer-status --config "$config" | sed -n 's/^{"printer": "\([^"]*\)".*/\1/p')
+    if [ -n "$queue" ] && lpstat -p "$queue" >/dev/null 2>&1; then
+        say "CUPS: queue $queue retries a failed job instead of stopping (printer-error-policy=retry-job)"
+        sudo lpadmin -p "$queue" -o printer-error-policy=retry-job
+    else
+        note "no CUPS queue ${queue:+named $queue }yet: add the printer, then run this again"
+        note "(or: sudo lpadmin -p NAME -o printer-error-policy=retry-job)"
+    fi
+    say "checking the print setup"
+    "$kiosk" doctor --config "$config" || note "doctor: fix what it lists above (the kiosk still starts)"
+fi
+
 # --- the service ---------------------------------------------------------------------------
 unit_src=$here/botox-kiosk.service
 [ "$variant" = cage ] || unit_src=$here/botox-kiosk-x11.service

@@ -69,6 +69,7 @@ class Visit:
         max_copies: int,
         counters: CountersPort | None = None,
         cancel_jobs: Callable[[], None] = lambda: None,
+        check_printer: Callable[[], None] = lambda: None,
         today: Callable[[], dt.date] = dt.date.today,
         language: str | None = None,
         pages: Callable[[str], Mapping[Screen, int]] = lambda _language: {},
@@ -79,6 +80,9 @@ class Visit:
         self.max_copies = max_copies
         self.counters = counters
         self.cancel_jobs = cancel_jobs
+        #: Asks whether the printer takes jobs (the answer goes to the summary screen): when a
+        #: session starts, so it is known before the summary, and again when it is reached.
+        self.check_printer = check_printer
         self._today = today
         self.session = Session(language=language or self.languages[0], appointment_date=today())
         self._pages = pages
@@ -177,6 +181,8 @@ class Visit:
 
     def _on_step(self, old: Screen, new: Screen) -> None:
         self._count(old, new)
+        if (old is Screen.ATTRACT and new is not Screen.ATTRACT) or new is Screen.SUMMARY:
+            self.check_printer()
         if new is Screen.DONE:
             # what happens next, for the done screen: no address, nothing the patient typed
             self.finished_with = self._took_what()

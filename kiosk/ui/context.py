@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from kiosk.core.summary import SummaryRenderer
     from kiosk.core.visit import Visit
     from kiosk.ui.keyboard import OnScreenKeyboard
-    from kiosk.ui.ports import Background, SummaryJobs
+    from kiosk.ui.ports import Background, PrinterCheck, SummaryJobs
 
 
 @dataclass
@@ -25,21 +25,25 @@ class UiContext:
     face_svg: Path
     make_printer: Callable[[], SummaryJobs | None] = lambda: None
     make_mailer: Callable[[], SummaryJobs | None] = lambda: None
+    make_printer_check: Callable[[], PrinterCheck | None] = lambda: None
     keyboard: Callable[[], OnScreenKeyboard] | None = None
     background: list[Background] = field(default_factory=list, repr=False)
     _printer: list[SummaryJobs | None] = field(default_factory=list, repr=False)
     _mailer: list[SummaryJobs | None] = field(default_factory=list, repr=False)
+    _printer_check: list[PrinterCheck | None] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         self.visit.cancel_jobs = self.cancel_patient_jobs
+        self.visit.check_printer = self.check_printer
 
     def shutdown(self) -> None:
         """Let the jobs in hand finish; start no more."""
-        for service in (*self._printer, *self._mailer, *self.background):
+        for service in (*self._printer, *self._mailer, *self._printer_check, *self.background):
             if service is not None:
                 service.shutdown()
         self._printer.clear()
         self._mailer.clear()
+        self._printer_check.clear()
         self.background.clear()
 
     def cancel_patient_jobs(self) -> None:
@@ -67,6 +71,19 @@ class UiContext:
                 printer.reported.connect(self.visit.print_event)
             self._printer.append(printer)
         return self._printer[0]
+
+    @property
+    def printer_check(self) -> PrinterCheck | None:
+        """Whether the printer takes jobs (None: nothing to ask, e.g. a PDF folder)."""
+        if not self._printer_check:
+            self._printer_check.append(self.make_printer_check())
+        return self._printer_check[0]
+
+    def check_printer(self) -> None:
+        """Ask the printer's state again (a session starts, the summary is reached)."""
+        check = self.printer_check
+        if check is not None:
+            check.check()
 
     @property
     def pack(self) -> ContentPack:

@@ -35,6 +35,29 @@ class SummaryJobs(Protocol):
         ...
 
 
+class PrinterCheck(Protocol):
+    """Whether the printer takes jobs, asked off the UI thread
+    (``kiosk.services.printer_check.PrinterCheck``). ``changed()`` after each answer."""
+
+    @property
+    def changed(self) -> SignalInstance: ...
+
+    @property
+    def ready(self) -> bool | None:
+        """As last checked; None while not known (Print is then offered)."""
+        ...
+
+    def check(self) -> None:
+        """Ask again (the answer comes with ``changed``)."""
+        ...
+
+    def describe(self) -> str:
+        """The printer's state for staff: name, state, accepting, reasons, when checked."""
+        ...
+
+    def shutdown(self) -> None: ...
+
+
 class Background(Protocol):
     """A service that runs beside the screens and must stop with the window."""
 

@@ -166,6 +166,9 @@ class SummaryScreen(ScreenBase):
         self._email_timer.timeout.connect(self._on_email_slow)
         if ctx.printer is not None:
             ctx.printer.reported.connect(self.on_print_event)
+        self._print_unavailable = False
+        if ctx.printer_check is not None:
+            ctx.printer_check.changed.connect(self._offer_print)
         if ctx.mailer is not None:
             ctx.mailer.reported.connect(self.on_email_event)
 
@@ -311,6 +314,7 @@ class SummaryScreen(ScreenBase):
             self._draw_face(context["face_map"], context["size"]["map"])
             self._face_drawn = context["face_map"]  # back and forth: drawn once a visit
         self.preview.verticalScrollBar().setValue(0)
+        self._offer_print()
 
     def _draw_face(self, uri: str, width: int) -> None:
         """The marked face, drawn at the size the preview shows it, into one image kept for
@@ -342,13 +346,36 @@ class SummaryScreen(ScreenBase):
         self._show(SUMMARY)
 
     # --- print ----------------------------------------------------------------------------
+    def _print_failed(self) -> str:
+        key = "summary.print_failed_email" if self._email_offered else "summary.print_failed"
+        return self.ctx.pack.t(key, location=self._location())
+
+    @Slot()
+    def _offer_print(self) -> None:
+        """Print is offered while the printer takes jobs, as last checked (kiosk.core.visit
+        asks when the session starts and when the summary is reached). When it does not,
+        the card says so and where to ask instead; a print under way keeps its card."""
+        check = self.ctx.printer_check
+        if check is None or self.ctx.visit.print_job is not None:
+            return
+        if check.ready is False:
+            self._print_unavailable = True
+            if self.ctx.visit.copies == 0:  # a patient whose copy printed keeps "collect it"
+                self.print_button.set_state(self._print_failed())
+            self.print_button.setEnabled(False)
+        elif self._print_unavailable:
+            self._print_unavailable = False
+            if self.ctx.visit.copies == 0:
+                self.print_button.set_state("")
+            self.print_button.setEnabled(self.ctx.visit.copies_left > 0)
+
     @Slot()
     def on_print(self) -> None:
         """One print per intent: the card is off while the job runs, and a session prints
         at most ``print.max_copies`` copies (the visit's rules)."""
         printer = self.ctx.printer
         request = self.ctx.visit.print_request()
-        if printer is None or request is None:
+        if printer is None or request is None or self._print_unavailable:
             return
         self.print_button.setEnabled(False)
         self.print_button.set_state(self.ctx.pack.t("summary.printing"))
@@ -364,9 +391,9 @@ class SummaryScreen(ScreenBase):
         pack = self.ctx.pack
         where = self._location()
         if event.kind is not Kind.PRINTED:
-            key = "summary.print_failed_email" if self._email_offered else "summary.print_failed"
-            self.print_button.set_state(pack.t(key, location=where))
+            self.print_button.set_state(self._print_failed())
             self.print_button.setEnabled(True)  # a failed job was no copy: the patient may retry
+            self.ctx.check_printer()  # is the printer still taking jobs? (the card follows)
             return
         left = self.ctx.visit.copies_left
         said = pack.t("summary.printed", location=where)
@@ -488,6 +515,7 @@ class SummaryScreen(ScreenBase):
 
     # --- forgetting -----------------------------------------------------------------------
     def wipe(self) -> None:
+        self._print_unavailable = False
         self.print_button.set_title(self.ctx.pack.t("summary.print"))
         for card in (self.print_button, self.email_button, self.phone_button):
             card.set_state("")
