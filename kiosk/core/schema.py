@@ -324,7 +324,10 @@ def read_json(path: Path, limit: int) -> Any:
 
 
 def path_problem(path: Path) -> str | None:
-    """Why no file system can hold ``path`` (too long, or a name in it too long), or None."""
+    """Why no file system can hold ``path`` (a NUL, too long, or a name in it too long), or
+    None."""
+    if "\0" in str(path):
+        return "the name holds a NUL character"
     try:
         parts = [os.fsencode(part) for part in path.parts]
         whole = os.fsencode(path)
