@@ -254,7 +254,7 @@ def _deep_json(depth: int) -> str:
         ('{"language": "en", "appointment_date": "0001-01-01"}', "appointment_date", "must be"),
         # a lone surrogate: no UTF-8 page, file or email can hold one
         ('{"language": "en", "first_name": "\\ud800"}', "first_name", "must not hold U+D800"),
-        ('{"language": "en", "screening": {"\\udfff": "yes"}}', "screening.\\udfff", "unknown"),
+        ('{"language": "en", "screening": {"\\udfff": "yes"}}', 'screening."\\udfff"', "unknown"),
         # control characters, NUL first: never into the HTML, the PDF or a header
         ('{"language": "en", "first_name": "A\\u0000B"}', "first_name", "must not hold U+0000"),
         ('{"language": "en", "first_name": "A\\u001b[2J"}', "first_name", "must not hold U+001B"),

@@ -370,6 +370,12 @@ _LONG = "n" * 256
             "must be at most 65535, not a number of about",
         ),
         ("[email]\ntimeout_s = -inf", "email.timeout_s", "must be a finite number, not -inf"),
+        # found by tests/test_fuzz.py: float() of a 401-digit integer overflows
+        (
+            "[email]\ntimeout_s = 1" + "0" * 400,
+            "email.timeout_s",
+            "must be a finite number, not a number of about 400 digits",
+        ),
     ],
 )
 def test_values_the_kiosk_cannot_use_are_refused_at_load(

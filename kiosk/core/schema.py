@@ -177,6 +177,15 @@ def join(base: str, name: str) -> str:
     return f"{base}.{name}" if base and name else base or name
 
 
+_BARE = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def key_name(name: str) -> str:
+    """A key taken from a file, as a problem names it: as it is when TOML could write it
+    bare, else quoted as TOML quotes it (``""``, ``"a.b"``, ``"two words"``)."""
+    return name if _BARE.fullmatch(name) else json.dumps(name)
+
+
 @functools.cache  # a handful of types, asked about for every value of every pack
 def optional(tp: Any) -> Any:
     """``X`` for ``X | None``, else None."""
@@ -343,6 +352,14 @@ def path_problem(path: Path) -> str | None:
     return None
 
 
+def _finite(number: float) -> bool:
+    """A number that is a float (an integer of 400 digits is not: float() overflows)."""
+    try:
+        return math.isfinite(number)
+    except OverflowError:
+        return False
+
+
 def _zero(tp: Any) -> Any:
     """A stand-in for a bad or missing value, so the checks after it can still run."""
     if optional(tp) is not None:
@@ -447,7 +464,9 @@ class Reader:
     def unknown(self, raw: Mapping[str, Any], known: list[str], key: str, what: str) -> None:
         for name in raw:
             if name not in known:
-                self.problem(join(key, name), f"unknown {what} (known: {', '.join(known)})")
+                self.problem(
+                    join(key, key_name(name)), f"unknown {what} (known: {', '.join(known)})"
+                )
 
     def field(self, spec: Spec, table: Mapping[str, Any], key: str) -> Any:
         """One field's value from its table (its default when absent)."""
@@ -551,7 +570,7 @@ class Reader:
             message = self._text_problem(rule, value)
             if message is not None:
                 return message
-        if tp is float and not math.isfinite(value):
+        if tp is float and not _finite(value):
             return f"must be a finite number, not {shown(value)}"
         if rule.minimum is not None and value < rule.minimum:
             return bad(f"at least {rule.minimum}")
@@ -639,5 +658,5 @@ class Reader:
             if message is None:
                 out[name] = item
             else:
-                self.problem(f"{key}.{name}", message)
+                self.problem(f"{key}.{key_name(name)}", message)
         return out

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from kiosk.core.content import ANSWERS, AREA_IDS, Answer, ContentPack
 from kiosk.core.errors import Problem, ProblemsError
-from kiosk.core.schema import ANSWERS_WORDS, Reader, Rule, read_json, shown
+from kiosk.core.schema import ANSWERS_WORDS, Reader, Rule, key_name, read_json, shown
 
 #: The longest first name and email address, in characters: the on-screen keyboard's fields
 #: stop there (kiosk/ui/screens), and answers read from a file are held to the same.
@@ -141,7 +141,7 @@ class Session:
         if pack is not None and isinstance(data.get("screening"), Mapping):
             for qid in data["screening"]:
                 if qid not in pack.screening_ids:
-                    r.problem(f"screening.{qid}", "unknown health question id")
+                    r.problem(f"screening.{key_name(qid)}", "unknown health question id")
                     values["screening"].pop(qid, None)
         questions: list[str] = []
         for i, q in enumerate(values["questions"]):
