@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from pathlib import Path
 
@@ -413,16 +414,31 @@ def test_values_the_kiosk_cannot_use_are_refused_at_load(
             "cannot be made: {file} is a file, not a folder",
         ),
         ('logo = "{file}/logo.png"', "clinic.logo", "file not found: {file}/logo.png"),
+        # a pipe or a device is never read whole (a PIN file of /dev/zero filled the memory)
+        (
+            '[kiosk]\nstaff_pin_file = "{fifo}"',
+            "kiosk.staff_pin_file",
+            "is not a regular file: {fifo}",
+        ),
+        ('logo = "{fifo}"', "clinic.logo", "is not a regular file: {fifo}"),
+        (
+            '[content]\ntemplates = "{templates}"',
+            "content.templates",
+            "is a folder, not a file: {templates}/summary.html.j2",
+        ),
     ],
 )
 def test_paths_of_the_wrong_kind_are_refused(
     write_config, tmp_path: Path, capsys, body: str, key: str, message: str
 ) -> None:
     """A file where a folder is needed, a folder where a file is, a file on the way."""
-    folder, file = tmp_path / "folder", tmp_path / "file"
+    folder, file, fifo = tmp_path / "folder", tmp_path / "file", tmp_path / "fifo"
     folder.mkdir()
     file.write_text("not a folder")
-    where = {"folder": str(folder), "file": str(file)}
+    os.mkfifo(fifo)
+    templates = tmp_path / "templates"
+    (templates / "summary.html.j2").mkdir(parents=True)
+    where = {"folder": folder, "file": file, "fifo": fifo, "templates": templates}
     path = write_config(DEMO_CLINIC + body.format(**where) + "\n")
     lines = _refused(capsys, ["check-config", str(path)])
     assert f"{path}: {key}: {message.format(**where)}" in lines

@@ -50,7 +50,7 @@ def _file_problems(config: Config) -> list[Problem]:
         message = kind_problem(path, want, must_exist=must_exist)
         if message is not None:
             problems.append(Problem(source, key, message))
-    known = {p.key for p in problems}
+    known = {p.key for p in problems}  # a PIN file of the wrong kind is not read
     if config.kiosk.fullscreen and "kiosk.staff_pin_file" not in known:
         pin_file = config.kiosk.staff_pin_file
         if not _has_pin(pin_file):
@@ -82,6 +82,11 @@ def _paths(config: Config) -> list[tuple[str, Path, Kind, bool]]:
         ("content.dir", config.content.dir, "folder", True),
         ("content.templates", config.content.templates, "folder", True),
     ]
+    templates = config.content.templates
+    if templates is not None:  # the clinic's own templates, where there are any
+        for name in (SummaryRenderer.HTML, SummaryRenderer.TEXT):
+            if (templates / name).exists():
+                settings.append(("content.templates", templates / name, "file", True))
     return [(key, path, want, must) for key, path, want, must in settings if path is not None]
 
 
@@ -94,6 +99,8 @@ def kind_problem(path: Path, want: Kind, *, must_exist: bool) -> str | None:
         if path.exists():
             if want == "file" and path.is_dir():
                 return f"is a folder, not a file: {path}"
+            if want == "file" and not path.is_file():  # /dev/zero, a pipe: never read whole
+                return f"is not a regular file: {path}"
             if want == "folder" and not path.is_dir():
                 return f"is a file, not a folder: {path}"
             return None
@@ -112,7 +119,10 @@ def kind_problem(path: Path, want: Kind, *, must_exist: bool) -> str | None:
 def _has_pin(pin_file: Path | None) -> bool:
     """A staff PIN is stored there, in a form the PIN pad can check."""
     try:
-        stored = pin_file.read_text(encoding="utf-8") if pin_file else ""
+        stored = ""
+        if pin_file is not None:
+            with pin_file.open("rb") as fh:  # a hash is under 200 bytes: never read a disk
+                stored = fh.read(4096).decode("utf-8")
         if stored.strip():
             verify_pin("0000", stored)  # raises ValueError when the hash cannot be read
     except (OSError, ValueError):
