@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -8,7 +9,9 @@ import pytest
 from pypdf import PdfReader
 
 from kiosk import cli
+from kiosk.core.errors import ProblemsError
 from kiosk.core.jobs import EMAIL_JOB, PRINT_JOB
+from kiosk.core.session import APPOINTMENT_SPAN, Session
 
 from .helpers import run_kiosk
 
@@ -352,3 +355,20 @@ def test_the_worst_inputs_exit_2_from_the_command_line(tmp_path: Path) -> None:
     assert (rendered.returncode, rendered.stdout) == (2, "")
     assert rendered.stderr == f"{answers}: (syntax): not valid JSON: nested too deeply\n"
     assert not (tmp_path / "s.pdf").exists()
+
+
+def test_appointment_dates_are_taken_within_ten_years_of_today() -> None:
+    """The range's two ends are taken, the days beyond them refused (3,653 days each way)."""
+    today = dt.date(2040, 2, 29)
+    first, last = today - APPOINTMENT_SPAN, today + APPOINTMENT_SPAN
+    for day in (first, today, last):
+        answers = {"language": "en", "appointment_date": day.isoformat()}
+        assert Session.from_dict(answers, "a.json", today=today).appointment_date == day
+    for day in (first - dt.timedelta(days=1), last + dt.timedelta(days=1)):
+        answers = {"language": "en", "appointment_date": day.isoformat()}
+        with pytest.raises(ProblemsError) as info:
+            Session.from_dict(answers, "a.json", today=today)
+        assert [str(p) for p in info.value.problems] == [
+            f"a.json: appointment_date: must be within about ten years of today ({first} to "
+            f"{last}), not {day}"
+        ]

@@ -94,7 +94,8 @@ def kind_problem(path: Path, want: Kind, *, must_exist: bool) -> str | None:
     """Why ``path`` cannot be the file or folder wanted, or None: a file where a folder is
     wanted or the other way round, a file on the way to it, or (``must_exist``) nothing
     there. Never raises: a path the system refuses (too long, a loop, no permission) is a
-    message too."""
+    message too. A NUL is ``kiosk.core.schema.path_problem``'s to find (pathlib says such a
+    path does not exist)."""
     try:
         if path.exists():
             if want == "file" and path.is_dir():
@@ -111,8 +112,6 @@ def kind_problem(path: Path, want: Kind, *, must_exist: bool) -> str | None:
             return f"cannot be made: {above} is a file, not a folder"
     except OSError as exc:
         return f"cannot be checked: {exc.strerror or exc}: {path}"
-    except ValueError:  # a NUL: the config's loading refuses one, a caller's path may not
-        return "the name holds a NUL character"
     return None
 
 
