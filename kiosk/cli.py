@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import logging
 import os
 import sys
@@ -27,7 +26,8 @@ from kiosk.core.addresses import check_address
 from kiosk.core.errors import Problem, ProblemsError
 from kiosk.core.jobs import EMAIL_JOB, PRINT_JOB, JobEvent, Kind, Reason, SummaryRequest
 from kiosk.core.printer import PRINTER_STATUS
-from kiosk.core.session import Session
+from kiosk.core.schema import path_problem
+from kiosk.core.session import Session, load_answers
 
 if TYPE_CHECKING:  # deferred: see kiosk.lazy
     import getpass
@@ -195,13 +195,7 @@ def _gui_app() -> QGuiApplication:
 
 def _answers_file(loaded: app.Loaded, path: Path) -> tuple[Session, ContentPack]:
     """The session of an answers JSON file (``render-summary``)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ProblemsError([Problem(str(path), "(file)", "not found")]) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProblemsError([Problem(str(path), "(syntax)", f"not valid JSON: {exc}")]) from None
-    return _session(loaded, data, str(path))
+    return _session(loaded, load_answers(path), str(path))
 
 
 def _request_from_stdin(loaded: app.Loaded) -> tuple[Session, ContentPack, str]:
@@ -253,6 +247,7 @@ def check_config(args: argparse.Namespace) -> int:
 
 
 def render_summary(args: argparse.Namespace) -> int:
+    _check_outputs(args)
     loaded = app.load(args.config)
     session, pack = _answers_file(loaded, args.answers)
     context = summary.build_context(session, pack, loaded.config)
@@ -282,6 +277,19 @@ def render_summary(args: argparse.Namespace) -> int:
         return EXIT_WORLD
     print(out)
     return EXIT_OK
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """``render-summary``'s files to write are files that can be written (not a folder, no
+    file on the way, a name that fits), before any work: else exit 2, ``FILE: --out: ...``."""
+    problems = []
+    for option, path in (("--out", args.out), ("--html", args.html), ("--text", args.text)):
+        if path is not None:
+            message = path_problem(path) or checks.kind_problem(path, "file", must_exist=False)
+            if message is not None:
+                problems.append(Problem(str(path), option, message))
+    if problems:
+        raise ProblemsError(problems)
 
 
 def print_test(args: argparse.Namespace) -> int:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -8,7 +9,9 @@ import pytest
 from pypdf import PdfReader
 
 from kiosk import cli
+from kiosk.core.errors import ProblemsError
 from kiosk.core.jobs import EMAIL_JOB, PRINT_JOB
+from kiosk.core.session import APPOINTMENT_SPAN, Session
 
 from .helpers import run_kiosk
 
@@ -230,3 +233,144 @@ def test_the_child_jobs_speak_the_job_protocol(tmp_path: Path) -> None:
     assert bad.returncode == 2 and bad.stdout == ""
     assert "<stdin>: answers: must be an object" in bad.stderr
     assert "<stdin>: to: must be a string" in bad.stderr
+
+
+# render-summary refuses what it cannot render (issue 12, item 8): exit 2, FILE: KEY: message,
+# found before a summary is built or a page laid out; nothing written.
+
+
+def _not_reached(*args: object, **kwargs: object) -> None:
+    raise AssertionError("the input should have been refused before this")
+
+
+def _deep_json(depth: int) -> str:
+    return '{"language": "en", "x": ' + "[" * depth + "]" * depth + "}"
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "message"),
+    [
+        # dates the timeline and the calendar cannot count from
+        (
+            '{"language": "en", "appointment_date": "9999-12-31", "areas": ["frown_lines"]}',
+            "appointment_date",
+            "must be within about ten years of today (",
+        ),
+        ('{"language": "en", "appointment_date": "0001-01-01"}', "appointment_date", "must be"),
+        # a lone surrogate: no UTF-8 page, file or email can hold one
+        ('{"language": "en", "first_name": "\\ud800"}', "first_name", "must not hold U+D800"),
+        ('{"language": "en", "screening": {"\\udfff": "yes"}}', 'screening."\\udfff"', "unknown"),
+        # control characters, NUL first: never into the HTML, the PDF or a header
+        ('{"language": "en", "first_name": "A\\u0000B"}', "first_name", "must not hold U+0000"),
+        ('{"language": "en", "first_name": "A\\u001b[2J"}', "first_name", "must not hold U+001B"),
+        (
+            '{"language": "en", "email": "a\\u0000@b.example", "email_consent": true}',
+            "email",
+            "must not hold U+0000",
+        ),
+        # longer than the on-screen keyboard lets anyone type (it took 18-23 s at 1 MB)
+        (
+            json.dumps({"language": "en", "first_name": "x" * 60_000}),
+            "first_name",
+            "must be at most 80 characters, not 60000",
+        ),
+        (
+            json.dumps({"language": "en", "first_name": "x" * 1_000_000}),
+            "(file)",
+            "is larger than 64 KB",
+        ),
+        (
+            json.dumps({"language": "en", "email": "a" * 250 + "@b.example"}),
+            "email",
+            "must be at most 254 characters, not 260",
+        ),
+        # what the parser cannot take: one line, not a traceback
+        (_deep_json(30_000), "(syntax)", "not valid JSON: nested too deeply"),
+        (_deep_json(100_000), "(file)", "is larger than 64 KB: not a file the kiosk reads"),
+        ('{"language": "en", "first_name": ' + "9" * 5000 + "}", "(syntax)", "not valid JSON"),
+        (b'{"language": "\xff"}', "(file)", "is not UTF-8 text"),
+        ('["en"]', "(file)", "must be a JSON object"),
+    ],
+)
+def test_render_summary_refuses_what_it_cannot_render(
+    tmp_path: Path, monkeypatch, capsys, text: str | bytes, key: str, message: str
+) -> None:
+    monkeypatch.setattr("kiosk.core.summary.build_context", _not_reached)
+    monkeypatch.setattr("kiosk.services.pdf.write_pdf", _not_reached)
+    answers = tmp_path / "answers.json"
+    if isinstance(text, bytes):
+        answers.write_bytes(text)
+    else:
+        answers.write_text(text, encoding="utf-8", errors="surrogatepass")
+    out, html = tmp_path / "s.pdf", tmp_path / "s.html"
+    code = cli.main(["render-summary", str(answers), "--out", str(out), "--html", str(html)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    assert all(line.startswith(f"{answers}: ") for line in lines), lines
+    assert any(line.startswith(f"{answers}: {key}: {message}") for line in lines), lines
+    assert not out.exists() and not html.exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "where", "message"),
+    [
+        ("--out", "folder", "is a folder, not a file: {folder}"),
+        ("--html", "file/s.html", "cannot be made: {file} is a file, not a folder"),
+        (
+            "--text",
+            "n" * 256 + ".txt",
+            "has a name too long for a file or folder (260 bytes; at most 255)",
+        ),
+        ("--out", "s\0.pdf", "the name holds a NUL character"),
+    ],
+)
+def test_render_summary_refuses_outputs_it_cannot_write_before_any_work(
+    tmp_path: Path, monkeypatch, capsys, option: str, where: str, message: str
+) -> None:
+    monkeypatch.setattr("kiosk.app.load", _not_reached)
+    answers = tmp_path / "answers.json"
+    answers.write_text('{"language": "en"}', encoding="utf-8")
+    folder, file = tmp_path / "folder", tmp_path / "file"
+    folder.mkdir()
+    file.write_text("")
+    paths = {"--out": str(tmp_path / "s.pdf"), option: str(tmp_path / where)}
+    args = ["render-summary", str(answers), *(x for pair in paths.items() for x in pair)]
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err
+    shown = paths[option].replace("\0", "\\x00")
+    assert err.splitlines() == [f"{shown}: {option}: {message.format(folder=folder, file=file)}"]
+
+
+def test_the_worst_inputs_exit_2_from_the_command_line(tmp_path: Path) -> None:
+    """The real process, not just the function: tables nested 5,000 deep for check-config,
+    JSON nested 30,000 deep and a year-9999 date for render-summary."""
+    config = tmp_path / "deep.toml"
+    config.write_text("x = " + "{a=" * 5000 + "1" + "}" * 5000 + "\n", encoding="utf-8")
+    checked = run_kiosk("check-config", str(config))
+    assert (checked.returncode, checked.stdout) == (2, "")
+    assert checked.stderr == f"{config}: (syntax): not valid TOML: nested too deeply\n"
+    answers = tmp_path / "answers.json"
+    answers.write_text(_deep_json(30_000), encoding="utf-8")
+    rendered = run_kiosk("render-summary", str(answers), "--out", str(tmp_path / "s.pdf"))
+    assert (rendered.returncode, rendered.stdout) == (2, "")
+    assert rendered.stderr == f"{answers}: (syntax): not valid JSON: nested too deeply\n"
+    assert not (tmp_path / "s.pdf").exists()
+
+
+def test_appointment_dates_are_taken_within_ten_years_of_today() -> None:
+    """The range's two ends are taken, the days beyond them refused (3,653 days each way)."""
+    today = dt.date(2040, 2, 29)
+    first, last = today - APPOINTMENT_SPAN, today + APPOINTMENT_SPAN
+    for day in (first, today, last):
+        answers = {"language": "en", "appointment_date": day.isoformat()}
+        assert Session.from_dict(answers, "a.json", today=today).appointment_date == day
+    for day in (first - dt.timedelta(days=1), last + dt.timedelta(days=1)):
+        answers = {"language": "en", "appointment_date": day.isoformat()}
+        with pytest.raises(ProblemsError) as info:
+            Session.from_dict(answers, "a.json", today=today)
+        assert [str(p) for p in info.value.problems] == [
+            f"a.json: appointment_date: must be within about ten years of today ({first} to "
+            f"{last}), not {day}"
+        ]

@@ -1,17 +1,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QTimer
 
 from kiosk import app, cli
 from kiosk.core.checks import config_problems
-from kiosk.core.config import load_config, reference_markdown
-from kiosk.core.errors import ProblemsError
+from kiosk.core.config import DAY_S, Config, load_config, reference_markdown
+from kiosk.core.errors import ProblemsError, one_line
+from kiosk.core.schema import Spec, fields_of
+from kiosk.services.jobs import ChildJobs
 
-from .helpers import DEMO_CLINIC, REPO
+from .helpers import DEMO_CLINIC, REPO, settle
 
 
 def problems_of(path: Path) -> list[str]:
@@ -208,3 +212,243 @@ def test_the_data_folder_is_where_platformdirs_puts_it(monkeypatch, xdg) -> None
     else:
         monkeypatch.setenv("XDG_DATA_HOME", xdg)
     assert data_dir() == platformdirs.user_data_path("botox-kiosk", appauthor=False)
+
+
+# Bad input never reaches a traceback (issue 12, item 8): each refusal is exit 2 with
+# FILE: KEY: message, found before the checks that read the packs and render a summary.
+
+
+def _numbers() -> list[tuple[str, Spec]]:
+    """Every number setting, as ``(section, spec)``."""
+    return [
+        (section.key, spec)
+        for section in fields_of(Config)
+        if not section.rule.skip
+        for spec in fields_of(section.tp)
+        if spec.tp in (int, float)
+    ]
+
+
+def test_every_number_setting_has_bounds() -> None:
+    """A number with no maximum is one the kiosk cannot always use (a timer past Qt's range,
+    an email kept for ever)."""
+    for section, spec in _numbers():
+        assert spec.rule.minimum is not None, f"{section}.{spec.key}"
+        assert spec.rule.maximum is not None, f"{section}.{spec.key}"
+
+
+def _at_maxima() -> str:
+    """A config with every number setting at its maximum, email on (to a folder)."""
+    sections: dict[str, list[str]] = {
+        "kiosk": ["fullscreen = false"],
+        "email": ["enabled = true", 'sender = "kiosk@clinic.example"', 'eml_dir = "mail"'],
+    }
+    for section, spec in _numbers():
+        sections.setdefault(section, []).append(f"{spec.key} = {spec.rule.maximum}")
+    return DEMO_CLINIC + "".join(
+        f"[{name}]\n" + "".join(f"{line}\n" for line in lines) for name, lines in sections.items()
+    )
+
+
+@pytest.mark.config(_at_maxima())
+def test_every_timer_the_settings_make_fits_qt_and_a_day(qtbot, window) -> None:
+    """Each Qt timer a setting makes, products included (an email job waits 8 x timeout_s +
+    30 s, an outbox round 4 times that), at every setting's maximum: at most a day, so
+    within Qt's int of milliseconds (2,147,483,647 ms, about 24.8 days)."""
+    settle(qtbot, window)
+    window.idle_guard()
+    mailer = window.ctx.make_mailer()
+    assert mailer is not None
+    jobs = {job.name: job for job in window.ctx.background if isinstance(job, ChildJobs)}
+    assert "outbox" in jobs
+    intervals = {
+        "idle": window.findChild(QTimer, "idle_timer").interval(),
+        "outbox retry": window.findChild(QTimer, "outbox_retry").interval(),
+        "email job": mailer._jobs.timeout_ms,
+        **{f"{name} job": job.timeout_ms for name, job in jobs.items()},
+    }
+    assert intervals["idle"] == DAY_S * 1000  # the maximum, so the bound below is reached
+    for name, ms in intervals.items():
+        assert 0 < ms <= DAY_S * 1000 < 2**31 - 1, (name, ms)
+
+
+def _refused(capsys, args: list[str]) -> list[str]:  # type: ignore[no-untyped-def]
+    """Run the command in this process: exit 2 and its stderr's lines, each FILE: KEY: ..."""
+    code = cli.main(args)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    assert lines and all(re.match(r"^.+?: \S[^:]*: .+$", line) for line in lines), lines
+    return lines
+
+
+def _deep(opening: str, closing: str, depth: int = 5000) -> str:
+    return "x = " + opening * depth + closing * depth + "\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "expected"),
+    [
+        ("a" * 300 + ".toml", None, "(file): the name is too long for the file system"),
+        ("file/kiosk.toml", None, "(file): a part of its path is a file, not a folder"),
+        ("folder", None, "(file): is a folder, not a file"),
+        ("k\0.toml", None, "(file): the name holds a NUL character"),
+        ("bytes.toml", b"\xff\xfe", "(file): is not UTF-8 text"),
+        ("big.toml", b"# " + b"x" * (1024 * 1024), "(file): is larger than 1024 KB"),
+        ("arrays.toml", _deep("[", "]"), "(syntax): not valid TOML: nested too deeply"),
+        ("tables.toml", _deep("{a=", "}"), "(syntax): not valid TOML: nested too deeply"),
+        ("int.toml", "x = 1" + "0" * 5000 + "\n", "(syntax): not valid TOML: Exceeds the limit"),
+    ],
+)
+def test_a_config_that_cannot_be_read_is_one_line(
+    tmp_path: Path, monkeypatch, capsys, name: str, body: str | bytes | None, expected: str
+) -> None:
+    monkeypatch.setattr("kiosk.core.checks.config_problems", _not_reached)
+    (tmp_path / "file").write_text("")
+    (tmp_path / "folder").mkdir()
+    path = tmp_path / name
+    if isinstance(body, str):
+        path.write_text(body, encoding="utf-8")
+    elif body is not None:
+        path.write_bytes(body)
+    lines = _refused(capsys, ["check-config", str(path)])
+    assert lines == [line for line in lines if line.startswith(f"{one_line(str(path))}: ")]
+    assert expected in lines[0]
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
+def test_a_config_that_never_ends_is_refused(monkeypatch, capsys) -> None:
+    monkeypatch.setattr("kiosk.core.checks.config_problems", _not_reached)
+    lines = _refused(capsys, ["check-config", "/dev/zero"])
+    assert lines == ["/dev/zero: (file): is larger than 1024 KB: not a file the kiosk reads"]
+
+
+def _not_reached(*args: object) -> None:
+    raise AssertionError("the input should have been refused before this")
+
+
+def test_tables_nested_5000_deep_are_unknown_sections(write_config, capsys) -> None:
+    """Deep table headers parse (tomllib reads them without recursion); the walker reads only
+    the tables it declares, and the key is cut short when shown."""
+    path = write_config(
+        DEMO_CLINIC + "[" + ".".join(["a"] * 5000) + "]\n[kiosk." + "b." * 5000 + "c]\n"
+    )
+    lines = _refused(capsys, ["check-config", str(path)])
+    assert lines[0].startswith(f"{path}: a: unknown section (known: clinic, kiosk")
+    assert lines[1].startswith(f"{path}: kiosk.b: unknown key (known: fullscreen")
+    assert len(lines) == 2
+
+
+_LONG = "n" * 256
+
+
+@pytest.mark.parametrize(
+    ("body", "key", "message"),
+    [
+        # a NUL or another control character: no path, header, printer name or PDF takes one
+        ('logo = "lo\\u0000go.png"', "clinic.logo", "must not hold U+0000 (a control character"),
+        ('aftercare_url = "https://a\\u001bb"', "clinic.aftercare_url", "must not hold U+001B"),
+        ('[email]\nhost = "mail\\nhost"', "email.host", "must not hold U+000A"),
+        ('[print]\nprinter = "Kiosk\\u0085"', "print.printer", "must not hold U+0085"),
+        ('[kiosk]\nlanguages = ["e\\u0000n"]', "kiosk.languages", "each item must not hold U+0000"),
+        # paths that no file system holds
+        (f'logo = "{_LONG}.png"', "clinic.logo", "has a name too long for a file or folder"),
+        (
+            '[content]\ndir = "' + "/d" * 2100 + '"',
+            "content.dir",
+            "is too long for a path (4200 bytes; at most 4096)",
+        ),
+        (f'[kiosk]\nstaff_pin_file = "{_LONG}"', "kiosk.staff_pin_file", "has a name too long"),
+        # a language is a code, never a path to another folder
+        ('[kiosk]\nlanguages = ["../x"]', "kiosk.languages", "each item must be a language code"),
+        # numbers the kiosk cannot use
+        ("[email]\ntimeout_s = 601", "email.timeout_s", "must be at most 600, not 601"),
+        ("[outbox]\nmax_age_days = 99999", "outbox.max_age_days", "must be at most 30"),
+        (
+            "[email]\nport = 1" + "0" * 4000,
+            "email.port",
+            "must be at most 65535, not a number of about",
+        ),
+        ("[email]\ntimeout_s = -inf", "email.timeout_s", "must be a finite number, not -inf"),
+        # found by tests/test_fuzz.py: float() of a 401-digit integer overflows
+        (
+            "[email]\ntimeout_s = 1" + "0" * 400,
+            "email.timeout_s",
+            "must be a finite number, not a number of about 400 digits",
+        ),
+    ],
+)
+def test_values_the_kiosk_cannot_use_are_refused_at_load(
+    write_config, monkeypatch, capsys, body: str, key: str, message: str
+) -> None:
+    """Refused as the config loads (the kiosk would not start either), before check-config
+    reads a pack or renders a summary."""
+    monkeypatch.setattr("kiosk.core.checks.config_problems", _not_reached)
+    path = write_config(DEMO_CLINIC + body + "\n")  # a body without a [section]: [clinic]
+    lines = _refused(capsys, ["check-config", str(path)])
+    assert any(line.startswith(f"{path}: {key}: {message}") for line in lines), lines
+
+
+@pytest.mark.parametrize(
+    ("body", "key", "message"),
+    [
+        ('logo = "{folder}"', "clinic.logo", "is a folder, not a file: {folder}"),
+        ('[email]\nca_file = "{folder}"', "email.ca_file", "is a folder, not a file: {folder}"),
+        (
+            '[kiosk]\nstaff_pin_file = "{folder}"',
+            "kiosk.staff_pin_file",
+            "is a folder, not a file: {folder}",
+        ),
+        ('[print]\noutput_dir = "{file}"', "print.output_dir", "is a file, not a folder: {file}"),
+        ('[email]\neml_dir = "{file}"', "email.eml_dir", "is a file, not a folder: {file}"),
+        ('[outbox]\npath = "{file}"', "outbox.path", "is a file, not a folder: {file}"),
+        (
+            '[content]\ntemplates = "{file}"',
+            "content.templates",
+            "is a file, not a folder: {file}",
+        ),
+        (
+            '[print]\noutput_dir = "{file}/pdfs"',
+            "print.output_dir",
+            "cannot be made: {file} is a file, not a folder",
+        ),
+        ('logo = "{file}/logo.png"', "clinic.logo", "file not found: {file}/logo.png"),
+        # a pipe or a device is never read whole (a PIN file of /dev/zero filled the memory)
+        (
+            '[kiosk]\nstaff_pin_file = "{fifo}"',
+            "kiosk.staff_pin_file",
+            "is not a regular file: {fifo}",
+        ),
+        ('logo = "{fifo}"', "clinic.logo", "is not a regular file: {fifo}"),
+        (
+            '[content]\ntemplates = "{templates}"',
+            "content.templates",
+            "is a folder, not a file: {templates}/summary.html.j2",
+        ),
+    ],
+)
+def test_paths_of_the_wrong_kind_are_refused(
+    write_config, tmp_path: Path, capsys, body: str, key: str, message: str
+) -> None:
+    """A file where a folder is needed, a folder where a file is, a file on the way."""
+    folder, file, fifo = tmp_path / "folder", tmp_path / "file", tmp_path / "fifo"
+    folder.mkdir()
+    file.write_text("not a folder")
+    os.mkfifo(fifo)
+    templates = tmp_path / "templates"
+    (templates / "summary.html.j2").mkdir(parents=True)
+    where = {"folder": folder, "file": file, "fifo": fifo, "templates": templates}
+    path = write_config(DEMO_CLINIC + body.format(**where) + "\n")
+    lines = _refused(capsys, ["check-config", str(path)])
+    assert f"{path}: {key}: {message.format(**where)}" in lines
+
+
+def test_a_content_folder_that_is_a_file_is_one_line(write_config, tmp_path: Path, capsys) -> None:
+    file = tmp_path / "content"
+    file.write_text("")
+    path = write_config(DEMO_CLINIC + f'[content]\ndir = "{file}"\n')
+    lines = _refused(capsys, ["check-config", str(path)])
+    assert lines == [
+        f"{file / 'en' / 'content.toml'}: (file): a part of its path is a file, not a folder"
+    ]

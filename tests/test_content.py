@@ -8,7 +8,7 @@ import pytest
 
 from kiosk import cli
 from kiosk.core.config import load_config
-from kiosk.core.content import AREA_IDS, load_pack
+from kiosk.core.content import AREA_IDS, KEY_PLACEHOLDERS, load_pack
 from kiosk.core.errors import ProblemsError
 from kiosk.core.signoff import sign_off_problems
 
@@ -173,3 +173,87 @@ def test_a_pack_file_that_cannot_be_read_is_named_as_a_config_is(tmp_path: Path)
     (folder / "content.toml").write_bytes(b"[meta]\nlanguage = '\xff'\n")
     with pytest.raises(ProblemsError, match=r"content.toml: \(file\): is not UTF-8 text"):
         load_pack(folder)
+
+
+# A placeholder is a name alone: str.format would read more (issue 12, item 8).
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # passed check-config, then crashed every summary: "Invalid format specifier"
+        (
+            "{clinic_phone:%s}",
+            "placeholder {clinic_phone:%s} takes no format or conversion: write {clinic_phone}",
+        ),
+        ("{clinic_phone!r}", "placeholder {clinic_phone!r} takes no format or conversion"),
+        ("{clinic_phone:>{clinic_name}}", "placeholder {clinic_phone:>{clinic_name}} takes no"),
+        ("{clinic.name}", "placeholder {clinic.name} is not a name (no attribute, index or"),
+        ("{clinic_phone[0]}", "placeholder {clinic_phone[0]} is not a name"),
+        ("{0}", "placeholder {0} is not a name"),
+        ("{}", "placeholder {} is not a name"),
+        ("{patient}", "unknown placeholder {patient}"),
+        ("{clinic_phone", "bad placeholder: expected '}' before end of string"),
+        ("clinic_phone}", "bad placeholder: Single '}' encountered"),
+    ],
+)
+def test_placeholders_the_kiosk_cannot_fill_are_named(
+    content_copy: Path, write_config, capsys, text: str, message: str
+) -> None:
+    old = 'footer = "{clinic_name} · {clinic_phone}"'
+    path = _break(content_copy, old, f'footer = "Call {text}"')
+    with pytest.raises(ProblemsError) as info:
+        load_pack(content_copy / "en")
+    lines = [str(p) for p in info.value.problems]
+    assert len(lines) == 1 and lines[0].startswith(f"{path}: summary.footer: {message}"), lines
+    config = write_config(DEMO_CLINIC + f'[content]\ndir = "{content_copy}"\n')
+    assert cli.main(["check-config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{path}: summary.footer: ") and "Traceback" not in err
+
+
+def test_every_placeholder_of_the_built_in_pack_fills(pack) -> None:
+    """The rule above refuses nothing the built-in pack says: its texts all fill."""
+    values = {name: "x" for names in KEY_PLACEHOLDERS.values() for name in names}
+    filled = []
+    for section, texts in pack.texts.items():
+        for key, text in texts.items():
+            get = pack.t if isinstance(text, str) else pack.items
+            filled.append(get(f"{section}.{key}", **values))  # raises on a bad placeholder
+    assert len(filled) > 150
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "message"),
+    [
+        # format_date takes the 7th weekday and the 12th month: fewer crashed the summary
+        (
+            '"Saturday", "Sunday"]',
+            '"Saturday"]',
+            "ui.weekdays",
+            "must list 7 names, in order, not 6",
+        ),
+        ("from_days = 168", "from_days = 100000", "aftercare.timeline", "must be a whole number"),
+        (
+            "from_days = 168",
+            "from_days = 168\nto_days = 99999999",
+            "aftercare.timeline",
+            "(0 to 730)",
+        ),
+        ('next = "Next"', 'next = "Ne\\u0000xt"', "ui.next", "must not hold U+0000"),
+        ('next = "Next"', 'next = "Ne\\u007fxt"', "ui.next", "must not hold U+007F"),
+    ],
+)
+def test_texts_and_days_the_kiosk_cannot_show_are_named(
+    content_copy: Path, old: str, new: str, key: str, message: str
+) -> None:
+    path = _break(content_copy, old, new)
+    with pytest.raises(ProblemsError) as info:
+        load_pack(content_copy / "en")
+    lines = [str(p) for p in info.value.problems]
+    assert any(line.startswith(f"{path}: {key}") and message in line for line in lines), lines
+
+
+def test_a_text_on_several_lines_is_still_a_text(content_copy: Path) -> None:
+    """A pack may write a text over several lines (TOML's triple quotes): newlines and tabs
+    are not refused as control characters are."""
+    _break(content_copy, 'next = "Next"', 'next = """\nNext\tstep\n"""')
+    assert load_pack(content_copy / "en").t("ui.next") == "Next\tstep\n"

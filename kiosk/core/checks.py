@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Literal
 
 from kiosk.core.config import Config
 from kiosk.core.content import ContentPack
@@ -41,27 +42,80 @@ def config_problems(
 
 
 def _file_problems(config: Config) -> list[Problem]:
-    """The files and folders the config names: the logo, the staff PIN, the templates."""
+    """The files and folders the config names: each of the right kind (a file where a file is
+    read, a folder where files are written), the ones read there, and the staff PIN."""
     source = str(config.source)
     problems = []
-    logo = config.clinic.logo
-    if logo is not None and not logo.is_file():
-        problems.append(Problem(source, "clinic.logo", f"file not found: {logo}"))
-    if config.kiosk.fullscreen:
+    for key, path, want, must_exist in _paths(config):
+        message = kind_problem(path, want, must_exist=must_exist)
+        if message is not None:
+            problems.append(Problem(source, key, message))
+    known = {p.key for p in problems}  # a PIN file of the wrong kind is not read
+    if config.kiosk.fullscreen and "kiosk.staff_pin_file" not in known:
         pin_file = config.kiosk.staff_pin_file
         unusable = _pin_problem(pin_file)
         if unusable is not None:
             problems.append(Problem(source, "kiosk.staff_pin_file", unusable))
-    templates = config.content.templates
-    if templates is not None and not templates.is_dir():
-        problems.append(Problem(source, "content.templates", f"folder not found: {templates}"))
     return problems
+
+
+Kind = Literal["file", "folder"]
+
+
+def _paths(config: Config) -> list[tuple[str, Path, Kind, bool]]:
+    """Each path setting that is set: its key, its path, what it must be, and whether it
+    must be there already (the folders the kiosk writes to it makes; the PIN file
+    ``set-staff-pin`` writes)."""
+    settings: list[tuple[str, Path | None, Kind, bool]] = [
+        ("clinic.logo", config.clinic.logo, "file", True),
+        ("kiosk.staff_pin_file", config.kiosk.staff_pin_file, "file", False),
+        ("print.output_dir", config.print.output_dir, "folder", False),
+        ("email.ca_file", config.email.ca_file, "file", True),
+        ("email.eml_dir", config.email.eml_dir, "folder", False),
+        ("outbox.path", config.outbox.path, "folder", False),
+        ("content.dir", config.content.dir, "folder", True),
+        ("content.templates", config.content.templates, "folder", True),
+    ]
+    templates = config.content.templates
+    if templates is not None:  # the clinic's own templates, where there are any
+        for name in (SummaryRenderer.HTML, SummaryRenderer.TEXT):
+            if (templates / name).exists():
+                settings.append(("content.templates", templates / name, "file", True))
+    return [(key, path, want, must) for key, path, want, must in settings if path is not None]
+
+
+def kind_problem(path: Path, want: Kind, *, must_exist: bool) -> str | None:
+    """Why ``path`` cannot be the file or folder wanted, or None: a file where a folder is
+    wanted or the other way round, a file on the way to it, or (``must_exist``) nothing
+    there. Never raises: a path the system refuses (too long, a loop, no permission) is a
+    message too. A NUL is ``kiosk.core.schema.path_problem``'s to find (pathlib says such a
+    path does not exist)."""
+    try:
+        if path.exists():
+            if want == "file" and path.is_dir():
+                return f"is a folder, not a file: {path}"
+            if want == "file" and not path.is_file():  # /dev/zero, a pipe: never read whole
+                return f"is not a regular file: {path}"
+            if want == "folder" and not path.is_dir():
+                return f"is a file, not a folder: {path}"
+            return None
+        if must_exist:
+            return f"{want} not found: {path}"
+        above = next(p for p in path.parents if p.exists())  # the root always exists
+        if not above.is_dir():
+            return f"cannot be made: {above} is a file, not a folder"
+    except OSError as exc:
+        return f"cannot be checked: {exc.strerror or exc}: {path}"
+    return None
 
 
 def _pin_problem(pin_file: Path | None) -> str | None:
     """Why a fullscreen kiosk's PIN pad could not use the staff PIN stored there, or None."""
     try:
-        stored = pin_file.read_text(encoding="utf-8") if pin_file else ""
+        stored = ""
+        if pin_file is not None:
+            with pin_file.open("rb") as fh:  # a hash is under 200 bytes: never read a disk
+                stored = fh.read(4096).decode("utf-8")
     except (OSError, ValueError):
         stored = ""
     if not stored.strip():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sys
 import typing
 from collections.abc import Callable
@@ -22,7 +23,16 @@ from urllib.parse import urlsplit
 
 from kiosk import lazy
 from kiosk.core.errors import Problem, ProblemsError
-from kiosk.core.schema import CONFIG_WORDS, Reader, Rule, Spec, fields_of, optional, read_toml
+from kiosk.core.schema import (
+    CONFIG_WORDS,
+    Reader,
+    Rule,
+    Spec,
+    fields_of,
+    optional,
+    read_toml,
+    shown,
+)
 
 if TYPE_CHECKING:  # 8 ms: not on Linux before the first paint, see data_dir()
     import platformdirs
@@ -32,6 +42,11 @@ else:
 #: A day, in seconds: no kiosk timer is longer (Qt's timers overflow past about 24 days,
 #: and a value that large is a typo).
 DAY_S = 86_400
+#: The longest wait for the mail server, in seconds: an email job waits up to 8 such steps
+#: (connect, TLS, AUTH, MAIL, RCPT, DATA...) and a round of the outbox 4 jobs' worth, so
+#: the outbox's timer (4 x (8 x 600 + 30) s, about 5.4 hours) stays within a day
+#: (tests/test_config.py checks every timer the settings make).
+MAIL_TIMEOUT_MAX_S = 600
 
 REQUIRED: Any = object()
 DATA_PREFIX = "{data}"
@@ -108,11 +123,26 @@ def web_address_problem(url: Any) -> str | None:
         parts = urlsplit(url)
         parts.port  # noqa: B018  (raises ValueError on a bad port)
     except ValueError:
-        return f"not a valid web address: {url!r}"
+        return f"not a valid web address: {shown(url)}"
     if parts.scheme.lower() not in ("http", "https"):
-        return f"must start with https:// (or http://), not {url!r}"
+        return f"must start with https:// (or http://), not {shown(url)}"
     if not parts.hostname:
-        return f"must name a host, as in https://clinic.example/aftercare, not {url!r}"
+        return f"must name a host, as in https://clinic.example/aftercare, not {shown(url)}"
+    return None
+
+
+#: A language code, as a content pack's folder is named: "en", "pt-BR", "zh_Hant" (letters
+#: first; never a path such as "../x").
+_LANGUAGE_CODE = re.compile(r"[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8})*")
+
+
+def language_codes_problem(codes: list[str]) -> str | None:
+    """Why ``codes`` cannot be the languages offered, or None."""
+    if not codes:
+        return "must name at least one language"
+    bad = next((c for c in codes if not _LANGUAGE_CODE.fullmatch(c)), None)
+    if bad is not None:
+        return f'each item must be a language code such as "en" or "pt-BR", not {shown(bad)}'
     return None
 
 
@@ -174,7 +204,7 @@ class KioskConfig:
     languages: list[str] = setting(
         ["en"],
         "Content-pack language codes offered on the start screen; the first is default.",
-        check=lambda codes: None if codes else "must name at least one language",
+        check=lambda codes: language_codes_problem(codes),
     )
 
 
@@ -226,7 +256,10 @@ class EmailConfig:
         path=True,
     )
     timeout_s: float = setting(
-        10.0, "Seconds to wait for the mail server.", minimum=1, maximum=3600
+        10.0,
+        "Seconds to wait for the mail server.",
+        minimum=1,
+        maximum=MAIL_TIMEOUT_MAX_S,
     )
     include_screening: bool = setting(
         False,
@@ -267,6 +300,7 @@ class OutboxConfig:
         7,
         "Emails still undelivered after this many days are deleted (they hold patient data).",
         minimum=1,
+        maximum=30,
     )
 
 

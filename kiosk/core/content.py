@@ -23,7 +23,7 @@ from xml.parsers import expat
 
 from kiosk import resources
 from kiosk.core.errors import Problem, ProblemsError
-from kiosk.core.schema import CONTENT_WORDS, Reader, Rule, Spec, join, read_toml
+from kiosk.core.schema import CONTENT_WORDS, Reader, Rule, Spec, join, read_toml, shown
 
 AreaId = Literal[
     "forehead_lines",
@@ -327,7 +327,13 @@ TEXT_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 #: checked), an id (lower-case, unique in its list), a number of days.
 Text = Annotated[str, Rule(text=True)]
 Id = Annotated[str, Rule(id=True)]
-_DAYS = "a whole number of days (0 or more)"
+#: The latest day a timeline entry may start or end, counted from the appointment: two
+#: years (the built-in pack's last entry is at 180 days). Dates past it are a typo, and
+#: far enough past it they run off the calendar.
+TIMELINE_MAX_DAYS = 730
+_DAYS = f"a whole number of days (0 to {TIMELINE_MAX_DAYS})"
+#: The names the dates are written with: a week's days and a year's months, in order.
+CALENDAR_NAMES = {"weekdays": 7, "months": 12}
 _FLAG = f"a list of {', '.join(ANSWERS)}"
 ADVICE_KEYS = tuple(f"if_{a}" for a in ANSWERS)
 
@@ -349,7 +355,7 @@ def _image_name(value: str) -> str | None:
     ):
         return (
             'must be the file name of an SVG picture, such as "step_cleaning.svg" '
-            f"(no folder), not {value!r}"
+            f"(no folder), not {shown(value)}"
         )
     return None
 
@@ -361,8 +367,11 @@ Image = Annotated[str, Rule(check=_image_name)]
 def find_image(folder: Path, name: str) -> Path | None:
     """The picture ``name``: in the pack's folder first (a clinic's own), else built in."""
     for place in (folder / name, resources.path(*BUILT_IN_IMAGES, name)):
-        if place.is_file():
-            return place
+        try:
+            if place.is_file():
+                return place
+        except OSError:  # a name the file system refuses (too long): no such picture
+            continue
     return None
 
 
@@ -388,7 +397,7 @@ def image_problem(folder: Path, name: str) -> str | None:
     path = find_image(folder, name)
     if path is None:
         return (
-            f"no picture {name!r}: put it beside content.toml ({folder}) or name a built-in "
+            f"no picture {shown(name)}: put it beside content.toml ({folder}) or name a built-in "
             "one (docs/content-pack.md, Pictures)"
         )
     return _svg_problem(path, path.stat().st_mtime_ns)
@@ -404,7 +413,9 @@ def _items_without_pictures(value: Any) -> str | None:
 
 
 def _known_area(value: str) -> str | None:
-    return None if value in AREA_IDS else f"unknown area {value!r} (known: {', '.join(AREA_IDS)})"
+    return (
+        None if value in AREA_IDS else f"unknown area {shown(value)} (known: {', '.join(AREA_IDS)})"
+    )
 
 
 def _signs_without_ids(value: Any) -> str | None:
@@ -467,8 +478,8 @@ class Advice(NamedTuple):
 
 class TimelineEntry(NamedTuple):
     id: Id
-    from_days: Annotated[int, Rule(minimum=0, expect=_DAYS)]
-    to_days: Annotated[int | None, Rule(minimum=0, expect=_DAYS)]
+    from_days: Annotated[int, Rule(minimum=0, maximum=TIMELINE_MAX_DAYS, expect=_DAYS)]
+    to_days: Annotated[int | None, Rule(minimum=0, maximum=TIMELINE_MAX_DAYS, expect=_DAYS)]
     title: Text
     body: Text
     areas: Annotated[
@@ -577,6 +588,24 @@ class ContentPack:
 
 
 _TEXT = Rule(text=True)
+_FORMATTER = string.Formatter()
+
+
+def _placeholder_problem(
+    name: str, spec: str | None, conversion: str | None, allowed: frozenset[str]
+) -> str:
+    """What is wrong with a placeholder that is more than a name. ``str.format`` would read
+    ``{clinic_phone:%s}``, ``{clinic_phone!r}``, ``{clinic.name}`` and ``{0}`` as a format,
+    a conversion, an attribute and a position: the kiosk fills in names alone, so any of
+    them would fail, or show something odd, when a patient reaches the text."""
+    written = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+    written = (written if len(written) <= 40 else written[:39] + "…") + "}"
+    if name.isidentifier():
+        return f"placeholder {written} takes no format or conversion: write {{{name}}} alone"
+    return (
+        f"placeholder {written} is not a name (no attribute, index or number): this text may "
+        "use " + ", ".join(f"{{{p}}}" for p in sorted(allowed))
+    )
 
 
 class _PackReader(Reader):
@@ -595,11 +624,19 @@ class _PackReader(Reader):
                 self.problem(key, problem)
             return
         try:
-            names = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+            fields = [
+                (f, spec, conv) for _, f, spec, conv in _FORMATTER.parse(text) if f is not None
+            ]
         except ValueError as exc:
             self.problem(key, f"bad placeholder: {exc} (write {{{{ and }}}} for braces)")
             return
         allowed = PLACEHOLDERS | KEY_PLACEHOLDERS.get(key, frozenset())
+        names = set()
+        for name, spec, conversion in fields:
+            if spec or conversion or not name.isidentifier():
+                self.problem(key, _placeholder_problem(name, spec, conversion, allowed))
+            else:
+                names.add(name)
         for name in sorted(names - allowed):
             self.problem(
                 key,
@@ -650,7 +687,7 @@ class _PackReader(Reader):
         if not isinstance(pauses, list) or any(p not in flag for p in pauses):
             self.problem(
                 f"{key}.pauses_treatment",
-                f"must list flagged answers ({', '.join(map(str, flag))}), not {pauses!r}",
+                f"must list flagged answers ({', '.join(map(str, flag))}), not {shown(pauses)}",
             )
             pauses = []
         else:
@@ -686,7 +723,7 @@ def _check_reworded(r: Reader, key: str, sign: HelpSign, level: str) -> None:
                 f"says {hit!r}, like the sign {sid!r} ({what}), which must be at level "
                 f"{least!r}"
                 + (" or more urgent" if least != "emergency" else "")
-                + f", not {level!r}: each sign belongs to exactly one level",
+                + f", not {shown(level)}: each sign belongs to exactly one level",
             )
 
 
@@ -738,7 +775,7 @@ def _check_triage(r: Reader, helps: list[HelpLevel]) -> None:
         if sid not in seen_ids:
             r.problem(
                 "side_effects.help",
-                f"no sign with id {sid!r} ({what}); put it at level {level!r}"
+                f"no sign with id {sid!r} ({what}); put it at level {shown(level)}"
                 + (" or more urgent" if level != "emergency" else ""),
             )
 
@@ -770,9 +807,13 @@ def _read_pack(data: dict[str, Any], folder: Path, file: str) -> ContentPack:
             pictured[k] = items
             texts[sname][k] = tuple(a.text for a in items)
 
+    for k, count in CALENDAR_NAMES.items():
+        names = texts["ui"][k]
+        if names and len(names) != count:  # none at all is already said
+            r.problem(f"ui.{k}", f"must list {count} names, in order, not {len(names)}")
     language = values["language"]
     if language and language != folder.name:
-        r.problem("meta.language", f"is {language!r} but the folder is named {folder.name!r}")
+        r.problem("meta.language", f"is {shown(language)} but the folder is named {folder.name!r}")
     areas: tuple[Area, ...] = values["areas"]
     if areas:
         ids = [a.id for a in areas]

@@ -23,7 +23,7 @@ Why a walker of our own rather than msgspec, pydantic or cattrs:
   the answers that pause a treatment), which are most of the content checks, and each
   would word its messages its own way, where clinics and tests rely on ours.
 
-This module is about 500 lines of the standard library only (no new dependency to bundle).
+This module is about 650 lines of the standard library only (no new dependency to bundle).
 Measured for issue 10 (``python -X importtime -c "import kiosk.core.config,
 kiosk.core.content, kiosk.core.session"``, best of 31 runs): 20.3 ms before, 21.3 ms after,
 the module itself about 1 ms; loading the demo config and pack takes as long as before
@@ -37,9 +37,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import errno
 import functools
+import json
 import math
+import os
 import re
+import reprlib
 import tomllib
 import types
 import typing
@@ -50,6 +54,29 @@ from typing import Any, Literal, NamedTuple
 from kiosk.core.errors import Problem, ProblemsError
 
 _ID = re.compile(r"^[a-z0-9_]+$")
+#: Characters no value may hold: C0 and C1 controls (NUL among them: no path, header or PDF
+#: takes one) and lone surrogates (JSON's "\ud800": no UTF-8 file, page or email can).
+NO_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+#: The same, but a text a patient reads may be written on several lines (TOML's """).
+NO_CONTROLS_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+#: One file or folder name, and a whole path, in bytes: what Linux (ext4 and the rest) and
+#: Windows (NTFS, 255 UTF-16 units) both take, and Linux's PATH_MAX.
+NAME_MAX_BYTES = 255
+PATH_MAX_BYTES = 4096
+#: The largest TOML file read (a config or a content pack; the built-in pack is 32 KB): a
+#: path such as /dev/zero is refused, not read until memory runs out.
+TOML_MAX_BYTES = 1024 * 1024
+
+_REPR = reprlib.Repr()  # a value in a message: never a megabyte, never 5,000 levels deep
+_REPR.maxstring = _REPR.maxother = 80
+_REPR.maxlevel = 3
+
+
+def shown(value: Any) -> str:
+    """``value`` as a message quotes it: its repr, cut short (long text, deep nesting)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 256:
+        return f"a number of about {int(value.bit_length() * 0.30103)} digits"
+    return _REPR.repr(value)
 
 
 class _Bad:
@@ -67,6 +94,8 @@ class Rule(NamedTuple):  # not a dataclass: a NamedTuple is three times cheaper 
     required: bool | None = None
     minimum: float | None = None
     maximum: float | None = None
+    #: The most characters a text may have.
+    longest: int | None = None
     #: What a bad value "must be", in place of the type's own words.
     expect: str = ""
     #: A text a patient reads: never empty, and the reader's ``text_hook`` checks it.
@@ -106,6 +135,8 @@ class Vocabulary(NamedTuple):
     dates_as_text: bool
     #: List items are reported at the list's key ("each item …"), not at ``key[i]``.
     each_item: bool
+    #: The characters no text may hold.
+    forbidden: re.Pattern[str] = NO_CONTROLS
 
 
 CONFIG_WORDS = Vocabulary(
@@ -125,9 +156,10 @@ CONTENT_WORDS = Vocabulary(
     date_example="2026-11-30 (no quotes)",
     dates_as_text=False,
     each_item=False,
+    forbidden=NO_CONTROLS_BUT_LINES,
 )
 ANSWERS_WORDS = CONTENT_WORDS._replace(
-    missing_table=None, date_example='"2026-12-01"', dates_as_text=True
+    missing_table=None, date_example='"2026-12-01"', dates_as_text=True, forbidden=NO_CONTROLS
 )
 
 
@@ -143,6 +175,15 @@ class Spec(NamedTuple):
 
 def join(base: str, name: str) -> str:
     return f"{base}.{name}" if base and name else base or name
+
+
+_BARE = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def key_name(name: str) -> str:
+    """A key taken from a file, as a problem names it: as it is when TOML could write it
+    bare, else quoted as TOML quotes it (``""``, ``"a.b"``, ``"two words"``)."""
+    return name if _BARE.fullmatch(name) else json.dumps(name)
 
 
 @functools.cache  # a handful of types, asked about for every value of every pack
@@ -221,24 +262,102 @@ def _read_fields(cls: type[Any]) -> tuple[Spec, ...]:
     return tuple(out)
 
 
-def read_toml(path: Path) -> dict[str, Any]:
-    """A TOML file, parsed; every way it cannot be read is a ProblemsError."""
+_OS_PROBLEMS = {
+    errno.ENOENT: "not found",
+    errno.EISDIR: "is a folder, not a file",
+    errno.ENOTDIR: "a part of its path is a file, not a folder",
+    errno.EACCES: "cannot be read (permission denied)",
+    errno.EPERM: "cannot be read (permission denied)",
+    errno.ENAMETOOLONG: "the name is too long for the file system",
+    errno.ELOOP: "too many symbolic links (a link that points to itself?)",
+}
+
+
+def read_bytes(path: Path, limit: int) -> bytes:
+    """A file's bytes, at most ``limit`` of them; every way it cannot be read is a
+    ProblemsError (``FILE: (file): ...``), never an OSError or a read that does not end."""
     file = str(path)
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise ProblemsError([Problem(file, "(file)", "not found")]) from None
-    except IsADirectoryError:
-        raise ProblemsError([Problem(file, "(file)", "is a folder, not a file")]) from None
-    except PermissionError:
+            data = fh.read(limit + 1)
+    except ValueError:  # the one ValueError of open(): a NUL in the name
+        raise ProblemsError([Problem(file, "(file)", "the name holds a NUL character")]) from None
+    except OSError as exc:
+        message = _OS_PROBLEMS.get(exc.errno or 0) or f"cannot be read: {exc.strerror or exc}"
+        raise ProblemsError([Problem(file, "(file)", message)]) from None
+    if len(data) > limit:
         raise ProblemsError(
-            [Problem(file, "(file)", "cannot be read (permission denied)")]
-        ) from None
+            [
+                Problem(
+                    file, "(file)", f"is larger than {limit // 1024} KB: not a file the kiosk reads"
+                )
+            ]
+        )
+    return data
+
+
+def _text(data: bytes, file: str) -> str:
+    try:
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         raise ProblemsError([Problem(file, "(file)", "is not UTF-8 text")]) from None
-    except tomllib.TOMLDecodeError as exc:
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file, parsed; every way it cannot be read is a ProblemsError."""
+    file = str(path)
+    text = _text(read_bytes(path, TOML_MAX_BYTES), file)
+    try:
+        return tomllib.loads(text)
+    except RecursionError:  # tables or arrays nested thousands deep
+        raise ProblemsError(
+            [Problem(file, "(syntax)", "not valid TOML: nested too deeply")]
+        ) from None
+    except ValueError as exc:  # TOMLDecodeError, or an integer of more than 4,300 digits
         raise ProblemsError([Problem(file, "(syntax)", f"not valid TOML: {exc}")]) from None
+
+
+def read_json(path: Path, limit: int) -> Any:
+    """A JSON file of at most ``limit`` bytes, parsed; every way it cannot be read is a
+    ProblemsError."""
+    file = str(path)
+    text = _text(read_bytes(path, limit), file)
+    try:
+        return json.loads(text)
+    except RecursionError:  # arrays or objects nested thousands deep
+        raise ProblemsError(
+            [Problem(file, "(syntax)", "not valid JSON: nested too deeply")]
+        ) from None
+    except ValueError as exc:  # JSONDecodeError, or an integer of more than 4,300 digits
+        raise ProblemsError([Problem(file, "(syntax)", f"not valid JSON: {exc}")]) from None
+
+
+def path_problem(path: Path) -> str | None:
+    """Why no file system can hold ``path`` (a NUL, too long, or a name in it too long), or
+    None."""
+    if "\0" in str(path):
+        return "the name holds a NUL character"
+    try:
+        parts = [os.fsencode(part) for part in path.parts]
+        whole = os.fsencode(path)
+    except UnicodeError:
+        return "is not a name the file system can hold"
+    if len(whole) > PATH_MAX_BYTES:
+        return f"is too long for a path ({len(whole)} bytes; at most {PATH_MAX_BYTES})"
+    longest = max((len(p) for p in parts), default=0)
+    if longest > NAME_MAX_BYTES:
+        return (
+            f"has a name too long for a file or folder ({longest} bytes; at most {NAME_MAX_BYTES})"
+        )
+    return None
+
+
+def _finite(number: float) -> bool:
+    """A number that is a float (an integer of 400 digits is not: float() overflows)."""
+    try:
+        return math.isfinite(number)
+    except OverflowError:
+        return False
 
 
 def _zero(tp: Any) -> Any:
@@ -315,7 +434,7 @@ class Reader:
         the caller, with their keys). Bad and missing values become stand-ins."""
         extra = extra or {}
         if not isinstance(raw, Mapping):
-            self.problem(key or "(file)", f"must be a table [{key}], not {raw!r}")
+            self.problem(key or "(file)", f"must be a table [{key}], not {shown(raw)}")
             raw = {}
         specs = fields_of(cls)
         subnames = list(dict.fromkeys([s.rule.at for s in specs if s.rule.at] + list(extra)))
@@ -330,7 +449,7 @@ class Reader:
             if table is None and self.words.missing_table is not None:
                 self.problem(k, self.words.missing_table)
             elif table is not None and not isinstance(table, Mapping):
-                self.problem(k, f"must be a table [{k}], not {table!r}")
+                self.problem(k, f"must be a table [{k}], not {shown(table)}")
             subs[sub] = table if isinstance(table, Mapping) else {}
             keys = [s.key for s in specs if s.rule.at == sub] + list(extra.get(sub, ()))
             self.unknown(subs[sub], keys, k, "key")
@@ -345,7 +464,9 @@ class Reader:
     def unknown(self, raw: Mapping[str, Any], known: list[str], key: str, what: str) -> None:
         for name in raw:
             if name not in known:
-                self.problem(join(key, name), f"unknown {what} (known: {', '.join(known)})")
+                self.problem(
+                    join(key, key_name(name)), f"unknown {what} (known: {', '.join(known)})"
+                )
 
     def field(self, spec: Spec, table: Mapping[str, Any], key: str) -> Any:
         """One field's value from its table (its default when absent)."""
@@ -367,7 +488,12 @@ class Reader:
                 return None if rule.path else self._stand_in(spec.tp, key)
         if rule.path:
             assert self.resolve is not None, "a path setting needs a reader that resolves"
-            return self.resolve(value)
+            path = self.resolve(value)
+            message = None if path is None else path_problem(path)
+            if message is not None:
+                self.problem(key, message)
+                return None
+            return path
         return value
 
     def _stand_in(self, tp: Any, key: str) -> Any:
@@ -387,7 +513,7 @@ class Reader:
         tp, origin, args = _shape(tp)
         if is_record(tp):
             if not isinstance(value, Mapping):
-                self.problem(key, f"must be a table [{key}], not {value!r}")
+                self.problem(key, f"must be a table [{key}], not {shown(value)}")
                 return BAD
             return tp(**self.record(tp, value, key))
         if origin in (list, tuple):
@@ -413,7 +539,7 @@ class Reader:
         """What is wrong with a single value, or None."""
 
         def bad(what: str) -> str:
-            return f"must be {rule.expect or what}, not {value!r}"
+            return f"must be {rule.expect or what}, not {shown(value)}"
 
         if tp is dt.date:
             if self.words.dates_as_text:
@@ -440,8 +566,12 @@ class Reader:
             ok = isinstance(value, tp)
         if not ok:
             return bad(self.name(tp))
-        if tp is float and not math.isfinite(value):
-            return f"must be a finite number, not {value!r}"
+        if tp is str:
+            message = self._text_problem(rule, value)
+            if message is not None:
+                return message
+        if tp is float and not _finite(value):
+            return f"must be a finite number, not {shown(value)}"
         if rule.minimum is not None and value < rule.minimum:
             return bad(f"at least {rule.minimum}")
         if rule.maximum is not None and value > rule.maximum:
@@ -451,8 +581,23 @@ class Reader:
             if empty:
                 return bad("") if rule.expect else "must not be empty"
         if rule.id and not _ID.match(value):
-            return f"must be lower-case letters, digits and _, not {value!r}"
+            return f"must be lower-case letters, digits and _, not {shown(value)}"
         return None
+
+    def _text_problem(self, rule: Rule, value: str) -> str | None:
+        """A text too long, or holding a character no page, file or email can."""
+        if rule.longest is not None and len(value) > rule.longest:
+            return f"must be at most {rule.longest} characters, not {len(value)}"
+        found = self.words.forbidden.search(value)
+        if found is None:
+            return None
+        char = found.group()
+        what = (
+            "a lone surrogate, not a character"
+            if "\ud800" <= char <= "\udfff"
+            else "a control character"
+        )
+        return f"must not hold U+{ord(char):04X} ({what}; at position {found.start()})"
 
     def items(self, tp: Any, rule: Rule, value: Any, key: str) -> Any:
         """A list: of tables (records), or of values."""
@@ -461,7 +606,7 @@ class Reader:
         item_rule = Rule(text=rule.text, id=rule.id)
         whole = rule.expect or f"a {'non-empty ' if rule.text else ''}{self.name(list[tp])}"
         if not isinstance(value, list) or (rule.text and not value):
-            self.problem(key, f"must be {whole}, not {value!r}")
+            self.problem(key, f"must be {whole}, not {shown(value)}")
             return BAD
         out = []
         for i, item in enumerate(value):
@@ -471,7 +616,7 @@ class Reader:
                     self.text_hook(f"{key}[{i}]", item)
                 out.append(item)
             elif rule.expect:
-                self.problem(key, f"must be {whole}, not {value!r}")
+                self.problem(key, f"must be {whole}, not {shown(value)}")
                 return BAD
             elif self.words.each_item:
                 self.problem(key, f"each item {message}")
@@ -497,7 +642,7 @@ class Reader:
             for s in ids:
                 v = values[s.name]
                 if v and v in seen[s.name]:
-                    self.problem(f"{key}[{i}].{s.key}", f"duplicate id {v!r}")
+                    self.problem(f"{key}[{i}].{s.key}", f"duplicate id {shown(v)}")
                 seen[s.name].add(v)
             out.append(tp(**values))
         return out
@@ -505,7 +650,7 @@ class Reader:
     def mapping(self, tp: Any, rule: Rule, value: Any, key: str) -> Any:
         """A table of key to value: each value checked at ``key.name``."""
         if not isinstance(value, Mapping):
-            self.problem(key, f"must be {rule.expect or 'a table'}, not {value!r}")
+            self.problem(key, f"must be {rule.expect or 'a table'}, not {shown(value)}")
             return BAD
         out = {}
         for name, item in value.items():
@@ -513,5 +658,5 @@ class Reader:
             if message is None:
                 out[name] = item
             else:
-                self.problem(f"{key}.{name}", message)
+                self.problem(f"{key}.{key_name(name)}", message)
         return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kiosk.core.flow import Screen
+from kiosk.core.session import NAME_MAX
 from kiosk.ui.context import UiContext
 from kiosk.ui.screens.base import PageScreen
 from kiosk.ui.widgets import (
@@ -29,7 +30,7 @@ class PrivacyScreen(PageScreen):
             "first_name",
             pack.t("privacy.name_label"),
             pack.t("privacy.name_placeholder"),
-            max_length=80,
+            max_length=NAME_MAX,
             max_width=720,
             email=False,
         )

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from kiosk.core import addresses
 from kiosk.core.flow import Screen
 from kiosk.core.jobs import JobEvent, Kind
+from kiosk.core.session import EMAIL_MAX
 from kiosk.core.summary import build_context
 from kiosk.core.visit import Email, EmailRefused
 from kiosk.ui.context import UiContext
@@ -223,7 +224,7 @@ class SummaryScreen(ScreenBase):
             "email_address",
             pack.t("email.address_label"),
             pack.t("email.address_placeholder"),
-            max_length=254,
+            max_length=EMAIL_MAX,
             max_width=900,
             email=True,
         )
