@@ -24,7 +24,15 @@ from kiosk import __version__, app, lazy
 from kiosk.core import logs
 from kiosk.core.addresses import check_address
 from kiosk.core.errors import Problem, ProblemsError
-from kiosk.core.jobs import EMAIL_JOB, PRINT_JOB, JobEvent, Kind, Reason, SummaryRequest
+from kiosk.core.jobs import (
+    EMAIL_JOB,
+    PRINT_JOB,
+    REQUEST_MAX_BYTES,
+    JobEvent,
+    Kind,
+    Reason,
+    SummaryRequest,
+)
 from kiosk.core.printer import PRINTER_STATUS
 from kiosk.core.schema import path_problem
 from kiosk.core.session import Session, load_answers
@@ -201,7 +209,7 @@ def _answers_file(loaded: app.Loaded, path: Path) -> tuple[Session, ContentPack]
 def _request_from_stdin(loaded: app.Loaded) -> tuple[Session, ContentPack, str]:
     """The summary request a job's parent wrote on its standard input, validated: the
     session, its language's pack, and the address to email (empty for a print)."""
-    request = SummaryRequest.decode(sys.stdin.buffer.read())
+    request = SummaryRequest.decode(sys.stdin.buffer.read(REQUEST_MAX_BYTES + 1))
     session, pack = _session(loaded, dict(request.answers), "<stdin>")
     return session, pack, request.to
 

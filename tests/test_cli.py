@@ -374,3 +374,28 @@ def test_appointment_dates_are_taken_within_ten_years_of_today() -> None:
             f"a.json: appointment_date: must be within about ten years of today ({first} to "
             f"{last}), not {day}"
         ]
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        '{"answers": {"language": "en", "first_name": "' + "A" * 2_000_000 + '"}}',
+        '{"answers": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        '{"answers": {"language": "en"}, "to": ' + "9" * 5000 + "}",
+    ],
+    ids=["2 MB", "nested 100,000 deep", "5,000-digit number"],
+)
+def test_a_job_request_it_cannot_use_is_exit_2(tmp_path: Path, request_text: str) -> None:
+    """print-job and email-job read at most an answers file's size from the parent, and a
+    request nested too deep or with a number too long is a plain line, never a traceback."""
+    config = tmp_path / "kiosk.toml"
+    config.write_text(
+        '[clinic]\nname = "T"\nphone = "1"\nemergency_number = "112"\n'
+        f'[print]\noutput_dir = "{tmp_path}/prints"\n',
+        encoding="utf-8",
+    )
+    result = run_kiosk(PRINT_JOB, "--config", str(config), input_text=request_text)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("<stdin>: ("), result.stderr
+    assert not (tmp_path / "prints").exists()

@@ -18,8 +18,11 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from kiosk.core.errors import Problem, ProblemsError
+from kiosk.core.session import ANSWERS_MAX_BYTES
 
 #: The child commands (hidden subcommands of ``botox-kiosk``).
+#: A request is the answers (at most an answers file's size) and an address.
+REQUEST_MAX_BYTES = ANSWERS_MAX_BYTES + 1024
 PRINT_JOB = "print-job"
 EMAIL_JOB = "email-job"
 
@@ -105,10 +108,19 @@ class SummaryRequest(NamedTuple):
 
     @classmethod
     def decode(cls, data: bytes, source: str = "<stdin>") -> SummaryRequest:
-        """The request a parent wrote; ProblemsError (``FILE: KEY: message``) when it is not one."""
+        """The request a parent wrote; ProblemsError (``FILE: KEY: message``) when it is not one
+        (read at most ``REQUEST_MAX_BYTES + 1`` bytes: more is refused unparsed)."""
+        if len(data) > REQUEST_MAX_BYTES:
+            raise ProblemsError(
+                [Problem(source, "(size)", f"larger than {REQUEST_MAX_BYTES} bytes")]
+            )
         try:
             raw = json.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except RecursionError:  # arrays or objects nested thousands deep
+            raise ProblemsError(
+                [Problem(source, "(syntax)", "not valid JSON: nested too deeply")]
+            ) from None
+        except ValueError as exc:  # bad UTF-8, bad JSON, an integer of 4,300+ digits
             raise ProblemsError([Problem(source, "(syntax)", f"not valid JSON: {exc}")]) from None
         problems = []
         if not isinstance(raw, dict):
