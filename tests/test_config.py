@@ -452,3 +452,24 @@ def test_a_content_folder_that_is_a_file_is_one_line(write_config, tmp_path: Pat
     assert lines == [
         f"{file / 'en' / 'content.toml'}: (file): a part of its path is a file, not a folder"
     ]
+
+
+@pytest.mark.parametrize("key", ["name", "phone", "emergency_number"])
+def test_a_text_setting_past_a_thousand_characters_is_refused(tmp_path: Path, key: str) -> None:
+    """Half a megabyte of clinic name would pass every other rule and slow every screen."""
+    values = {"name": "N", "phone": "1", "emergency_number": "112"}
+    values[key] = "x" * 1001
+    path = tmp_path / "kiosk.toml"
+    path.write_text(
+        "[clinic]\n" + "".join(f'{k} = "{v}"\n' for k, v in values.items()), encoding="utf-8"
+    )
+    with pytest.raises(ProblemsError) as caught:
+        load_config(path)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}: clinic.{key}: must be at most 1000 characters, not 1001"
+    ]
+    values[key] = "x" * 1000 if key == "name" else "1" * 1000
+    path.write_text(
+        "[clinic]\n" + "".join(f'{k} = "{v}"\n' for k, v in values.items()), encoding="utf-8"
+    )
+    load_config(path)  # a thousand is still fine

@@ -82,6 +82,11 @@ def resolve_path(value: str, source: Path | None) -> Path | None:
     return p
 
 
+#: The longest text setting, in characters (a clinic's name, a location, an address): more
+#: is a mistake, and a text of half a megabyte would slow every screen that shows it.
+TEXT_MAX = 1000
+
+
 def setting(
     default: Any,
     doc: str,
@@ -104,6 +109,7 @@ def setting(
         maximum=maximum,
         required=default is REQUIRED or None,
         check=check,
+        longest=TEXT_MAX,
     )
     if default is REQUIRED:
         return field(metadata={"rule": rule})
