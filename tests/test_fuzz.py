@@ -67,7 +67,9 @@ def assert_plain(code: int, err: str, files: tuple[str, ...]) -> None:
         assert err.strip(), "exit 2 without saying why"
     for line in err.splitlines():
         assert line.startswith(files), line
-        file = next(f for f in files if line.startswith(f))
+        file = max((f for f in files if line.startswith(f)), key=len)
+        if file == "/":  # a file under a folder the generated input named (content.dir)
+            file = line.split(": ", 1)[0]
         key, sep, message = line[len(file) :].removeprefix(": ").partition(": ")
         assert key and sep and message.strip(), line
 
@@ -245,7 +247,8 @@ def test_check_config_exits_0_or_2_on_any_config(tmp_path: Path, document: str) 
     config = tmp_path / "kiosk.toml"
     config.write_text(document, encoding="utf-8", errors="surrogatepass")
     code, err = run(["check-config", str(config)])
-    assert_plain(code, err, (str(config), str(resources.content_dir()), str(tmp_path)))
+    # "/": the generated config may name any folder as content.dir ("/en/content.toml: …")
+    assert_plain(code, err, (str(config), str(resources.content_dir()), str(tmp_path), "/"))
 
 
 #: Deep nesting, put into the JSON text where this marker is (Python's json cannot write it).
