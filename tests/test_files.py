@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.services import files
+from kiosk import resources
+from kiosk.services import files, staff_pin
 from kiosk.services.files import atomic_write
 
 POSIX = pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
@@ -237,3 +238,32 @@ def test_the_demo_kinds_match_their_own_names_only(tmp_path: Path) -> None:
     assert files.DEMO_PRINTS.expire(tmp_path, now=now) == 1
     assert not pdf.exists() and mine.exists()
     assert files.DEMO_PRINTS.keep_s == files.DEMO_EMAILS.keep_s == 3600
+
+
+def test_private_dir_leaves_a_shared_sticky_folder_alone(tmp_path: Path) -> None:
+    """A PIN or an output folder put in /tmp (or any 1777 folder): the kiosk's files in it
+    are 0600, but the folder stays open to others (as root, a chmod would lock them out)."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    files.private_dir(shared)
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
+    inside = files.private_dir(shared / "kiosk")  # made by the kiosk: private
+    assert stat.S_IMODE(inside.stat().st_mode) == 0o700
+
+
+def test_the_shipped_demo_pin_is_read_as_it_is(tmp_path: Path) -> None:
+    """The demo's PIN file belongs to the installed program: reading it changes nothing
+    (the suite once left the repository's copy 0600)."""
+    shipped = resources.path("demo", "staff-pin")
+    before = stat.S_IMODE(shipped.stat().st_mode)
+    assert staff_pin.read_pin(shipped).startswith("pin4$")
+    assert stat.S_IMODE(shipped.stat().st_mode) == before
+    own = tmp_path / "staff-pin"
+    own.write_bytes(shipped.read_bytes())
+    own.chmod(0o644)
+    staff_pin.read_pin(own)  # one of the kiosk's own: tightened
+    assert stat.S_IMODE(own.stat().st_mode) == 0o600
+    own.write_bytes(b"\xff\xfe not text")
+    with pytest.raises(ValueError):
+        staff_pin.read_pin(own)

@@ -470,3 +470,30 @@ def test_no_print_server_is_a_plain_failure(tmp_path: Path, write_config) -> Non
     assert doctor.stderr.strip() == (
         "doctor: fix: cannot reach the CUPS print server (failed to connect to server)"
     )
+
+
+def test_without_pycups_the_printer_check_says_so(tmp_path: Path, write_config) -> None:
+    """A Linux install without pycups: the check answers "missing" with the reason, and
+    print-job says it in one line; never a traceback."""
+    config = config_for(write_config, "Front")
+    blocked = "import sys; sys.modules['cups'] = None; from kiosk import cli; "
+    for command, expect_code in (("printer-status", 0), ("print-job", 1)):
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                blocked + f"sys.exit(cli.main({[command, '--config', str(config)]!r}))",
+            ],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            input=request(),
+            timeout=60,
+        )
+        assert result.returncode == expect_code, result.stderr
+        assert "Traceback" not in result.stderr
+        said = result.stdout + result.stderr
+        assert "needs pycups" in said, said
+        if command == "printer-status":
+            answer = PrinterStatus.from_line(result.stdout.strip())
+            assert answer is not None and (answer.state, answer.ready) == (State.MISSING, False)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QLabel
 
 from kiosk import app, cli, resources
 from kiosk.core import staff
+from kiosk.services import staff_pin
 
 from . import helpers
 from .helpers import DEMO_CLINIC, KIOSK_PIN, SIGNED_OFF
@@ -129,3 +130,17 @@ def test_the_screen_keeps_painting_while_the_pin_is_checked(qtbot, window) -> No
         enter_pin(qtbot, window, "135792")
     assert panel.isVisible()
     assert len(gaps) >= 3 and max(gaps) < 100, f"the loop stood still {max(gaps):.0f} ms"
+
+
+@pytest.mark.allow_errors("staff PIN file missing or unreadable")
+def test_a_pin_file_that_is_not_text_is_said_plainly(qtbot, window, tmp_path: Path) -> None:
+    """A windowed kiosk gets no check-config of its PIN: a damaged file is a sentence on the
+    pad, not an error that sends the patient back to the start."""
+    damaged = tmp_path / "staff-pin"
+    damaged.write_bytes(b"\xff\xfe\x00garbage")
+    pad, panel = pad_and_panel(qtbot, window)
+    pad._stored = lambda: staff_pin.read_pin(damaged)
+    pad.open_pad()
+    enter_pin(qtbot, window, DEMO_PIN)
+    assert pad.isVisible() and not panel.isVisible()
+    assert message(window) == "No staff PIN is set on this kiosk (botox-kiosk set-staff-pin)."

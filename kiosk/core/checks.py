@@ -73,6 +73,7 @@ def _paths(config: Config) -> list[tuple[str, Path, Kind, bool]]:
         ("email.ca_file", config.email.ca_file, "file", True),
         ("email.eml_dir", config.email.eml_dir, "folder", False),
         ("outbox.path", config.outbox.path, "folder", False),
+        ("outbox.key_file", config.outbox.key_file, "file", False),
         ("content.dir", config.content.dir, "folder", True),
         ("content.templates", config.content.templates, "folder", True),
     ]

@@ -49,7 +49,13 @@ def private_file(path: Path) -> bool:
 
 
 def _tighten(path: Path, mode: int) -> bool:
+    """Only what is the kiosk's own: a folder or file of another user (one IT keeps
+    read-only for it), or a shared folder with the sticky bit (``/tmp``), is left as it is:
+    closing it would lock others out (as root, it would succeed)."""
     info = path.stat()
-    if sys.platform != "win32" and stat.S_IMODE(info.st_mode) & 0o077:
-        os.chmod(path, mode)
+    if sys.platform == "win32" or not stat.S_IMODE(info.st_mode) & 0o077:
+        return True
+    if info.st_uid != os.getuid() or info.st_mode & stat.S_ISVTX:
+        return True
+    os.chmod(path, mode)
     return True

@@ -163,8 +163,8 @@ class CupsPrinter:
 
     def status(self, conn: Any = None) -> PrinterStatus:
         """The queue's state now: one IPP request to the local server, a few milliseconds."""
-        cups = _cups()
         try:
+            cups = _cups()  # PrintError without pycups: said, not raised
             conn = conn or self.connect()
             name = self.queue(conn)
         except PrintError as exc:

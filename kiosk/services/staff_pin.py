@@ -17,6 +17,7 @@ import logging
 import math
 from pathlib import Path
 
+from kiosk import resources
 from kiosk.core.staff import LockState
 from kiosk.services.files import atomic_write, private_dir, private_file
 
@@ -27,11 +28,19 @@ _MAX_BYTES = 4096
 
 
 def read_pin(path: Path | None) -> str:
-    """The stored PIN hash of ``path``. Raises OSError when there is none to read."""
+    """The stored PIN hash of ``path`` (at most 4 KB of it: a hash is under 200 bytes).
+    Raises OSError when there is none to read, ValueError when it is not text. A file the
+    kiosk wrote is tightened to 0600 first; one it may only read (the demo's, shipped with
+    the program; a clinic's that IT keeps read-only) is read as it is."""
     if path is None:
         raise OSError("no staff PIN file configured")
-    private_file(path)
-    return path.read_text(encoding="utf-8")
+    if not path.resolve().is_relative_to(resources.root()):
+        try:
+            private_file(path)
+        except PermissionError:
+            log.warning("staff PIN file %s is readable by others and cannot be tightened", path)
+    with path.open("rb") as f:
+        return f.read(_MAX_BYTES).decode("utf-8")
 
 
 class LockFile:

@@ -127,7 +127,7 @@ class PinPad(Overlay):
             return
         try:
             stored = self._stored()
-        except OSError:
+        except (OSError, ValueError):  # ValueError: not text (UnicodeDecodeError)
             log.error("staff PIN file missing or unreadable")
             self._say("No staff PIN is set on this kiosk (botox-kiosk set-staff-pin).")
             return
