@@ -14,6 +14,7 @@ import argparse
 import datetime as dt
 import logging
 import os
+import signal
 import sys
 import tempfile
 from collections.abc import Callable
@@ -331,6 +332,7 @@ def print_job(args: argparse.Namespace) -> int:
     session, pack, _ = _request_from_stdin(loaded)
     services = app.Services(loaded)
     target = services.print_target()
+    _stop_on_sigterm()  # the kiosk stops a job with SIGTERM: its CUPS job is cancelled
     _gui_app()
     context = summary.build_context(session, pack, loaded.config)
     html = services.renderer().html(context)
@@ -342,6 +344,16 @@ def print_job(args: argparse.Namespace) -> int:
         return EXIT_WORLD
     _say(JobEvent(Kind.PRINTED, detail=where))
     return EXIT_OK
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM becomes SystemExit, so a print job unwinds (and cancels its CUPS job) before
+    it ends; by default SIGTERM ends a Python process at once."""
+
+    def stop(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def printer_status(args: argparse.Namespace) -> int:

@@ -8,7 +8,6 @@ unreachable, a job held. Print jobs are real child processes, one killed with SI
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import shutil
@@ -16,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -246,17 +246,21 @@ def test_the_name_search_finds_a_summary_pdf(tmp_path: Path, write_config) -> No
 
 def wait_for_reader(fifo: Path, child: subprocess.Popen[bytes], timeout_s: float = 60) -> int:
     """Open the FIFO for writing once the child has opened it to read: it is then inside its
-    job, the document streamed and not finished. Returns the write end."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        assert child.poll() is None, child.stderr.read() if child.stderr else ""
-        try:
-            return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
-        except OSError as exc:
-            if exc.errno != errno.ENXIO:
-                raise
-        time.sleep(0.01)
-    raise AssertionError("the print job never reached its gate")
+    job, the document streamed and not finished. Returns the write end. (Opening a FIFO's
+    write end waits for its reader: on a thread, so a child that never gets there fails
+    the test after ``timeout_s`` instead of hanging it.)"""
+    opened: list[int] = []
+    opener = threading.Thread(target=lambda: opened.append(os.open(fifo, os.O_WRONLY)))
+    opener.daemon = True
+    opener.start()
+    opener.join(timeout_s)
+    if not opened:
+        os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))  # lets the opener go
+        raise AssertionError(
+            "the print job never reached its gate: "
+            + (child.stderr.read().decode() if child.poll() is not None and child.stderr else "")
+        )
+    return opened[0]
 
 
 def incoming(queue: str, *, after: int) -> list[int]:
@@ -274,9 +278,13 @@ def incoming(queue: str, *, after: int) -> list[int]:
     return found
 
 
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
 def test_a_print_job_killed_mid_job_leaves_no_patient_data(
-    tmp_path: Path, make_queue, write_config
+    tmp_path: Path, make_queue, write_config, signum: int
 ) -> None:
+    """Killed (SIGKILL) or stopped as the kiosk stops a job (SIGTERM: a walk-away, a staff
+    reset, a timeout), half-way through sending: nothing with the name on disk; and when
+    stopped, the CUPS job is cancelled, so it never comes out later for no one."""
     queue = make_queue()
     config = config_for(write_config, queue)
     tmpdir, rundir = tmp_path / "tmp", tmp_path / "run"
@@ -307,8 +315,12 @@ def test_a_print_job_killed_mid_job_leaves_no_patient_data(
     try:
         gate = wait_for_reader(fifo, child)
         (job,) = incoming(queue, after=last_job)  # the job is at CUPS, half-sent
-        child.send_signal(signal.SIGKILL)
-        assert child.wait(timeout=30) == -signal.SIGKILL
+        child.send_signal(signum)
+        if signum == signal.SIGKILL:
+            assert child.wait(timeout=30) == -signal.SIGKILL
+        else:
+            assert child.wait(timeout=30) == 128 + signal.SIGTERM
+            assert cancelled(cups.Connection(), job)
         os.close(gate)
     finally:
         child.kill()

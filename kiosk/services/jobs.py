@@ -157,8 +157,7 @@ class ChildJobs(QObject):
         if self._current is not None and self._current[0] == job:
             proc = self._current[1]
             self._end(job, False, f"no answer in {self.timeout_ms / 1000:g} s", Reason.TIMEOUT)
-            proc.kill()  # SIGKILL: the process is gone at once, the wait below is short
-            proc.waitForFinished(1000)
+            _stop(proc)
 
     def cancel(self) -> None:
         """Drop the queued jobs and stop the one running: their data (a patient's summary)
@@ -168,8 +167,7 @@ class ChildJobs(QObject):
         if self._current is not None:
             job, proc, _ = self._current
             self._end(job, False, "cancelled", Reason.CANCELLED)
-            proc.kill()
-            proc.waitForFinished(1000)
+            _stop(proc)
 
     def shutdown(self, wait_ms: int = 30_000) -> None:
         """Let the job in hand finish (up to ``wait_ms``); drop the ones not started."""
@@ -180,6 +178,23 @@ class ChildJobs(QObject):
                 self._end(job, False, "stopped: the kiosk is closing", Reason.CANCELLED)
                 proc.kill()
                 proc.waitForFinished(1000)
+
+
+#: How long a child told to stop (SIGTERM) may take to tidy up before it is killed: a print
+#: job cancels its CUPS job, one request to the local server.
+STOP_GRACE_MS = 500
+
+
+def _stop(proc: QProcess) -> None:
+    """Ask the child to stop (SIGTERM: a print job then cancels its CUPS job, so nothing
+    comes out later for no one), and kill it when it does not within ``STOP_GRACE_MS``. On
+    Windows a console child cannot be asked: it is killed (the spooler has its job)."""
+    if sys.platform != "win32":
+        proc.terminate()
+        if proc.waitForFinished(STOP_GRACE_MS):
+            return
+    proc.kill()
+    proc.waitForFinished(1000)
 
 
 class SummaryJobs(QObject):

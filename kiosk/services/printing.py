@@ -201,27 +201,34 @@ class CupsPrinter:
             data = pdf_bytes(html, paper=self.paper, title=title, footer=footer)
         except RenderError as exc:
             raise PrintError(f"printer {printer.name!r}: {exc}") from None
-        job = self._submit(conn, printer.name, data, title)
-        del data
-        self.follow(conn, printer.name, job)
+        jobs: list[int] = []
+        try:
+            self._submit(conn, printer.name, data, title, jobs)
+            del data
+            self.follow(conn, printer.name, jobs[0])
+        except BaseException as exc:
+            # Told to stop (SIGTERM as SystemExit: the patient walked away, staff reset the
+            # session, the job took too long): the job must not come out later, for no one.
+            if jobs and not isinstance(exc, PrintError):
+                self._cancel(conn, jobs[0])
+            raise
         return printer.name
 
-    def _submit(self, conn: Any, name: str, data: bytes, title: str) -> int:
-        """Stream the PDF to CUPS as one job (Create-Job, Send-Document); its id."""
-        job = 0
+    def _submit(self, conn: Any, name: str, data: bytes, title: str, jobs: list[int]) -> None:
+        """Stream the PDF to CUPS as one job (Create-Job, Send-Document); its id goes into
+        ``jobs`` as soon as CUPS gives it, so a job stopped half-way is cancelled too."""
         try:
-            job = conn.createJob(name, title, {})
-            conn.startDocument(name, job, DOCUMENT_NAME, "application/pdf", 1)
+            jobs.append(int(conn.createJob(name, title, {})))
+            conn.startDocument(name, jobs[0], DOCUMENT_NAME, "application/pdf", 1)
             conn.writeRequestData(data, len(data))
             gate = os.environ.get(GATE_ENV)
             if gate:
                 Path(gate).read_bytes()
             conn.finishDocument(name)
         except _failures() as exc:
-            if job:
-                self._cancel(conn, job)
+            if jobs:
+                self._cancel(conn, jobs[0])
             raise PrintError(f"printer {name!r} refused the job: {_ipp_message(exc)}") from None
-        return int(job)
 
     def follow(self, conn: Any, name: str, job: int) -> None:
         """Wait (up to ``confirm_s``) until CUPS has printed ``job``. Raises PrintError,
