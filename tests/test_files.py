@@ -267,3 +267,15 @@ def test_the_shipped_demo_pin_is_read_as_it_is(tmp_path: Path) -> None:
     own.write_bytes(b"\xff\xfe not text")
     with pytest.raises(ValueError):
         staff_pin.read_pin(own)
+
+
+def test_the_demo_kinds_also_take_half_written_files_a_killed_job_left(tmp_path: Path) -> None:
+    now = 1_800_000_000.0
+    pdf_tmp = aged(tmp_path / ".summary-0123abcd.pdf.x8k2_1.tmp", now, 3601)
+    eml_tmp = aged(tmp_path / ".20270115T080000000001Z-0a.eml.q9z.tmp", now, 3601)
+    young = aged(tmp_path / ".summary-4567.pdf.abc.tmp", now, 10)
+    other = aged(tmp_path / ".notes.txt.abc.tmp", now, 99_999)
+    assert files.DEMO_PRINTS.expire(tmp_path, now=now) == 1
+    assert files.DEMO_EMAILS.expire(tmp_path, now=now) == 1
+    assert not pdf_tmp.exists() and not eml_tmp.exists()
+    assert young.exists() and other.exists()

@@ -136,11 +136,16 @@ class TimedFiles(NamedTuple):
     keep_s: float = 3600.0
 
     def expire(self, folder: Path, *, now: float | None = None) -> int:
-        """Delete those in ``folder`` older than ``keep_s``; returns how many."""
-        return delete_older_than(folder, self.glob, self.keep_s, now=now)
+        """Delete those in ``folder`` older than ``keep_s``, and the half-written ones a
+        job killed while writing left (``atomic_write``'s ``.NAME.XXXX.tmp``); returns how
+        many."""
+        return sum(
+            delete_older_than(folder, glob, self.keep_s, now=now)
+            for glob in (self.glob, f".{self.glob}.*.tmp")
+        )
 
 
-#: The demo's printed summaries (``PdfFolder``): ``summary-<local time>.pdf``, kept an hour.
+#: The demo's printed summaries (``PdfFolder``): ``summary-<random>.pdf``, kept an hour.
 DEMO_PRINTS = TimedFiles("summary-*.pdf")
 #: The demo's emails (``EmlFolder``): ``<UTC time>Z-<uuid>.eml``, kept an hour.
 DEMO_EMAILS = TimedFiles("*Z-*.eml")

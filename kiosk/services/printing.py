@@ -17,11 +17,11 @@ so the screen never waits on a printer, and asks the printer's state in another
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import os
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -435,8 +435,9 @@ class PdfFolder:
             raise PrintError(f"cannot create {self.folder}: {exc.strerror or exc}") from None
         now = self._clock()
         files.DEMO_PRINTS.expire(self.folder, now=now)
-        stamp = dt.datetime.fromtimestamp(now).strftime("%Y%m%d-%H%M%S-%f")
-        out = self.folder / f"summary-{stamp}.pdf"
+        # No time in the name: it reaches the log (the job's answer), which times its
+        # lines to the minute only (docs/files-at-rest.md).
+        out = self.folder / f"summary-{uuid.uuid4().hex}.pdf"
         try:
             write_pdf(html, out, paper=self.paper, title=title, footer=footer, mode=0o600)
         except RenderError as exc:
