@@ -509,3 +509,23 @@ def test_without_pycups_the_printer_check_says_so(tmp_path: Path, write_config) 
         if command == "printer-status":
             answer = PrinterStatus.from_line(result.stdout.strip())
             assert answer is not None and (answer.state, answer.ready) == (State.MISSING, False)
+
+
+def test_a_check_that_gets_no_answer_keeps_the_last_one(qtbot, tmp_path: Path) -> None:
+    """A printer known to be stopped stays not offered when the next check says nothing
+    (a print server that does not answer): no answer is not good news."""
+    from kiosk.services.printer_check import PrinterCheck
+
+    answer = tmp_path / "answer"
+    stopped = PrinterStatus("Front", State.STOPPED, False, detail="paused")
+    answer.write_text(stopped.to_line())
+    check = PrinterCheck([sys.executable, "-c", f"print(open({str(answer)!r}).read())"])
+    with qtbot.waitSignal(check.changed, timeout=30000):
+        check.check()
+    assert check.ready is False
+    answer.write_text("")  # the next check says nothing
+    with qtbot.waitSignal(check.changed, timeout=30000):
+        check.check()
+    assert check.ready is False and check.status == stopped
+    assert check.describe().endswith("; the last check did not answer)")
+    check.shutdown()

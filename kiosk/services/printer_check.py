@@ -38,6 +38,7 @@ class PrinterCheck(QObject):
         self._jobs.finished.connect(self._on_finished)
         self.status: PrinterStatus | None = None
         self.checked_at: dt.datetime | None = None
+        self._unanswered = False
         self._again = False
 
     @property
@@ -57,10 +58,10 @@ class PrinterCheck(QObject):
 
     def describe(self) -> str:
         """For the staff panel: the state as last checked, and when."""
-        if self.status is None:
-            return "not checked yet" if self.checked_at is None else "the check did not answer"
-        assert self.checked_at is not None
-        return f"{self.status.describe()} (checked {self.checked_at:%H:%M:%S})"
+        if self.status is None or self.checked_at is None:
+            return "the check did not answer" if self._unanswered else "not checked yet"
+        late = "; the last check did not answer" if self._unanswered else ""
+        return f"{self.status.describe()} (checked {self.checked_at:%H:%M:%S}{late})"
 
     def shutdown(self) -> None:
         self._again = False
@@ -68,12 +69,14 @@ class PrinterCheck(QObject):
 
     def _on_finished(self, _job: int, ok: bool, detail: str) -> None:
         status = PrinterStatus.from_line(self._jobs.last_line())
-        if status is None:
+        self._unanswered = status is None
+        if status is None:  # the last answer stands: no answer says nothing new
             log.warning("printer check gave no answer: %s", detail)
-        elif status != self.status:
-            log.info("printer %s", status.describe())
-        self.status = status
-        self.checked_at = dt.datetime.now()
+        else:
+            if status != self.status:
+                log.info("printer %s", status.describe())
+            self.status = status
+            self.checked_at = dt.datetime.now()
         if self._again:
             self._again = False
             self._jobs.submit("")
