@@ -617,6 +617,29 @@ def test_a_round_longer_than_the_lease_does_not_let_another_deliverer_resend(
     assert delivered == [b"msg 0", b"msg 1", b"msg 2"]
 
 
+def test_a_send_slower_than_its_lease_is_left_to_the_live_sender(tmp_path: Path) -> None:
+    """One send outlasts the lease (a server that answers each step just inside the
+    timeout): a second deliverer finds the entry's mark held by a live sender and leaves it;
+    the server gets the message once."""
+    clock = [1_000_000.0]
+    folder = tmp_path / "outbox"
+    first = Outbox(folder, clock=lambda: clock[0], lease_s=LEASE_S)
+    second = Outbox(folder, clock=lambda: clock[0], lease_s=LEASE_S)
+    first.add(b"msg", SENDER, [PATIENT])
+    delivered: list[bytes] = []
+    meanwhile: list[DeliveryReport] = []
+
+    def slow_send(message: bytes, from_addr: str, to_addrs: list[str]) -> None:
+        clock[0] += LEASE_S + 1  # this one send outlasts its lease
+        meanwhile.append(second.deliver_due(lambda m, f, t: delivered.append(b"second: " + m)))
+        delivered.append(message)
+
+    assert first.deliver_due(slow_send) == DeliveryReport(1, 0, 0)
+    assert meanwhile == [DeliveryReport(0, 0, 0)]
+    assert delivered == [b"msg"]
+    assert first.stats().queued == 0
+
+
 KILL_AT = """
 import os, signal, sys
 from kiosk import cli

@@ -536,8 +536,20 @@ class Outbox:
         claimed = self._claim(entry_id, now, on_schedule=on_schedule)
         if claimed is None:
             return _Outcome.SKIPPED  # another thread or process is sending it, or it is gone
-        attempts, token = claimed
         mark = self._mark_path(entry_id)
+        with _held(mark) as held:
+            if not held:
+                # Its lease ran out while a live deliverer is still sending it (a slow
+                # server): that one finishes it. Only a dead one's entry is sent again.
+                log.warning("outbox: entry %d is still being sent by another process", entry_id)
+                return _Outcome.SKIPPED
+            return self._send_held(entry_id, claimed, mark, send, now)
+
+    def _send_held(
+        self, entry_id: int, claimed: tuple[object, object], mark: Path, send: Send, now: float
+    ) -> _Outcome:
+        """Send a claimed entry whose mark this process holds (``_held``)."""
+        attempts, token = claimed
         state = _read_mark(mark)
         if state == _ACCEPTED:
             # The server took it before, and the process stopped before the row was removed.
@@ -977,9 +989,30 @@ def _lost(remembered: Mapping[str, object]) -> builtins.list[float]:
 
 def _read_mark(path: Path) -> bytes | None:
     try:
-        return path.read_bytes()[:1]
+        return path.read_bytes()[:1] or None  # empty: held (``_held``), never written
     except FileNotFoundError:
         return None
+
+
+@contextlib.contextmanager
+def _held(mark: Path) -> Iterator[bool]:
+    """Hold an entry's mark file (an exclusive ``flock`` on it, made if need be) while it is
+    sent: True, or False when a live process holds it. The kernel lets go when the process
+    ends, however it ends, so a held mark is a sender alive, and a mark no one holds is
+    one whose sender died. (Windows: no lock; the lease alone decides.)"""
+    if fcntl is None:
+        yield True
+        return
+    fd = os.open(mark, os.O_RDWR | os.O_CREAT | _O_BINARY, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
 
 
 def _write_mark(path: Path) -> None:
