@@ -431,6 +431,24 @@ def test_the_systemd_credential_wins_when_present(tmp_path: Path) -> None:
     assert sorted(p.name for p in credentials.iterdir()) == ["outbox.key"]
 
 
+def test_a_command_without_the_credential_makes_no_key_of_its_own(tmp_path: Path) -> None:
+    """`outbox list` from a plain shell on a kiosk whose key is a systemd credential: with
+    the outbox empty it used to make a key beside the database, which the kiosk's next
+    email then did not match. It says how to run it instead, and makes nothing."""
+    credentials = tmp_path / "credentials"
+    credentials.mkdir(mode=0o700)
+    (credentials / "outbox.key").write_bytes(Fernet.generate_key() + b"\n")
+    Outbox(tmp_path / "outbox", key_path=credentials / "outbox.key", create_key=False)
+    result = run_kiosk("outbox", "list", "--config", str(config(tmp_path)))
+    assert result.returncode == 1
+    no_traceback(result)
+    (line,) = plain_lines(result, "outbox: ")
+    assert "systemd credential outbox.key" in line and "systemd-run" in line
+    assert not (tmp_path / "outbox" / "outbox.key").exists()
+    box = Outbox(tmp_path / "outbox", key_path=credentials / "outbox.key", create_key=False)
+    box.add(b"still readable", SENDER, [PATIENT])  # the kiosk's key still opens it
+
+
 def test_a_missing_credential_is_never_made_up(tmp_path: Path) -> None:
     credentials = tmp_path / "credentials"
     credentials.mkdir()

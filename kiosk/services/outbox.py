@@ -905,6 +905,13 @@ class Outbox:
         except sqlite3.OperationalError as exc:
             log.warning("outbox: WAL checkpoint deferred: %s", _why(exc))
 
+    def _key_source(self) -> str | None:
+        """'credential' or 'file': where the key that this database was last opened with
+        came from (None for a database older than the record)."""
+        with self._connect() as con:
+            row = con.execute("SELECT value FROM meta WHERE name = 'key_source'").fetchone()
+        return row[0] if row is not None else None
+
     def _count_entries(self) -> int:
         with self._connect() as con:
             return int(con.execute("SELECT COUNT(*) FROM entries").fetchone()[0])
@@ -917,6 +924,15 @@ class Outbox:
         match the database is an OutboxKeyError naming the key file: never a silent new key.
         """
         path = self.key_path
+        if self._create_key and self._key_source() == "credential":
+            # A shell command without the kiosk's credentials: a key made here would not
+            # match the one the kiosk uses, and the emails it queues next would be lost.
+            raise OutboxKeyError(
+                f"this outbox's key is the systemd credential {CREDENTIAL_NAME}, which this "
+                "command was not given: run it inside the kiosk's credentials (systemd-run "
+                "--user -p LoadCredentialEncrypted=..., see docs/outbox.md), or from the "
+                "staff panel"
+            )
         if not path.exists():
             if not self._create_key:
                 raise OutboxKeyError(
@@ -949,24 +965,32 @@ class Outbox:
 
     def _check_key(self, fernet: Fernet) -> None:
         """Compare the key with the one the database was made with (a stored check token), so a
-        wrong key fails at start-up, not at the first delivery."""
+        wrong key fails at start-up, not at the first delivery; and record where the key
+        came from (``_key_source``)."""
+        source = "file" if self._create_key else "credential"
         with self._transaction() as con:
             row = con.execute("SELECT value FROM meta WHERE name = 'key_check'").fetchone()
+            matches = False
             if row is not None:
                 with contextlib.suppress(InvalidToken, TypeError):
-                    if fernet.decrypt(row[0]) == _KEY_CHECK:
-                        return
+                    matches = fernet.decrypt(row[0]) == _KEY_CHECK
                 n = con.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
-                if n:
+                if not matches and n:
                     raise OutboxKeyError(
                         f"outbox key file {self.key_path} does not match {self.db_path}, which "
                         f"holds {n} entries encrypted with another key; restore the right key"
                     )
-            # New database, or an empty one whose key was replaced: nothing to lose.
-            con.execute(
-                "INSERT OR REPLACE INTO meta (name, value) VALUES ('key_check', ?)",
-                (fernet.encrypt(_KEY_CHECK),),
-            )
+            if not matches:  # a new database, or an empty one whose key was replaced
+                con.execute(
+                    "INSERT OR REPLACE INTO meta (name, value) VALUES ('key_check', ?)",
+                    (fernet.encrypt(_KEY_CHECK),),
+                )
+            known = con.execute("SELECT value FROM meta WHERE name = 'key_source'").fetchone()
+            if known is None or known[0] != source:
+                con.execute(
+                    "INSERT OR REPLACE INTO meta (name, value) VALUES ('key_source', ?)",
+                    (source,),
+                )
 
     # Last, so the method named ``list`` does not shadow the builtin in the annotations above.
     def list(self, now: float | None = None) -> builtins.list[Entry]:
