@@ -15,10 +15,14 @@ import contextlib
 import os
 import stat
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+#: Told of each file or folder tightened: its path and the mode it had (for a log line).
+Said = Callable[[Path, int], None]
 
-def private_dir(path: Path) -> Path:
+
+def private_dir(path: Path, *, said: Said | None = None) -> Path:
     """``path`` as a folder only its owner can open (0700), made with any missing parents
     (each 0700: they are the kiosk's own), or tightened when it exists with group or other
     bits (an older version made its folders 0755). Returns ``path``. Raises OSError (e.g. a
@@ -34,21 +38,21 @@ def private_dir(path: Path) -> Path:
             folder.mkdir(mode=0o700)
     if not path.is_dir():
         raise NotADirectoryError(f"{path} is not a folder")
-    _tighten(path, 0o700)
+    _tighten(path, 0o700, said)
     return path
 
 
-def private_file(path: Path) -> bool:
+def private_file(path: Path, *, said: Said | None = None) -> bool:
     """Tighten an existing file to 0600 when group or others may read it (a log or a hash
     an older version left 0644). Returns whether the file exists. Raises OSError when it
     cannot be changed."""
     try:
-        return _tighten(Path(path), 0o600)
+        return _tighten(Path(path), 0o600, said)
     except FileNotFoundError:
         return False
 
 
-def _tighten(path: Path, mode: int) -> bool:
+def _tighten(path: Path, mode: int, said: Said | None) -> bool:
     """Only what is the kiosk's own: a folder or file of another user (one IT keeps
     read-only for it), or a shared folder with the sticky bit (``/tmp``), is left as it is:
     closing it would lock others out (as root, it would succeed)."""
@@ -58,4 +62,6 @@ def _tighten(path: Path, mode: int) -> bool:
     if info.st_uid != os.getuid() or info.st_mode & stat.S_ISVTX:
         return True
     os.chmod(path, mode)
+    if said is not None:
+        said(path, stat.S_IMODE(info.st_mode))
     return True

@@ -39,7 +39,8 @@ from typing import NamedTuple
 from kiosk.core.private import private_dir as private_dir
 from kiosk.core.private import private_file as private_file
 
-_O_BINARY: int = getattr(os, "O_BINARY", 0)
+#: Windows opens files as text unless told otherwise (0 elsewhere).
+O_BINARY: int = getattr(os, "O_BINARY", 0)
 
 
 def atomic_write(path: Path, data: bytes, *, mode: int = 0o600, exclusive: bool = False) -> None:
@@ -80,7 +81,7 @@ def _link(tmp: Path, path: Path, data: bytes, mode: int) -> None:
         raise
     except OSError:
         # No hard links here (some network and FAT file systems): create the name itself.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_BINARY, mode)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | O_BINARY, mode)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()

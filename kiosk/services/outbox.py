@@ -50,8 +50,6 @@ import logging
 import os
 import re
 import sqlite3
-import stat
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -62,7 +60,7 @@ from typing import NamedTuple, TypeVar
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from kiosk.services.files import atomic_write, fsync_dir
+from kiosk.services.files import O_BINARY, atomic_write, fsync_dir, private_dir, private_file
 
 try:
     import fcntl
@@ -754,7 +752,7 @@ class Outbox:
             self.key_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not self.db_path.exists():
             # SQLite gives the -wal and -shm files the database file's mode: make it 0600 first.
-            os.close(os.open(self.db_path, os.O_WRONLY | os.O_CREAT | _O_BINARY, 0o600))
+            os.close(os.open(self.db_path, os.O_WRONLY | os.O_CREAT | O_BINARY, 0o600))
         with self._connect() as con:
             con.execute("PRAGMA journal_mode=WAL")
             con.executescript(_SCHEMA)
@@ -953,7 +951,7 @@ class Outbox:
                     f"outbox key file {path} cannot be created: {_why(exc)}"
                 ) from None
         if self._create_key:
-            _tighten_mode(path)
+            private_file(path, said=_said)
         try:
             fernet = Fernet(path.read_bytes().strip())
         except (OSError, ValueError) as exc:
@@ -1000,9 +998,6 @@ class Outbox:
         return self._safely(lambda: self._entries(now))
 
 
-_O_BINARY: int = getattr(os, "O_BINARY", 0)
-
-
 def _lost(remembered: Mapping[str, object]) -> builtins.list[float]:
     """When databases were lost, from ``outbox.id`` (none if it says nothing sensible)."""
     times = remembered.get("lost", [])
@@ -1027,7 +1022,7 @@ def _held(mark: Path) -> Iterator[bool]:
     if fcntl is None:
         yield True
         return
-    fd = os.open(mark, os.O_RDWR | os.O_CREAT | _O_BINARY, 0o600)
+    fd = os.open(mark, os.O_RDWR | os.O_CREAT | O_BINARY, 0o600)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -1041,7 +1036,7 @@ def _held(mark: Path) -> Iterator[bool]:
 
 def _write_mark(path: Path) -> None:
     """The entry is in flight: a one-byte file, on the disk before the message leaves."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _O_BINARY, 0o600)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | O_BINARY, 0o600)
     try:
         os.write(fd, _IN_FLIGHT)
         os.fsync(fd)
@@ -1053,7 +1048,7 @@ def _write_mark(path: Path) -> None:
 def _accept_mark(path: Path) -> None:
     """The server accepted it: the mark's one byte overwritten in place. No new block is
     needed, so this works on a full disk (on a copy-on-write file system it may not)."""
-    fd = os.open(path, os.O_WRONLY | _O_BINARY)
+    fd = os.open(path, os.O_WRONLY | O_BINARY)
     try:
         os.lseek(fd, 0, os.SEEK_SET)
         os.write(fd, _ACCEPTED)
@@ -1077,39 +1072,21 @@ def _folder_lock(folder: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def _said(path: Path, mode: int) -> None:
+    log.warning("outbox: %s was mode %o; made it private", path, mode)
+
+
 def _private_folder(path: Path) -> None:
     """The folder exists and is 0700 (only the kiosk's user), whatever mode a stale one had."""
-    if not path.is_dir():
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if sys.platform == "win32":
-        return
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode != 0o700:
-        os.chmod(path, 0o700)
-        log.warning("outbox: folder %s was mode %o; set it to 0700", path, mode)
+    private_dir(path, said=_said)
 
 
 def _private_files(folder: Path) -> None:
     """Every file in the outbox folder is 0600: the database, its -wal and -shm, the key, the
     id, the damaged copies set aside, whatever stale mode they were found with."""
-    if sys.platform == "win32":
-        return
     for entry in os.scandir(folder):
         if entry.is_file(follow_symlinks=False):
-            mode = stat.S_IMODE(entry.stat(follow_symlinks=False).st_mode)
-            if mode & 0o077:
-                os.chmod(entry.path, 0o600)
-                log.warning("outbox: %s was mode %o; set it to 0600", entry.name, mode)
-
-
-def _tighten_mode(path: Path) -> None:
-    """A key file others can read is fixed to 0600 (POSIX), and said so in the log."""
-    if sys.platform == "win32":
-        return
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
-        os.chmod(path, 0o600)
-        log.warning("outbox: key file %s was mode %o; set it to 0600", path, mode)
+            private_file(Path(entry.path), said=_said)
 
 
 def _create_key_file(path: Path) -> None:
