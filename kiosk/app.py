@@ -31,7 +31,7 @@ from kiosk.core.config import Config, data_dir, load_config
 from kiosk.core.content import ContentPack, load_packs
 from kiosk.core.flow import Screen
 from kiosk.core.jobs import EMAIL_JOB, PRINT_JOB
-from kiosk.core.printer import PRINTER_STATUS
+from kiosk.core.printer import PRINTER_STATUS, printer_name
 from kiosk.core.visit import Visit
 from kiosk.ui.context import UiContext
 
@@ -148,7 +148,7 @@ class Services:
         folder = self.config.print.output_dir
         if folder is not None:
             return f"PDF files in {folder}"
-        return self.config.print.printer or "the system default printer"
+        return printer_name(self.config.print.printer)
 
     def print_target(self) -> PrintTarget:
         """The printer itself (QtPrintSupport): for the print commands and the print job."""

@@ -19,6 +19,15 @@ PRINTER_STATUS = "printer-status"
 HARMLESS_REASONS = frozenset({"none", ""})
 
 
+#: How an empty printer name (the system's default printer) is said to staff.
+DEFAULT_PRINTER = "the system default printer"
+
+
+def printer_name(name: str) -> str:
+    """``name``, or how the system's default printer is said when it is empty."""
+    return name or DEFAULT_PRINTER
+
+
 class State(StrEnum):
     """The printer's state, in the words of the IPP ``printer-state`` attribute."""
 
@@ -66,7 +75,7 @@ class PrinterStatus(NamedTuple):
     def describe(self) -> str:
         """For the staff panel: name, state, accepting or not, the reasons."""
         if self.state is State.MISSING:
-            return f"{self.name or 'the system default printer'}: missing ({self.why_not()})"
+            return f"{printer_name(self.name)}: missing ({self.why_not()})"
         text = f"{self.name}: {self.state.value}"
         if self.state is not State.UNKNOWN:
             text += ", accepting jobs" if self.accepting else ", NOT accepting jobs"

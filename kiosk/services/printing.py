@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kiosk import lazy
-from kiosk.core.printer import PrinterStatus, State
+from kiosk.core.printer import PrinterStatus, State, printer_name
 from kiosk.services import files
 from kiosk.services.pdf import RenderError, paint, pdf_bytes, write_pdf
 
@@ -141,7 +141,7 @@ class CupsPrinter:
         self.sleep = sleep
 
     def describe(self) -> str:
-        return self.name or "the system default printer"
+        return printer_name(self.name)
 
     def connect(self) -> Any:
         """A connection to the local CUPS server. Raises PrintError."""
@@ -371,7 +371,7 @@ class SystemPrinter:
         self.paper = paper
 
     def describe(self) -> str:
-        return self.name or "the system default printer"
+        return printer_name(self.name)
 
     def _lookup(self) -> QPrinterInfo:
         QPrinterInfo = QtPrintSupport.QPrinterInfo
