@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from kiosk.core.errors import Problem, ProblemsError
+from kiosk.core.schema import parse
 from kiosk.core.session import ANSWERS_MAX_BYTES
 
 #: The child commands (hidden subcommands of ``botox-kiosk``).
@@ -115,13 +116,10 @@ class SummaryRequest(NamedTuple):
                 [Problem(source, "(size)", f"larger than {REQUEST_MAX_BYTES} bytes")]
             )
         try:
-            raw = json.loads(data.decode("utf-8"))
-        except RecursionError:  # arrays or objects nested thousands deep
-            raise ProblemsError(
-                [Problem(source, "(syntax)", "not valid JSON: nested too deeply")]
-            ) from None
-        except ValueError as exc:  # bad UTF-8, bad JSON, an integer of 4,300+ digits
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
             raise ProblemsError([Problem(source, "(syntax)", f"not valid JSON: {exc}")]) from None
+        raw = parse(text, source, "JSON")
         problems = []
         if not isinstance(raw, dict):
             raise ProblemsError([Problem(source, "(top)", "must be an object")])

@@ -306,30 +306,30 @@ def _text(data: bytes, file: str) -> str:
 def read_toml(path: Path) -> dict[str, Any]:
     """A TOML file, parsed; every way it cannot be read is a ProblemsError."""
     file = str(path)
-    text = _text(read_bytes(path, TOML_MAX_BYTES), file)
-    try:
-        return tomllib.loads(text)
-    except RecursionError:  # tables or arrays nested thousands deep
-        raise ProblemsError(
-            [Problem(file, "(syntax)", "not valid TOML: nested too deeply")]
-        ) from None
-    except ValueError as exc:  # TOMLDecodeError, or an integer of more than 4,300 digits
-        raise ProblemsError([Problem(file, "(syntax)", f"not valid TOML: {exc}")]) from None
+    parsed: dict[str, Any] = parse(_text(read_bytes(path, TOML_MAX_BYTES), file), file, "TOML")
+    return parsed
 
 
 def read_json(path: Path, limit: int) -> Any:
     """A JSON file of at most ``limit`` bytes, parsed; every way it cannot be read is a
     ProblemsError."""
     file = str(path)
-    text = _text(read_bytes(path, limit), file)
+    return parse(_text(read_bytes(path, limit), file), file, "JSON")
+
+
+def parse(text: str, file: str, kind: Literal["TOML", "JSON"]) -> Any:
+    """``text`` parsed as ``kind``; what does not parse is a ProblemsError naming ``file``,
+    never a traceback (tables or arrays nested thousands deep, an integer of more than 4,300
+    digits)."""
+    loads = tomllib.loads if kind == "TOML" else json.loads
     try:
-        return json.loads(text)
-    except RecursionError:  # arrays or objects nested thousands deep
+        return loads(text)
+    except RecursionError:
         raise ProblemsError(
-            [Problem(file, "(syntax)", "not valid JSON: nested too deeply")]
+            [Problem(file, "(syntax)", f"not valid {kind}: nested too deeply")]
         ) from None
-    except ValueError as exc:  # JSONDecodeError, or an integer of more than 4,300 digits
-        raise ProblemsError([Problem(file, "(syntax)", f"not valid JSON: {exc}")]) from None
+    except ValueError as exc:  # TOMLDecodeError, JSONDecodeError, a too-long integer
+        raise ProblemsError([Problem(file, "(syntax)", f"not valid {kind}: {exc}")]) from None
 
 
 def path_problem(path: Path) -> str | None:
