@@ -520,6 +520,8 @@ class ContentPack:
 
     language: Annotated[str, Rule(text=True, at="meta")]
     language_name: Annotated[str, Rule(text=True, at="meta")]
+    #: Who translated it from the English pack ("" for the English pack itself)
+    translated_by: Annotated[str, Rule(at="meta")] = ""
     #: "" until signed off (the config may sign it off: kiosk/core/signoff.py)
     reviewed_by: Annotated[str, Rule(at="meta")] = ""
     reviewed_on: Annotated[dt.date | None, Rule(at="meta")] = None
