@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kiosk import __version__, lazy, resources
+from kiosk.core import signoff
 from kiosk.core.config import Config, data_dir, load_config
 from kiosk.core.content import ContentPack, load_packs
 from kiosk.core.flow import Screen
@@ -373,6 +374,14 @@ class StaffDesk:
                 warnings.append(f"WARNING: {alert}")
         else:
             queue = "email off"
+        for code in signoff.drafts(
+            self.services.loaded.packs, self.services.config, dt.date.today()
+        ):
+            name = self.services.loaded.packs[code].language_name
+            warnings.append(
+                f"WARNING: the {name} ({code}) content is a draft: no clinician has signed it "
+                "off (botox-kiosk check-config says how)."
+            )
         text = staff.summary_text(__version__, queue, counts, self._printer_line())
         broken = runtime.binding_problem()
         if broken:

@@ -9,6 +9,7 @@ import os
 import stat
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit
 
@@ -16,7 +17,7 @@ from kiosk import cli
 from kiosk.core.flow import Screen
 
 from . import helpers
-from .helpers import REPO, SIGNED_OFF, run_kiosk
+from .helpers import DEMO_CLINIC, REPO, SIGNED_OFF, run_kiosk
 from .test_idle import ADDRESS, NAME, fill_everything, texts_in
 
 DEMO_PIN = "2468"  # the README says so
@@ -265,3 +266,26 @@ def test_the_pad_and_panel_close_when_left_alone(qtbot, window) -> None:
     qtbot.waitUntil(lambda: not panel.isVisible(), timeout=2000)
     assert window.kiosk_mode  # closed as "Back to the kiosk" does
     window.leave_kiosk_mode()
+
+
+@pytest.mark.config(DEMO_CLINIC + SIGNED_OFF)
+def test_signed_off_content_has_no_draft_warning(qtbot, window) -> None:
+    assert "draft" not in staff_info(qtbot, window)
+
+
+@pytest.mark.config(DEMO_CLINIC + SIGNED_OFF + "reviewed_languages = []\n")
+def test_content_the_sign_off_does_not_cover_is_a_draft_for_staff(qtbot, window) -> None:
+    """The config's sign-off covers the languages it names: a pack it does not name (a new
+    translation, say) is a draft, and the staff panel says so."""
+    assert (
+        "WARNING: the English (en) content is a draft: no clinician has signed it off"
+        in staff_info(qtbot, window)
+    )
+
+
+def staff_info(qtbot, window) -> str:  # type: ignore[no-untyped-def]
+    _pad, panel = pad_and_panel(qtbot, window)
+    panel.open_panel()
+    text = window.findChild(QLabel, "staff_info").text()
+    panel.hide()
+    return text

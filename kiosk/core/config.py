@@ -336,6 +336,12 @@ class ContentConfig:
         None,
         "The date of that sign-off, as a TOML date (2026-11-30, no quotes); not in the future.",
     )
+    reviewed_languages: list[str] = setting(
+        ["en"],
+        "The languages that sign-off covers: each pack the clinician read. A language not "
+        "listed keeps its pack's own `[meta]` sign-off; a pack with none is a draft (staff "
+        "see a warning; a fullscreen kiosk refuses it).",
+    )
 
 
 @dataclass(frozen=True, eq=False)  # eq unused: a cheaper class to create at start-up

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from kiosk.core.config import Config
@@ -58,10 +59,18 @@ class SignOff:
 
 
 def sign_off(pack: ContentPack, config: Config) -> SignOff:
+    """The config's sign-off for the languages it names (``[content] reviewed_languages``),
+    else the pack's own: a translation is not signed off by whoever read the English."""
     content = config.content
-    if content.reviewed_by or content.reviewed_on is not None:
+    covered = pack.language in content.reviewed_languages
+    if covered and (content.reviewed_by or content.reviewed_on is not None):
         return SignOff(content.reviewed_by, content.reviewed_on, str(config.source), "content")
     return SignOff(pack.reviewed_by, pack.reviewed_on, str(pack.source), "meta")
+
+
+def drafts(packs: Mapping[str, ContentPack], config: Config, today: dt.date) -> list[str]:
+    """The languages offered whose content no clinician has signed off (drafts)."""
+    return [code for code, pack in packs.items() if not sign_off(pack, config).real(today)]
 
 
 def sign_off_problems(pack: ContentPack, config: Config, today: dt.date) -> list[Problem]:
@@ -90,6 +99,8 @@ def sign_off_problems(pack: ContentPack, config: Config, today: dt.date) -> list
     if not problems and not s.real(today):
         kiosk_mode = config.kiosk.fullscreen
         where = "[content] reviewed_by and reviewed_on in the config (or [meta] in your pack)"
+        if pack.language not in config.content.reviewed_languages:
+            where += f', with "{pack.language}" in [content] reviewed_languages'
         # The built-in pack is signed off in the clinic's config: point there, not at a
         # file inside the installed kiosk.
         builtin = s.section == "meta" and not config.content.dir
@@ -104,7 +115,8 @@ def sign_off_problems(pack: ContentPack, config: Config, today: dt.date) -> list
                         else f"{' '.join(s.by.split())!r} is a placeholder, not a sign-off"
                     )
                     if s.placeholder
-                    else "no sign-off yet"
+                    else f"no sign-off yet for {pack.language_name} ({pack.language})"
+                    + (", a draft translation" if pack.translated_by else "")
                 )
                 + ": have your clinician check the content, then put their name and the date "
                 f"in {where}" + (" (a fullscreen kiosk needs it)" if kiosk_mode else ""),
