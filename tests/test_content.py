@@ -112,13 +112,14 @@ def test_broken_pack_fails_check_config_with_exit_2(content_copy, write_config, 
 
 
 def test_missing_language_pack_is_reported(content_copy, write_config, capsys) -> None:
+    # French: a language the kiosk has no pack for (Spanish and Arabic have theirs)
     config = write_config(
-        DEMO_CLINIC + f'[kiosk]\nlanguages = ["en", "es"]\n[content]\ndir = "{content_copy}"\n'
+        DEMO_CLINIC + f'[kiosk]\nlanguages = ["en", "fr"]\n[content]\ndir = "{content_copy}"\n'
     )
     assert cli.main(["check-config", str(config)]) == 2
     assert (
         capsys.readouterr().err.strip()
-        == f"{content_copy / 'es' / 'content.toml'}: (file): not found"
+        == f"{content_copy / 'fr' / 'content.toml'}: (file): not found"
     )
 
 

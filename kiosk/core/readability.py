@@ -1,8 +1,13 @@
-"""How hard a patient text is to read: Flesch–Kincaid grade and SMOG, for English packs.
+"""How hard a patient text is to read, with each language's own formula.
+
+English: Flesch–Kincaid grade and SMOG. Spanish: Fernández Huerta's reading ease (a Flesch
+score made for Spanish). A language with no formula here (Arabic: textstat has none that
+fits patient leaflets) is not measured; a reader checks it (``FORMULAS``).
 
 Pure Python, so ``check-config`` measures a clinic's pack anywhere the kiosk runs (the
 test suite checks these figures against the textstat library). Syllables are counted by
-rule, with a short list of words the rules get wrong; FK and SMOG use the usual formulas.
+rule, with a short list of English words the rules get wrong; Spanish spelling says where
+its syllables are, so its rule needs no list.
 
 What is measured (docs/content-pack.md, "Reading level"): every text of five words or more
 on its own (Flesch–Kincaid; SMOG too when it has three sentences or more), and every group
@@ -13,9 +18,10 @@ questions), so short labels are measured with their neighbours: a two-word label
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -24,10 +30,16 @@ from kiosk.core.errors import Problem
 
 MAX_GRADE = 6.0  # Flesch–Kincaid grade: the 6th-grade level patient leaflets aim for
 MAX_SMOG = 8.0
+#: Fernández Huerta's reading ease: 70 to 80 is "fairly easy", his 6th-grade band.
+MIN_FERNANDEZ_HUERTA = 70.0
+#: Spanish words are longer: one five-syllable word ("embarazada") takes a plain six-word
+#: question 35 points under the limit, so a Spanish text is measured on its own from ten words.
+MIN_WORDS_ES = 10
 MIN_WORDS = 5  # below this a text is a label, measured only with its group
 SMOG_MIN_SENTENCES = 3
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
+_WORD_ES = re.compile(r"[^\W_][\w\-]*")
 _SENTENCE = re.compile(r"\b[^.!?]+[.!?]*")
 #: Words the rules below miscount (as the CMU pronouncing dictionary counts them).
 _EXCEPTIONS = {
@@ -76,6 +88,10 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.replace("’", "'"))
 
 
+def words_es(text: str) -> list[str]:
+    return _WORD_ES.findall(text)
+
+
 def syllables(word: str) -> int:
     """Syllables of one English word, by rule (a number counts as one)."""
     w = word.lower().replace("'", "").strip("-")
@@ -118,12 +134,42 @@ def syllables(word: str) -> int:
     return max(1, count)
 
 
+_STRONG_ES = frozenset("aeoáéó")
+_STRESSED_WEAK_ES = frozenset("íú")  # an accent on i or u breaks the diphthong: "dí-a"
+
+
+def syllables_es(word: str) -> int:
+    """Syllables of one Spanish word, by the spelling rules (a number counts as one).
+
+    Vowels next to each other share a syllable (a diphthong: "cui-da-do", "bue-no") unless
+    both are strong (a, e, o: "le-er") or one is an accented i or u ("dí-a", "re-ú-ne").
+    The u of "qu", "gue" and "gui" is silent; y is a vowel only where no vowel follows it.
+    """
+    w = word.lower().strip("-")
+    if not w:
+        return 0
+    if "-" in w:
+        return sum(syllables_es(part) for part in w.split("-") if part)
+    if not any(c.isalpha() for c in w):
+        return 1
+    w = re.sub(r"(?<=[qg])u(?=[eiéí])", "", w).replace("ü", "w")
+    w = re.sub(r"y(?=[aeiouáéíóú])", "j", w)
+    count = 0
+    for run in re.findall(r"[aeiouyáéíóú]+", w):
+        count += 1 + sum(
+            1
+            for a, b in itertools.pairwise(run)
+            if (a in _STRONG_ES and b in _STRONG_ES)
+            or a in _STRESSED_WEAK_ES
+            or b in _STRESSED_WEAK_ES
+        )
+    return max(1, count)
+
+
 def sentences(text: str) -> int:
     """Sentences as the readability formulas count them (as textstat does: a fragment of
     two words or fewer does not count as a sentence of its own)."""
-    found = _SENTENCE.findall(text)
-    short = sum(1 for s in found if len(words(s)) <= 2)
-    return max(1, len(found) - short) if text.strip() else 0
+    return _sentences(text, words)
 
 
 @dataclass(frozen=True)
@@ -147,12 +193,47 @@ class Reading:
             return 0.0
         return 1.043 * math.sqrt(30 * self.polysyllables / self.sentences) + 3.1291
 
+    @property
+    def fernandez_huerta(self) -> float:
+        """Fernández Huerta's reading ease (higher is easier), as legible.es and textstat
+        write it: 206.84 − 60 × syllables per word − 1.02 × words per sentence."""
+        if not self.words or not self.sentences:
+            return 100.0
+        return 206.84 - 60 * self.syllables / self.words - 1.02 * self.words / self.sentences
 
-def measure(text: str) -> Reading:
-    ws = words(text)
-    counts = [syllables(w) for w in ws]
-    long_words = tuple(w for w, n in zip(ws, counts, strict=True) if n >= 3)
-    return Reading(len(ws), sentences(text), sum(counts), len(long_words), long_words)
+
+def measure(text: str, language: str = "en") -> Reading:
+    """Counts for a text in the given language (English rules for one with no rules here)."""
+    formula = FORMULAS.get(language, FORMULAS["en"])
+    ws = formula.words(text)
+    counts = [formula.syllables(w) for w in ws]
+    long_words = tuple(w for w, n in zip(ws, counts, strict=True) if n >= formula.long_word)
+    return Reading(
+        len(ws), _sentences(text, formula.words), sum(counts), len(long_words), long_words
+    )
+
+
+def _sentences(text: str, split: Callable[[str], list[str]]) -> int:
+    found = _SENTENCE.findall(text)
+    short = sum(1 for s in found if len(split(s)) <= 2)
+    return max(1, len(found) - short) if text.strip() else 0
+
+
+@dataclass(frozen=True)
+class Formula:
+    """How one language's texts are measured, and the limit a text must keep to.
+
+    Each is the language's equivalent of the 6th-grade target patient leaflets aim for.
+    """
+
+    words: Callable[[str], list[str]]
+    syllables: Callable[[str], int]
+    long_word: int  # syllables from which a word is named as a culprit
+    sample_values: dict[str, str]  # what placeholders stand for while a text is measured
+    #: The problem with a reading, or None when it is within the limit.
+    verdict: Callable[[Reading], str | None]
+    #: The same for a text read on its own (of MIN_WORDS words or more).
+    verdict_alone: Callable[[Reading], str | None]
 
 
 def as_prose(texts: Iterable[str]) -> str:
@@ -166,7 +247,7 @@ def as_prose(texts: Iterable[str]) -> str:
 
 
 #: What placeholders stand for while a text is measured: short, plain, as a patient sees them.
-SAMPLE_VALUES = {
+SAMPLE_VALUES: dict[str, str] = {
     "clinic_name": "the clinic",
     "clinic_phone": "555 0100",
     "emergency_number": "911",
@@ -178,6 +259,14 @@ SAMPLE_VALUES = {
     "location": "the front desk",
     "seconds": "20",
     "address": "your address",
+}
+SAMPLE_VALUES_ES: dict[str, str] = {
+    **SAMPLE_VALUES,
+    "clinic_name": "la clínica",
+    "reviewed_by": "Ana Ruiz",
+    "date": "1 de mayo de 2026",
+    "location": "la recepción",
+    "address": "su correo",
 }
 #: Texts that are not prose: names of days and months, an address, the page footer.
 NOT_PROSE = frozenset({"ui.weekdays", "ui.months", "email.address_placeholder", "summary.footer"})
@@ -194,9 +283,10 @@ class PatientText(NamedTuple):
 
 def patient_texts(pack: ContentPack) -> list[PatientText]:
     """Every text of the pack a patient may read, placeholders filled with sample values."""
+    samples = FORMULAS.get(pack.language, FORMULAS["en"]).sample_values
 
     def fill(text: str) -> str:
-        return text.format_map(SAMPLE_VALUES)
+        return text.format_map(samples)
 
     out: list[PatientText] = []
     for section in [s for s in TEXT_KEYS if s not in NOT_PROSE_SECTIONS]:
@@ -269,52 +359,97 @@ def over(value: float, limit: float) -> bool:
     return round(value, 1) > limit
 
 
-def _advice(reading: Reading) -> str:
-    longest = sorted(set(reading.long_words), key=lambda w: (-syllables(w), w))[:5]
+def under(value: float, limit: float) -> bool:
+    """Below the limit, as the figure is reported: to one decimal (69.96 reads as 70.0)."""
+    return round(value, 1) < limit
+
+
+def _advice(reading: Reading, syllable_count: Callable[[str], int] = syllables) -> str:
+    longest = sorted(set(reading.long_words), key=lambda w: (-syllable_count(w), w))[:5]
     hint = f"; its longest words: {', '.join(longest)}" if longest else ""
     return f"use shorter sentences and shorter words{hint}"
 
 
-def readability_problems(pack: ContentPack) -> list[Problem]:
-    """Texts (and groups of texts) above grade 6 (Flesch–Kincaid) or SMOG 8.
+def _english_alone(reading: Reading) -> str | None:
+    if reading.words >= MIN_WORDS and over(reading.grade, MAX_GRADE):
+        return f"reads at grade {reading.grade:.1f} (Flesch–Kincaid; at most {MAX_GRADE:g})"
+    if reading.sentences >= SMOG_MIN_SENTENCES and over(reading.smog, MAX_SMOG):
+        return f"reads at SMOG {reading.smog:.1f} (at most {MAX_SMOG:g})"
+    return None
 
-    English packs only: the formulas are made for English; other languages are not measured.
-    """
-    if pack.language != "en":
+
+def _english_together(reading: Reading) -> str | None:
+    if over(reading.grade, MAX_GRADE) or over(reading.smog, MAX_SMOG):
+        return (
+            f"read together, these texts are at grade {reading.grade:.1f} "
+            f"(Flesch–Kincaid; at most {MAX_GRADE:g}) and SMOG {reading.smog:.1f} "
+            f"(at most {MAX_SMOG:g})"
+        )
+    return None
+
+
+def _spanish_alone(reading: Reading) -> str | None:
+    if reading.words >= MIN_WORDS_ES and under(reading.fernandez_huerta, MIN_FERNANDEZ_HUERTA):
+        return (
+            f"reads at {reading.fernandez_huerta:.1f} (Fernández Huerta; at least "
+            f"{MIN_FERNANDEZ_HUERTA:g})"
+        )
+    return None
+
+
+def _spanish_together(reading: Reading) -> str | None:
+    if under(reading.fernandez_huerta, MIN_FERNANDEZ_HUERTA):
+        return (
+            f"read together, these texts are at {reading.fernandez_huerta:.1f} "
+            f"(Fernández Huerta; at least {MIN_FERNANDEZ_HUERTA:g})"
+        )
+    return None
+
+
+#: The languages measured, each with its own formula. A language not here is not measured
+#: (docs/content-pack.md, "Reading level"): textstat 0.7.8 has no formula for it that fits,
+#: so a reader checks it. Arabic's (Osman) is not here: it needs diacritics patient text
+#: does not carry.
+FORMULAS: dict[str, Formula] = {
+    "en": Formula(
+        words=words,
+        syllables=syllables,
+        long_word=3,
+        sample_values=SAMPLE_VALUES,
+        verdict=_english_together,
+        verdict_alone=_english_alone,
+    ),
+    "es": Formula(
+        words=words_es,
+        syllables=syllables_es,
+        long_word=4,
+        sample_values=SAMPLE_VALUES_ES,
+        verdict=_spanish_together,
+        verdict_alone=_spanish_alone,
+    ),
+}
+
+
+def readability_problems(pack: ContentPack) -> list[Problem]:
+    """Texts (and groups of texts) harder than the 6th-grade level, by the pack language's
+    formula (``FORMULAS``); a language with no formula is not measured."""
+    formula = FORMULAS.get(pack.language)
+    if formula is None:
         return []
     file = str(pack.source)
     problems: list[Problem] = []
     groups: dict[str, list[str]] = {}
     for group, key, text in patient_texts(pack):
         groups.setdefault(group, []).append(text)
-        reading = measure(as_prose([text]))
-        if reading.words >= MIN_WORDS and over(reading.grade, MAX_GRADE):
-            problems.append(
-                Problem(
-                    file,
-                    key,
-                    f"reads at grade {reading.grade:.1f} (Flesch–Kincaid; at most "
-                    f"{MAX_GRADE:g}): {_advice(reading)}",
-                )
-            )
-        elif reading.sentences >= SMOG_MIN_SENTENCES and over(reading.smog, MAX_SMOG):
-            problems.append(
-                Problem(
-                    file,
-                    key,
-                    f"reads at SMOG {reading.smog:.1f} (at most {MAX_SMOG:g}): {_advice(reading)}",
-                )
-            )
+        reading = measure(as_prose([text]), pack.language)
+        verdict = formula.verdict_alone(reading)
+        if verdict:
+            advice = _advice(reading, formula.syllables)
+            problems.append(Problem(file, key, f"{verdict}: {advice}"))
     for group, texts in groups.items():
-        reading = measure(as_prose(texts))
-        if over(reading.grade, MAX_GRADE) or over(reading.smog, MAX_SMOG):
-            problems.append(
-                Problem(
-                    file,
-                    group,
-                    f"read together, these texts are at grade {reading.grade:.1f} "
-                    f"(Flesch–Kincaid; at most {MAX_GRADE:g}) and SMOG {reading.smog:.1f} "
-                    f"(at most {MAX_SMOG:g}): {_advice(reading)}",
-                )
-            )
+        reading = measure(as_prose(texts), pack.language)
+        verdict = formula.verdict(reading)
+        if verdict:
+            advice = _advice(reading, formula.syllables)
+            problems.append(Problem(file, group, f"{verdict}: {advice}"))
     return problems
