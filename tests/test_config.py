@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QTimer
 
-from kiosk import app, cli
+from kiosk import app, cli, resources
 from kiosk.core.checks import config_problems
 from kiosk.core.config import DAY_S, Config, load_config, reference_markdown
 from kiosk.core.errors import ProblemsError, one_line
@@ -473,3 +473,20 @@ def test_a_text_setting_past_a_thousand_characters_is_refused(tmp_path: Path, ke
         "[clinic]\n" + "".join(f'{k} = "{v}"\n' for k, v in values.items()), encoding="utf-8"
     )
     load_config(path)  # a thousand is still fine
+
+
+def test_the_print_location_is_said_in_each_language(tmp_path: Path) -> None:
+    """``location`` is in the kiosk's first language; another language gets its own
+    ``locations`` entry or its pack's words, never the first language's phrase."""
+    path = tmp_path / "kiosk.toml"
+    path.write_text(
+        DEMO_CLINIC
+        + '[kiosk]\nlanguages = ["en", "es", "ar"]\n'
+        + '[print]\nlocation = "reception desk 2"\nlocations = { es = "la recepción 2" }\n',
+        encoding="utf-8",
+    )
+    printing = load_config(path).print
+    assert printing.location_for("en", "en", "the front desk") == "reception desk 2"
+    assert printing.location_for("es", "en", "la recepción") == "la recepción 2"
+    assert printing.location_for("ar", "en", "مكتب الاستقبال") == "مكتب الاستقبال"
+    assert load_config(resources.demo_config()).print.location_for("en", "en", "x") == "x"

@@ -115,6 +115,8 @@ def setting(
         return field(metadata={"rule": rule})
     if isinstance(default, list):
         return field(default_factory=lambda: list(default), metadata={"rule": rule})
+    if isinstance(default, dict):
+        return field(default_factory=lambda: dict(default), metadata={"rule": rule})
     return field(default=default, metadata={"rule": rule})
 
 
@@ -229,8 +231,22 @@ class PrintConfig:
         path=True,
     )
     location: str = setting(
-        "the front desk", "Where patients collect their printout, as in “collect it from …”."
+        "",
+        "Where patients collect their printout, as in “collect it from …”, in the kiosk's "
+        "first language; empty: the content pack's words (“the front desk”).",
     )
+    locations: dict[str, str] = setting(
+        {},
+        'The same in other languages, by language code: `{ es = "la recepción 2" }`. A '
+        "language not listed gets its pack's words, never another language's.",
+    )
+
+    def location_for(self, language: str, first: str, pack_words: str) -> str:
+        """Where a patient reading ``language`` collects a printout (``first``: the
+        kiosk's first language, the one ``location`` is written in)."""
+        own = self.locations.get(language) or (self.location if language == first else "")
+        return own or pack_words
+
     max_copies: int = setting(
         2,
         "Copies one patient may print: after the first, the button offers another copy "
@@ -394,6 +410,8 @@ def _type_name(tp: Any) -> str:
         return " | ".join(f'"{a}"' for a in typing.get_args(tp))
     if origin is list:
         return f"list of {_type_name(typing.get_args(tp)[0])}"
+    if origin is dict:
+        return f"table of {_type_name(typing.get_args(tp)[1])}"
     return {str: "string", int: "integer", float: "number", bool: "true/false"}[tp]
 
 

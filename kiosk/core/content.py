@@ -277,6 +277,7 @@ TEXT_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "printed",
                 "print_failed",
                 "print_failed_email",
+                "front_desk",
                 "footer",
                 "choices_title",
                 "print_hint",

@@ -71,7 +71,11 @@ class DoneScreen(ScreenBase):
         took = self.ctx.visit.finished_with
         lines = []
         if "print" in took:
-            lines.append(pack.t("done.printed", location=self.ctx.config.print.location))
+            config = self.ctx.config
+            where = config.print.location_for(
+                pack.language, config.kiosk.languages[0], pack.t("summary.front_desk")
+            )
+            lines.append(pack.t("done.printed", location=where))
         if "email" in took:
             lines.append(pack.t("done.emailed"))
         if "phone" in took:

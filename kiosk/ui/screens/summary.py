@@ -305,8 +305,10 @@ class SummaryScreen(ScreenBase):
         self.choices.setMaximumWidth(CHOICES_WIDTH[1] if landscape else QWIDGETSIZE_MAX)
 
     def _location(self) -> str:
-        location: str = self.ctx.config.print.location
-        return location
+        config = self.ctx.config
+        return config.print.location_for(
+            self.ctx.pack.language, config.kiosk.languages[0], self.ctx.pack.t("summary.front_desk")
+        )
 
     def enter(self) -> None:
         context = build_context(self.ctx.visit.session, self.ctx.pack, self.ctx.config, screen=True)
