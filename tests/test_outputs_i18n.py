@@ -21,7 +21,7 @@ from pypdf import PdfReader
 from kiosk import app, cli
 from kiosk.core import message
 from kiosk.core.session import Session
-from kiosk.core.summary import FSI, PDI, SummaryRenderer
+from kiosk.core.summary import FSI, PDI, SummaryRenderer, build_context
 
 from .pseudo_packs import PLACEHOLDER, english_texts, pseudo, write_packs
 
@@ -189,3 +189,35 @@ def test_email_in_language(setup: Path, language: str) -> None:
             assert english_left(str(value)) == [], (field, str(value))
         plain = str(event["SUMMARY"]).replace(FSI, "").replace(PDI, "")
         assert plain in {pack.fill(e.calendar) for e in pack.timeline}
+
+
+@pytest.mark.parametrize(
+    ("language", "medium", "mirrored"),
+    [
+        ("ar", "screen", True),
+        ("ar", "print", True),
+        ("ar", "email", False),
+        ("en", "screen", False),
+    ],
+)
+def test_tables_mirrored_for_qt_only(
+    setup: Path, language: str, medium: str, mirrored: bool
+) -> None:
+    """Qt keeps a table's cells left to right even in dir="rtl": the screen's and the
+    paper's summary put them in reverse order; a mail program mirrors them itself."""
+    loaded = app.load(setup)
+    pack = loaded.packs[language]
+    session = Session(language=language, first_name=NAME)
+    session.appointment_date = dt.date(2026, 12, 1)
+    session.areas = list(ANSWERS["areas"])
+    context = build_context(
+        session, pack, loaded.config, screen=medium == "screen", email=medium == "email"
+    )
+    html = SummaryRenderer(loaded.template_dirs).html(context)
+    entry = context["timeline"][0]
+    timeline = html[html.index(pack.t("summary.timeline_title")) :]
+    when, what = timeline.index(f"<bdi>{entry['when']}</bdi>"), timeline.index(entry["title"])
+    assert (what < when) == mirrored
+    if medium != "email":  # the face map: beside the areas, on the side the reading starts
+        picture, areas = html.index('<img src="data:'), html.index(pack.area("frown_lines").name)
+        assert (areas < picture) == mirrored
