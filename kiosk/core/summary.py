@@ -41,6 +41,10 @@ RTL_LANGUAGES = frozenset({"ar", "ckb", "dv", "fa", "he", "ps", "sd", "ug", "ur"
 #: sentence's. The text part, the PDF (Qt) and mail programs all honour them; the HTML also
 #: wraps the values it places itself in <bdi>.
 FSI, PDI = "\u2068", "\u2069"
+#: The left-to-right isolate, for a number (a phone): with no letter to go by, Qt would lay
+#: "+1 555-0100" out right to left in an Arabic sentence, as "555-0100 1+".
+LRI = "\u2066"
+NBSP = "\u00a0"
 
 
 def direction(language: str) -> str:
@@ -49,8 +53,14 @@ def direction(language: str) -> str:
 
 
 def isolate(value: str) -> str:
-    """``value`` isolated from the text around it (see FSI); empty stays empty."""
-    return f"{FSI}{value}{PDI}" if value else value
+    """``value`` isolated from the text around it (see FSI); empty stays empty. A number
+    is left to right and kept on one line (no-break spaces): a phone number split over two
+    lines of right-to-left text reads as two numbers in the wrong order."""
+    if not value:
+        return value
+    if not any(ch.isalpha() for ch in value):
+        return f"{LRI}{value.replace(' ', NBSP)}{PDI}"
+    return f"{FSI}{value}{PDI}"
 
 
 def _wrap(pack: ContentPack) -> Callable[[str], str]:
