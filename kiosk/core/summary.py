@@ -41,8 +41,8 @@ RTL_LANGUAGES = frozenset({"ar", "ckb", "dv", "fa", "he", "ps", "sd", "ug", "ur"
 #: sentence's. The text part, the PDF (Qt) and mail programs all honour them; the HTML also
 #: wraps the values it places itself in <bdi>.
 FSI, PDI = "\u2068", "\u2069"
-#: The left-to-right isolate, for a number (a phone): with no letter to go by, Qt would lay
-#: "+1 555-0100" out right to left in an Arabic sentence, as "555-0100 1+".
+#: The left-to-right isolate, for a number (a phone): it has no letter for FSI to go by, and
+#: LRI says left to right outright (UAX #9 falls back to it, not every mail program's bidi).
 LRI = "\u2066"
 NBSP = "\u00a0"
 
@@ -70,7 +70,8 @@ def _wrap(pack: ContentPack) -> Callable[[str], str]:
 
 def for_language(pack: ContentPack) -> ContentPack:
     """``pack`` with the values its texts take in (clinic name, phone) isolated when the
-    language is written right to left: "+1 555-0100" must not come out as "555-0100 1+".
+    language is written right to left: without, Qt draws "+1 555-0100" in an Arabic
+    sentence as "0100-1 555+".
     Left to right, values are left as they are (a test may look for the phone as typed)."""
     if direction(pack.language) == "ltr":
         return pack
