@@ -279,7 +279,7 @@ def render_summary(args: argparse.Namespace) -> int:
             out,
             paper=loaded.config.print.paper,
             title=context["title"],
-            footer=pack.t("summary.footer"),
+            footer=context["footer"],
         )
     except pdf.RenderError as exc:
         print(f"{out}: cannot write the PDF: {exc}", file=sys.stderr)
@@ -337,7 +337,7 @@ def print_job(args: argparse.Namespace) -> int:
     context = summary.build_context(session, pack, loaded.config)
     html = services.renderer().html(context)
     try:
-        where = target.print_html(html, title=context["title"], footer=pack.t("summary.footer"))
+        where = target.print_html(html, title=context["title"], footer=context["footer"])
     except printing.PrintError as exc:
         _say(JobEvent(Kind.FAILED, Reason.PRINTER, str(exc)))
         print(f"print-job: {exc}", file=sys.stderr)
@@ -624,7 +624,7 @@ def self_test(config: Path | None) -> int:
             out,
             paper=window.ctx.config.print.paper,
             title="self-test",
-            footer=pack.t("summary.footer"),
+            footer=context["footer"],
         )
         data = out.read_bytes()
         if not data.startswith(b"%PDF") or len(data) < 1000:

@@ -17,12 +17,17 @@ from kiosk.core.config import Config
 from kiosk.core.content import ContentPack
 from kiosk.core.ics import plan_ics
 from kiosk.core.session import Session
-from kiosk.core.summary import SummaryRenderer, build_context
+from kiosk.core.summary import SummaryRenderer, build_context, for_language
 from kiosk.core.timeline import Plan
 
 # SMTP framing (CRLF line ends, 78-column folding); non-ASCII headers become RFC 2047
 # encoded words, so the message is plain 7-bit and any server accepts it.
 POLICY = email.policy.SMTP
+#: The attachments' file names stay ASCII in every language, on purpose: an RFC 2231
+#: encoded name is shown garbled or dropped by some mail programs and phones, and a name
+#: is not read by the patient the way the subject and the text are (those are translated).
+PDF_NAME = "summary.pdf"
+ICS_NAME = "follow-up.ics"
 
 
 class MakePdf(Protocol):
@@ -49,30 +54,34 @@ def compose(
     holds the same dates as the summary and the aftercare screen."""
     include = config.email.include_screening
     context = build_context(session, pack, config, include_screening=include)
-    footer = pack.t("summary.footer")
     paper = "A4" if config.print.paper == "receipt80" else config.print.paper
-    attachment = pdf(renderer.html(context), paper=paper, title=context["title"], footer=footer)
+    attachment = pdf(
+        renderer.html(context), paper=paper, title=context["title"], footer=context["footer"]
+    )
     # the message itself: the same summary, without the picture and the lines for notes
     context = build_context(session, pack, config, include_screening=include, email=True)
     plan: Plan = context["plan"]
+    texts = for_language(pack)  # the clinic's name and phone isolated in Arabic's sentences
     ics = plan_ics(
         plan,
         clinic_name=config.clinic.name,
         clinic_phone=config.clinic.phone,
         uid_domain=sender_domain(config),
-        description=pack.t("email.ics_description"),
+        description=texts.t("email.ics_description"),
+        language=pack.language,
     )
     message = build_message(
         sender=config.email.sender,
         reply_to=config.email.reply_to or None,
         to=session.email,
-        subject=pack.t("email.subject"),
+        subject=texts.t("email.subject"),
         html=renderer.html(context),
         text=renderer.text(context),
         pdf=attachment,
-        pdf_name="summary.pdf",
+        pdf_name=PDF_NAME,
         ics=ics,
         domain=sender_domain(config),
+        language=pack.language,
     )
     return message.as_bytes()
 
@@ -88,15 +97,18 @@ def build_message(
     pdf: bytes,
     pdf_name: str,
     ics: bytes | None,
-    ics_name: str = "follow-up.ics",
+    ics_name: str = ICS_NAME,
     domain: str,
+    language: str = "",
 ) -> EmailMessage:
     """The summary email: text and HTML alternatives, the PDF and (when there are dates to
     remember, ``ics`` not None) the calendar file attached.
 
     Bodies are UTF-8 in quoted-printable and attachments base64, so the bytes are 7-bit
     clean and survive any relay. Line breaks in the subject become spaces (no header
-    injection). Raises ValueError for an unusable recipient (the message does not quote it).
+    injection). ``language`` (the pack's code) becomes Content-Language: a mail program
+    may offer to translate, and screen readers pick their voice. Raises ValueError for an
+    unusable recipient (the message does not quote it).
     """
     msg = EmailMessage(policy=POLICY)
     msg["From"] = sender
@@ -110,13 +122,14 @@ def build_message(
     msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
     msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=pdf_name)
-    if ics is None:
-        return msg
-    msg.add_attachment(
-        ics,
-        maintype="text",
-        subtype="calendar",
-        filename=ics_name,
-        params={"method": "PUBLISH", "charset": "utf-8"},
-    )
+    if ics is not None:
+        msg.add_attachment(
+            ics,
+            maintype="text",
+            subtype="calendar",
+            filename=ics_name,
+            params={"method": "PUBLISH", "charset": "utf-8"},
+        )
+    if language:  # last: making the parts moves Content-* headers into the first part
+        msg["Content-Language"] = language
     return msg

@@ -184,6 +184,12 @@ def paint(
     if paper != "receipt80":  # one long strip has no page to keep things on
         keep_together(doc, body_h)
     pages = doc.pageCount()
+    # Right to left (the summary's dir="rtl"): the footer's text starts at the right, as the
+    # body's; the page number goes to the left.
+    rtl = doc.begin().blockFormat().layoutDirection() == Qt.LayoutDirection.RightToLeft
+    start, end = Qt.AlignmentFlag.AlignLeft, Qt.AlignmentFlag.AlignRight
+    if rtl:
+        start, end = end, start
     painter = QPainter()
     if not painter.begin(device):
         raise RenderError("the printer or file did not accept the document")
@@ -200,13 +206,9 @@ def paint(
             footer_rect = QRectF(
                 QPointF(0, body_h + footer_h * 0.3), QSizeF(rect.width(), footer_h * 0.7)
             )
+            painter.drawText(footer_rect, start | Qt.AlignmentFlag.AlignVCenter, footer)
             painter.drawText(
-                footer_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, footer
-            )
-            painter.drawText(
-                footer_rect,
-                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                f"{page + 1} / {pages}",
+                footer_rect, end | Qt.AlignmentFlag.AlignVCenter, f"{page + 1} / {pages}"
             )
     finally:
         if not painter.end():
