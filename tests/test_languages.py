@@ -216,3 +216,24 @@ def test_the_shipped_fonts_shape_arabic(qapp) -> None:
     joined = list(runs[0].glyphIndexes())
     alone = [runs[0].rawFont().glyphIndexesForString(c)[0] for c in word]
     assert 0 not in alone and sorted(joined) != sorted(alone)  # contextual forms, no tofu
+
+
+def test_the_timeline_runs_from_the_right_in_arabic(three) -> None:
+    window = three
+    visit = window.ctx.visit
+    visit.start()
+    visit.session.areas = ["frown_lines"]
+    walk_to(window, "timeline")
+    QApplication.processEvents()
+    chart = window.page("timeline").chart
+    lanes = [lane for lane in chart.lanes if lane.isVisible()]
+    ltr = [lane.words_rect().left() for lane in lanes]
+    assert ltr == sorted(ltr) and ltr[0] < ltr[-1]  # later entries further right
+    choose(window, "ar")
+    QApplication.processEvents()
+    chart = window.page("timeline").chart
+    lanes = [lane for lane in chart.lanes if lane.isVisible()]
+    rtl = [lane.words_rect().right() for lane in lanes]
+    assert rtl == sorted(rtl, reverse=True) and rtl[0] > rtl[-1]  # later ones further left
+    assert chart.text_fits()
+    assert rtl[0] > lanes[0].width() * 0.9  # the treatment day at the right end
