@@ -38,15 +38,20 @@ def pseudo_pack(content: Path, code: str, name: str, words: dict[str, str]) -> N
 
 
 @pytest.fixture
-def three(qtbot, content_copy, write_config):  # type: ignore[no-untyped-def]
+def three_config(content_copy, write_config) -> Path:
     """A kiosk offering English, a pseudo Spanish ("xx") and a pseudo Arabic ("ar")."""
     pseudo_pack(content_copy, "xx", "Testish", {"next": "«xx» Next"})
     pseudo_pack(content_copy, "ar", "العربية", ARABIC_WORDS)
-    config = write_config(
+    return write_config(
         DEMO_CLINIC
         + f'[kiosk]\nlanguages = ["en", "xx", "ar"]\n[content]\ndir = "{content_copy}"\n'
     )
-    win = app.build_window(config)
+
+
+@pytest.fixture
+def three(qtbot, three_config):  # type: ignore[no-untyped-def]
+    """The kiosk of ``three_config``, shown, settled, with a tap clock the test moves."""
+    win = app.build_window(three_config)
     qtbot.addWidget(win)
     win.resize(*app.LANDSCAPE)
     win.show()
@@ -237,3 +242,25 @@ def test_the_timeline_runs_from_the_right_in_arabic(three) -> None:
     assert rtl == sorted(rtl, reverse=True) and rtl[0] > rtl[-1]  # later ones further left
     assert chart.text_fits()
     assert rtl[0] > lanes[0].width() * 0.9  # the treatment day at the right end
+
+
+def test_lang_ar_starts_right_to_left_and_the_next_patient_in_the_default(
+    qtbot, three_config
+) -> None:
+    window = app.build_window(three_config, language="ar")
+    qtbot.addWidget(window)
+    assert window.layoutDirection() == Qt.LayoutDirection.RightToLeft
+    attract = window.page("attract")
+    own_names = {
+        b.objectName(): b.text() for b in attract.findChildren(QAbstractButton) if b.isCheckable()
+    }
+    assert own_names == {"lang_en": "English", "lang_xx": "Testish", "lang_ar": "العربية"}
+    window.on_language("en")
+    assert window.layoutDirection() == Qt.LayoutDirection.LeftToRight
+    window.ctx.visit.start()
+    window.on_language("ar")
+    assert window.layoutDirection() == Qt.LayoutDirection.RightToLeft
+    window.ctx.visit.walked_away()  # the next patient starts in the first language offered
+    assert window.screen_id() == "attract" and window.ctx.pack.language == "en"
+    assert window.layoutDirection() == Qt.LayoutDirection.LeftToRight
+    window.close()

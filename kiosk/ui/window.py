@@ -253,6 +253,8 @@ class MainWindow(QMainWindow):
             self.stack.removeWidget(page)
             page.deleteLater()
         self._screens.clear()
+        if self._painted:  # the others in the new language, one per turn, as at start-up
+            QTimer.singleShot(0, self, self._prebuild)
 
     def activity_filter(self) -> TapFilter:
         """The one application-wide event filter (activity, waking the start screen, one tap
