@@ -202,6 +202,10 @@ def test_a_value_filled_into_arabic_keeps_its_own_direction(three) -> None:
     sent = pack.t("done.printed", location="ana@example.com")
     assert f"{FSI}ana@example.com{PDI}" in sent
     assert english.t("done.printed", location="ana@example.com").count(FSI) == 0
+    # the clinic's phone, bound when the kiosk starts, too
+    phone = three.ctx.config.clinic.phone
+    assert f"{FSI}{phone}{PDI}" in pack.t("summary.contact")
+    assert f"{FSI}{phone}{PDI}" not in english.t("summary.contact")
 
 
 def test_the_shipped_fonts_shape_arabic(qapp) -> None:
