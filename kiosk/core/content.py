@@ -38,6 +38,15 @@ Answer = Literal["yes", "no", "unsure"]
 ANSWERS: tuple[str, ...] = typing.get_args(Answer)
 Level = Literal["emergency", "doctor", "clinic"]
 HELP_LEVELS: tuple[str, ...] = typing.get_args(Level)  # most urgent first
+#: Languages written right to left (primary subtags: Arabic, Hebrew, Persian, Urdu, Pashto,
+#: Sindhi, Uyghur, Yiddish, Dhivehi, Central Kurdish). Qt agrees
+#: (QLocale.textDirection); the core layer asks here, without Qt.
+RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur", "ps", "sd", "ug", "yi", "dv", "ckb"})
+#: First-strong isolate and pop directional isolate (Unicode bidi, UAX #9): a value filled
+#: into a right-to-left sentence (an email address, a phone number, a Latin name) keeps its
+#: own direction and does not reorder the words around it.
+FSI, PDI = "\u2068", "\u2069"
+
 #: The levels that the "Get help now" heading covers; "clinic" is for things that can wait.
 URGENT_LEVELS = ("emergency", "doctor")
 #: Signs every pack must place at exactly one level, each no lower than the level given
@@ -184,6 +193,8 @@ TEXT_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "shift_lock",
                 "accents",
                 "letters",
+                "latin_letters",
+                "arabic_letters",
                 "capital",
                 "at",
                 "dot",
@@ -544,8 +555,16 @@ class ContentPack:
         """A copy whose placeholders such as {clinic_name} are filled from ``values``."""
         return replace(self, values={**self.values, **values})
 
+    @property
+    def rtl(self) -> bool:
+        """Whether the pack's language is written right to left (Arabic: "ar", "ar-EG")."""
+        return re.split(r"[-_]", self.language, maxsplit=1)[0].lower() in RTL_LANGUAGES
+
     def _fill(self, text: str, extra: Mapping[str, object]) -> str:
-        return text.format_map({**self.values, **{k: str(v) for k, v in extra.items()}})
+        values = {**self.values, **{k: str(v) for k, v in extra.items()}}
+        if self.rtl:  # isolated here, where they are filled in: a pack holds no bidi controls
+            values = {k: f"{FSI}{v}{PDI}" for k, v in values.items()}
+        return text.format_map(values)
 
     def t(self, key: str, **values: object) -> str:
         """A plain string, e.g. ``t("ui.page_of", n=2, total=12)``."""

@@ -1,4 +1,9 @@
-"""A tappable face: tap an area to choose it, tap again to unchoose it."""
+"""A tappable face: tap an area to choose it, tap again to unchoose it.
+
+Never mirrored, in a right-to-left language too: the patient's right stays on the face's
+right. The drawing and its areas are painted in the widget's own coordinates, which a
+right-to-left layout does not flip (only where the widget sits on the page changes).
+"""
 
 from __future__ import annotations
 
@@ -20,7 +25,14 @@ SELECTED_EDGE = QColor("#16454e")
 class FaceMap(QWidget):
     toggled = Signal(str)  # area id
 
-    def __init__(self, svg: Path, names: dict[str, str], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        svg: Path,
+        names: dict[str, str],
+        parent: QWidget | None = None,
+        *,
+        accessible: str = "Face map",
+    ) -> None:
         super().__init__(parent)
         self._renderer = QSvgRenderer(str(svg), self)
         self._names = names
@@ -31,7 +43,7 @@ class FaceMap(QWidget):
             for area, elements in REGIONS.items()
         }
         self.setObjectName("face_map")
-        self.setAccessibleName("Face map")
+        self.setAccessibleName(accessible)  # in the patient's language (the page's title)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(240, 320)
         self.setMaximumSize(600, 800)

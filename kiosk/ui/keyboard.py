@@ -1,7 +1,8 @@
 """The kiosk's own on-screen keyboard (Qt Virtual Keyboard is GPLv3 and is not used).
 
 Two layouts: ``"name"`` (QWERTY, shift / caps lock, space, hyphen, apostrophe and a page of
-accented letters) and ``"email"`` (digits, lower-case letters, ``@ . - _ +``, ``.com`` and the
+accented letters, ñ á é í ó ú ü among them; in Arabic, a page of Arabic letters first, with a
+key to the Latin ones) and ``"email"`` (digits, lower-case letters, ``@ . - _ +``, ``.com`` and the
 common mail domains).
 
 How it is meant to be used:
@@ -70,6 +71,13 @@ FIELD_MARGIN = 48
 ACCENTS = "áàâäãåæçéèêëíìîïñóòôöõøœúùûüýß"
 DOMAINS = ("@gmail.com", "@outlook.com", "@yahoo.com", "@icloud.com", "@hotmail.com")
 _QWERTY = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+#: The name layout's Arabic page: the letters where an Arabic keyboard has most of them, then
+#: the hamza forms names need (أحمد, إبراهيم, آمنة); rows of 10, 11, 10 and 5 keys.
+_ARABIC = ("ضصثقفغعهخح", "جدشسيبلاتنم", "كطظزرذوةىء", "أإآؤئ")
+#: Languages whose name layout opens on a page of their own letters: code -> that page.
+OWN_LETTERS: dict[str, str] = {"ar": "arabic"}
+#: The script key's legend while the Latin letters show.
+OWN_LEGENDS: dict[str, str] = {"arabic": "أبت"}
 #: Shift key legends: outlined arrow; filled arrow (next letter only); filled arrow on a bar.
 SHIFT_LEGENDS: dict[str, str] = {"off": "⇧", "once": "⬆", "lock": "⬆\u0332"}
 
@@ -84,6 +92,8 @@ DEFAULT_TEXTS: dict[str, str] = {
     "shift_lock": "caps lock, on",
     "accents": "accented letters",
     "letters": "letters",
+    "latin_letters": "Latin letters",
+    "arabic_letters": "Arabic letters",
     "capital": "capital {letter}",
     "at": "at sign",
     "dot": "dot",
@@ -131,7 +141,7 @@ class _Key:
     w: float = 1.0
     text: str = ""  # what it types; empty for the action keys
     letter: bool = False  # follows shift
-    page: str = ""  # "" on every page, else "letters" or "accents"
+    pages: tuple[str, ...] = ()  # shown on these pages ("letters", "accents", "arabic"); () all
     role: str = "char"  # QSS role: char, action, domain, done
 
 
@@ -152,28 +162,42 @@ def _upper(ch: str) -> str:
     return up if len(up) == 1 else ch  # ß stays ß (its upper case is two letters)
 
 
-def _name_keys(t: Mapping[str, str]) -> list[_Key]:
+def _name_keys(t: Mapping[str, str], own: str = "") -> list[_Key]:
+    """The name layout; ``own`` is the page of the language's own letters ("arabic"), if any."""
     keys: list[_Key] = []
     starts = (0.0, 0.5, 1.5)
+    qwerty, latin = ("letters",), ("letters", "accents")
     for row, (letters, start) in enumerate(zip(_QWERTY, starts, strict=True)):
         for i, ch in enumerate(letters):
-            keys.append(_Key(ch, ch, ch, row, start + i, text=ch, letter=True, page="letters"))
+            keys.append(_Key(ch, ch, ch, row, start + i, text=ch, letter=True, pages=qwerty))
     for i, ch in enumerate(ACCENTS):
         row, col = divmod(i, 10)
         ident, spoken = _char_id(ch)
         x = col + (1.5 if row == 2 else 0.0)
-        keys.append(_Key(ident, ch, spoken, row, x, text=ch, letter=True, page="accents"))
+        keys.append(_Key(ident, ch, spoken, row, x, text=ch, letter=True, pages=("accents",)))
+    if own == "arabic":
+        for row, letters in enumerate(_ARABIC):
+            for i, ch in enumerate(letters):
+                ident = unicodedata.name(ch).lower().removeprefix("arabic letter ")
+                # spoken as the letter itself: an Arabic voice reads it by its name
+                ar_id = f"ar_{ident.replace(' ', '_')}"
+                keys.append(_Key(ar_id, ch, ch, row, i, text=ch, pages=("arabic",)))
+    bottom = 4 if own else 3  # the own letters take a fourth row
     keys += [
         _Key("backspace", "⌫", t["backspace"], 0, 10, 1.5, role="action"),
-        _Key("accents", "àé", t["accents"], 1, 10, 1.5, role="action"),
-        _Key("shift", "⇧", t["shift"], 2, 0, 1.5, role="action"),
+        _Key("accents", "àé", t["accents"], 1, 10, 1.5, role="action", pages=latin),
+        _Key("shift", "⇧", t["shift"], 2, 0, 1.5, role="action", pages=latin),
         _Key(
-            "apostrophe", "'", t["apostrophe"], 2, 8.5, 1.5, text="'", role="symbol", page="letters"
+            "apostrophe", "'", t["apostrophe"], 2, 8.5, 1.5, text="'", role="symbol", pages=qwerty
         ),
-        _Key("hyphen", "-", t["hyphen"], 2, 10, 1.5, text="-", role="symbol", page="letters"),
-        _Key("space", "", t["space"], 3, 0, 8.5, text=" "),
-        _Key("done", t["done"], t["done"], 3, 8.5, 3, role="done"),
+        _Key(
+            "hyphen", "-", t["hyphen"], 2, 10, 1.5, text="-", role="symbol", pages=("letters", own)
+        ),
+        _Key("space", "", t["space"], bottom, 0, 7 if own else 8.5, text=" "),
+        _Key("done", t["done"], t["done"], bottom, 8.5, 3, role="done"),
     ]
+    if own:  # to the Latin letters and back
+        keys.append(_Key("script", "abc", t["latin_letters"], bottom, 7, 1.5, role="action"))
     return keys
 
 
@@ -304,12 +328,14 @@ class OnScreenKeyboard(QWidget):
         parent: QWidget | None = None,
         *,
         texts: Mapping[str, str] | None = None,
+        language: str = "en",
         style_sheet: str | None = KEYBOARD_QSS,
     ) -> None:
         super().__init__(parent)
         self._texts = dict(DEFAULT_TEXTS)
         self._layout: LayoutName | None = None
-        self.set_texts(texts or {})
+        self._own = ""  # the page of the language's own letters: see OWN_LETTERS
+        self.set_texts(texts or {}, language=language)
         self.setObjectName("keyboard")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -350,7 +376,7 @@ class OnScreenKeyboard(QWidget):
             if self._scroll is not None:
                 self._scroll.installEventFilter(self)
         self._reveal = reveal if reveal is not None and reveal.isAncestorOf(target) else target
-        self._set_page("letters")
+        self._set_page(self._home())
         self._shift = "off"
         self._sync_auto_shift()
         self._apply_shift()
@@ -366,7 +392,7 @@ class OnScreenKeyboard(QWidget):
         self._release_target()
         self._shift = "off"
         if self._grid is not None:
-            self._set_page("letters")
+            self._set_page(self._home())
             self._apply_shift()
         if not self.isHidden():
             self.hide()
@@ -397,19 +423,26 @@ class OnScreenKeyboard(QWidget):
     def shift_state(self) -> ShiftState:
         return self._shift
 
-    def set_texts(self, texts: Mapping[str, str]) -> None:
-        """The keyboard's words in another language (keys not given stay English): the keys
-        are labelled anew the next time the keyboard comes up."""
+    def set_texts(self, texts: Mapping[str, str], *, language: str = "en") -> None:
+        """The keyboard's words in another language (keys not given stay English), and that
+        language's own letters for names (OWN_LETTERS): the keys are labelled anew the next
+        time the keyboard comes up."""
         unknown = set(texts) - set(DEFAULT_TEXTS)
         if unknown:
             raise ValueError(f"unknown keyboard texts: {', '.join(sorted(unknown))}")
         self._texts = {**DEFAULT_TEXTS, **texts}
+        self._own = OWN_LETTERS.get(language.split("-")[0].split("_")[0], "")
         self.setAccessibleName(self._texts["keyboard"])
         self._layout = None  # rebuilt with the new words on the next attach
 
     def page(self) -> str:
-        """Which keys show: "letters", or "accents" (the name layout's accented letters)."""
+        """Which keys show: "letters", "accents" (the name layout's accented letters), or
+        the language's own letters ("arabic")."""
         return self._page
+
+    def _home(self) -> str:
+        """The page a name starts on: the language's own letters, else the Latin ones."""
+        return self._own if self._layout == "name" and self._own else "letters"
 
     def keep_field_visible(self) -> bool:
         """Scroll the page holding the field so the field shows above the keyboard."""
@@ -425,7 +458,7 @@ class OnScreenKeyboard(QWidget):
             for button, _key in self._grid.keys:
                 button.setObjectName("")  # findChild finds only the new keys from now on
             self._grid.deleteLater()
-        keys = _name_keys(self._texts) if layout == "name" else _email_keys(self._texts)
+        keys = _name_keys(self._texts, self._own) if layout == "name" else _email_keys(self._texts)
         grid = _KeyGrid(rows=max(k.row for k in keys) + 1)
         self._buttons.clear()
         self._keys.clear()
@@ -451,7 +484,7 @@ class OnScreenKeyboard(QWidget):
         self._layout = layout
         self._box.addWidget(grid, 0, Qt.AlignmentFlag.AlignHCenter)
         self._page = ""
-        self._set_page("letters")
+        self._set_page(self._home())
         grid.show()
 
     # --- keys -----------------------------------------------------------------------------
@@ -476,6 +509,9 @@ class OnScreenKeyboard(QWidget):
         if key_id == "accents":
             self._set_page("letters" if self._page == "accents" else "accents")
             return
+        if key_id == "script":
+            self._set_page("letters" if self._page == self._own else self._own)
+            return
         target = self._target
         if target is None or not target.isEnabled() or target.isReadOnly():
             return
@@ -494,7 +530,7 @@ class OnScreenKeyboard(QWidget):
             if self._shift == "once":
                 self._shift = "off"
                 self._apply_shift()
-            if key.page == "accents":
+            if "accents" in key.pages:
                 self._set_page("letters")
 
     @staticmethod
@@ -548,12 +584,19 @@ class OnScreenKeyboard(QWidget):
             return
         self._page = page
         for button, key in self._grid.keys:
-            if key.page:
-                button.setVisible(key.page == page)
+            if key.pages:
+                button.setVisible(page in key.pages)
         toggle = self._buttons.get("accents")
         if toggle is not None:
             toggle.setText("abc" if page == "accents" else "àé")
             toggle.setAccessibleName(self._texts["letters" if page == "accents" else "accents"])
+        script = self._buttons.get("script")
+        if script is not None:  # the other script's first letters, and its name
+            own = page == self._own
+            script.setText("abc" if own else OWN_LEGENDS[self._own])
+            script.setAccessibleName(
+                self._texts["latin_letters" if own else f"{self._own}_letters"]
+            )
         self._grid.place()
 
     # --- the field ------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable
 from typing import ClassVar, NamedTuple
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QGridLayout, QPushButton, QWidget
 
@@ -348,6 +348,8 @@ def install(
     pad.shown.connect(watch)
     panel.shown.connect(watch)
     taps.activity.connect(watch)
+    for staff_only in (pad, panel):  # English, so left to right in every patient language
+        staff_only.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
     chord = QShortcut(QKeySequence(CHORD), window)
     chord.activated.connect(pad.open_pad)
     return StaffAccess(pad, panel)

@@ -9,6 +9,9 @@ has its explanation beside it; in portrait, under it.
 
 The drawing's words are also given to assistive technology: each lane's accessible name is
 its title and date, and the explanations are ordinary text.
+
+Right to left (an Arabic pack), the drawing is mirrored as the page is: time runs from the
+right, each lane's words start at the right end of its bar.
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ BAR = 18
 WORDS_H = 32
 #: Room at either end of the axis.
 PAD = 18
+#: First-strong isolate and its end (Unicode bidi, UAX #9).
+FSI, PDI = "\u2068", "\u2069"
 
 
 class Scale:
@@ -52,9 +57,14 @@ class Scale:
         self.last = 1
         self.starts: tuple[int, ...] = ()
 
-    def x(self, day: int, width: int) -> float:
+    def x(self, day: int, width: int, rtl: bool = False) -> float:
         left, right = float(PAD), float(width - PAD)
-        return left + (right - left) * math.sqrt(max(day, 0) / self.last)
+        x = left + (right - left) * math.sqrt(max(day, 0) / self.last)
+        return width - x if rtl else x
+
+
+def _rtl(widget: QWidget) -> bool:
+    return widget.layoutDirection() == Qt.LayoutDirection.RightToLeft
 
 
 def _fonts(base: QFont) -> tuple[QFont, QFont]:
@@ -94,12 +104,15 @@ class Lane(QWidget):
 
     def words_rect(self) -> QRectF:
         """Where the title and date are written: above the bar, from where it starts (moved
-        left as far as needed to stay inside the lane)."""
+        back as far as needed to stay inside the lane)."""
         e = self.entry
         if e is None:
             return QRectF()
         width = self.words_width()
-        x0 = self.scale.x(e.start, self.width()) - BAR / 2
+        if _rtl(self):  # from the bar's right end, leftwards
+            x0 = self.scale.x(e.start, self.width(), rtl=True) + BAR / 2 - width
+        else:
+            x0 = self.scale.x(e.start, self.width()) - BAR / 2
         x = max(2.0, min(x0, self.width() - 2 - width))
         return QRectF(x, 0, width, WORDS_H)
 
@@ -109,13 +122,14 @@ class Lane(QWidget):
             return
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        w, cy = self.width(), WORDS_H + 4 + BAR / 2
+        w, cy, rtl = self.width(), WORDS_H + 4 + BAR / 2, _rtl(self)
         painter.setPen(QPen(QColor(theme["line"]), 2, Qt.PenStyle.DashLine))
         for day in self.scale.starts:
-            x = self.scale.x(day, w)
+            x = self.scale.x(day, w, rtl)
             painter.drawLine(QPointF(x, 0), QPointF(x, self.height()))
-        x0 = self.scale.x(e.start, w)
-        x1 = self.scale.x(e.end, w) if e.end is not None else x0
+        x0 = self.scale.x(e.start, w, rtl)
+        x1 = self.scale.x(e.end, w, rtl) if e.end is not None else x0
+        x0, x1 = min(x0, x1), max(x0, x1)
         primary = QColor(theme["primary"])
         painter.setPen(QPen(primary, 3))
         if x1 - x0 >= BAR:
@@ -129,12 +143,17 @@ class Lane(QWidget):
         base = words.center().y() + (bold.ascent() - bold.descent()) / 2
         painter.fillRect(words.adjusted(-4, 0, 4, 0), QColor(theme["paper"]))  # over the guides
         painter.setPen(QColor(theme["ink"]))
+        # The title first in reading order, the date after it. Right to left: the title at
+        # the right end, and the date's "  ·  " on its right whatever script the date is in
+        # (the painter lays it out right to left; the date is isolated, zero-width marks).
+        title_x = words.right() - bold.horizontalAdvance(e.title) if rtl else words.x()
+        when_x = words.x() if rtl else words.x() + bold.horizontalAdvance(e.title)
+        when = f"  ·  {FSI}{e.when}{PDI}" if rtl else f"  ·  {e.when}"
+        painter.setLayoutDirection(self.layoutDirection())
         painter.setFont(self._bold)
-        painter.drawText(QPointF(words.x(), base), e.title)
+        painter.drawText(QPointF(title_x, base), e.title)
         painter.setFont(self._plain)
-        painter.drawText(
-            QPointF(words.x() + bold.horizontalAdvance(e.title), base), f"  ·  {e.when}"
-        )
+        painter.drawText(QPointF(when_x, base), when)
         painter.end()
 
 
@@ -160,29 +179,31 @@ class Axis(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        w, y = self.width(), 20.0
+        w, y, rtl = self.width(), 20.0, _rtl(self)
         painter.setPen(QPen(QColor(theme["line"]), 2, Qt.PenStyle.DashLine))
         for day in self.scale.starts:
-            x = self.scale.x(day, w)
+            x = self.scale.x(day, w, rtl)
             painter.drawLine(QPointF(x, 0), QPointF(x, y))
         ink = QColor(theme["ink"])
         painter.setPen(QPen(ink, 4, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
-        start = self.scale.x(0, w)
-        painter.drawLine(QPointF(start, y), QPointF(self.scale.x(self.scale.last, w), y))
+        start = self.scale.x(0, w, rtl)
+        painter.drawLine(QPointF(start, y), QPointF(self.scale.x(self.scale.last, w, rtl), y))
         for day in self.scale.starts:
-            painter.drawLine(
-                QPointF(self.scale.x(day, w), y - 8), QPointF(self.scale.x(day, w), y + 8)
-            )
+            x = self.scale.x(day, w, rtl)
+            painter.drawLine(QPointF(x, y - 8), QPointF(x, y + 8))
         painter.setPen(QPen(QColor(theme["primary_dark"]), 3))
         painter.setBrush(QColor(theme["primary"]))
         painter.drawEllipse(QPointF(start, y), 12, 12)
         painter.setFont(self._bold)
         painter.setPen(ink)
-        painter.drawText(
-            QRectF(max(0.0, start - 12), y + 16, w, TEXT_PX * 1.6),
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
-            self.text,
-        )
+        align = Qt.AlignmentFlag
+        if rtl:  # written leftwards from the treatment day, at the right
+            room = QRectF(0, y + 16, min(float(w), start + 12), TEXT_PX * 1.6)
+            flags = align.AlignRight | align.AlignAbsolute | align.AlignTop
+        else:
+            room = QRectF(max(0.0, start - 12), y + 16, w, TEXT_PX * 1.6)
+            flags = align.AlignLeft | align.AlignAbsolute | align.AlignTop
+        painter.drawText(room, flags, self.text)
         painter.end()
 
 

@@ -115,6 +115,8 @@ def text_field(
     hints = QtCore.Qt.InputMethodHint
     flags = hints.ImhNoPredictiveText | hints.ImhSensitiveData
     field.setInputMethodHints(flags | hints.ImhEmailCharactersOnly if email else flags)
+    if email:  # an address reads left to right, in an Arabic page too
+        field.setLayoutDirection(QtCore.Qt.LayoutDirection.LeftToRight)
     return field
 
 

@@ -30,6 +30,7 @@ from kiosk import lazy
 from kiosk.core.flow import Page, Screen, Section
 from kiosk.ui.basics import button, label
 from kiosk.ui.context import UiContext
+from kiosk.ui.languages import LanguageChooser, direction
 from kiosk.ui.screens import screen_class
 from kiosk.ui.screens.base import ScreenBase
 
@@ -91,6 +92,14 @@ class MainWindow(QMainWindow):
         self.step_label = label("", "body", name="step_label")
         self.step_label.setWordWrap(False)
         self._head_top.addWidget(self.step_label)
+        # The language, on every page in the same place (the header's trailing end): it
+        # opens the chooser; a switch keeps the answers and the page.
+        self.nav_lang = button(ctx.pack.language_name, name="nav_lang")
+        self.nav_lang.clicked.connect(self.choose_language)
+        self.nav_lang.setVisible(len(ctx.packs) > 1)
+        self._head_top.addWidget(self.nav_lang)
+        self.language_chooser = LanguageChooser(self)
+        self.language_chooser.chosen.connect(self.on_language)
         head.addLayout(self._head_top)
         self._head_rows = head
         self._wide_header = True
@@ -122,6 +131,7 @@ class MainWindow(QMainWindow):
         if main_layout is not None:
             main_layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
 
+        self.setLayoutDirection(direction(ctx.pack.rtl))
         ctx.visit.listen(self._on_step)
         ctx.visit.session.on_wipe(self._on_wipe)
         self._showing: Page | None = None
@@ -131,7 +141,11 @@ class MainWindow(QMainWindow):
         """The on-screen keyboard, under the screen and above the navigation; made on first
         use. While it is up, the navigation bar makes room for it."""
         if self._keyboard is None:
-            self._keyboard = keyboard.OnScreenKeyboard(self, texts=self._keyboard_texts())
+            self._keyboard = keyboard.OnScreenKeyboard(
+                self, texts=self._keyboard_texts(), language=self.ctx.pack.language
+            )
+            # Its keys sit where a keyboard has them, in every language.
+            self._keyboard.setLayoutDirection(QtCore.Qt.LayoutDirection.LeftToRight)
             self._root.insertWidget(self._root.indexOf(self.footer), self._keyboard)
             self._keyboard.visibility_changed.connect(self._on_keyboard_shown)
         return self._keyboard
@@ -208,9 +222,20 @@ class MainWindow(QMainWindow):
         """A tap on a step already seen, in the progress bar."""
         self.ctx.visit.go_to_section(Section(section))
 
+    @Slot()
+    def choose_language(self) -> None:
+        """The header's language button: the chooser, over the page."""
+        self.language_chooser.open(
+            self.ctx.pack.t("attract.language_prompt"),
+            {code: pack.language_name for code, pack in self.ctx.packs.items()},
+            self.ctx.visit.session.language,
+        )
+        self._on_view_changed()
+
     @Slot(str)
     def on_language(self, code: str) -> None:
-        """Switch language: rebuild every screen in the new language."""
+        """Switch language: rebuild every screen in the new language. The answers are in the
+        session, and each screen shows them on ``enter``; the page on show stays."""
         if code not in self.ctx.packs or not self.ctx.visit.choose_language(code):
             return
         self._rebuild_if_language_changed()
@@ -220,12 +245,16 @@ class MainWindow(QMainWindow):
         if self.ctx.pack.language == self._language:
             return
         self._language = self.ctx.pack.language
+        self.setLayoutDirection(direction(self.ctx.pack.rtl))
         if self._keyboard is not None:
-            self._keyboard.set_texts(self._keyboard_texts())
+            self._keyboard.detach()  # its field goes with the screens
+            self._keyboard.set_texts(self._keyboard_texts(), language=self._language)
         for page in self._screens.values():
             self.stack.removeWidget(page)
             page.deleteLater()
         self._screens.clear()
+        if self._painted:  # the others in the new language, one per turn, as at start-up
+            QTimer.singleShot(0, self, self._prebuild)
 
     def activity_filter(self) -> TapFilter:
         """The one application-wide event filter (activity, waking the start screen, one tap
@@ -334,7 +363,10 @@ class MainWindow(QMainWindow):
                 other.setSizePolicy(ignored, ignored)
         page.setSizePolicy(used, used)
         self.stack.setCurrentWidget(page)
+        self.language_chooser.hide()
         pack = self.ctx.pack
+        self.nav_lang.setText(pack.language_name)
+        self.nav_lang.setAccessibleName(pack.t("attract.language_prompt"))
         flow = self.ctx.visit.flow
         screen = which.screen
         chrome = screen is not Screen.ATTRACT

@@ -76,7 +76,7 @@ class AreasScreen(PageScreen):
         for text in self.heading:
             self.page.add(text)
         names = {a.id: a.name for a in pack.areas}
-        self.face = FaceMap(ctx.face_svg, names)
+        self.face = FaceMap(ctx.face_svg, names, accessible=pack.t("consultation.map_title"))
         self.face.toggled.connect(self._on_area_toggled)
         self.area_buttons: dict[str, ChoiceButton] = {}
 

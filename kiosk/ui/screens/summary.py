@@ -260,6 +260,7 @@ class SummaryScreen(ScreenBase):
         page.add(label(pack.t("email.confirm_hint"), "body"))
         self.confirm_address = reading_label("", "confirm_address", name="email_confirm_address")
         self.confirm_address.setTextFormat(Qt.TextFormat.PlainText)  # shown as typed, literally
+        self.confirm_address.setLayoutDirection(Qt.LayoutDirection.LeftToRight)  # an address
         page.add(self.confirm_address)
         change = button(pack.t("email.change"), name="email_change")
         change.clicked.connect(self.on_change_email)
