@@ -16,7 +16,7 @@ from PySide6.QtGui import QFont, QFontMetricsF, QTextLayout
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLineEdit, QWidget
 
 from kiosk import app
-from kiosk.core.content import FSI, PDI
+from kiosk.core.content import FSI, LRI, NBSP, PDI
 from kiosk.services import fonts
 
 from .helpers import DEMO_CLINIC, LATER, FakeClock, settle, tap, walk_to
@@ -33,7 +33,7 @@ def pseudo_pack(content: Path, code: str, name: str, words: dict[str, str]) -> N
     for key, word in words.items():
         english = {"back": 'back = "Back"', "next": 'next = "Next"'}[key]
         text = text.replace(english, f'{key} = "{word}"', 1)
-    (content / code).mkdir()
+    (content / code).mkdir(exist_ok=True)  # over a real pack of that language
     (content / code / "content.toml").write_text(text, encoding="utf-8")
 
 
@@ -202,10 +202,11 @@ def test_a_value_filled_into_arabic_keeps_its_own_direction(three) -> None:
     sent = pack.t("done.printed", location="ana@example.com")
     assert f"{FSI}ana@example.com{PDI}" in sent
     assert english.t("done.printed", location="ana@example.com").count(FSI) == 0
-    # the clinic's phone, bound when the kiosk starts, too
+    # the clinic's phone, bound when the kiosk starts, too: a number is left to right
+    # outright (LRI) and kept on one line
     phone = three.ctx.config.clinic.phone
-    assert f"{FSI}{phone}{PDI}" in pack.t("summary.contact")
-    assert f"{FSI}{phone}{PDI}" not in english.t("summary.contact")
+    assert f"{LRI}{phone.replace(' ', NBSP)}{PDI}" in pack.t("summary.contact")
+    assert LRI not in english.t("summary.contact") and phone in english.t("summary.contact")
 
 
 def test_the_shipped_fonts_shape_arabic(qapp) -> None:

@@ -46,6 +46,23 @@ RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur", "ps", "sd", "ug", "yi", "dv",
 #: into a right-to-left sentence (an email address, a phone number, a Latin name) keeps its
 #: own direction and does not reorder the words around it.
 FSI, PDI = "\u2068", "\u2069"
+#: The left-to-right isolate, for a number (a phone): it has no letter for FSI to go by, and
+#: LRI says left to right outright (UAX #9 falls back to it, not every mail program's bidi).
+LRI = "\u2066"
+NBSP = "\u00a0"
+
+
+def isolate(value: str) -> str:
+    """``value`` isolated from the right-to-left text around it (see FSI); empty stays
+    empty. A number is left to right and kept on one line (no-break spaces): a phone number
+    split over two lines of right-to-left text reads as two numbers in the wrong order, and
+    without an isolate Qt draws "+1 555-0100" in an Arabic sentence as "0100-1 555+"."""
+    if not value:
+        return value
+    if not any(ch.isalpha() for ch in value):
+        return f"{LRI}{value.replace(' ', NBSP)}{PDI}"
+    return f"{FSI}{value}{PDI}"
+
 
 #: The levels that the "Get help now" heading covers; "clinic" is for things that can wait.
 URGENT_LEVELS = ("emergency", "doctor")
@@ -563,7 +580,7 @@ class ContentPack:
     def _fill(self, text: str, extra: Mapping[str, object]) -> str:
         values = {**self.values, **{k: str(v) for k, v in extra.items()}}
         if self.rtl:  # isolated here, where they are filled in: a pack holds no bidi controls
-            values = {k: f"{FSI}{v}{PDI}" for k, v in values.items()}
+            values = {k: isolate(v) for k, v in values.items()}
         return text.format_map(values)
 
     def t(self, key: str, **values: object) -> str:

@@ -17,7 +17,7 @@ from kiosk.core.config import Config
 from kiosk.core.content import ContentPack
 from kiosk.core.ics import plan_ics
 from kiosk.core.session import Session
-from kiosk.core.summary import SummaryRenderer, build_context, for_language
+from kiosk.core.summary import SummaryRenderer, build_context
 from kiosk.core.timeline import Plan
 
 # SMTP framing (CRLF line ends, 78-column folding); non-ASCII headers become RFC 2047
@@ -61,7 +61,7 @@ def compose(
     # the message itself: the same summary, without the picture and the lines for notes
     context = build_context(session, pack, config, include_screening=include, email=True)
     plan: Plan = context["plan"]
-    texts = for_language(pack)  # the clinic's name and phone isolated in Arabic's sentences
+    texts = pack  # the clinic's name and phone are isolated in Arabic's sentences (its _fill)
     ics = plan_ics(
         plan,
         clinic_name=config.clinic.name,

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kiosk import lazy
 from kiosk.core.config import Config
-from kiosk.core.content import SUMMARY_LABELS, ContentPack
+from kiosk.core.content import RTL_LANGUAGES, SUMMARY_LABELS, ContentPack
 from kiosk.core.facemap import marked_uri
 from kiosk.core.session import Session
 from kiosk.core.signoff import sign_off
@@ -33,49 +33,14 @@ PRINT_SIZES = {"body": 12, "h1": 20, "h2": 16, "lead": 14, "small": 12, "map": 2
 SCREEN_SIZES = {"body": 20, "h1": 30, "h2": 25, "lead": 22, "small": 20, "map": 300}
 #: Ruled lines for the patient's own notes on paper.
 NOTE_LINES = 6
-#: Languages written right to left, by ISO 639 code: their summary, PDF and email are laid
-#: out right to left. A code such as "ar-EG" counts by its language part.
-RTL_LANGUAGES = frozenset({"ar", "ckb", "dv", "fa", "he", "ps", "sd", "ug", "ur", "yi"})
-#: Unicode's first-strong isolate and its end: a value put into a sentence (the clinic's
-#: phone, an email address, a Latin name in Arabic) keeps its own direction, whatever the
-#: sentence's. The text part, the PDF (Qt) and mail programs all honour them; the HTML also
-#: wraps the values it places itself in <bdi>.
-FSI, PDI = "\u2068", "\u2069"
-#: The left-to-right isolate, for a number (a phone): it has no letter for FSI to go by, and
-#: LRI says left to right outright (UAX #9 falls back to it, not every mail program's bidi).
-LRI = "\u2066"
-NBSP = "\u00a0"
 
 
 def direction(language: str) -> str:
-    """ "rtl" for a language written right to left, else "ltr" (HTML's ``dir`` values)."""
-    return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
-
-
-def isolate(value: str) -> str:
-    """``value`` isolated from the text around it (see FSI); empty stays empty. A number
-    is left to right and kept on one line (no-break spaces): a phone number split over two
-    lines of right-to-left text reads as two numbers in the wrong order."""
-    if not value:
-        return value
-    if not any(ch.isalpha() for ch in value):
-        return f"{LRI}{value.replace(' ', NBSP)}{PDI}"
-    return f"{FSI}{value}{PDI}"
-
-
-def _wrap(pack: ContentPack) -> Callable[[str], str]:
-    """How a value is put into the pack's sentences: isolated right to left, else as is."""
-    return isolate if direction(pack.language) == "rtl" else str
-
-
-def for_language(pack: ContentPack) -> ContentPack:
-    """``pack`` with the values its texts take in (clinic name, phone) isolated when the
-    language is written right to left: without, Qt draws "+1 555-0100" in an Arabic
-    sentence as "0100-1 555+".
-    Left to right, values are left as they are (a test may look for the phone as typed)."""
-    if direction(pack.language) == "ltr":
-        return pack
-    return pack.bind(**{k: isolate(v) for k, v in pack.values.items()})
+    """ "rtl" for a language written right to left (``content.RTL_LANGUAGES``; its summary,
+    PDF and email are laid out right to left), else "ltr" (HTML's ``dir`` values). Values
+    filled into its sentences are isolated by ``ContentPack.t`` (``content.isolate``); the
+    HTML also wraps the values it places itself in <bdi>."""
+    return "rtl" if re.split(r"[-_]", language, maxsplit=1)[0].lower() in RTL_LANGUAGES else "ltr"
 
 
 def build_context(
@@ -93,10 +58,9 @@ def build_context(
     kiosk's preview, ``email`` for an email's HTML and text parts (no picture, which mail
     programs often block, and no lines for notes)."""
     medium = "screen" if screen else "email" if email else "print"
-    pack = for_language(pack)
     rtl = direction(pack.language) == "rtl"
     t = pack.t
-    first_name = _wrap(pack)(session.first_name.strip())
+    first_name = session.first_name.strip()  # isolated in Arabic by the pack's t()
     areas = [pack.area(a) for a in session.areas]
     flags = []
     if include_screening:
@@ -218,10 +182,7 @@ def reviewed_line(pack: ContentPack, config: Config, today: dt.date | None = Non
     """Who checked the health facts, and when; or that no clinician has yet."""
     s = sign_off(pack, config)
     if s.on is not None and s.real(today or dt.date.today()):
-        wrap = _wrap(pack)
-        return pack.t(
-            "summary.reviewed", reviewed_by=wrap(s.by), date=wrap(format_date(pack, s.on))
-        )
+        return pack.t("summary.reviewed", reviewed_by=s.by, date=format_date(pack, s.on))
     return pack.t("summary.not_reviewed")
 
 
