@@ -239,3 +239,25 @@ def test_keyboard_names_are_spanish(es: ContentPack) -> None:
     assert es.t("keyboard.done") == "Listo"
     assert es.t("keyboard.at") == "arroba"
     assert es.t("keyboard.capital", letter="Ñ") == "Ñ mayúscula"
+
+
+@pytest.mark.parametrize(
+    ("language", "long", "short"),
+    [
+        ("en", "Tuesday 1 December 2026", "1 December"),
+        ("es", "martes, 1 de diciembre de 2026", "1 de diciembre"),
+        ("ar", "الثلاثاء 1 ديسمبر 2026", "1 ديسمبر"),
+    ],
+)
+def test_dates_are_written_in_each_language_s_own_order(
+    language: str, long: str, short: str
+) -> None:
+    """The pack's ui.date and ui.day give the word order ("1 de diciembre de 2026"), not
+    the English one with Spanish words."""
+    import datetime as dt
+
+    from kiosk.core.timeline import format_date, format_day
+
+    pack = load_pack(resources.content_dir() / language)
+    day = dt.date(2026, 12, 1)
+    assert (format_date(pack, day), format_day(pack, day)) == (long, short)

@@ -120,6 +120,8 @@ KEY_PLACEHOLDERS: dict[str, frozenset[str]] = {
     "ui.page_of": frozenset({"n", "total"}),
     "summary.greeting": frozenset({"first_name"}),
     "summary.reviewed": frozenset({"reviewed_by", "date"}),
+    "ui.date": frozenset({"weekday", "day", "month", "year"}),
+    "ui.day": frozenset({"day", "month"}),
     "summary.printed": frozenset({"location"}),
     "summary.print_failed": frozenset({"location"}),
     "summary.print_limit": frozenset({"location"}),
@@ -169,6 +171,8 @@ TEXT_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "clinic_phone_label",
                 "emergency_label",
                 "scroll_hint",
+                "date",
+                "day",
             ]
         ),
         frozenset({"weekdays", "months"}),

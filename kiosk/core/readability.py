@@ -269,7 +269,9 @@ SAMPLE_VALUES_ES: dict[str, str] = {
     "address": "su correo",
 }
 #: Texts that are not prose: names of days and months, an address, the page footer.
-NOT_PROSE = frozenset({"ui.weekdays", "ui.months", "email.address_placeholder", "summary.footer"})
+NOT_PROSE = frozenset(
+    {"ui.weekdays", "ui.months", "ui.date", "ui.day", "email.address_placeholder", "summary.footer"}
+)
 #: Whole sections that are not prose: the keyboard's key names, the progress bar's step names
 #: (one or two words each), the pictures' file names.
 NOT_PROSE_SECTIONS = frozenset({"keyboard", "pictures", "progress"})

@@ -97,10 +97,13 @@ def plan(
 
 
 def format_date(pack: ContentPack, day: dt.date) -> str:
-    """A long, unambiguous date in the pack's language, e.g. "Tuesday 1 December 2026"."""
+    """A long, unambiguous date in the pack's language and word order (``ui.date``), e.g.
+    "Tuesday 1 December 2026", "martes, 1 de diciembre de 2026"."""
     weekdays = pack.items("ui.weekdays")
     months = pack.items("ui.months")
-    return f"{weekdays[day.weekday()]} {day.day} {months[day.month - 1]} {day.year}"
+    return _pattern(pack, "date").format(
+        weekday=weekdays[day.weekday()], day=day.day, month=months[day.month - 1], year=day.year
+    )
 
 
 def format_range(pack: ContentPack, entry: DatedEntry) -> str:
@@ -110,8 +113,16 @@ def format_range(pack: ContentPack, entry: DatedEntry) -> str:
 
 
 def format_day(pack: ContentPack, day: dt.date) -> str:
-    """A short date for the drawn timeline, e.g. "1 December"."""
-    return f"{day.day} {pack.items('ui.months')[day.month - 1]}"
+    """A short date for the drawn timeline (``ui.day``), e.g. "1 December", "1 de diciembre"."""
+    return _pattern(pack, "day").format(day=day.day, month=pack.items("ui.months")[day.month - 1])
+
+
+def _pattern(pack: ContentPack, name: str) -> str:
+    """The pack's word order for a date, as written (its parts are not isolated: a date is
+    words and digits of the pack's own language)."""
+    text = pack.texts["ui"][name]
+    assert isinstance(text, str)
+    return text
 
 
 def format_short_range(pack: ContentPack, entry: DatedEntry) -> str:
