@@ -1,0 +1,128 @@
+"""The real Spanish and Arabic packs on every page of the kiosk: nothing English shows, and
+Arabic lays the window out right to left (issue 13).
+
+Each page of the journey is walked in the language (the summary's email form, its address
+shown back, and the phone view too) and every widget on show is read: its text, a field's
+placeholder, the summary preview's text. The English pack's phrases (three words or more)
+and any Latin word that is not one of the language's own pack (a brand name such as BOTOX)
+count as English; the clinic's configured name and the patient's typed name are allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QTextBrowser, QWidget
+
+from kiosk import app, resources
+
+from .helpers import LATER, FakeClock, settle, shown, tap, walk_to
+from .pseudo_packs import english_texts
+from .test_outputs_i18n import PLACEHOLDER, english_left, plain
+
+LANGUAGES = ["es", "ar"]
+CLINIC = "Demo Clinic"
+#: The email keyboard's domain keys (gmail.com, …): names, in every language.
+MAIL_DOMAINS = {"gmail", "outlook", "yahoo", "icloud", "hotmail", "com"}
+
+
+def english_sentences() -> frozenset[str]:
+    """Every sentence or phrase of three words or more of the English pack (split at its
+    placeholders and sentence ends): one of them shown means English on screen."""
+    parts = (
+        " ".join(part.split()).strip(" ,.?!:;")
+        for text in english_texts()
+        for chunk in PLACEHOLDER.split(text)
+        for part in re.split(r"(?<=[.?!:])\s+", chunk)
+    )
+    return frozenset(p for p in parts if len(p.split()) >= 3)
+
+
+def english_in(text: str, pack) -> list[str]:  # type: ignore[no-untyped-def]
+    flat = " ".join(plain(text).split())
+    words = [w for w in english_left(text, pack) if w not in MAIL_DOMAINS]
+    return words + sorted(s for s in english_sentences() if s in flat)
+
+
+def visible_texts(window: QWidget) -> list[str]:
+    """What a patient can read on the window now (rich text without its tags)."""
+    found = []
+    for w in window.findChildren(QWidget):
+        if not w.isVisible() or not w.isVisibleTo(window):
+            continue
+        if isinstance(w, QLabel):
+            found.append(re.sub(r"<[^>]+>", " ", w.text()))
+        elif isinstance(w, QAbstractButton):
+            found.append(w.text())
+        elif isinstance(w, QLineEdit):
+            found += [w.text(), w.placeholderText()]
+        elif isinstance(w, QTextBrowser):
+            found.append(w.toPlainText())
+    return [t for t in found if t.strip()]
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    demo = resources.demo_config().read_text(encoding="utf-8")
+    demo = demo.replace('languages = ["en"]', 'languages = ["en", "es", "ar"]')
+    demo = demo.replace('name = "Demo Aesthetic Clinic"', f'name = "{CLINIC}"')
+    demo = demo.replace('logo = "../images/', f'logo = "{resources.path("images")}/')
+    demo = demo.replace(
+        'staff_pin_file = "staff-pin"', f'staff_pin_file = "{resources.path("demo", "staff-pin")}"'
+    )
+    path = tmp_path / "kiosk.toml"
+    path.write_text(demo, encoding="utf-8")
+    return path
+
+
+def check(window, page: str, found: dict[str, list[str]], allowed: set[str]) -> None:  # type: ignore[no-untyped-def]
+    """Every English string on show on ``page`` into ``found``."""
+    for text in visible_texts(window):
+        if text not in allowed:
+            english = english_in(text, window.ctx.pack)
+            if english:
+                found.setdefault(page, []).extend(english)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_page_is_in_the_language_with_nothing_english(
+    qtbot, config: Path, language: str
+) -> None:
+    window = app.build_window(config, language=language)
+    qtbot.addWidget(window)
+    window.resize(*app.LANDSCAPE)
+    window.show()
+    qtbot.waitExposed(window)
+    settle(qtbot, window)
+    window.taps.clock = FakeClock()
+    pack = window.ctx.pack
+    assert pack.language == language
+    rtl = Qt.LayoutDirection.RightToLeft if language == "ar" else Qt.LayoutDirection.LeftToRight
+    assert window.layoutDirection() == rtl
+    found: dict[str, list[str]] = {}
+    # the start screen names each language in its own words ("English"): not English text
+    names = {p.language_name for p in window.ctx.packs.values()}
+    check(window, "attract", found, names)
+    visit = window.ctx.visit
+    visit.start()
+    visit.session.first_name = "Ana"
+    for page in window.page_ids()[1:]:
+        walk_to(window, page)
+        qtbot.wait(0)
+        check(window, page, found, set())
+        if page == "summary":  # its other views: the email form, and the phone's QR code
+            for card, back in (
+                ("summary_email", "email_cancel"),
+                ("summary_phone", "summary_phone_back"),
+            ):
+                window.taps.clock.advance(LATER)
+                tap(window, shown(window, card))
+                check(window, f"summary/{card}", found, set())
+                window.taps.clock.advance(LATER)
+                tap(window, shown(window, back))
+    assert found == {}
+    assert window.layoutDirection() == rtl
+    window.close()
