@@ -490,3 +490,21 @@ def test_the_print_location_is_said_in_each_language(tmp_path: Path) -> None:
     assert printing.location_for("es", "en", "la recepción") == "la recepción 2"
     assert printing.location_for("ar", "en", "مكتب الاستقبال") == "مكتب الاستقبال"
     assert load_config(resources.demo_config()).print.location_for("en", "en", "x") == "x"
+
+
+def test_toml_nested_too_deep_is_refused_before_it_is_parsed(monkeypatch) -> None:
+    """tomllib recurses per level: on Python 3.13 under pytest-xdist, the RecursionError at
+    5,000 levels also printed "Exception ignored in sys.unraisablehook". The depth is
+    measured first (strings and comments aside), so the parser never goes that deep."""
+    import tomllib
+
+    from kiosk.core import schema
+
+    def never(_text: str) -> None:
+        raise AssertionError("parsed")
+
+    monkeypatch.setattr(tomllib, "loads", never)
+    with pytest.raises(ProblemsError, match="nested too deeply"):
+        schema.parse("a = " + "[" * 5000 + "]" * 5000, "deep.toml", "TOML")
+    fine = 'a = [[1, [2]], "[[[[", \'{{{{\'] # [[[[\nb = { c = { d = 1 } }\ns = """ [[[ """\n'
+    assert schema._toml_depth(fine) == 3

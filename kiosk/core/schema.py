@@ -317,12 +317,37 @@ def read_json(path: Path, limit: int) -> Any:
     return parse(_text(read_bytes(path, limit), file), file, "JSON")
 
 
+#: Deeper than this, TOML is refused before it is parsed: tomllib recurses per level, and
+#: on Python 3.13 a RecursionError deep in it also prints "Exception ignored in
+#: sys.unraisablehook" (a finalizer run with no stack left). A config nests 3 levels.
+TOML_MAX_DEPTH = 100
+#: What is not structure in TOML: strings (multi-line first) and comments.
+_TOML_NOT_STRUCTURE = re.compile(
+    r'"""(?:\\.|[^\\])*?"""|\'\'\'.*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'[^\'\n]*\'|#[^\n]*',
+    re.DOTALL,
+)
+
+
+def _toml_depth(text: str) -> int:
+    """How deep ``text``'s arrays and inline tables nest (strings and comments aside)."""
+    depth = deepest = 0
+    for ch in _TOML_NOT_STRUCTURE.sub("", text):
+        if ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
 def parse(text: str, file: str, kind: Literal["TOML", "JSON"]) -> Any:
     """``text`` parsed as ``kind``; what does not parse is a ProblemsError naming ``file``,
     never a traceback (tables or arrays nested thousands deep, an integer of more than 4,300
     digits)."""
     loads = tomllib.loads if kind == "TOML" else json.loads
     try:
+        if kind == "TOML" and _toml_depth(text) > TOML_MAX_DEPTH:
+            raise RecursionError
         return loads(text)
     except RecursionError:
         raise ProblemsError(
