@@ -4,6 +4,10 @@ every page, landscape 1920x1080 and portrait 1080x1920 (``NN-<page id>.png``, pl
 summary's other views).
 
     .venv/bin/python scripts/screenshot_tour.py [--out docs/screenshots] [--config FILE]
+        [--lang CODE]
+
+With ``--lang`` the tour is in that language (the demo clinic then offers English, Spanish
+and Arabic); docs/screenshots/es and docs/screenshots/ar come from ``--lang es`` / ``ar``.
 
 Starts its own Xvfb unless --display is given. The README's screenshots come from here.
 """
@@ -16,6 +20,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -125,7 +130,24 @@ def summary_views(window, folder: Path, i: int) -> list[Path]:  # type: ignore[n
     return saved
 
 
-def tour(out: Path, config: Path | None) -> list[Path]:
+def demo_in_every_language(folder: Path) -> Path:
+    """The demo clinic's config, offering every language the kiosk ships."""
+    from kiosk import resources
+
+    languages = sorted(p.name for p in resources.content_dir().iterdir() if p.is_dir())
+    languages.sort(key=lambda code: code != "en")
+    text = resources.demo_config().read_text(encoding="utf-8")
+    text = text.replace('languages = ["en"]', f"languages = {languages!r}".replace("'", '"'))
+    text = text.replace('logo = "../images/', f'logo = "{resources.path("images")}/')
+    text = text.replace(
+        'staff_pin_file = "staff-pin"', f'staff_pin_file = "{resources.path("demo", "staff-pin")}"'
+    )
+    path = folder / "demo-languages.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def tour(out: Path, config: Path | None, language: str | None = None) -> list[Path]:
     from PySide6.QtTest import QTest
 
     from kiosk import app
@@ -135,7 +157,7 @@ def tour(out: Path, config: Path | None) -> list[Path]:
     for name, (w, h) in ORIENTATIONS.items():
         folder = out / name
         folder.mkdir(parents=True, exist_ok=True)
-        window = app.build_window(config)
+        window = app.build_window(config, language=language)
         window.setGeometry(0, 0, w, h)
         window.show()
         QTest.qWaitForWindowExposed(window)
@@ -165,11 +187,17 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
     parser.add_argument("--config", type=Path)
     parser.add_argument("--display", help="use this X display instead of starting Xvfb")
+    parser.add_argument("--lang", metavar="CODE", help="the tour in this language")
     args = parser.parse_args()
     os.environ["QT_QPA_PLATFORM"] = "xcb"
     with contextlib.ExitStack() as stack:
         os.environ["DISPLAY"] = args.display or stack.enter_context(xvfb())
-        for path in tour(args.out, args.config):
+        config = args.config
+        if args.lang and config is None:
+            config = demo_in_every_language(
+                Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            )
+        for path in tour(args.out, config, args.lang):
             print(path)
     return 0
 
