@@ -529,6 +529,19 @@ def run(
         offered = ", ".join(loaded.packs)
         print(f"--lang: {language!r} is not offered (offered: {offered})", file=sys.stderr)
         return 2
+    if loaded.config.kiosk.fullscreen and not windowed and size is None:
+        # Kiosk mode shows patients only content a clinician signed off, in every language
+        # it offers (a draft translation included), as check-config says.
+        unsigned = [
+            problem
+            for pack in loaded.packs.values()
+            for problem in signoff.sign_off_problems(pack, loaded.config, dt.date.today())
+            if not problem.warning
+        ]
+        if unsigned:
+            for problem in unsigned:
+                print(problem, file=sys.stderr)
+            return 2
     app = application()
     try:
         lock = runtime.single_instance()

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QWidget
 
 from kiosk import app
 
-from .helpers import DEMO_CLINIC, REPO
+from .helpers import DEMO_CLINIC, REPO, SIGNED_OFF
 
 pytestmark = pytest.mark.xvfb
 SIZE = (1920, 1080)  # the kiosk's display; the kiosk runs fullscreen on it
@@ -143,7 +143,8 @@ def test_a_clinic_day_on_the_real_screen(tmp_path: Path, qapp) -> None:
         + "[kiosk]\nfullscreen = true\nidle_timeout_s = 5\nidle_warning_s = 3\n"
         + f'[print]\noutput_dir = "{tmp_path}/prints"\n'
         + f'[email]\nenabled = true\nsender = "k@clinic.test"\neml_dir = "{tmp_path}/eml"\n'
-        + f'[outbox]\npath = "{tmp_path}/outbox"\n',
+        + f'[outbox]\npath = "{tmp_path}/outbox"\n'
+        + SIGNED_OFF,  # kiosk mode shows only signed-off content
         encoding="utf-8",
     )
     spots, pages = centres(config)

@@ -126,3 +126,18 @@ def test_every_page_is_in_the_language_with_nothing_english(
     assert found == {}
     assert window.layoutDirection() == rtl
     window.close()
+
+
+def test_kiosk_mode_refuses_a_draft_translation(tmp_path: Path) -> None:
+    """The shipped Spanish pack is a draft: a fullscreen kiosk offering it does not start
+    until the clinic's clinician signs it off (its code in [content] reviewed_languages);
+    English signed off alone is not enough."""
+    from .helpers import DEMO_CLINIC, SIGNED_OFF, run_kiosk
+
+    base = DEMO_CLINIC + '[kiosk]\nfullscreen = true\nlanguages = ["en", "es"]\n' + SIGNED_OFF
+    config = tmp_path / "kiosk.toml"
+    config.write_text(base, encoding="utf-8")
+    result = run_kiosk("--config", str(config), env={"QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 2
+    assert "no sign-off yet for Español (es), a draft translation" in result.stderr
+    assert "English" not in result.stderr  # the config's sign-off covers English
