@@ -141,3 +141,59 @@ def test_kiosk_mode_refuses_a_draft_translation(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "no sign-off yet for Español (es), a draft translation" in result.stderr
     assert "English" not in result.stderr  # the config's sign-off covers English
+
+
+@pytest.fixture
+def kiosk(qtbot, config: Path):  # type: ignore[no-untyped-def]
+    window = app.build_window(config)
+    qtbot.addWidget(window)
+    window.resize(*app.LANDSCAPE)
+    window.show()
+    qtbot.waitExposed(window)
+    settle(qtbot, window)
+    window.taps.clock = FakeClock()
+    yield window
+    window.close()
+
+
+def press(window, widget: QWidget) -> None:  # type: ignore[no-untyped-def]
+    window.taps.clock.advance(LATER)
+    tap(window, widget)
+
+
+def test_a_switch_on_the_summary_keeps_the_print_the_address_and_the_view(qtbot, kiosk) -> None:
+    """A copy printed, an address typed and consent ticked, then Arabic: the Print card
+    still says where to collect it (in Arabic), the form still holds the address."""
+    from .test_languages import choose
+
+    visit = kiosk.ctx.visit
+    visit.start()
+    walk_to(kiosk, "summary")
+    with qtbot.waitSignal(kiosk.ctx.printer.reported, timeout=30000):
+        press(kiosk, shown(kiosk, "summary_print"))
+    qtbot.waitUntil(lambda: visit.print_job is None, timeout=30000)
+    press(kiosk, shown(kiosk, "summary_email"))
+    for key in ("a", "n", "a", "at", "gmail_com"):
+        press(kiosk, kiosk.keyboard().key(key))
+    press(kiosk, shown(kiosk, "email_consent"))
+    press(kiosk, kiosk.keyboard().key("done"))  # the keyboard down: the header's button shows
+    choose(kiosk, "ar")
+    assert kiosk.ctx.pack.language == "ar" and kiosk.screen_id() == "summary"
+    assert shown(kiosk, "email_address").text() == "ana@gmail.com"
+    assert kiosk.findChild(QAbstractButton, "email_consent").isChecked()
+    press(kiosk, shown(kiosk, "email_cancel"))
+    state = shown(kiosk, "summary_print_state").text()
+    assert state.startswith(kiosk.ctx.pack.t("summary.printed", location="x").split("x")[0])
+    assert kiosk.ctx.pack.t("summary.front_desk") in state
+
+
+def test_a_staff_reset_on_the_start_screen_puts_the_default_language_back(kiosk) -> None:
+    """Arabic chosen on the start screen, then the staff reset: the next patient gets the
+    first language, left to right, throughout."""
+    press(kiosk, shown(kiosk, "lang_ar"))
+    assert kiosk.layoutDirection() == Qt.LayoutDirection.RightToLeft
+    kiosk.reset_session()
+    assert kiosk.ctx.pack.language == "en"
+    assert kiosk.layoutDirection() == Qt.LayoutDirection.LeftToRight
+    kiosk.ctx.visit.start()
+    assert shown(kiosk, "nav_next").text() == kiosk.ctx.packs["en"].t("ui.next")

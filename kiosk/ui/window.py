@@ -65,6 +65,8 @@ class MainWindow(QMainWindow):
         self._landscape = True
         self._painted = False
         self._language = ctx.pack.language
+        #: The summary's address and view in the old language, for the one built in the new
+        self._draft: tuple[str, bool, int] | None = None
         self._idle: IdleGuard | None = None
         self.kiosk_mode = False
         self._kiosk_configured = False
@@ -194,6 +196,9 @@ class MainWindow(QMainWindow):
             page.view_changed.connect(self._on_view_changed)
             self._screens[which] = page
             self.stack.addWidget(page)
+            if which.screen is Screen.SUMMARY and self._draft is not None:
+                page.take_draft(self._draft)  # type: ignore[attr-defined]
+                self._draft = None
         return page
 
     def build_all(self) -> None:
@@ -249,6 +254,10 @@ class MainWindow(QMainWindow):
         if self._keyboard is not None:
             self._keyboard.detach()  # its field goes with the screens
             self._keyboard.set_texts(self._keyboard_texts(), language=self._language)
+        summary = next((p for k, p in self._screens.items() if k.screen is Screen.SUMMARY), None)
+        on_summary = self.ctx.visit.flow.page.screen is Screen.SUMMARY
+        # the address typed and the view on show go to the summary built in the new language
+        self._draft = summary.draft() if summary is not None and on_summary else None  # type: ignore[attr-defined]
         for page in self._screens.values():
             self.stack.removeWidget(page)
             page.deleteLater()
@@ -324,6 +333,11 @@ class MainWindow(QMainWindow):
     @Slot()
     def reset_session(self) -> None:
         self.ctx.visit.staff_reset()
+        # On the start screen no step changes: the next patient's language and direction
+        # (the default) still have to be put back.
+        self._draft = None
+        self._rebuild_if_language_changed()
+        self._show(self.ctx.visit.flow.page)
 
     def _on_step(self, old: Screen, new: Screen) -> None:
         """The visit moved on (its rules, the wipes among them, have run): show where."""
@@ -342,6 +356,7 @@ class MainWindow(QMainWindow):
         self.screen_changed.emit(page.id)
 
     def _on_wipe(self) -> None:
+        self._draft = None  # an address typed in another language goes with the session
         for page in self._screens.values():
             page.wipe()
             page.reset_view()

@@ -318,7 +318,52 @@ class SummaryScreen(ScreenBase):
             self._draw_face(context["face_map"], context["size"]["map"])
             self._face_drawn = context["face_map"]  # back and forth: drawn once a visit
         self.preview.verticalScrollBar().setValue(0)
+        self._restore_cards()
         self._offer_print()
+
+    def _restore_cards(self) -> None:
+        """Each card as the visit stands: after a language switch (the screens are built
+        anew in the new language) the patient still sees what became of the print, the
+        email and the code."""
+        visit, pack = self.ctx.visit, self.ctx.pack
+        if visit.print_job is not None:
+            self.print_button.setEnabled(False)
+            self.print_button.set_state(pack.t("summary.printing"))
+        elif visit.copies:
+            where = self._location()
+            said = pack.t("summary.printed", location=where)
+            if visit.copies_left <= 0:
+                said += " " + pack.t("summary.print_limit", location=where)
+            else:
+                self.print_button.set_title(pack.t("summary.print_again"))
+            self.print_button.set_state(said)
+            self.print_button.setEnabled(visit.copies_left > 0)
+        key = {
+            Email.SENDING: "email.sending",
+            Email.QUEUED: "email.queued",
+            Email.SENT: "email.sent",
+            Email.FAILED: "email.failed",
+        }.get(visit.email)
+        if key is not None:
+            self.email_button.set_state(pack.t(key, address=addresses.masked(visit.session.email)))
+            self.email_button.setEnabled(visit.may_email)
+        if visit.code_shown:
+            self.phone_button.set_state(pack.t("summary.phone_shown"))
+
+    def draft(self) -> tuple[str, bool, int]:
+        """What the patient has on the go here and no session holds yet: the address typed,
+        the consent ticked, the view on show (for the screen built in another language)."""
+        return self.address.text(), self.consent.isChecked(), self.views.currentIndex()
+
+    def take_draft(self, draft: tuple[str, bool, int]) -> None:
+        address, consent, view = draft
+        self.address.setText(address)
+        self.consent.setChecked(consent)
+        if view == EMAIL_CONFIRM and address:
+            self.confirm_address.setText(breakable(address.strip()))
+            self.confirm_address.setAccessibleName(address.strip())
+        if view in (EMAIL_FORM, EMAIL_CONFIRM, PHONE):
+            self._show(view)
 
     def _draw_face(self, uri: str, width: int) -> None:
         """The marked face, drawn at the size the preview shows it, into one image kept for
