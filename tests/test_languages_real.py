@@ -197,3 +197,34 @@ def test_a_staff_reset_on_the_start_screen_puts_the_default_language_back(kiosk)
     assert kiosk.layoutDirection() == Qt.LayoutDirection.LeftToRight
     kiosk.ctx.visit.start()
     assert shown(kiosk, "nav_next").text() == kiosk.ctx.packs["en"].t("ui.next")
+
+
+def test_a_translation_that_drops_a_health_question_is_refused(tmp_path: Path) -> None:
+    """Every language must ask the same questions and show the same areas and signs as the
+    first: a pack that drops one passed check-config, and a switch mid-visit landed on an
+    empty page."""
+    import shutil
+
+    from .helpers import DEMO_CLINIC, run_kiosk
+
+    content = tmp_path / "content"
+    shutil.copytree(resources.content_dir(), content)
+    es = content / "es" / "content.toml"
+    text = es.read_text(encoding="utf-8")
+    start = text.index("[[consultation.screening]]")
+    end = text.index("[[consultation.screening]]", start + 1)
+    es.write_text(text[:start] + text[end:], encoding="utf-8")  # the first question gone
+    config = tmp_path / "kiosk.toml"
+    config.write_text(
+        DEMO_CLINIC
+        + '[kiosk]\nfullscreen = false\nlanguages = ["en", "es"]\n'
+        + f'[content]\ndir = "{content}"\n'
+        + '[print]\nlocations = { zz = "x" }\n',
+        encoding="utf-8",
+    )
+    result = run_kiosk("check-config", str(config))
+    assert result.returncode == 2
+    assert f"{es}: consultation.screening: must be the same as the English pack's (missing " in (
+        result.stderr
+    )
+    assert f"{config}: print.locations.zz: is not a language this kiosk offers" in result.stderr

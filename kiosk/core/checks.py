@@ -33,6 +33,8 @@ def config_problems(
     order a clinic would fix them, then the warnings (``Problem.warning``)."""
     problems = _file_problems(config)
     warnings = _output_warnings(config)
+    problems.extend(same_questions_problems(packs))
+    problems.extend(_location_problems(config))
     for pack in packs.values():
         problems.extend(readability_problems(pack))
         for problem in sign_off_problems(pack, config, today):
@@ -171,3 +173,60 @@ def template_problems(
                 Problem(str(template_dirs[0]), "templates", f"{type(exc).__name__}: {exc}")
             )
     return problems
+
+
+def _ids(pack: ContentPack) -> dict[str, list[str]]:
+    """What a pack asks and offers, by id: the same in every language the kiosk offers."""
+    return {
+        "consultation.areas": [a.id for a in pack.areas],
+        "consultation.screening": [q.id for q in pack.screening],
+        "consultation.questions": [q.id for q in pack.questions],
+        "side_effects.levels": [h.level for h in pack.help],
+        "side_effects.signs": [s.id for h in pack.help for s in h.signs],
+    }
+
+
+def same_questions_problems(packs: Mapping[str, ContentPack]) -> list[Problem]:
+    """Every language asks the same health questions and shows the same areas and signs as
+    the first: a translation that drops one would drop a safety question for its readers
+    (and a switch mid-visit would land on a page that is not there)."""
+    if len(packs) < 2:
+        return []
+    first, *others = packs.values()
+    want = _ids(first)
+    problems = []
+    for pack in others:
+        for key, ids in _ids(pack).items():
+            if ids != want[key]:
+                missing = [i for i in want[key] if i not in ids]
+                extra = [i for i in ids if i not in want[key]]
+                said = "; ".join(
+                    part
+                    for part in (
+                        f"missing {', '.join(missing)}" if missing else "",
+                        f"not in {first.language}: {', '.join(extra)}" if extra else "",
+                        "in another order" if not (missing or extra) else "",
+                    )
+                    if part
+                )
+                problems.append(
+                    Problem(
+                        str(pack.source),
+                        key,
+                        f"must be the same as the {first.language_name} pack's ({said})",
+                    )
+                )
+    return problems
+
+
+def _location_problems(config: Config) -> list[Problem]:
+    """``[print] locations`` for a language the kiosk does not offer is a slip."""
+    return [
+        Problem(
+            str(config.source),
+            f"print.locations.{code}",
+            f"is not a language this kiosk offers ({', '.join(config.kiosk.languages)})",
+        )
+        for code in config.print.locations
+        if code not in config.kiosk.languages
+    ]
