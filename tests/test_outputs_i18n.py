@@ -220,7 +220,8 @@ def test_email_in_language(configs: dict[str, Path], kind: str, language: str) -
     renderer = SummaryRenderer(loaded.template_dirs)
     raw = message.compose(_session(language), pack, loaded.config, renderer, pdf=pdf)
     msg = email.message_from_bytes(raw, policy=email.policy.default)
-    assert plain(str(msg["Subject"])) == plain(pack.t("email.subject"))
+    # no bidi isolates in a header (mail programs show them as boxes)
+    assert str(msg["Subject"]) == plain(pack.t("email.subject"))
     assert msg["Content-Language"] == language
     html_part = msg.get_body(("html",)).get_content()
     text = msg.get_body(("plain",)).get_content()
@@ -238,7 +239,7 @@ def test_email_in_language(configs: dict[str, Path], kind: str, language: str) -
             value = event[field]
             assert value.params["LANGUAGE"] == language
             assert english_left(str(value), pack) == [], (field, str(value))
-        assert plain(str(event["SUMMARY"])) in {plain(pack.fill(e.calendar)) for e in pack.timeline}
+        assert str(event["SUMMARY"]) in {plain(pack.fill(e.calendar)) for e in pack.timeline}
     assert plain(str(events[0]["DESCRIPTION"])).startswith(plain(pack.t("email.ics_description")))
 
 

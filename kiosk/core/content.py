@@ -52,6 +52,15 @@ LRI = "\u2066"
 NBSP = "\u00a0"
 
 
+_ISOLATES = str.maketrans("", "", "\u2066\u2067\u2068\u2069")
+
+
+def without_isolates(text: str) -> str:
+    """``text`` without the isolates ``isolate`` put in: for a mail header or a calendar
+    title, which some mail programs and phones show as boxes (and spam filters distrust)."""
+    return text.translate(_ISOLATES)
+
+
 def isolate(value: str) -> str:
     """``value`` isolated from the right-to-left text around it (see FSI); empty stays
     empty. A number is left to right and kept on one line (no-break spaces): a phone number

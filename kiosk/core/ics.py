@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import icalendar
 
+from kiosk.core.content import without_isolates
 from kiosk.core.timeline import Plan
 
 PRODID = "-//botox-kiosk//follow-up reminders//EN"
@@ -33,7 +34,7 @@ def plan_ics(
     return make_ics(
         clinic_name=clinic_name,
         clinic_phone=clinic_phone,
-        events=[(event.day, event.summary) for event in plan.events],
+        events=[(event.day, without_isolates(event.summary)) for event in plan.events],
         uid_domain=uid_domain,
         description=description,
         language=language,

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from kiosk.core.addresses import ascii_address
 from kiosk.core.config import Config
-from kiosk.core.content import ContentPack
+from kiosk.core.content import ContentPack, without_isolates
 from kiosk.core.ics import plan_ics
 from kiosk.core.session import Session
 from kiosk.core.summary import SummaryRenderer, build_context
@@ -61,20 +61,19 @@ def compose(
     # the message itself: the same summary, without the picture and the lines for notes
     context = build_context(session, pack, config, include_screening=include, email=True)
     plan: Plan = context["plan"]
-    texts = pack  # the clinic's name and phone are isolated in Arabic's sentences (its _fill)
     ics = plan_ics(
         plan,
         clinic_name=config.clinic.name,
         clinic_phone=config.clinic.phone,
         uid_domain=sender_domain(config),
-        description=texts.t("email.ics_description"),
+        description=without_isolates(pack.t("email.ics_description")),
         language=pack.language,
     )
     message = build_message(
         sender=config.email.sender,
         reply_to=config.email.reply_to or None,
         to=session.email,
-        subject=texts.t("email.subject"),
+        subject=without_isolates(pack.t("email.subject")),
         html=renderer.html(context),
         text=renderer.text(context),
         pdf=attachment,
