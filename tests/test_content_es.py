@@ -222,7 +222,7 @@ def test_the_clinical_facts_survive_translation(es: ContentPack) -> None:
     review = next(e for e in es.timeline if e.id == "migraine_review")
     assert "En Inglaterra, el NHS" in review.body
     blood = next(q for q in es.screening if q.id == "blood_thinners")
-    assert "Nunca deje una medicina para la sangre" in blood.advice["yes"]
+    assert "Nunca deje una medicina para hacer la sangre más líquida" in blood.advice["yes"]
     pregnancy = next(q for q in es.screening if q.id == "pregnancy")
     assert "Nadie sabe" in pregnancy.why
 
