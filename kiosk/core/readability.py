@@ -204,7 +204,7 @@ class Reading:
 
 def measure(text: str, language: str = "en") -> Reading:
     """Counts for a text in the given language (English rules for one with no rules here)."""
-    formula = FORMULAS.get(language, FORMULAS["en"])
+    formula = FORMULAS.get(primary(language), FORMULAS["en"])
     ws = formula.words(text)
     counts = [formula.syllables(w) for w in ws]
     long_words = tuple(w for w, n in zip(ws, counts, strict=True) if n >= formula.long_word)
@@ -285,7 +285,7 @@ class PatientText(NamedTuple):
 
 def patient_texts(pack: ContentPack) -> list[PatientText]:
     """Every text of the pack a patient may read, placeholders filled with sample values."""
-    samples = FORMULAS.get(pack.language, FORMULAS["en"]).sample_values
+    samples = FORMULAS.get(primary(pack.language), FORMULAS["en"]).sample_values
 
     def fill(text: str) -> str:
         return text.format_map(samples)
@@ -432,10 +432,15 @@ FORMULAS: dict[str, Formula] = {
 }
 
 
+def primary(language: str) -> str:
+    """A language code's language part: "es-MX" and "es_MX" are measured as "es"."""
+    return re.split(r"[-_]", language, maxsplit=1)[0].lower()
+
+
 def readability_problems(pack: ContentPack) -> list[Problem]:
     """Texts (and groups of texts) harder than the 6th-grade level, by the pack language's
     formula (``FORMULAS``); a language with no formula is not measured."""
-    formula = FORMULAS.get(pack.language)
+    formula = FORMULAS.get(primary(pack.language))
     if formula is None:
         return []
     file = str(pack.source)

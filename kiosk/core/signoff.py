@@ -62,7 +62,10 @@ def sign_off(pack: ContentPack, config: Config) -> SignOff:
     """The config's sign-off for the languages it names (``[content] reviewed_languages``),
     else the pack's own: a translation is not signed off by whoever read the English."""
     content = config.content
-    covered = pack.language in content.reviewed_languages
+    # "en" covers "en-GB"; "es-MX" names only that one
+    covered = pack.language in content.reviewed_languages or (
+        re.split(r"[-_]", pack.language, maxsplit=1)[0] in content.reviewed_languages
+    )
     if covered and (content.reviewed_by or content.reviewed_on is not None):
         return SignOff(content.reviewed_by, content.reviewed_on, str(config.source), "content")
     return SignOff(pack.reviewed_by, pack.reviewed_on, str(pack.source), "meta")
@@ -99,7 +102,7 @@ def sign_off_problems(pack: ContentPack, config: Config, today: dt.date) -> list
     if not problems and not s.real(today):
         kiosk_mode = config.kiosk.fullscreen
         where = "[content] reviewed_by and reviewed_on in the config (or [meta] in your pack)"
-        if pack.language not in config.content.reviewed_languages:
+        if s.section == "meta" and pack.language not in config.content.reviewed_languages:
             where += f', with "{pack.language}" in [content] reviewed_languages'
         # The built-in pack is signed off in the clinic's config: point there, not at a
         # file inside the installed kiosk.

@@ -455,7 +455,7 @@ class MainWindow(QMainWindow):
     # --- events ---------------------------------------------------------------------------
     def resizeEvent(self, event: QResizeEvent) -> None:
         idle = [self._idle.overlay] if self._idle is not None else []
-        for overlay in (*self.overlays(), *idle):
+        for overlay in (*self.overlays(), *idle, self.language_chooser):
             if overlay.isVisible():
                 overlay.setGeometry(0, 0, event.size().width(), event.size().height())
         self._place_sections(event.size().width() >= WIDE_HEADER)
