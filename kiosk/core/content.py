@@ -42,6 +42,13 @@ HELP_LEVELS: tuple[str, ...] = typing.get_args(Level)  # most urgent first
 #: Sindhi, Uyghur, Yiddish, Dhivehi, Central Kurdish). Qt agrees
 #: (QLocale.textDirection); the core layer asks here, without Qt.
 RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur", "ps", "sd", "ug", "yi", "dv", "ckb"})
+
+
+def primary_language(code: str) -> str:
+    """A language code's language part, lower case: "es-MX", "es_MX" and "ES" are "es"."""
+    return re.split(r"[-_]", code, maxsplit=1)[0].lower()
+
+
 #: First-strong isolate and pop directional isolate (Unicode bidi, UAX #9): a value filled
 #: into a right-to-left sentence (an email address, a phone number, a Latin name) keeps its
 #: own direction and does not reorder the words around it.
@@ -588,7 +595,7 @@ class ContentPack:
     @property
     def rtl(self) -> bool:
         """Whether the pack's language is written right to left (Arabic: "ar", "ar-EG")."""
-        return re.split(r"[-_]", self.language, maxsplit=1)[0].lower() in RTL_LANGUAGES
+        return primary_language(self.language) in RTL_LANGUAGES
 
     def _fill(self, text: str, extra: Mapping[str, object]) -> str:
         values = {**self.values, **{k: str(v) for k, v in extra.items()}}

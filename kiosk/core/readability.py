@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from kiosk.core.content import TEXT_KEYS, ContentPack
+from kiosk.core.content import TEXT_KEYS, ContentPack, primary_language
 from kiosk.core.errors import Problem
 
 MAX_GRADE = 6.0  # Flesch–Kincaid grade: the 6th-grade level patient leaflets aim for
@@ -204,7 +204,7 @@ class Reading:
 
 def measure(text: str, language: str = "en") -> Reading:
     """Counts for a text in the given language (English rules for one with no rules here)."""
-    formula = FORMULAS.get(primary(language), FORMULAS["en"])
+    formula = FORMULAS.get(primary_language(language), FORMULAS["en"])
     ws = formula.words(text)
     counts = [formula.syllables(w) for w in ws]
     long_words = tuple(w for w, n in zip(ws, counts, strict=True) if n >= formula.long_word)
@@ -285,7 +285,7 @@ class PatientText(NamedTuple):
 
 def patient_texts(pack: ContentPack) -> list[PatientText]:
     """Every text of the pack a patient may read, placeholders filled with sample values."""
-    samples = FORMULAS.get(primary(pack.language), FORMULAS["en"]).sample_values
+    samples = FORMULAS.get(primary_language(pack.language), FORMULAS["en"]).sample_values
 
     def fill(text: str) -> str:
         return text.format_map(samples)
@@ -432,15 +432,10 @@ FORMULAS: dict[str, Formula] = {
 }
 
 
-def primary(language: str) -> str:
-    """A language code's language part: "es-MX" and "es_MX" are measured as "es"."""
-    return re.split(r"[-_]", language, maxsplit=1)[0].lower()
-
-
 def readability_problems(pack: ContentPack) -> list[Problem]:
     """Texts (and groups of texts) harder than the 6th-grade level, by the pack language's
     formula (``FORMULAS``); a language with no formula is not measured."""
-    formula = FORMULAS.get(primary(pack.language))
+    formula = FORMULAS.get(primary_language(pack.language))
     if formula is None:
         return []
     file = str(pack.source)

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from kiosk.core.config import Config
-from kiosk.core.content import REVIEW_MAX_AGE, ContentPack
+from kiosk.core.content import REVIEW_MAX_AGE, ContentPack, primary_language
 from kiosk.core.errors import Problem
 
 #: Not a sign-off: anything with "demo" in it, and the usual stand-ins for a name ("TODO",
@@ -64,7 +64,7 @@ def sign_off(pack: ContentPack, config: Config) -> SignOff:
     content = config.content
     # "en" covers "en-GB"; "es-MX" names only that one
     covered = pack.language in content.reviewed_languages or (
-        re.split(r"[-_]", pack.language, maxsplit=1)[0] in content.reviewed_languages
+        primary_language(pack.language) in content.reviewed_languages
     )
     if covered and (content.reviewed_by or content.reviewed_on is not None):
         return SignOff(content.reviewed_by, content.reviewed_on, str(config.source), "content")

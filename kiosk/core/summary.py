@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kiosk import lazy
 from kiosk.core.config import Config
-from kiosk.core.content import RTL_LANGUAGES, SUMMARY_LABELS, ContentPack
+from kiosk.core.content import SUMMARY_LABELS, ContentPack
 from kiosk.core.facemap import marked_uri
 from kiosk.core.session import Session
 from kiosk.core.signoff import sign_off
@@ -35,14 +34,6 @@ SCREEN_SIZES = {"body": 20, "h1": 30, "h2": 25, "lead": 22, "small": 20, "map": 
 NOTE_LINES = 6
 
 
-def direction(language: str) -> str:
-    """ "rtl" for a language written right to left (``content.RTL_LANGUAGES``; its summary,
-    PDF and email are laid out right to left), else "ltr" (HTML's ``dir`` values). Values
-    filled into its sentences are isolated by ``ContentPack.t`` (``content.isolate``); the
-    HTML also wraps the values it places itself in <bdi>."""
-    return "rtl" if re.split(r"[-_]", language, maxsplit=1)[0].lower() in RTL_LANGUAGES else "ltr"
-
-
 def build_context(
     session: Session,
     pack: ContentPack,
@@ -58,7 +49,7 @@ def build_context(
     kiosk's preview, ``email`` for an email's HTML and text parts (no picture, which mail
     programs often block, and no lines for notes)."""
     medium = "screen" if screen else "email" if email else "print"
-    rtl = direction(pack.language) == "rtl"
+    rtl = pack.rtl
     t = pack.t
     first_name = session.first_name.strip()  # isolated in Arabic by the pack's t()
     areas = [pack.area(a) for a in session.areas]
@@ -109,7 +100,9 @@ def build_context(
         timeline_note = ""
     return {
         "lang": pack.language,
-        "dir": direction(pack.language),
+        # right to left: the HTML's dir; values filled into its sentences are isolated by
+        # ContentPack.t (content.isolate), and the template wraps those it places in <bdi>
+        "dir": "rtl" if pack.rtl else "ltr",
         # see summary.html.j2: Qt keeps a table's cells left to right; no italic in Arabic
         "mirror_tables": rtl and medium != "email",
         "em": "span" if rtl else "i",

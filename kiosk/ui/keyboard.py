@@ -51,6 +51,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.core.content import primary_language
+
 LayoutName = Literal["name", "email"]
 LAYOUTS: tuple[str, ...] = get_args(LayoutName)
 ShiftState = Literal["off", "once", "lock"]
@@ -431,7 +433,7 @@ class OnScreenKeyboard(QWidget):
         if unknown:
             raise ValueError(f"unknown keyboard texts: {', '.join(sorted(unknown))}")
         self._texts = {**DEFAULT_TEXTS, **texts}
-        self._own = OWN_LETTERS.get(language.split("-")[0].split("_")[0], "")
+        self._own = OWN_LETTERS.get(primary_language(language), "")
         self.setAccessibleName(self._texts["keyboard"])
         self._layout = None  # rebuilt with the new words on the next attach
 
