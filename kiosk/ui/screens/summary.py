@@ -330,14 +330,7 @@ class SummaryScreen(ScreenBase):
             self.print_button.setEnabled(False)
             self.print_button.set_state(pack.t("summary.printing"))
         elif visit.copies:
-            where = self._location()
-            said = pack.t("summary.printed", location=where)
-            if visit.copies_left <= 0:
-                said += " " + pack.t("summary.print_limit", location=where)
-            else:
-                self.print_button.set_title(pack.t("summary.print_again"))
-            self.print_button.set_state(said)
-            self.print_button.setEnabled(visit.copies_left > 0)
+            self._show_printed()
         key = {
             Email.SENDING: "email.sending",
             Email.QUEUED: "email.queued",
@@ -437,14 +430,17 @@ class SummaryScreen(ScreenBase):
         # The visit heard it first (kiosk.ui.context): show it if it was this visit's.
         if self.ctx.visit.print_answer != (job, event) or not event.final:
             return
-        pack = self.ctx.pack
-        where = self._location()
         if event.kind is not Kind.PRINTED:
             self.print_button.set_state(self._print_failed())
             self.print_button.setEnabled(True)  # a failed job was no copy: the patient may retry
             self.ctx.check_printer()  # is the printer still taking jobs? (the card follows)
             return
-        left = self.ctx.visit.copies_left
+        self._show_printed()
+
+    def _show_printed(self) -> None:
+        """The Print card once a copy has printed: where to collect it, and another copy
+        while the visit allows one."""
+        pack, where, left = self.ctx.pack, self._location(), self.ctx.visit.copies_left
         said = pack.t("summary.printed", location=where)
         if left <= 0:
             said += " " + pack.t("summary.print_limit", location=where)
