@@ -82,6 +82,21 @@ def settle(qtbot, window) -> None:  # type: ignore[no-untyped-def]
     qtbot.wait(0)
 
 
+def open_kiosk(qtbot, config: Path, language: str | None = None):  # type: ignore[no-untyped-def]
+    """The kiosk of ``config`` as the command line builds it, shown landscape, settled, with
+    a tap clock the test moves (``FakeClock``); the test closes it."""
+    from kiosk import app
+
+    window = app.build_window(config, language=language)
+    qtbot.addWidget(window)
+    window.resize(*app.LANDSCAPE)
+    window.show()
+    qtbot.waitExposed(window)
+    settle(qtbot, window)
+    window.taps.clock = FakeClock()
+    return window
+
+
 class FakeClock:
     """Time that passes only when the test says so, in whatever unit the clock it stands in
     for uses (milliseconds for the tap guard, seconds for the PIN lock)."""

@@ -19,7 +19,7 @@ from kiosk import app
 from kiosk.core.content import FSI, LRI, NBSP, PDI
 from kiosk.services import fonts
 
-from .helpers import DEMO_CLINIC, LATER, FakeClock, settle, tap, walk_to
+from .helpers import DEMO_CLINIC, LATER, open_kiosk, tap, walk_to
 from .test_layout import problems_on_screen
 
 ARABIC_WORDS = {"back": "رجوع", "next": "التالي"}
@@ -51,13 +51,7 @@ def three_config(content_copy, write_config) -> Path:
 @pytest.fixture
 def three(qtbot, three_config):  # type: ignore[no-untyped-def]
     """The kiosk of ``three_config``, shown, settled, with a tap clock the test moves."""
-    win = app.build_window(three_config)
-    qtbot.addWidget(win)
-    win.resize(*app.LANDSCAPE)
-    win.show()
-    qtbot.waitExposed(win)
-    settle(qtbot, win)
-    win.taps.clock = FakeClock()
+    win = open_kiosk(qtbot, three_config)
     yield win
     win.close()
 

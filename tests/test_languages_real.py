@@ -17,9 +17,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QTextBrowser, QWidget
 
-from kiosk import app, resources
+from kiosk import resources
 
-from .helpers import LATER, FakeClock, settle, shown, tap, walk_to
+from .helpers import LATER, open_kiosk, shown, tap, walk_to
 from .pseudo_packs import english_texts
 from .test_outputs_i18n import PLACEHOLDER, english_left, plain
 
@@ -91,13 +91,7 @@ def check(window, page: str, found: dict[str, list[str]], allowed: set[str]) -> 
 def test_every_page_is_in_the_language_with_nothing_english(
     qtbot, config: Path, language: str
 ) -> None:
-    window = app.build_window(config, language=language)
-    qtbot.addWidget(window)
-    window.resize(*app.LANDSCAPE)
-    window.show()
-    qtbot.waitExposed(window)
-    settle(qtbot, window)
-    window.taps.clock = FakeClock()
+    window = open_kiosk(qtbot, config, language)
     pack = window.ctx.pack
     assert pack.language == language
     rtl = Qt.LayoutDirection.RightToLeft if language == "ar" else Qt.LayoutDirection.LeftToRight
@@ -145,13 +139,7 @@ def test_kiosk_mode_refuses_a_draft_translation(tmp_path: Path) -> None:
 
 @pytest.fixture
 def kiosk(qtbot, config: Path):  # type: ignore[no-untyped-def]
-    window = app.build_window(config)
-    qtbot.addWidget(window)
-    window.resize(*app.LANDSCAPE)
-    window.show()
-    qtbot.waitExposed(window)
-    settle(qtbot, window)
-    window.taps.clock = FakeClock()
+    window = open_kiosk(qtbot, config)
     yield window
     window.close()
 
