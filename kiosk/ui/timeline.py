@@ -102,6 +102,11 @@ class Lane(QWidget):
             f"  ·  {self.entry.when}"
         )
 
+    def start_x(self) -> float:
+        """Where the entry's bar starts: its first day on the shared scale (from the right
+        in a right-to-left language)."""
+        return self.scale.x(self.entry.start, self.width(), _rtl(self)) if self.entry else 0.0
+
     def words_rect(self) -> QRectF:
         """Where the title and date are written: above the bar, from where it starts (moved
         back as far as needed to stay inside the lane)."""
@@ -109,10 +114,8 @@ class Lane(QWidget):
         if e is None:
             return QRectF()
         width = self.words_width()
-        if _rtl(self):  # from the bar's right end, leftwards
-            x0 = self.scale.x(e.start, self.width(), rtl=True) + BAR / 2 - width
-        else:
-            x0 = self.scale.x(e.start, self.width()) - BAR / 2
+        # right to left: from the bar's right end, leftwards
+        x0 = self.start_x() + BAR / 2 - width if _rtl(self) else self.start_x() - BAR / 2
         x = max(2.0, min(x0, self.width() - 2 - width))
         return QRectF(x, 0, width, WORDS_H)
 
@@ -127,7 +130,7 @@ class Lane(QWidget):
         for day in self.scale.starts:
             x = self.scale.x(day, w, rtl)
             painter.drawLine(QPointF(x, 0), QPointF(x, self.height()))
-        x0 = self.scale.x(e.start, w, rtl)
+        x0 = self.start_x()
         x1 = self.scale.x(e.end, w, rtl) if e.end is not None else x0
         x0, x1 = min(x0, x1), max(x0, x1)
         primary = QColor(theme["primary"])
