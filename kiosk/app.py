@@ -30,6 +30,7 @@ from kiosk import __version__, lazy, resources
 from kiosk.core import signoff
 from kiosk.core.config import Config, data_dir, load_config
 from kiosk.core.content import ContentPack, load_packs
+from kiosk.core.errors import Problem, ProblemsError
 from kiosk.core.flow import Screen
 from kiosk.core.jobs import EMAIL_JOB, PRINT_JOB
 from kiosk.core.printer import PRINTER_STATUS, printer_name
@@ -42,8 +43,8 @@ if TYPE_CHECKING:  # deferred: see kiosk.lazy
     from PySide6.QtWidgets import QApplication
 
     from kiosk import runtime
+    from kiosk.core import signing, summary
     from kiosk.core import staff as staff_core
-    from kiosk.core import summary
     from kiosk.core.summary import SummaryRenderer
     from kiosk.services import (
         counters_store,
@@ -71,6 +72,7 @@ else:
     QtWidgets = lazy.load("PySide6.QtWidgets")
     runtime = lazy.load("kiosk.runtime")
     summary = lazy.load("kiosk.core.summary")
+    signing = lazy.load("kiosk.core.signing")
     staff_core = lazy.load("kiosk.core.staff")
     counters_store = lazy.load("kiosk.services.counters_store")
     files = lazy.load("kiosk.services.files")
@@ -102,8 +104,10 @@ class Loaded:
 
 
 def load(config_path: Path | None = None) -> Loaded:
-    """Read and validate the config and its content packs. Raises ProblemsError."""
+    """Read and validate the config and its content packs, the packs' signature first when
+    ``[content] public_key`` is set. Raises ProblemsError."""
     config = load_config(config_path or resources.demo_config())
+    verify_content(config)
     content_dir = config.content.dir or resources.content_dir()
     packs = load_packs(content_dir, config.kiosk.languages)
     clinic = config.clinic
@@ -118,6 +122,28 @@ def load(config_path: Path | None = None) -> Loaded:
     custom = config.content.templates
     templates = ([custom] if custom is not None else []) + [resources.path("templates")]
     return Loaded(config, packs, templates)
+
+
+def verify_content(config: Config) -> int | None:
+    """With ``[content] public_key`` set: the number of files of ``[content] dir``, each
+    exactly as signed; None without it. Raises ProblemsError (``content.public_key: …``) on
+    an unsigned or altered folder, or a key that cannot be read. The built-in content is
+    not signed (it comes with the program, not a rollout): a key needs ``[content] dir``.
+    Every process that loads a config checks it, the kiosk's print and email jobs included:
+    none shows, prints or mails words that were not signed."""
+    key = config.content.public_key
+    if key is None:
+        return None
+    folder = config.content.dir
+    try:
+        if folder is None:
+            raise signing.SigningError(
+                "needs content.dir: the built-in content is not signed (it comes with the "
+                "program); set content.dir to the signed folder, or remove public_key"
+            )
+        return int(signing.verify_with(folder, key).files)
+    except signing.SigningError as exc:
+        raise ProblemsError([Problem(str(config.source), "content.public_key", str(exc))]) from None
 
 
 class Services:
