@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # deferred: see kiosk.lazy
     from email import message as email_message
     from email import utils as email_utils
 
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from PySide6 import QtGui
     from PySide6.QtGui import QFont, QGuiApplication
 
@@ -600,7 +601,7 @@ def _content_keygen(private: Path, public: Path) -> int:
     return EXIT_OK
 
 
-def _content_sign(folder: Path, key: signing.Ed25519PrivateKey) -> int:
+def _content_sign(folder: Path, key: Ed25519PrivateKey) -> int:
     data, count = signing.sign(folder, key)
     target = folder / signing.SIGNATURE_FILE
     try:

@@ -29,7 +29,7 @@ import json
 import os
 import stat
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
@@ -180,7 +180,7 @@ def _signed_manifest(folder: Path) -> tuple[dict[str, str], bytes]:
     except OSError as exc:
         raise SigningError(f"{path}: cannot be read: {exc.strerror or exc}") from None
     try:
-        document = json.loads(data) if len(data) <= SIGNATURE_MAX_BYTES else None
+        document: Any = json.loads(data) if len(data) <= SIGNATURE_MAX_BYTES else None
         files = document["files"]
         signature = base64.b64decode(document["signature"], validate=True)
         ok = document["format"] == FORMAT and all(
