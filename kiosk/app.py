@@ -426,7 +426,7 @@ class StaffDesk:
         text = staff.summary_text(__version__, queue, counts, self._printer_line())
         reloads = self.window.ctx.reloads
         if reloads.outcome().startswith("Reload refused"):  # the kiosk runs on the old ones
-            warnings.append(f"WARNING: {reloads.outcome()}")
+            warnings.insert(0, f"WARNING: {reloads.outcome()}")
         elif reloads.outcome():
             text += f"\n{reloads.outcome()}"
         broken = runtime.binding_problem()
