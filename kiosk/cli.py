@@ -3,6 +3,7 @@
 ``botox-kiosk [--config FILE] [--windowed] [--lang CODE] [--size WxH]`` runs the kiosk;
 ``--self-test``, ``check-config`` and ``render-summary`` are for clinic IT and CI;
 ``print-test``, ``send-test-email``, ``outbox`` and ``set-staff-pin`` for staff and IT;
+``content keygen|sign|verify`` for whoever approves the content (docs/content-pack.md);
 ``print-job`` and ``email-job`` are the kiosk's own child processes. ``--config FILE`` goes
 before the command or after it. Exit codes: 0 done; 1 the outside world failed; 2 bad
 input or config.
@@ -162,13 +163,19 @@ def _parser() -> argparse.ArgumentParser:
         "content", content_command, "sign a content folder, or check its signature (Ed25519)"
     )
     actions = content.add_subparsers(dest="action", metavar="ACTION", required=True)
-    keygen = actions.add_parser("keygen", help="make a key pair: PRIVATE (0600) and PUBLIC")
+    keygen = actions.add_parser(
+        "keygen", parents=[common], help="make a key pair: PRIVATE (0600) and PUBLIC"
+    )
     keygen.add_argument("private", type=Path, metavar="PRIVATE")
     keygen.add_argument("public", type=Path, metavar="PUBLIC")
-    sign = actions.add_parser("sign", help="write its signature file (SIGNATURE.json) into DIR")
+    sign = actions.add_parser(
+        "sign", parents=[common], help="write its signature file (SIGNATURE.json) into DIR"
+    )
     sign.add_argument("dir", type=Path, metavar="DIR")
     sign.add_argument("--key", type=Path, required=True, metavar="PRIVATE")
-    verify = actions.add_parser("verify", help="check DIR is exactly as it was signed")
+    verify = actions.add_parser(
+        "verify", parents=[common], help="check DIR is exactly as it was signed"
+    )
     verify.add_argument("dir", type=Path, metavar="DIR")
     verify.add_argument("--public-key", type=Path, required=True, metavar="PUBLIC")
     return p
