@@ -125,16 +125,16 @@ def load(config_path: Path | None = None) -> Loaded:
     return Loaded(config, packs, templates)
 
 
-def verify_content(config: Config) -> int | None:
-    """With ``[content] public_key`` set: the number of files of ``[content] dir``, each
-    exactly as signed; None without it. Raises ProblemsError (``content.public_key: …``) on
-    an unsigned or altered folder, or a key that cannot be read. The built-in content is
-    not signed (it comes with the program, not a rollout): a key needs ``[content] dir``.
-    Every process that loads a config checks it, the kiosk's print and email jobs included:
-    none shows, prints or mails words that were not signed."""
+def verify_content(config: Config) -> None:
+    """With ``[content] public_key`` set: check every file of ``[content] dir`` is exactly as
+    signed. Raises ProblemsError (``content.public_key: …``) on an unsigned or altered
+    folder, or a key that cannot be read. The built-in content is not signed (it comes with
+    the program, not a rollout): a key needs ``[content] dir``. Every process that loads a
+    config checks it, the kiosk's print and email jobs included: none shows, prints or mails
+    words that were not signed."""
     key = config.content.public_key
     if key is None:
-        return None
+        return
     folder = config.content.dir
     try:
         if folder is None:
@@ -142,7 +142,7 @@ def verify_content(config: Config) -> int | None:
                 "needs content.dir: the built-in content is not signed (it comes with the "
                 "program); set content.dir to the signed folder, or remove public_key"
             )
-        return int(signing.verify_with(folder, key).files)
+        signing.verify_with(folder, key)
     except signing.SigningError as exc:
         raise ProblemsError([Problem(str(config.source), "content.public_key", str(exc))]) from None
 

@@ -29,7 +29,7 @@ import json
 import os
 import stat
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
@@ -43,11 +43,6 @@ SIGNATURE_MAX_BYTES = 4_000_000
 
 class SigningError(Exception):
     """Why a folder is not signed as it should be, or a key cannot be used: one line."""
-
-
-class Verified(NamedTuple):
-    files: int
-    manifest: dict[str, str]
 
 
 def generate_keys() -> tuple[bytes, bytes]:
@@ -121,7 +116,10 @@ def manifest(folder: Path) -> dict[str, str]:
             name = prefix + entry.name
             if not entry.name.isprintable():
                 raise SigningError(f"{root}: {_shown(name)}: a file name must be printable")
-            info = entry.stat(follow_symlinks=False)
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError as exc:  # gone meanwhile, or not ours to read
+                raise SigningError(f"{root}: {_shown(name)}: {exc.strerror or exc}") from None
             if stat.S_ISLNK(info.st_mode):
                 raise SigningError(
                     f"{root}: {_shown(name)} is a symbolic link: a signed folder holds plain "
@@ -193,9 +191,10 @@ def _signed_manifest(folder: Path) -> tuple[dict[str, str], bytes]:
     return files, signature
 
 
-def verify(folder: Path, key: Ed25519PublicKey) -> Verified:
-    """Check ``folder`` is exactly what was signed with the private half of ``key``.
-    Raises SigningError naming what differs (the first file, by path)."""
+def verify(folder: Path, key: Ed25519PublicKey) -> int:
+    """Check ``folder`` is exactly what was signed with the private half of ``key``; the
+    number of files it holds. Raises SigningError naming what differs (the first file, by
+    path)."""
     files, signature = _signed_manifest(folder)
     try:
         key.verify(signature, canonical(files))
@@ -212,9 +211,9 @@ def verify(folder: Path, key: Ed25519PublicKey) -> Verified:
             raise SigningError(f"{folder}: {_shown(name)} was added after signing")
         if files[name] != now[name]:
             raise SigningError(f"{folder}: {_shown(name)} was changed after signing")
-    return Verified(len(now), now)
+    return len(now)
 
 
-def verify_with(folder: Path, public_key: Path) -> Verified:
+def verify_with(folder: Path, public_key: Path) -> int:
     """``verify`` with the key in a PEM file. Raises SigningError."""
     return verify(folder, load_public_key(public_key))
