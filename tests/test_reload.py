@@ -4,6 +4,7 @@ SIGHUP with [a pack changed by one byte after signing] keeps the old pack")."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import queue
@@ -20,8 +21,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from kiosk import app, runtime
-from kiosk.core import signing
+from kiosk.core import reload, signing
+from kiosk.core.errors import Problem
 from kiosk.core.flow import Screen
+from kiosk.core.reload import ReloadCounts
 
 from . import helpers
 from .helpers import DEMO_CLINIC, KIOSK_PIN, REPO
@@ -271,3 +274,28 @@ def test_a_kiosk_sent_sighup_with_an_altered_pack_keeps_the_old_one(
             proc.wait()
         if proc.stderr is not None:
             proc.stderr.close()
+
+
+def test_the_counts_say_what_was_refused_and_tell_a_hook() -> None:
+    """The metrics' view: by what and result, the last reason, and a hook told of each."""
+    clock = [dt.datetime(2026, 12, 2, 10, 42)]
+    counts = ReloadCounts(now=lambda: clock[0])
+    heard: list[tuple[str, bool]] = []
+    counts.listen(lambda what, ok: heard.append((what, ok)))
+    assert counts.outcome() == ""
+    config_file = "/etc/botox-kiosk/kiosk.toml"
+    in_config = Problem(config_file, "kiosk.idle_timeout_s", "must be at least 5, not 1")
+    in_pack = Problem("/srv/content/en/content.toml", "attract.title", "must be set")
+    signature = Problem(config_file, "content.public_key", "not signed")
+    warning = Problem("/srv/content/en/content.toml", "meta.reviewed_by", "old", warning=True)
+    assert reload.about([in_config, in_pack], config_file) == "config"
+    assert reload.about([warning, in_pack], config_file) == "content"
+    assert reload.about([signature], config_file) == "content"
+    counts.refused("content", str(signature))
+    assert counts.outcome() == f"Reload refused at 10:42: {signature}"
+    clock[0] += dt.timedelta(minutes=5)
+    counts.took()
+    assert counts.outcome() == "Reloaded settings and content at 10:47."
+    assert counts.last_refusal == str(signature)  # kept for the metrics
+    assert heard == [("content", False), ("config", True), ("content", True)]
+    assert counts.counts == {("content", "refused"): 1, ("config", "ok"): 1, ("content", "ok"): 1}
