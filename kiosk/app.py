@@ -22,6 +22,7 @@ import datetime as dt
 import logging
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -286,10 +287,17 @@ class Services:
 class StaffDesk:
     """What the staff panel does (``kiosk.ui.staff`` only draws it): the checks run in
     child processes and come back as sentences for the receptionist; the counts go to a
-    CSV file; the panel's status text names the version, the printer, the outbox and today.
+    CSV file; the panel's status text names the version, the printer, the outbox, today and
+    the last reload (``request_reload``: the Reloader's, which answers in a sentence).
     """
 
-    def __init__(self, window: MainWindow, services: Services, counters: CountersFile) -> None:
+    def __init__(
+        self,
+        window: MainWindow,
+        services: Services,
+        counters: CountersFile,
+        request_reload: Callable[[str], str],
+    ) -> None:
         self.window = window
         self.services = services
         self.counters = counters
@@ -306,7 +314,7 @@ class StaffDesk:
             quit=window.quit_kiosk,
             summary=self.summary,
             back=window.back_to_kiosk,
-            reload=lambda: None,  # the Reloader's, given by _install_staff
+            reload=lambda: self.actions.reported.emit(request_reload("staff panel")),
         )
 
     def install(self) -> StaffAccess:
@@ -598,8 +606,7 @@ def _install_staff(window: MainWindow, services: Services, reloader: Reloader) -
     window.activity_filter()  # the start screen's waking tap is watched from now on
     counters = services.counters()
     window.ctx.visit.counters = counters
-    desk = StaffDesk(window, services, counters)
-    desk.actions.reload = lambda: desk.actions.reported.emit(reloader.request("staff panel"))
+    desk = StaffDesk(window, services, counters, reloader.request)
     window.staff = desk.install()
     reloader.desk = desk
 
