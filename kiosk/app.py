@@ -22,14 +22,16 @@ import datetime as dt
 import logging
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kiosk import __version__, lazy, resources
-from kiosk.core import signoff
+from kiosk.core import reload, signoff
 from kiosk.core.config import Config, data_dir, load_config
 from kiosk.core.content import ContentPack, load_packs
+from kiosk.core.errors import Problem, ProblemsError
 from kiosk.core.flow import Screen
 from kiosk.core.jobs import EMAIL_JOB, PRINT_JOB
 from kiosk.core.printer import PRINTER_STATUS, printer_name
@@ -42,8 +44,8 @@ if TYPE_CHECKING:  # deferred: see kiosk.lazy
     from PySide6.QtWidgets import QApplication
 
     from kiosk import runtime
+    from kiosk.core import checks, signing, summary
     from kiosk.core import staff as staff_core
-    from kiosk.core import summary
     from kiosk.core.summary import SummaryRenderer
     from kiosk.services import (
         counters_store,
@@ -71,6 +73,8 @@ else:
     QtWidgets = lazy.load("PySide6.QtWidgets")
     runtime = lazy.load("kiosk.runtime")
     summary = lazy.load("kiosk.core.summary")
+    signing = lazy.load("kiosk.core.signing")
+    checks = lazy.load("kiosk.core.checks")
     staff_core = lazy.load("kiosk.core.staff")
     counters_store = lazy.load("kiosk.services.counters_store")
     files = lazy.load("kiosk.services.files")
@@ -102,8 +106,10 @@ class Loaded:
 
 
 def load(config_path: Path | None = None) -> Loaded:
-    """Read and validate the config and its content packs. Raises ProblemsError."""
+    """Read and validate the config and its content packs, the packs' signature first when
+    ``[content] public_key`` is set. Raises ProblemsError."""
     config = load_config(config_path or resources.demo_config())
+    verify_content(config)
     content_dir = config.content.dir or resources.content_dir()
     packs = load_packs(content_dir, config.kiosk.languages)
     clinic = config.clinic
@@ -120,6 +126,28 @@ def load(config_path: Path | None = None) -> Loaded:
     return Loaded(config, packs, templates)
 
 
+def verify_content(config: Config) -> None:
+    """With ``[content] public_key`` set: check every file of ``[content] dir`` is exactly as
+    signed. Raises ProblemsError (``content.public_key: …``) on an unsigned or altered
+    folder, or a key that cannot be read. The built-in content is not signed (it comes with
+    the program, not a rollout): a key needs ``[content] dir``. Every process that loads a
+    config checks it, the kiosk's print and email jobs included: none shows, prints or mails
+    words that were not signed."""
+    key = config.content.public_key
+    if key is None:
+        return
+    folder = config.content.dir
+    try:
+        if folder is None:
+            raise signing.SigningError(
+                "needs content.dir: the built-in content is not signed (it comes with the "
+                "program); set content.dir to the signed folder, or remove public_key"
+            )
+        signing.verify_with(folder, key)
+    except signing.SigningError as exc:
+        raise ProblemsError([Problem(str(config.source), "content.public_key", str(exc))]) from None
+
+
 class Services:
     """The outside world for one loaded config, for the window and the commands alike.
 
@@ -132,6 +160,13 @@ class Services:
         self.loaded = loaded
         self.config = loaded.config
         self._renderer: SummaryRenderer | None = None
+
+    def replace(self, loaded: Loaded) -> None:
+        """A reloaded config and content: every part made from now on follows them (the
+        child jobs read the config file themselves)."""
+        self.loaded = loaded
+        self.config = loaded.config
+        self._renderer = None
 
     @property
     def outbox_dir(self) -> Path:
@@ -252,15 +287,23 @@ class Services:
 class StaffDesk:
     """What the staff panel does (``kiosk.ui.staff`` only draws it): the checks run in
     child processes and come back as sentences for the receptionist; the counts go to a
-    CSV file; the panel's status text names the version, the printer, the outbox and today.
+    CSV file; the panel's status text names the version, the printer, the outbox, today and
+    the last reload (``request_reload``: the Reloader's, which answers in a sentence).
     """
 
-    def __init__(self, window: MainWindow, services: Services, counters: CountersFile) -> None:
+    def __init__(
+        self,
+        window: MainWindow,
+        services: Services,
+        counters: CountersFile,
+        request_reload: Callable[[str], str],
+    ) -> None:
         self.window = window
         self.services = services
         self.counters = counters
-        self._watching = False  # the printer check refreshes the panel
+        self._watching: object = None  # the check that refreshes the panel
         self._answered = False
+        self._checks: dict[tuple[str, ...], ChildJobs] = {}  # made on first use
         self.actions = staff.StaffActions(
             reset=window.reset_session,
             print_test=self.print_test,
@@ -271,24 +314,13 @@ class StaffDesk:
             quit=window.quit_kiosk,
             summary=self.summary,
             back=window.back_to_kiosk,
-        )
-        email = services.config.email
-        address = email.reply_to or email.sender
-        self._print_test = self._check("print-test", "The test page did not print")
-        self._email_test = (
-            self._check("send-test-email", "The test email was not sent", address)
-            if email.enabled and address
-            else None
-        )
-        self._flush = (
-            self._check("outbox", "Queued emails were not all sent", "flush")
-            if email.enabled
-            else None
+            reload=lambda: self.actions.reported.emit(request_reload("staff panel")),
         )
 
     def install(self) -> StaffAccess:
         """The staff corner, PIN pad and panel on the window."""
-        kiosk = self.services.config.kiosk
+        services = self.services
+        kiosk = services.config.kiosk
         lock = staff_core.PinLock(  # kept on disk: a restart does not give five more tries
             store=staff_pin.LockFile(data_dir() / "staff-pin.lockout"),
             kiosk_mode=kiosk.fullscreen,  # as check-config judges it: 6 digits at least
@@ -296,17 +328,23 @@ class StaffDesk:
         return staff.install(
             self.window,
             self.window.activity_filter(),
-            lambda: staff_pin.read_pin(kiosk.staff_pin_file),
+            lambda: staff_pin.read_pin(services.config.kiosk.staff_pin_file),
             self.actions,
             lock,
         )
 
     def _check(self, name: str, failed: str, *args: str) -> ChildJobs:
-        check = self.services.staff_check(name, *args, parent=self.window)
-        check.finished.connect(
-            lambda _job, ok, detail: self._report(check, failed, ok=ok, detail=detail)
-        )
-        self.window.ctx.background.append(check)
+        """The child check ``name ARGS``, made on first use (after a reload, the address of
+        a test email may differ: another check)."""
+        key = (name, *args)
+        check = self._checks.get(key)
+        if check is None:
+            check = self.services.staff_check(name, *args, parent=self.window)
+            check.finished.connect(
+                lambda _job, ok, detail: self._report(check, failed, ok=ok, detail=detail)
+            )
+            self.window.ctx.background.append(check)
+            self._checks[key] = check
         return check
 
     def _report(self, check: ChildJobs, failed: str, *, ok: bool, detail: str) -> None:
@@ -324,13 +362,24 @@ class StaffDesk:
             check.submit("")
 
     def print_test(self) -> None:
-        self._run(self._print_test, "Printing a test page…")
+        self._run(self._check("print-test", "The test page did not print"), "Printing a test page…")
 
     def email_test(self) -> None:
-        self._run(self._email_test, "Sending a test email…")
+        email = self.services.config.email  # as it is now: a reload may have changed it
+        address = email.reply_to or email.sender
+        check = (
+            self._check("send-test-email", "The test email was not sent", address)
+            if email.enabled and address
+            else None
+        )
+        self._run(check, "Sending a test email…")
 
     def flush_outbox(self) -> None:
-        self._run(self._flush, "Sending the queued emails…")
+        enabled = self.services.config.email.enabled
+        check = (
+            self._check("outbox", "Queued emails were not all sent", "flush") if enabled else None
+        )
+        self._run(check, "Sending the queued emails…")
 
     def export_counts(self) -> None:
         out = self.services.counts_export(dt.date.today())
@@ -344,9 +393,9 @@ class StaffDesk:
         check = self.window.ctx.printer_check
         if check is None:
             return self.services.printer_description()
-        if not self._watching:
+        if self._watching is not check:  # the first look, or a new check after a reload
             check.changed.connect(self._printer_checked)
-            self._watching = True
+            self._watching = check
         if not self._answered:  # not the refresh that the answer itself brought
             check.check()
         return check.describe()
@@ -383,6 +432,11 @@ class StaffDesk:
                 "off (botox-kiosk check-config says how)."
             )
         text = staff.summary_text(__version__, queue, counts, self._printer_line())
+        reloads = self.window.ctx.reloads
+        if reloads.outcome().startswith("Reload refused"):  # the kiosk runs on the old ones
+            warnings.insert(0, f"WARNING: {reloads.outcome()}")
+        elif reloads.outcome():
+            text += f"\n{reloads.outcome()}"
         broken = runtime.binding_problem()
         if broken:
             warnings.insert(0, f"WARNING: {broken}. Ask IT to reinstall the kiosk.")
@@ -410,6 +464,82 @@ class StaffDesk:
             f"the email outbox has {', '.join(kept)}; some emails were not sent. Ask IT "
             "(see `botox-kiosk outbox list`)."
         )
+
+
+class Reloader:
+    """SIGHUP and the staff panel's button: the config file and the content read again and
+    put to use, between sessions only.
+
+    On the start screen it runs at once; while a patient's session runs it waits until the
+    session ends (finished, walked away, reset by staff) and runs before the next patient.
+    The new config and content must pass what ``check-config`` checks (the content's
+    signature too, with ``[content] public_key``); else they are refused: the old ones stay
+    in use, the reason (the first line ``check-config`` would print) is logged, counted in
+    ``ctx.reloads`` and shown on the staff panel.
+    """
+
+    def __init__(self, window: MainWindow, services: Services) -> None:
+        self.window = window
+        self.services = services
+        self.counts = window.ctx.reloads
+        self.desk: StaffDesk | None = None  # after the first paint
+        self.waiting = ""  # who asked, while a session runs
+        window.ctx.visit.listen(self._on_step)
+
+    def request(self, who: str) -> str:
+        """Reload now, or once the session in progress ends; a sentence for staff."""
+        if self.window.ctx.visit.step is Screen.ATTRACT:
+            return self.run(who)
+        self.waiting = who
+        log.info("reload asked (%s): it waits for the session in progress to end", who)
+        return "The reload will run when the patient's session ends."
+
+    def _on_step(self, _old: Screen, new: Screen) -> None:
+        if new is Screen.ATTRACT and self.waiting:
+            who, self.waiting = self.waiting, ""
+            # after the start screen is shown, on the loop's next turn (not inside the step)
+            QtCore.QTimer.singleShot(0, self.window, lambda: self.request(who))
+
+    def run(self, who: str) -> str:
+        source = self.services.config.source or resources.demo_config()
+        try:
+            loaded = load(source)
+            errors = [
+                problem
+                for problem in checks.config_problems(
+                    loaded.config, loaded.packs, loaded.template_dirs, dt.date.today()
+                )
+                if not problem.warning
+            ]
+            if errors:
+                raise ProblemsError(errors)
+        except ProblemsError as exc:
+            return self._refused(who, exc.problems, str(source))
+        self.services.replace(loaded)
+        self.window.reload(loaded.config, loaded.packs)
+        counters = self.services.counters()  # the new languages are counted
+        self.window.ctx.visit.counters = counters
+        if self.desk is not None:
+            self.desk.counters = counters
+        _background_work(self.window, self.services)
+        self.counts.took()
+        versions = ", ".join(f"{code} {pack.version}" for code, pack in loaded.packs.items())
+        log.info("reloaded (%s): config %s, content %s", who, source, versions)
+        return self.counts.outcome()
+
+    def _refused(self, who: str, problems: list[Problem], source: str) -> str:
+        reason = str(problems[0])
+        more = f"; {len(problems) - 1} more: run check-config" if len(problems) > 1 else ""
+        self.counts.refused(reload.about(problems, source), reason)
+        versions = ", ".join(f"{c} {p.version}" for c, p in self.services.loaded.packs.items())
+        log.warning(
+            "reload refused (%s), kept the config and content in use (%s): %s%s",
+            who,
+            versions,
+            reason,
+            more,
+        )
+        return self.counts.outcome()
 
 
 def application(argv: list[str] | None = None) -> QApplication:
@@ -447,7 +577,8 @@ def main_window(services: Services, language: str | None = None) -> MainWindow:
             languages=list(loaded.packs),
             max_copies=loaded.config.print.max_copies,
             language=language,
-            pages=lambda code: {Screen.HEALTH: len(loaded.packs[code].health_pages())},
+            # the packs in use, a reload's included
+            pages=lambda code: {Screen.HEALTH: len(services.loaded.packs[code].health_pages())},
         ),
         renderer=services.renderer,
         face_svg=resources.path("images", "face_map.svg"),
@@ -456,33 +587,47 @@ def main_window(services: Services, language: str | None = None) -> MainWindow:
         make_mailer=services.email_jobs,
     )
     window = ui_window.MainWindow(ctx)
+    reloader = Reloader(window, services)
+    ctx.request_reload = reloader.request
     window.first_paint.connect(_after_first_paint)
-    window.first_paint.connect(lambda: _install_staff(window, services))
-    if loaded.config.email.enabled:
-        window.first_paint.connect(lambda: _start_outbox_worker(window, services))
-    if loaded.config.print.output_dir is not None or loaded.config.email.eml_dir is not None:
-        window.first_paint.connect(lambda: _sweep_demo_files(window, services))
+    window.first_paint.connect(lambda: _install_staff(window, services, reloader))
+    window.first_paint.connect(lambda: _background_work(window, services))
     return window
 
 
-def _install_staff(window: MainWindow, services: Services) -> None:
+def _background_work(window: MainWindow, services: Services) -> None:
+    """The timers the config asks for, after the first paint and after each reload."""
+    _outbox_worker(window, services)
+    _sweep_demo_files(window, services)
+
+
+def _install_staff(window: MainWindow, services: Services, reloader: Reloader) -> None:
     """After the first paint: the activity filter, the anonymous counters, the staff desk."""
     window.activity_filter()  # the start screen's waking tap is watched from now on
     counters = services.counters()
     window.ctx.visit.counters = counters
-    window.staff = StaffDesk(window, services, counters).install()
+    desk = StaffDesk(window, services, counters, reloader.request)
+    window.staff = desk.install()
+    reloader.desk = desk
 
 
-def _start_outbox_worker(window: MainWindow, services: Services) -> None:
-    """While the kiosk runs, retry queued emails every ``[outbox] retry_s`` seconds, each
-    round in a child process (``outbox deliver``), and delete those too old to keep."""
-    rounds = services.outbox_jobs(parent=window)
-    timer = QtCore.QTimer(window)
-    timer.setObjectName("outbox_retry")
+def _outbox_worker(window: MainWindow, services: Services) -> None:
+    """While the kiosk runs with email on, retry queued emails every ``[outbox] retry_s``
+    seconds, each round in a child process (``outbox deliver``), and delete those too old
+    to keep. After a reload: started, stopped or re-timed as the new config says."""
+    timer = window.findChild(QtCore.QTimer, "outbox_retry")
+    if not services.config.email.enabled:
+        if timer is not None:
+            timer.stop()
+        return
+    if timer is None:
+        rounds = services.outbox_jobs(parent=window)
+        timer = QtCore.QTimer(window)
+        timer.setObjectName("outbox_retry")
+        timer.timeout.connect(lambda: None if rounds.busy() else rounds.submit(""))
+        window.ctx.background.append(rounds)
     timer.setInterval(services.config.outbox.retry_s * 1000)
-    timer.timeout.connect(lambda: None if rounds.busy() else rounds.submit(""))
     timer.start()
-    window.ctx.background.append(rounds)
 
 
 #: How often the kiosk clears the demo's prints and emails older than an hour.
@@ -491,8 +636,14 @@ DEMO_SWEEP_MS = 10 * 60 * 1000
 
 def _sweep_demo_files(window: MainWindow, services: Services) -> None:
     """After the first paint, then every ten minutes: the demo's old prints and emails go,
-    even on a day with no new ones (each new one also clears the old)."""
+    even on a day with no new ones (each new one also clears the old). Only when the config
+    has such a folder (a reload may bring one)."""
+    config = services.config
+    if config.print.output_dir is None and config.email.eml_dir is None:
+        return
     services.expire_demo_files()
+    if window.findChild(QtCore.QTimer, "demo_sweep") is not None:
+        return
     timer = QtCore.QTimer(window)
     timer.setObjectName("demo_sweep")
     timer.setInterval(DEMO_SWEEP_MS)
@@ -554,6 +705,7 @@ def run(
     window = main_window(Services(loaded), language)
     runtime.install_excepthook(window.recover)
     runtime.quit_on_signals(window.quit_kiosk)
+    runtime.reload_on_signal(lambda: window.ctx.request_reload("SIGHUP"))
 
     def start_logging() -> None:  # the log file and the signal wake-up can wait a moment
         runtime.wake_on_signals()

@@ -3,6 +3,7 @@
 ``botox-kiosk [--config FILE] [--windowed] [--lang CODE] [--size WxH]`` runs the kiosk;
 ``--self-test``, ``check-config`` and ``render-summary`` are for clinic IT and CI;
 ``print-test``, ``send-test-email``, ``outbox`` and ``set-staff-pin`` for staff and IT;
+``content keygen|sign|verify`` for whoever approves the content (docs/content-pack.md);
 ``print-job`` and ``email-job`` are the kiosk's own child processes. ``--config FILE`` goes
 before the command or after it. Exit codes: 0 done; 1 the outside world failed; 2 bad
 input or config.
@@ -44,11 +45,12 @@ if TYPE_CHECKING:  # deferred: see kiosk.lazy
     from email import message as email_message
     from email import utils as email_utils
 
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from PySide6 import QtGui
     from PySide6.QtGui import QFont, QGuiApplication
 
     from kiosk import runtime
-    from kiosk.core import checks, summary
+    from kiosk.core import checks, signing, summary
     from kiosk.core import staff as staff_pin
     from kiosk.core.content import ContentPack
     from kiosk.services import emailing, files, mail, outbox, pdf, printing
@@ -61,6 +63,7 @@ else:
     QtGui = lazy.load("PySide6.QtGui")
     runtime = lazy.load("kiosk.runtime")
     checks = lazy.load("kiosk.core.checks")
+    signing = lazy.load("kiosk.core.signing")
     summary = lazy.load("kiosk.core.summary")
     staff_pin = lazy.load("kiosk.core.staff")
     emailing = lazy.load("kiosk.services.emailing")
@@ -156,6 +159,25 @@ def _parser() -> argparse.ArgumentParser:
     command("set-staff-pin", set_staff_pin, "set the staff PIN (read twice from stdin)")
     test_email = command("send-test-email", send_test_email, "send a test email to ADDRESS, now")
     test_email.add_argument("address", metavar="ADDRESS")
+    content = command(
+        "content", content_command, "sign a content folder, or check its signature (Ed25519)"
+    )
+    actions = content.add_subparsers(dest="action", metavar="ACTION", required=True)
+    keygen = actions.add_parser(
+        "keygen", parents=[common], help="make a key pair: PRIVATE (0600) and PUBLIC"
+    )
+    keygen.add_argument("private", type=Path, metavar="PRIVATE")
+    keygen.add_argument("public", type=Path, metavar="PUBLIC")
+    sign = actions.add_parser(
+        "sign", parents=[common], help="write its signature file (SIGNATURE.json) into DIR"
+    )
+    sign.add_argument("dir", type=Path, metavar="DIR")
+    sign.add_argument("--key", type=Path, required=True, metavar="PRIVATE")
+    verify = actions.add_parser(
+        "verify", parents=[common], help="check DIR is exactly as it was signed"
+    )
+    verify.add_argument("dir", type=Path, metavar="DIR")
+    verify.add_argument("--public-key", type=Path, required=True, metavar="PUBLIC")
     return p
 
 
@@ -542,6 +564,59 @@ def set_staff_pin(args: argparse.Namespace) -> int:
         print(f"set-staff-pin: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_WORLD
     print(f"set-staff-pin: staff PIN saved (as a salted hash) in {target}")
+    return EXIT_OK
+
+
+def content_command(args: argparse.Namespace) -> int:
+    """``content keygen|sign|verify``: exit 2 on a folder that is not as signed, a key
+    that cannot be used or a key file already there; 1 when a file cannot be written."""
+    try:
+        if args.action == "keygen":
+            return _content_keygen(args.private, args.public)
+        if args.action == "sign":
+            return _content_sign(args.dir, signing.load_private_key(args.key))
+        count = signing.verify_with(args.dir, args.public_key)
+    except signing.SigningError as exc:
+        print(f"content {args.action}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"verified: {count} files")
+    return EXIT_OK
+
+
+def _content_keygen(private: Path, public: Path) -> int:
+    """Both files new (an existing key is never replaced: it may sign a fleet's content)."""
+    there = [path for path in (private, public) if path.exists() or path.is_symlink()]
+    if there or private.resolve() == public.resolve():
+        name = there[0] if there else public
+        print(f"content keygen: {name} already exists; nothing was written", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    private_pem, public_pem = signing.generate_keys()
+    written: list[Path] = []
+    try:
+        for path, data, mode in ((private, private_pem, 0o600), (public, public_pem, 0o644)):
+            files.atomic_write(path, data, mode=mode, exclusive=True)
+            written.append(path)
+    except OSError as exc:
+        for path in written:  # half a key pair is no use
+            path.unlink(missing_ok=True)
+        print(
+            f"content keygen: cannot write {exc.filename or ''}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return EXIT_WORLD
+    print(f"content keygen: private key {private} (keep it off the kiosks), public key {public}")
+    return EXIT_OK
+
+
+def _content_sign(folder: Path, key: Ed25519PrivateKey) -> int:
+    data, count = signing.sign(folder, key)
+    target = folder / signing.SIGNATURE_FILE
+    try:
+        files.atomic_write(target, data, mode=0o644)
+    except OSError as exc:
+        print(f"content sign: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_WORLD
+    print(f"signed: {count} files ({target})")
     return EXIT_OK
 
 

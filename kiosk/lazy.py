@@ -68,6 +68,7 @@ DEFERRED: dict[str, str] = {
     "kiosk.services.emailing": "the email message and its PDF (QtPrintSupport, icalendar)",
     "kiosk.services.mail": "delivery: smtplib, ssl",
     "kiosk.services.outbox": "sqlite3, cryptography",
+    "kiosk.core.signing": "signed content (cryptography, 18 ms): only with content.public_key",
     "kiosk.core.checks": "check-config's rules (readability, sign-off, templates)",
     "kiosk.services.files": "the atomic write of set-staff-pin and render-summary (3 ms)",
     "kiosk.core.staff": "hashing a staff PIN (argon2-cffi: 20 ms)",

@@ -6,7 +6,8 @@
 - ``sys.excepthook``: an error in a screen's handler is logged (type and traceback, never
   the session) and the kiosk returns to the start screen instead of dying.
 - faulthandler writes a hard crash (segfault) to ``crash.log`` beside the log.
-- SIGTERM, SIGINT and SIGHUP wipe the session and quit cleanly, even while Qt's loop runs.
+- SIGTERM and SIGINT wipe the session and quit cleanly, even while Qt's loop runs; SIGHUP
+  (systemd's ExecReload) asks for a reload of the config and the content (``kiosk.app``).
 - A lock file in the user's run-time folder lets only one kiosk per user run at a time.
 """
 
@@ -154,13 +155,18 @@ def install_excepthook(
 
 
 def quit_on_signals(on_signal: Callable[[], None]) -> None:
-    """SIGTERM, SIGINT and SIGHUP (the terminal or the session went away) call
-    ``on_signal``: the session is wiped and the kiosk stops with its log line, instead of
-    dying unlogged. Cheap, so it is set before the first screen; ``wake_on_signals`` then
-    makes sure the handler runs while Qt's loop sleeps."""
-    names = ("SIGTERM", "SIGINT", "SIGHUP")  # no SIGHUP on Windows
-    for sig in (getattr(signal, name) for name in names if hasattr(signal, name)):
+    """SIGTERM and SIGINT call ``on_signal``: the session is wiped and the kiosk stops with
+    its log line, instead of dying unlogged. Cheap, so it is set before the first screen;
+    ``wake_on_signals`` then makes sure the handler runs while Qt's loop sleeps."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda signum, _frame: on_signal())
+
+
+def reload_on_signal(on_reload: Callable[[], object]) -> None:
+    """SIGHUP (``systemctl reload``, ``kill -HUP``) calls ``on_reload`` on the event loop's
+    next turn, not inside the signal handler. No SIGHUP on Windows: nothing is set there."""
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, lambda signum, _frame: QTimer.singleShot(0, on_reload))
 
 
 def wake_on_signals() -> None:

@@ -135,6 +135,7 @@ COMMANDS = {
     "send-test-email": ["send-test-email", "ana@example.com"],
     "printer-status": ["printer-status"],
     "doctor": ["doctor"],
+    "content": ["content", "verify", "pack", "--public-key", "content.pub"],
 }
 
 

@@ -358,6 +358,14 @@ class ContentConfig:
         "listed keeps its pack's own `[meta]` sign-off; a pack with none is a draft (staff "
         "see a warning; a fullscreen kiosk refuses it).",
     )
+    public_key: Path | None = setting(
+        "",
+        "Ed25519 public key (PEM, from `botox-kiosk content keygen`) the `dir` folder must be "
+        "signed with (`botox-kiosk content sign`): an unsigned or altered folder is refused "
+        "at start, by `check-config` and on a reload (the kiosk keeps its last good content). "
+        'Needs `dir`. Empty: content is not checked (docs/content-pack.md, "Signed content").',
+        path=True,
+    )
 
 
 @dataclass(frozen=True, eq=False)  # eq unused: a cheaper class to create at start-up

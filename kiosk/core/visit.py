@@ -152,6 +152,18 @@ class Visit:
         self.session.wipe(self.default_language, self._today())
         self.flow.set_pages(self._pages(self.default_language))
 
+    def reconfigure(self, *, languages: Sequence[str], max_copies: int) -> None:
+        """A reloaded config (between sessions only: the start screen): the languages
+        offered and the copies allowed change, and the next patient starts in the new
+        default language with its pack's pages."""
+        if self.flow.current is not Screen.ATTRACT:
+            raise RuntimeError("a visit is reconfigured only between sessions")
+        if not languages:
+            raise ValueError("a visit needs at least one language")
+        self.languages = tuple(languages)
+        self.max_copies = max_copies
+        self._next_patient()
+
     def choose_language(self, code: str) -> bool:
         """Switch language; False when the kiosk does not offer it."""
         if code not in self.languages:

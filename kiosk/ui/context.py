@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kiosk.core.reload import ReloadCounts
+
 if TYPE_CHECKING:
     from kiosk.core.config import Config
     from kiosk.core.content import ContentPack
@@ -27,6 +29,11 @@ class UiContext:
     make_mailer: Callable[[], SummaryJobs | None] = lambda: None
     make_printer_check: Callable[[], PrinterCheck | None] = lambda: None
     keyboard: Callable[[], OnScreenKeyboard] | None = None
+    #: The reloads' outcomes (``kiosk.core.reload``): the staff panel and the metrics read it.
+    reloads: ReloadCounts = field(default_factory=ReloadCounts)
+    #: Reload the config and the content (``kiosk.app.Reloader``): now on the start screen,
+    #: else when the session ends; returns a sentence for staff.
+    request_reload: Callable[[str], str] = lambda _who: ""
     background: list[Background] = field(default_factory=list, repr=False)
     _printer: list[SummaryJobs | None] = field(default_factory=list, repr=False)
     _mailer: list[SummaryJobs | None] = field(default_factory=list, repr=False)
@@ -45,6 +52,19 @@ class UiContext:
         self._mailer.clear()
         self._printer_check.clear()
         self.background.clear()
+
+    def replace(self, config: Config, packs: dict[str, ContentPack]) -> None:
+        """A reloaded config and content (between sessions): the print and email services
+        and the printer check are made again from it on their next use; the jobs in hand
+        finish."""
+        for service in (*self._printer, *self._mailer, *self._printer_check):
+            if service is not None:
+                service.shutdown()
+        self._printer.clear()
+        self._mailer.clear()
+        self._printer_check.clear()
+        self.config = config
+        self.packs = packs
 
     def cancel_patient_jobs(self) -> None:
         """A walked-away or reset session: no print or email of it stays pending."""

@@ -2,7 +2,8 @@
 a PIN pad; the PIN opens the panel.
 
 The panel resets the session, checks the printer and the mail, shows the outbox and today's
-anonymous counters, and leaves kiosk mode or quits; the two that end the kiosk's normal
+anonymous counters, reloads the settings and the content (between sessions), and leaves
+kiosk mode or quits; the two that end the kiosk's normal
 service look different and ask once more. Its results are sentences for a receptionist.
 Staff text is English: it is not shown to patients, and the content packs hold only what
 patients see.
@@ -212,6 +213,7 @@ class StaffPanel(Overlay):
             ("staff_email_test", "Send a test email", self._do(actions.email_test)),
             ("staff_flush", "Send queued emails now", self._do(actions.flush_outbox)),
             ("staff_export", "Export today's counts", self._do(actions.export_counts)),
+            ("staff_reload", "Reload settings and content", self._do(actions.reload)),
         ]
         self._buttons: list[QPushButton] = []
         for name, text, slot in items:
@@ -304,9 +306,10 @@ class StaffActions(QObject):
         quit: Callable[[], None],
         summary: Callable[[], str],
         back: Callable[[], None],
+        reload: Callable[[], None],
     ) -> None:
         super().__init__()
-        self.back = back
+        self.back, self.reload = back, reload
         self.reset, self.print_test, self.email_test = reset, print_test, email_test
         self.flush_outbox, self.export_counts = flush_outbox, export_counts
         self.leave_kiosk_mode, self.quit, self.summary = leave_kiosk_mode, quit, summary

@@ -35,6 +35,8 @@ from kiosk.ui.screens import screen_class
 from kiosk.ui.screens.base import ScreenBase
 
 if TYPE_CHECKING:  # made after the first paint or on first use: see kiosk.lazy
+    from kiosk.core.config import Config
+    from kiosk.core.content import ContentPack
     from kiosk.ui import idle, keyboard, progress, taps
     from kiosk.ui.idle import IdleGuard
     from kiosk.ui.keyboard import OnScreenKeyboard
@@ -89,7 +91,8 @@ class MainWindow(QMainWindow):
         head.setSpacing(8)
         self._head_top = QHBoxLayout()
         self._head_top.setSpacing(24)
-        self._head_top.addWidget(label(ctx.config.clinic.name, "body", name="clinic_name"))
+        self.clinic_name = label(ctx.config.clinic.name, "body", name="clinic_name")
+        self._head_top.addWidget(self.clinic_name)
         self._sections: SectionBar | None = None  # on first use: see sections
         self.step_label = label("", "body", name="step_label")
         self.step_label.setWordWrap(False)
@@ -264,6 +267,24 @@ class MainWindow(QMainWindow):
         self._screens.clear()
         if self._painted:  # the others in the new language, one per turn, as at start-up
             QTimer.singleShot(0, self, self._prebuild)
+
+    def reload(self, config: Config, packs: dict[str, ContentPack]) -> None:
+        """Take a reloaded config and content, between sessions only (the start screen): the
+        header, the languages, the timeouts and every screen follow them; the services are
+        made again on their next use (``UiContext.replace``)."""
+        self.ctx.replace(config, packs)
+        self.ctx.visit.reconfigure(languages=list(packs), max_copies=config.print.max_copies)
+        self.setWindowTitle(config.clinic.name)
+        self.clinic_name.setText(config.clinic.name)
+        self.nav_lang.setVisible(len(packs) > 1)
+        if self._idle is not None:
+            kiosk = config.kiosk
+            self._idle.set_timeouts(kiosk.idle_timeout_s * 1000, kiosk.idle_warning_s * 1000)
+        self._draft = None
+        self._language = ""  # every screen is built again, in the new words
+        self._rebuild_if_language_changed()
+        self._show(self.ctx.visit.flow.page)
+        log.info("screens rebuilt with the reloaded settings and content")
 
     def activity_filter(self) -> TapFilter:
         """The one application-wide event filter (activity, waking the start screen, one tap

@@ -1,0 +1,301 @@
+"""Reload without restart (issue 15): SIGHUP and the staff panel's button read the config and
+the content again between sessions; a bad one is refused and the old kept ("a kiosk sent
+SIGHUP with [a pack changed by one byte after signing] keeps the old pack")."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
+
+from kiosk import app, runtime
+from kiosk.core import reload, signing
+from kiosk.core.errors import Problem
+from kiosk.core.flow import Screen
+from kiosk.core.reload import ReloadCounts
+
+from . import helpers
+from .helpers import DEMO_CLINIC, KIOSK_PIN, REPO
+
+OLD_TITLE = "Find out what happens at your Botox visit"
+NEW_TITLE = "Your visit, step by step"
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> tuple[Path, Path]:
+    private, public = tmp_path / "content.key", tmp_path / "content.pub"
+    private_pem, public_pem = signing.generate_keys()
+    private.write_bytes(private_pem)
+    public.write_bytes(public_pem)
+    return private, public
+
+
+def sign(folder: Path, private: Path) -> None:
+    data, _count = signing.sign(folder, signing.load_private_key(private))
+    (folder / signing.SIGNATURE_FILE).write_bytes(data)
+
+
+def retitle(folder: Path, title: str, version: str | None = None) -> None:
+    """The English start screen's title (and the pack's version) changed in the pack."""
+    path = folder / "en" / "content.toml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace(f'title = "{OLD_TITLE}"', f'title = "{title}"', 1)
+    if version is not None:
+        text = text.replace('version = "', f'version = "{version}', 1)
+    path.write_text(text, encoding="utf-8")
+
+
+def flip_one_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+@pytest.fixture
+def config(write_config: Callable[..., Path], content_copy: Path, keys: tuple[Path, Path]) -> Path:
+    """A windowed kiosk (its staff PIN is the conftest's) on a signed copy of the packs."""
+    sign(content_copy, keys[0])
+    return write_config(clinic_config("Test Clinic", content_copy, keys[1]))
+
+
+def clinic_config(name: str, content: Path, public_key: Path, extra: str = "") -> str:
+    body = DEMO_CLINIC.replace('"Test Clinic"', f'"{name}"')
+    return (
+        body
+        + '[kiosk]\nfullscreen = false\nlanguages = ["en"]\n'
+        + extra
+        + f'[content]\ndir = "{content}"\npublic_key = "{public_key}"\n'
+    )
+
+
+@pytest.fixture
+def sighup_reloads(qtbot) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """This process's SIGHUP reloads the window under test, as the kiosk's own does."""
+    before = signal.getsignal(signal.SIGHUP)
+    yield
+    signal.signal(signal.SIGHUP, before)
+
+
+def title(window) -> str:  # type: ignore[no-untyped-def]
+    return str(window.findChild(QLabel, "attract_title").text())
+
+
+def sighup(qtbot, window, expect: Callable[[], bool]) -> None:  # type: ignore[no-untyped-def]
+    runtime.reload_on_signal(lambda: window.ctx.request_reload("SIGHUP"))
+    os.kill(os.getpid(), signal.SIGHUP)
+    qtbot.waitUntil(expect, timeout=10_000)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_sighup_keeps_the_old_pack_when_the_new_one_is_altered_and_takes_a_good_one(  # type: ignore[no-untyped-def]
+    qtbot, config: Path, content_copy: Path, keys: tuple[Path, Path], sighup_reloads, caplog
+) -> None:
+    window = helpers.open_kiosk(qtbot, config)
+    assert title(window) == OLD_TITLE
+    counts = window.ctx.reloads.counts
+    retitle(content_copy, NEW_TITLE)  # changed after signing: refused
+    with caplog.at_level(logging.INFO, logger="kiosk.app"):
+        sighup(qtbot, window, lambda: counts[("content", "refused")] == 1)
+    (line,) = [r.getMessage() for r in caplog.records if "reload refused" in r.getMessage()]
+    assert line == (
+        "reload refused (SIGHUP), kept the config and content in use "
+        f"(en {window.ctx.pack.version}): "
+        f'{config}: content.public_key: {content_copy}: "en/content.toml" was changed after '
+        "signing"
+    )
+    assert title(window) == OLD_TITLE  # the old pack, still on show
+    assert window.ctx.pack.t("attract.title") == OLD_TITLE
+    assert window.ctx.reloads.last_refusal.endswith('"en/content.toml" was changed after signing')
+    sign(content_copy, keys[0])  # now signed: taken
+    sighup(qtbot, window, lambda: counts[("content", "ok")] == 1)
+    assert title(window) == NEW_TITLE
+    assert counts == {("content", "refused"): 1, ("content", "ok"): 1, ("config", "ok"): 1}
+    window.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_sighup_in_a_session_waits_until_it_ends(  # type: ignore[no-untyped-def]
+    qtbot,
+    write_config,
+    config: Path,
+    content_copy: Path,
+    keys: tuple[Path, Path],
+    sighup_reloads,
+    caplog,
+) -> None:
+    """Nothing changes under a patient: a new clinic name and new words wait for the end of
+    the session (here: staff reset it), then come before the next patient."""
+    window = helpers.open_kiosk(qtbot, config)
+    helpers.tap(window, helpers.shown(window, "nav_start"))
+    assert window.ctx.visit.step is Screen.PRIVACY
+    retitle(content_copy, NEW_TITLE)
+    sign(content_copy, keys[0])
+    write_config(clinic_config("Renamed Clinic", content_copy, keys[1]))
+    waiting = window.ctx.reloads
+    with caplog.at_level(logging.INFO, logger="kiosk.app"):
+        sighup(qtbot, window, lambda: "it waits for the session" in caplog.text)
+    assert "reload asked (SIGHUP): it waits for the session in progress to end" in caplog.text
+    assert not waiting.counts and window.ctx.visit.step is Screen.PRIVACY
+    assert window.findChild(QLabel, "clinic_name").text() == "Test Clinic"
+    window.ctx.visit.next()
+    assert window.ctx.visit.step is not Screen.ATTRACT
+    window.reset_session()  # the staff panel's reset: the session ends
+    qtbot.waitUntil(lambda: waiting.counts[("content", "ok")] == 1, timeout=10_000)
+    assert window.findChild(QLabel, "clinic_name").text() == "Renamed Clinic"
+    assert window.windowTitle() == "Renamed Clinic"
+    assert title(window) == NEW_TITLE
+    window.taps.clock.advance(helpers.LATER)
+    helpers.tap(window, helpers.shown(window, "nav_start"))  # the next patient
+    assert window.ctx.visit.step is Screen.PRIVACY
+    window.close()
+
+
+def test_the_staff_panel_reloads_and_says_how_it_went(  # type: ignore[no-untyped-def]
+    qtbot, write_config, config: Path, content_copy: Path, keys: tuple[Path, Path]
+) -> None:
+    """Through the window: the chord, the PIN, then the button; a refusal first (a setting
+    out of range), then a good config whose name, timeouts and languages follow."""
+    window = helpers.open_kiosk(qtbot, config)
+    chord = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+    qtbot.keyClick(window, Qt.Key.Key_S, chord)
+    for digit in KIOSK_PIN:
+        helpers.tap(window, helpers.shown(window, f"staff_pin_{digit}"))
+    with qtbot.waitSignal(window.staff.pad.checked, timeout=10_000):
+        helpers.tap(window, helpers.shown(window, "staff_pin_ok"))
+    result = window.findChild(QLabel, "staff_result")
+    bad = write_config(clinic_config("Test Clinic", content_copy, keys[1], "idle_timeout_s = 1\n"))
+    window.taps.clock.advance(helpers.LATER)
+    helpers.tap(window, helpers.shown(window, "staff_reload"))
+    assert result.text().startswith("Reload refused at ")
+    assert result.text().endswith(f"{bad}: kiosk.idle_timeout_s: must be at least 5, not 1")
+    assert window.ctx.reloads.counts == {("config", "refused"): 1}
+    info = window.findChild(QLabel, "staff_info").text()
+    assert info.startswith("WARNING: Reload refused at "), info
+    assert window.findChild(QLabel, "clinic_name").text() == "Test Clinic"
+    write_config(
+        clinic_config("Renamed Clinic", content_copy, keys[1], "idle_timeout_s = 30\n").replace(
+            'languages = ["en"]', 'languages = ["es", "en"]'
+        )
+    )
+    window.taps.clock.advance(helpers.LATER)
+    helpers.tap(window, helpers.shown(window, "staff_reload"))
+    assert result.text().startswith("Reloaded settings and content at "), result.text()
+    assert "Reloaded settings and content at " in window.findChild(QLabel, "staff_info").text()
+    assert window.findChild(QLabel, "clinic_name").text() == "Renamed Clinic"
+    assert list(window.ctx.packs) == ["es", "en"]
+    assert not window.nav_lang.isHidden()  # more than one language: the button is there
+    assert window.ctx.visit.session.language == "es"  # the new first language
+    assert window.idle_guard().timeout_ms == 30_000
+    assert window.ctx.reloads.counts[("config", "ok")] == 1
+    window.close()
+
+
+class Lines:
+    """A child's standard error, read on a thread: wait for a line with a deadline."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.said: list[str] = []
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        assert proc.stderr is not None
+        stream = proc.stderr
+
+        def read() -> None:
+            for line in stream:
+                self._lines.put(line)
+            self._lines.put(None)
+
+        threading.Thread(target=read, daemon=True).start()
+
+    def wait_for(self, text: str, timeout: float = 60) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                line = None
+            if line is None:
+                pytest.fail(f"no line with {text!r}; the kiosk said:\n{''.join(self.said)}")
+            self.said.append(line)
+            if text in line:
+                return line
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_a_kiosk_sent_sighup_with_an_altered_pack_keeps_the_old_one(
+    tmp_path: Path, config: Path, content_copy: Path, keys: tuple[Path, Path]
+) -> None:
+    """The done-when line, on the real process: a pack changed by one byte after signing is
+    refused on SIGHUP (the log says so and names the pack versions still in use); a good
+    signed pack then loads on the next SIGHUP; SIGTERM still quits."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_STATE_HOME": str(tmp_path)}
+    env["XDG_DATA_HOME"] = str(tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kiosk", "--windowed", "--config", str(config)],
+        cwd=REPO,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        lines = Lines(proc)
+        lines.wait_for("kiosk started")  # the signals wake Qt's loop from here on
+        old = app.load(config).packs["en"].version
+        pack = content_copy / "en" / "content.toml"
+        flip_one_byte(pack)
+        proc.send_signal(signal.SIGHUP)
+        refused = lines.wait_for("reload refused")
+        assert f"kept the config and content in use (en {old}): {config}: " in refused
+        assert '"en/content.toml" was changed after signing' in refused
+        flip_one_byte(pack)  # back as signed, then a new version, signed
+        retitle(content_copy, NEW_TITLE, version="9.")
+        sign(content_copy, keys[0])
+        proc.send_signal(signal.SIGHUP)
+        took = lines.wait_for("reloaded (SIGHUP)")
+        assert took.rstrip().endswith(f"content en 9.{old}"), took
+        proc.terminate()
+        lines.wait_for("kiosk stopped")
+        assert proc.wait(timeout=30) == 0
+        assert "Traceback" not in "".join(lines.said)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if proc.stderr is not None:
+            proc.stderr.close()
+
+
+def test_the_counts_say_what_was_refused_and_tell_a_hook() -> None:
+    """The metrics' view: by what and result, the last reason, and a hook told of each."""
+    clock = [dt.datetime(2026, 12, 2, 10, 42)]
+    counts = ReloadCounts(now=lambda: clock[0])
+    heard: list[tuple[str, bool]] = []
+    counts.listen(lambda what, ok: heard.append((what, ok)))
+    assert counts.outcome() == ""
+    config_file = "/etc/botox-kiosk/kiosk.toml"
+    in_config = Problem(config_file, "kiosk.idle_timeout_s", "must be at least 5, not 1")
+    in_pack = Problem("/srv/content/en/content.toml", "attract.title", "must be set")
+    signature = Problem(config_file, "content.public_key", "not signed")
+    warning = Problem("/srv/content/en/content.toml", "meta.reviewed_by", "old", warning=True)
+    assert reload.about([in_config, in_pack], config_file) == "config"
+    assert reload.about([warning, in_pack], config_file) == "content"
+    assert reload.about([signature], config_file) == "content"
+    counts.refused("content", str(signature))
+    assert counts.outcome() == f"Reload refused at 10:42: {signature}"
+    clock[0] += dt.timedelta(minutes=5)
+    counts.took()
+    assert counts.outcome() == "Reloaded settings and content at 10:47."
+    assert counts.last_refusal == str(signature)  # kept for the metrics
+    assert heard == [("content", False), ("config", True), ("content", True)]
+    assert counts.counts == {("content", "refused"): 1, ("config", "ok"): 1, ("content", "ok"): 1}
