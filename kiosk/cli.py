@@ -638,8 +638,13 @@ def self_test(config: Path | None) -> int:
             print("self-test failed: summary PDF is empty", file=sys.stderr)
             return EXIT_WORLD
     window.close()
+    engines, mute = _speech_engines()
+    if mute is not None:
+        print(f"self-test failed: {mute}", file=sys.stderr)
+        return EXIT_WORLD
     print(f"screens: {' '.join(seen)}")
     print(f"summary pdf: {len(data)} bytes")
+    print(f"speech engines: {', '.join(engines)}")
     print("self-test ok")
     return EXIT_OK
 
@@ -680,3 +685,20 @@ def speech_host(args: argparse.Namespace) -> int:
     sends on standard input until that closes."""
     loaded = app.load(args.config)
     return speech.serve(loaded.config.speech.engine)
+
+
+def _speech_engines() -> tuple[list[str], str | None]:
+    """Read aloud's engines, and why this platform's is not among them (None: it is).
+    QtTextToSpeech must load and list its plugin: a bundle that lost it would be mute.
+    Whether the engine speaks is ``speech-test``'s to say."""
+    wanted = speech.PLATFORM_ENGINES.get(sys.platform)
+    try:
+        engines = speech.engine_names()
+    except ImportError as exc:
+        return [], f"QtTextToSpeech does not load: {exc}"
+    if wanted is not None and wanted not in engines:
+        return (
+            engines,
+            f"no {wanted} text-to-speech plugin (QtTextToSpeech has: {', '.join(engines)})",
+        )
+    return engines, None

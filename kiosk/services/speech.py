@@ -54,6 +54,17 @@ SAY_TIMEOUT_S = 30.0
 INSTALL_HINT = "Linux: install speech-dispatcher and espeak-ng; Windows has SAPI built in"
 
 
+#: The engine each platform's kiosk speaks with: its plugin must be in the bundle (build.spec
+#: keeps it; ``--self-test`` checks it is there).
+PLATFORM_ENGINES = {"linux": "speechd", "win32": "sapi", "darwin": "darwin"}
+
+
+def engine_names() -> list[str]:
+    """QtTextToSpeech's engines on this machine (its plugins). Raises ImportError when the
+    module does not load."""
+    return list(_qt_speech().availableEngines())
+
+
 def _qt_speech() -> type[QTextToSpeech]:
     """QtTextToSpeech, imported on first use. It links QtMultimedia, which warns on load that
     PipeWire is missing where it is (Debian 12, a container); the engine plays through
@@ -76,11 +87,16 @@ class Engine(QObject):
 
     def __init__(self, name: str = "", parent: QObject | None = None) -> None:
         super().__init__(parent)
-        tts_class = _qt_speech()
-        self._states = tts_class.State
-        engines = tts_class.availableEngines()
         self.problem: str | None = None
         self.tts: QTextToSpeech | None = None
+        self.name = name
+        try:
+            tts_class = _qt_speech()
+        except ImportError as exc:  # e.g. libpulse0 missing: QtMultimedia links it
+            self.problem = f"QtTextToSpeech does not load: {exc}"
+            return
+        self._states = tts_class.State
+        engines = tts_class.availableEngines()
         if not [e for e in engines if e != "mock"] and name != "mock":
             self.problem = f"no text-to-speech engine is installed ({INSTALL_HINT})"
             return

@@ -7,7 +7,7 @@ pages never are. The email address the patient typed is read only when they ask 
 page reading says "your email address" in its place; a tap on the field (or on the address
 shown back) reads it.
 
-``ReadAloudBar`` is its controls, in the window's header while read aloud is on: "Read this
+``ReadAloudBar`` is its controls, a row of the window's header while read aloud is on: "Read this
 page" (Stop while speaking), Softer and Louder. With read aloud on, a tap on a text speaks
 it; a tap on a button does the button's job first and then says its name and, for a choice,
 its new state (so operating the kiosk is never slower with read aloud on; a button that
@@ -153,7 +153,8 @@ class ReadAloudBar(QWidget):
         self.unavailable.setProperty("role", "small")
         self.unavailable.setWordWrap(True)
         self.unavailable.hide()
-        for part in (self.read, self.softer, self.louder, self.unavailable):
+        lay.addStretch(1)  # at the header's trailing end, under the language button
+        for part in (self.unavailable, self.read, self.softer, self.louder):
             lay.addWidget(part)
 
     def show_texts(self, words: dict[str, str], *, speaking: bool, voice: bool) -> None:

@@ -102,7 +102,7 @@ class MainWindow(QMainWindow):
         self.nav_lang.clicked.connect(self.choose_language)
         self.nav_lang.setVisible(len(ctx.packs) > 1)
         self._head_top.addWidget(self.nav_lang)
-        self._reader: PageReader | None = None  # read aloud: see read_aloud
+        self._reader: PageReader | None = None  # read aloud's bar: see read_aloud
         self.language_chooser = LanguageChooser(self)
         self.language_chooser.chosen.connect(self.on_language)
         head.addLayout(self._head_top)
@@ -434,10 +434,11 @@ class MainWindow(QMainWindow):
     @property
     def read_aloud(self) -> PageReader:
         """Read aloud (the accessibility panel's switch: ``read_aloud.set_enabled``), its
-        bar in the header before the language button; made on first use."""
+        bar a row of the header under the language button (beside it, the header's one row
+        clipped every button in it); made on first use."""
         if self._reader is None:
             self._reader = reader.PageReader(self.ctx, self, self.stack)
-            self._head_top.insertWidget(self._head_top.indexOf(self.nav_lang), self._reader.bar)
+            self._head_rows.insertWidget(1, self._reader.bar)
         return self._reader
 
     def _show_progress(self, bar: SectionBar | None = None) -> None:
