@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from kiosk.services import speech
 from kiosk.services.jobs import child_command
-from kiosk.ui import reader
+from kiosk.ui import reader, timeline
 from kiosk.ui.widgets import ChoiceButton
 
 from .helpers import DEMO_CLINIC, LATER, REPO, open_kiosk, shown, tap, walk_to
@@ -282,6 +282,11 @@ def test_read_this_page_reads_headings_text_and_choices_with_their_state(qtbot, 
     assert "Crow's feet, Lines at the outer corners of your eyes, Not chosen." in text
     assert text.index("Forehead lines") < text.index("Frown lines") < text.index("Neck bands")
     assert "Next" not in text  # the page, not the window's navigation
+    walk_to(kiosk, "timeline")  # a painted chart: its bars' words are read
+    said = texts_on_show(kiosk)
+    lanes = kiosk.stack.currentWidget().findChildren(timeline.Lane)
+    shown_lanes = [lane for lane in lanes if lane.isVisible()]
+    assert shown_lanes and all(lane.accessibleName() in said for lane in shown_lanes)
 
 
 def test_what_is_hidden_is_never_read(qtbot, kiosk) -> None:  # type: ignore[no-untyped-def]

@@ -306,6 +306,7 @@ class Speaker(QObject):
         if self._proc is not None:
             return
         proc = self._proc = QProcess(self)
+        proc.setStandardErrorFile(QProcess.nullDevice())  # it says what matters on stdout
         if sys.platform != "win32":
             proc.setUnixProcessParameters(QProcess.UnixProcessFlag.UseVFork)
         proc.readyReadStandardOutput.connect(self._on_output)

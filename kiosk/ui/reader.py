@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.ui import timeline
 from kiosk.ui.basics import button
 from kiosk.ui.widgets import Overlay
 
@@ -79,6 +80,8 @@ def _said(widget: QWidget, words: dict[str, str], *, reveal: bool) -> str | None
         return f"{widget.accessibleName()}, {typed or (words['empty'] if reveal else '')}".strip(
             ", "
         )
+    if isinstance(widget, timeline.Lane | timeline.Axis):  # painted: its words are its name
+        return widget.accessibleName()
     if isinstance(widget, QLabel | QTextEdit):  # a QTextEdit: the summary's preview
         text = (widget.text() if isinstance(widget, QLabel) else widget.toPlainText()).strip()
         return text if any(ch.isalnum() for ch in text) else ""
