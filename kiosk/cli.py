@@ -668,7 +668,7 @@ def speech_test(args: argparse.Namespace) -> int:
     if engine.problem is not None:
         print(f"speech-test: {engine.problem}", file=sys.stderr)
         return EXIT_WORLD
-    if not engine.choose(code):
+    if not engine.choose(code, loaded.config.speech.voices):
         print(f"speech-test: the {engine.name} engine has no voice for {code}", file=sys.stderr)
         return EXIT_WORLD
     engine.set_volume(loaded.config.speech.volume)
@@ -684,7 +684,7 @@ def speech_host(args: argparse.Namespace) -> int:
     """The kiosk's speech child (``kiosk.services.speech``): it speaks what its parent
     sends on standard input until that closes."""
     loaded = app.load(args.config)
-    return speech.serve(loaded.config.speech.engine)
+    return speech.serve(loaded.config.speech.engine, loaded.config.speech.voices)
 
 
 def _speech_engines() -> tuple[list[str], str | None]:

@@ -150,11 +150,12 @@ def run_speech_test(*args: str, config: Path) -> subprocess.Popen[str]:
 
 
 def test_speech_test_command(speechd, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """As a process: speaks English and Spanish (exit 0); a language the engine has no voice
-    for is one plain line and exit 1 (Qt's test engine, `mock`, has no Spanish); a
-    language the kiosk does not offer is exit 2. All four at once: each opens an engine."""
+    """As a process: speaks English (in the voice the config names) and Spanish (exit 0);
+    a language the engine has no voice for is one plain line and exit 1 (Qt's test engine,
+    `mock`, has no Spanish); a language the kiosk does not offer is exit 2. All four at
+    once: each opens an engine."""
     real = tmp_path / "real.toml"
-    real.write_text(THREE, encoding="utf-8")
+    real.write_text(THREE + '[speech]\nvoices = { en = "English (America)" }\n', encoding="utf-8")
     mock = tmp_path / "mock.toml"
     mock.write_text(THREE + '[speech]\nengine = "mock"\n', encoding="utf-8")
     runs = {
@@ -168,6 +169,7 @@ def test_speech_test_command(speechd, tmp_path) -> None:  # type: ignore[no-unty
         status, out, err = done[code]
         assert status == 0, err
         assert f"spoke {code}" in out
+    assert done["en"][1].strip().endswith("voice English (America)")  # the clinic's choice
     status, out, err = done["no voice"]
     assert (status, out) == (1, "")
     assert err.splitlines() == ["speech-test: the mock engine has no voice for es"]

@@ -370,6 +370,13 @@ class SpeechConfig:
         "espeak-ng on Linux, SAPI on Windows), or a QtTextToSpeech engine name (`speechd`, "
         "`sapi`, `winrt`). `botox-kiosk speech-test` checks it speaks.",
     )
+    voices: dict[str, str] = setting(
+        {},
+        "The voice for a language, by the engine's name for it, e.g. "
+        '`{ en = "English (America)", es = "Spanish (Latin America)" }`; a language not '
+        "listed (or a name the engine lacks) takes the engine's first voice for it. "
+        "`botox-kiosk speech-test --lang CODE` names the voice it spoke with.",
+    )
     volume: float = setting(
         0.8,
         "The speech volume each patient starts at, 0.1 to 1.0 of the system volume; the "

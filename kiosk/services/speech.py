@@ -21,6 +21,7 @@ import json
 import logging
 import sys
 import threading
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
@@ -124,9 +125,11 @@ class Engine(QObject):
         """The language parts of the engine's locales ("es" for es_ES and es_419), sorted."""
         return sorted({primary_language(loc.name()) for loc in self.locales()})
 
-    def choose(self, code: str) -> bool:
-        """Speak ``code``'s language from now on (es-MX: Mexican Spanish if the engine has
-        it, else its default Spanish, else any); False when it has no voice for it."""
+    def choose(self, code: str, voices: Mapping[str, str] | None = None) -> bool:
+        """Speak ``code``'s language from now on: the voice ``voices`` names for the code or
+        its language (the clinic's ``[speech] voices``), else the first voice of the
+        engine's locale for the code (es-MX: Mexican Spanish if it has it, else its default
+        Spanish, else any). False when the engine has no voice for the language."""
         if self.tts is None:
             return False
         language = primary_language(code)
@@ -140,7 +143,16 @@ class Engine(QObject):
                 break
         else:
             pick = same[0]
-        self.tts.setLocale(pick)
+        named = (voices or {}).get(code) or (voices or {}).get(language)
+        for locale in [pick, *(loc for loc in same if loc != pick)] if named else [pick]:
+            self.tts.setLocale(locale)
+            voice = next((v for v in self.tts.availableVoices() if v.name() == named), None)
+            if voice is not None:
+                self.tts.setVoice(voice)
+                return True
+        if named:
+            log.warning("no voice named %r for %s: the engine's first", named, code)
+            self.tts.setLocale(pick)
         return True
 
     def voice_name(self) -> str:
@@ -218,7 +230,7 @@ class _Lines(QObject):
         self.closed.emit()
 
 
-def serve(engine_name: str) -> int:
+def serve(engine_name: str, voices: Mapping[str, str] | None = None) -> int:
     """The speech child's loop; exit 0 when its parent closes its input, 1 when the engine
     cannot speak at all (it said why first)."""
     app = QCoreApplication.instance() or QCoreApplication(sys.argv[:1])
@@ -248,7 +260,7 @@ def serve(engine_name: str) -> int:
         volume = order.get("volume")
         if isinstance(volume, int | float):
             engine.set_volume(float(volume))
-        if engine.choose(code):
+        if engine.choose(code, voices):
             engine.say(text)
         else:
             tell(event="no_voice", language=code)
@@ -363,22 +375,22 @@ class Speaker(QObject):
         kind = event.get("event")
         if kind == "opened":
             self.available, self.languages = True, list(event.get("languages") or [])
-            log.info("speech: %s engine, %d languages", event.get("engine"), len(self.languages))
+            log.info("%s engine, %d languages", event.get("engine"), len(self.languages))
             self.availability_changed.emit()
         elif kind == "failed":
             self._unavailable(str(event.get("reason", "")))
         elif kind in ("speaking", "ready"):
             self._set_speaking(kind == "speaking")
         elif kind == "no_voice":
-            log.warning("speech: no voice for %s", event.get("language"))
+            log.warning("no voice for %s", event.get("language"))
             self._set_speaking(False)
         elif kind == "error":
-            log.warning("speech: %s", event.get("reason"))
+            log.warning("the engine failed: %s", event.get("reason"))
             self._set_speaking(False)
 
     def _unavailable(self, reason: str) -> None:
         self.problem = reason or self.problem
-        log.warning("speech: cannot speak: %s", self.problem)
+        log.warning("cannot speak: %s", self.problem)
         self.available = False
         self._set_speaking(False)
         self.availability_changed.emit()
@@ -389,7 +401,7 @@ class Speaker(QObject):
         if proc is not None:
             proc.deleteLater()
         if self.available is not False:  # ended without a reason: the next say starts one
-            log.warning("speech: the speech child ended (exit code %d)", code)
+            log.warning("the speech child ended (exit code %d)", code)
             self.available = None
             self._set_speaking(False)
 
