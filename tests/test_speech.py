@@ -137,6 +137,23 @@ def test_the_kiosk_voice_speaks_from_its_child_process(qtbot, speechd, tmp_path)
         voice.shutdown()
 
 
+def test_a_kiosk_without_its_engine_says_so_and_goes_on(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The speech child cannot open the engine: it says why and ends; the voice is then
+    unavailable (the bar says so) and saying anything does nothing."""
+    config = tmp_path / "kiosk.toml"
+    config.write_text(THREE + '[speech]\nengine = "nonesuch"\n', encoding="utf-8")
+    voice = speech.Speaker(child_command(speech.HOST_COMMAND, config), volume=0.5)
+    try:
+        with qtbot.waitSignal(voice.availability_changed, timeout=SPEAK_TIMEOUT_MS):
+            voice.say("Hello.", "en")
+        assert voice.available is False and voice.has_voice("en") is False
+        assert "no text-to-speech engine 'nonesuch'" in voice.problem
+        voice.say("Hello again.", "en")  # no new child, no error
+        assert not voice.speaking
+    finally:
+        voice.shutdown()
+
+
 def run_speech_test(*args: str, config: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "SPEECHD_ADDRESS": SPEECHD_ADDRESS}
     return subprocess.Popen(

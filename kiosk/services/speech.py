@@ -334,7 +334,8 @@ class Speaker(QObject):
         self._send({"say": text, "language": language, "volume": self._volume})
 
     def stop(self) -> None:
-        if self._proc is not None and self._speaking:
+        """Stop speaking, and drop a text still waiting for the engine to open."""
+        if self._proc is not None:
             self._send({"stop": True})
         self._set_speaking(False)
 
