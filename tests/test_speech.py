@@ -24,7 +24,7 @@ from kiosk.services.jobs import child_command
 from kiosk.ui import reader, timeline
 from kiosk.ui.widgets import ChoiceButton
 
-from .helpers import DEMO_CLINIC, LATER, REPO, open_kiosk, shown, tap, walk_to
+from .helpers import DEMO_CLINIC, LATER, REPO, open_kiosk, shown, tap, touch_tap, walk_to
 
 REQUIRED = os.environ.get("KIOSK_REQUIRE_SPEECH") == "1"
 #: Where scripts/start-speech's speech-dispatcher listens, read before the tests give each
@@ -350,6 +350,9 @@ def test_a_tap_on_a_text_says_it(qtbot, kiosk) -> None:  # type: ignore[no-untyp
     )
     later_tap(kiosk, body)
     assert kiosk.voice.said == [(body.text(), "en")]
+    kiosk.taps.clock.advance(LATER)
+    touch_tap(kiosk, body)  # a finger: Qt makes the mouse events, heard once
+    assert kiosk.voice.said == [(body.text(), "en")] * 2
 
 
 def test_speech_stops_on_a_page_change_and_at_the_idle_warning(qtbot, kiosk) -> None:  # type: ignore[no-untyped-def]

@@ -68,7 +68,7 @@ class Speech(Protocol):
     """The kiosk's voice (``kiosk.services.speech.Speaker``): says a text in a language.
 
     ``speaking_changed(bool)`` follows the engine; ``availability_changed()`` once it is
-    known whether it can speak at all (``available``: None until then).
+    known whether it can speak at all, and in which languages (``has_voice``).
     """
 
     @property
@@ -76,9 +76,6 @@ class Speech(Protocol):
 
     @property
     def availability_changed(self) -> SignalInstance: ...
-
-    @property
-    def available(self) -> bool | None: ...
 
     @property
     def volume(self) -> float: ...

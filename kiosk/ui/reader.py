@@ -191,7 +191,6 @@ class PageReader(QObject):
         self.enabled = False
         self._listening = False  # to the speaker, made when read aloud is first turned on
         self._press: tuple[QWidget, QPoint, int] | None = None
-        self._release_at = -1
         ctx.visit.session.on_wipe(self.reset)
         page_on_show.currentChanged.connect(self._on_page)  # type: ignore[attr-defined]
 
@@ -301,9 +300,8 @@ class PageReader(QObject):
             if not again and isinstance(watched, QWidget) and watched.window() is self.window:
                 self._press = (watched, event.globalPosition().toPoint(), event.timestamp())
         elif kind == QEvent.Type.MouseButtonRelease and isinstance(event, QMouseEvent):
-            press, self._press = self._press, None
-            if press is not None and event.timestamp() != self._release_at:
-                self._release_at = event.timestamp()
+            press, self._press = self._press, None  # its parents' turns find none
+            if press is not None:
                 moved = (event.globalPosition().toPoint() - press[1]).manhattanLength()
                 if moved <= TAP_SLOP_PX:
                     self._on_tap(press[0])
@@ -314,15 +312,16 @@ class PageReader(QObject):
     def _on_tap(self, widget: QWidget) -> None:
         """Say what was tapped: a text now; a button or field after it did its job, so a
         choice says its new state."""
+        words = self.words()
         target: QWidget | None = widget
-        while target is not None and readable(target, self.words(), reveal=True) is None:
+        while target is not None and readable(target, words, reveal=True) is None:
             target = target.parentWidget()
         if target is None or self.bar.isAncestorOf(target) or target is self.bar:
             return
         if isinstance(target, QAbstractButton | QLineEdit):
             QTimer.singleShot(0, self, lambda: self._say_after_tap(target))
         else:
-            self.say(readable(target, self.words(), reveal=True) or "")
+            self.say(readable(target, words, reveal=True) or "")
 
     def _say_after_tap(self, target: QWidget) -> None:
         if shiboken6.isValid(target) and target.isVisible():
