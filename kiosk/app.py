@@ -56,6 +56,7 @@ if TYPE_CHECKING:  # deferred: see kiosk.lazy
         outbox,
         printer_check,
         printing,
+        speech,
         staff_pin,
     )
     from kiosk.services.counters_store import CountersFile
@@ -64,6 +65,7 @@ if TYPE_CHECKING:  # deferred: see kiosk.lazy
     from kiosk.services.outbox import Outbox
     from kiosk.services.printer_check import PrinterCheck
     from kiosk.services.printing import PrintTarget
+    from kiosk.services.speech import Speaker
     from kiosk.ui import staff
     from kiosk.ui import window as ui_window
     from kiosk.ui.staff import StaffAccess
@@ -84,6 +86,7 @@ else:
     outbox = lazy.load("kiosk.services.outbox")
     printing = lazy.load("kiosk.services.printing")
     printer_check = lazy.load("kiosk.services.printer_check")
+    speech = lazy.load("kiosk.services.speech")
     staff_pin = lazy.load("kiosk.services.staff_pin")
     staff = lazy.load("kiosk.ui.staff")
     ui_window = lazy.load("kiosk.ui.window")
@@ -246,6 +249,10 @@ class Services:
     def _email_timeout_ms(self) -> int:
         # generous: connect, TLS, AUTH, MAIL, RCPT, DATA may each take timeout_s
         return int((self.config.email.timeout_s * 8 + 30) * 1000)
+
+    def speaker(self) -> Speaker:
+        """Read aloud's voice: the speech child (``speech-host``), started on first use."""
+        return speech.Speaker(self._command(speech.HOST_COMMAND), self.config.speech.volume)
 
     def print_jobs(self) -> SummaryJobs | None:
         """The print service (each print a child process); None when printing is off."""
@@ -585,6 +592,7 @@ def main_window(services: Services, language: str | None = None) -> MainWindow:
         make_printer=services.print_jobs,
         make_printer_check=services.printer_check,
         make_mailer=services.email_jobs,
+        make_speaker=services.speaker,
     )
     window = ui_window.MainWindow(ctx)
     reloader = Reloader(window, services)

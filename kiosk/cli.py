@@ -46,20 +46,21 @@ if TYPE_CHECKING:  # deferred: see kiosk.lazy
     from email import utils as email_utils
 
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from PySide6 import QtGui
+    from PySide6 import QtCore, QtGui
     from PySide6.QtGui import QFont, QGuiApplication
 
     from kiosk import runtime
     from kiosk.core import checks, signing, summary
     from kiosk.core import staff as staff_pin
     from kiosk.core.content import ContentPack
-    from kiosk.services import emailing, files, mail, outbox, pdf, printing
+    from kiosk.services import emailing, files, mail, outbox, pdf, printing, speech
     from kiosk.services.outbox import Outbox
 else:
     getpass = lazy.load("getpass")
     html = lazy.load("html")
     email_message = lazy.load("email.message")
     email_utils = lazy.load("email.utils")
+    QtCore = lazy.load("PySide6.QtCore")
     QtGui = lazy.load("PySide6.QtGui")
     runtime = lazy.load("kiosk.runtime")
     checks = lazy.load("kiosk.core.checks")
@@ -72,6 +73,7 @@ else:
     outbox = lazy.load("kiosk.services.outbox")
     pdf = lazy.load("kiosk.services.pdf")
     printing = lazy.load("kiosk.services.printing")
+    speech = lazy.load("kiosk.services.speech")
 
 EXIT_OK, EXIT_WORLD, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -706,7 +708,67 @@ def self_test(config: Path | None) -> int:
             print("self-test failed: summary PDF is empty", file=sys.stderr)
             return EXIT_WORLD
     window.close()
+    engines, mute = _speech_engines()
+    if mute is not None:
+        print(f"self-test failed: {mute}", file=sys.stderr)
+        return EXIT_WORLD
     print(f"screens: {' '.join(seen)}")
     print(f"summary pdf: {len(data)} bytes")
+    print(f"speech engines: {', '.join(engines)}")
     print("self-test ok")
     return EXIT_OK
+
+
+def speech_test(args: argparse.Namespace) -> int:
+    """Speak the pack's test sentence in ``--lang`` and wait until it was spoken: exit 0;
+    1 (one line) when there is no engine, no voice for that language, or it never ended;
+    2 when the config offers no such language."""
+    loaded = app.load(args.config)
+    code = args.lang or next(iter(loaded.packs))
+    pack = loaded.packs.get(code)
+    if pack is None:
+        offered = ", ".join(loaded.packs)
+        print(
+            f"speech-test: --lang {code}: not a language of this kiosk ({offered})", file=sys.stderr
+        )
+        return EXIT_BAD_INPUT
+    if QtCore.QCoreApplication.instance() is None:  # no window: no platform plugin needed
+        _keep.append(QtCore.QCoreApplication(sys.argv[:1]))
+    engine = speech.Engine(loaded.config.speech.engine)
+    if engine.problem is not None:
+        print(f"speech-test: {engine.problem}", file=sys.stderr)
+        return EXIT_WORLD
+    if not engine.choose(code, loaded.config.speech.voices):
+        print(f"speech-test: the {engine.name} engine has no voice for {code}", file=sys.stderr)
+        return EXIT_WORLD
+    engine.set_volume(loaded.config.speech.volume)
+    failed = engine.say_and_wait(pack.t("speech.test_sentence"))
+    if failed is not None:
+        print(f"speech-test: {failed}", file=sys.stderr)
+        return EXIT_WORLD
+    print(f"speech-test: spoke {code} with the {engine.name} engine, voice {engine.voice_name()}")
+    return EXIT_OK
+
+
+def speech_host(args: argparse.Namespace) -> int:
+    """The kiosk's speech child (``kiosk.services.speech``): it speaks what its parent
+    sends on standard input until that closes."""
+    loaded = app.load(args.config)
+    return speech.serve(loaded.config.speech.engine, loaded.config.speech.voices)
+
+
+def _speech_engines() -> tuple[list[str], str | None]:
+    """Read aloud's engines, and why this platform's is not among them (None: it is).
+    QtTextToSpeech must load and list its plugin: a bundle that lost it would be mute.
+    Whether the engine speaks is ``speech-test``'s to say."""
+    wanted = speech.PLATFORM_ENGINES.get(sys.platform)
+    try:
+        engines = speech.engine_names()
+    except ImportError as exc:
+        return [], f"QtTextToSpeech does not load: {exc}"
+    if wanted is not None and wanted not in engines:
+        return (
+            engines,
+            f"no {wanted} text-to-speech plugin (QtTextToSpeech has: {', '.join(engines)})",
+        )
+    return engines, None

@@ -27,6 +27,7 @@ def test_self_test_walks_every_screen_and_renders_a_pdf() -> None:
     assert pages[pages.index("questions") + 1 :] == [
         "treatment", "aftercare", "timeline", "side_effects", "summary", "done"
     ]  # fmt: skip
+    assert "speechd" in lines[-2].removeprefix("speech engines: ").split(", ")  # its plugin
     assert lines[-1] == "self-test ok"
 
 
@@ -136,6 +137,8 @@ COMMANDS = {
     "printer-status": ["printer-status"],
     "doctor": ["doctor"],
     "content": ["content", "verify", "pack", "--public-key", "content.pub"],
+    "speech-test": ["speech-test", "--lang", "es"],
+    "speech-host": ["speech-host"],
 }
 
 

@@ -369,6 +369,33 @@ class ContentConfig:
 
 
 @dataclass(frozen=True, eq=False)  # eq unused: a cheaper class to create at start-up
+class SpeechConfig:
+    """Read aloud: the kiosk speaks each page in the patient's language (docs/speech.md)."""
+
+    engine: str = setting(
+        "",
+        "The text-to-speech engine: empty for the platform's own (speech-dispatcher with "
+        "espeak-ng on Linux, SAPI on Windows), or a QtTextToSpeech engine name (`speechd`, "
+        "`sapi`, `winrt`). `botox-kiosk speech-test` checks it speaks.",
+    )
+    voices: dict[str, str] = setting(
+        {},
+        "The voice for a language, by the engine's name for it, e.g. "
+        '`{ en = "English (America)", es = "Spanish (Latin America)" }`; a language not '
+        "listed (or a name the engine lacks) takes the engine's first voice for it. "
+        "`botox-kiosk speech-test --lang CODE` names the voice it spoke with.",
+    )
+    volume: float = setting(
+        0.8,
+        "The speech volume each patient starts at, 0.1 to 1.0 of the system volume; the "
+        "patient's own choice goes with their session. Loudness in decibels is the "
+        "speaker's and the system mixer's: Section 508 asks for at least 65 dB at the ear.",
+        minimum=0.1,
+        maximum=1.0,
+    )
+
+
+@dataclass(frozen=True, eq=False)  # eq unused: a cheaper class to create at start-up
 class Config:
     """The whole file: one table per section (an absent table takes its defaults)."""
 
@@ -378,6 +405,7 @@ class Config:
     email: EmailConfig
     outbox: OutboxConfig
     content: ContentConfig
+    speech: SpeechConfig
     source: Path | None = field(default=None, metadata={"rule": Rule(skip=True)})
 
 

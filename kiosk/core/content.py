@@ -148,6 +148,7 @@ KEY_PLACEHOLDERS: dict[str, frozenset[str]] = {
     "aftercare.timeline_intro": frozenset({"date"}),
     "aftercare.day_label": frozenset({"date"}),
     "done.returning": frozenset({"seconds"}),
+    "speech.volume": frozenset({"level"}),
     "idle.body": frozenset({"seconds"}),
     "keyboard.capital": frozenset({"letter"}),
 }
@@ -369,6 +370,29 @@ TEXT_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "idle": (frozenset(["title", "body", "carry_on"]), frozenset()),
     "done": (
         frozenset(["title", "body", "returning", "start_over", "printed", "emailed", "phone"]),
+        frozenset(),
+    ),
+    # read aloud (kiosk/ui/reader.py): its bar's controls and what it says besides the page
+    "speech": (
+        frozenset(
+            [
+                "test_sentence",
+                "bar",
+                "bar_hint",
+                "read_page",
+                "read_page_hint",
+                "stop",
+                "stop_hint",
+                "quieter",
+                "quieter_hint",
+                "louder",
+                "louder_hint",
+                "volume",
+                "empty",
+                "unavailable",
+                "address",
+            ]
+        ),
         frozenset(),
     ),
 }

@@ -259,6 +259,7 @@ SAMPLE_VALUES: dict[str, str] = {
     "location": "the front desk",
     "seconds": "20",
     "address": "your address",
+    "level": "8",
 }
 SAMPLE_VALUES_ES: dict[str, str] = {
     **SAMPLE_VALUES,

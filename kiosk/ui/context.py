@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from kiosk.core.summary import SummaryRenderer
     from kiosk.core.visit import Visit
     from kiosk.ui.keyboard import OnScreenKeyboard
-    from kiosk.ui.ports import Background, PrinterCheck, SummaryJobs
+    from kiosk.ui.ports import Background, PrinterCheck, Speech, SummaryJobs
 
 
 @dataclass
@@ -28,6 +28,7 @@ class UiContext:
     make_printer: Callable[[], SummaryJobs | None] = lambda: None
     make_mailer: Callable[[], SummaryJobs | None] = lambda: None
     make_printer_check: Callable[[], PrinterCheck | None] = lambda: None
+    make_speaker: Callable[[], Speech | None] = lambda: None
     keyboard: Callable[[], OnScreenKeyboard] | None = None
     #: The reloads' outcomes (``kiosk.core.reload``): the staff panel and the metrics read it.
     reloads: ReloadCounts = field(default_factory=ReloadCounts)
@@ -38,6 +39,7 @@ class UiContext:
     _printer: list[SummaryJobs | None] = field(default_factory=list, repr=False)
     _mailer: list[SummaryJobs | None] = field(default_factory=list, repr=False)
     _printer_check: list[PrinterCheck | None] = field(default_factory=list, repr=False)
+    _speaker: list[Speech | None] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         self.visit.cancel_jobs = self.cancel_patient_jobs
@@ -45,9 +47,11 @@ class UiContext:
 
     def shutdown(self) -> None:
         """Let the jobs in hand finish; start no more."""
-        for service in (*self._printer, *self._mailer, *self._printer_check, *self.background):
+        services = (*self._printer, *self._mailer, *self._printer_check, *self._speaker)
+        for service in (*services, *self.background):
             if service is not None:
                 service.shutdown()
+        self._speaker.clear()
         self._printer.clear()
         self._mailer.clear()
         self._printer_check.clear()
@@ -98,6 +102,13 @@ class UiContext:
         if not self._printer_check:
             self._printer_check.append(self.make_printer_check())
         return self._printer_check[0]
+
+    @property
+    def speaker(self) -> Speech | None:
+        """The voice of read aloud (a child process), made on first use; None: no speech."""
+        if not self._speaker:
+            self._speaker.append(self.make_speaker())
+        return self._speaker[0]
 
     def check_printer(self) -> None:
         """Ask the printer's state again (a session starts, the summary is reached)."""

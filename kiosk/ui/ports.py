@@ -62,3 +62,41 @@ class Background(Protocol):
     """A service that runs beside the screens and must stop with the window."""
 
     def shutdown(self) -> None: ...
+
+
+class Speech(Protocol):
+    """The kiosk's voice (``kiosk.services.speech.Speaker``): says a text in a language.
+
+    ``speaking_changed(bool)`` follows the engine; ``availability_changed()`` once it is
+    known whether it can speak at all, and in which languages (``has_voice``).
+    """
+
+    @property
+    def speaking_changed(self) -> SignalInstance: ...
+
+    @property
+    def availability_changed(self) -> SignalInstance: ...
+
+    @property
+    def volume(self) -> float: ...
+
+    @property
+    def speaking(self) -> bool: ...
+
+    def set_volume(self, volume: float) -> None: ...
+
+    def has_voice(self, language: str) -> bool | None:
+        """Whether the engine speaks ``language`` (None: not known yet)."""
+        ...
+
+    def start(self) -> None:
+        """Get the engine ready (it takes a moment): read aloud was turned on."""
+        ...
+
+    def say(self, text: str, language: str) -> None:
+        """Stop what is being said and say ``text``."""
+        ...
+
+    def stop(self) -> None: ...
+
+    def shutdown(self) -> None: ...

@@ -37,16 +37,18 @@ from kiosk.ui.screens.base import ScreenBase
 if TYPE_CHECKING:  # made after the first paint or on first use: see kiosk.lazy
     from kiosk.core.config import Config
     from kiosk.core.content import ContentPack
-    from kiosk.ui import idle, keyboard, progress, taps
+    from kiosk.ui import idle, keyboard, progress, reader, taps
     from kiosk.ui.idle import IdleGuard
     from kiosk.ui.keyboard import OnScreenKeyboard
     from kiosk.ui.progress import SectionBar
+    from kiosk.ui.reader import PageReader
     from kiosk.ui.staff import StaffAccess
     from kiosk.ui.taps import TapFilter
 else:
     idle = lazy.load("kiosk.ui.idle")
     keyboard = lazy.load("kiosk.ui.keyboard")
     progress = lazy.load("kiosk.ui.progress")
+    reader = lazy.load("kiosk.ui.reader")
     taps = lazy.load("kiosk.ui.taps")
 
 log = logging.getLogger("kiosk.ui")
@@ -103,6 +105,7 @@ class MainWindow(QMainWindow):
         self.nav_lang.clicked.connect(self.choose_language)
         self.nav_lang.setVisible(len(ctx.packs) > 1)
         self._head_top.addWidget(self.nav_lang)
+        self._reader: PageReader | None = None  # read aloud's bar: see read_aloud
         self.language_chooser = LanguageChooser(self)
         self.language_chooser.chosen.connect(self.on_language)
         head.addLayout(self._head_top)
@@ -448,6 +451,16 @@ class MainWindow(QMainWindow):
                 self._head_rows.addWidget(self._sections)
             self._show_progress(self._sections)
         return self._sections
+
+    @property
+    def read_aloud(self) -> PageReader:
+        """Read aloud (the accessibility panel's switch: ``read_aloud.set_enabled``), its
+        bar a row of the header under the language button (beside it, the header's one row
+        clipped every button in it); made on first use."""
+        if self._reader is None:
+            self._reader = reader.PageReader(self.ctx, self, self.stack)
+            self._head_rows.insertWidget(1, self._reader.bar)
+        return self._reader
 
     def _show_progress(self, bar: SectionBar | None = None) -> None:
         names = self.ctx.pack.texts["progress"]

@@ -1,0 +1,328 @@
+"""Read aloud: the page on show, spoken in the patient's language (issue 14, Section 508).
+
+``PageReader`` collects what the page shows, in reading order (the order of its layouts:
+headings, text, choices, each choice with whether it is chosen), and hands it to the kiosk's
+voice (``kiosk.ui.ports.Speech``). Only what is on show is read: hidden widgets and the other
+pages never are. The email address the patient typed is read only when they ask for it: a
+page reading says "your email address" in its place; a tap on the field (or on the address
+shown back) reads it.
+
+``ReadAloudBar`` is its controls, a row of the window's header while read aloud is on: "Read this
+page" (Stop while speaking), Softer and Louder. With read aloud on, a tap on a text speaks
+it; a tap on a button does the button's job first and then says its name and, for a choice,
+its new state (so operating the kiosk is never slower with read aloud on; a button that
+leads to another page says nothing, and the new page's "Read this page" is there).
+
+The accessibility panel turns it on and off (``set_enabled``). The volume and the switch go
+back to the clinic's default when the session is wiped; speech stops on a page change (the
+page widget on show changes, a language switch too), on the wipe, and when an overlay (the
+idle warning, the staff pad) covers the page.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import TYPE_CHECKING
+
+import shiboken6
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Slot
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QLineEdit,
+    QTextEdit,
+    QWidget,
+)
+
+from kiosk.ui import timeline
+from kiosk.ui.basics import button
+from kiosk.ui.widgets import Overlay
+
+if TYPE_CHECKING:
+    from kiosk.ui.context import UiContext
+    from kiosk.ui.ports import Speech
+
+#: The marks a button's text carries for its state (a tick, a box): the state is said in words.
+STATE_MARKS = "✓☐☑ "
+#: How far a finger may move between press and release for a tap (more is a scroll).
+TAP_SLOP_PX = 24
+#: One step of Softer / Louder, and the softest the patient can make it (never silent).
+VOLUME_STEP = 0.1
+VOLUME_MIN = 0.1
+
+
+def readable(widget: QWidget, words: dict[str, str], *, reveal: bool) -> str | None:
+    """What ``widget`` says when read, or None when it is not a thing that is read (a
+    container: its children are). ``reveal``: the patient asked for this one (a tap), so a
+    field says what was typed in it."""
+    said = _said(widget, words, reveal=reveal)
+    # Without the invisible marks (break points in an address, direction isolates): the
+    # engine has nothing to say for them, and the address is then found to leave out.
+    return None if said is None else "".join(c for c in said if unicodedata.category(c) != "Cf")
+
+
+def _said(widget: QWidget, words: dict[str, str], *, reveal: bool) -> str | None:
+    if isinstance(widget, QAbstractButton):
+        name = widget.text().lstrip(STATE_MARKS) or widget.accessibleName()
+        parts = [name.replace("&", "")]
+        detail = widget.accessibleDescription()
+        if detail and not widget.text():  # a choice card shows its detail under its title
+            parts.append(detail)
+        if widget.isCheckable():
+            parts.append(words["selected" if widget.isChecked() else "not_selected"])
+        return ", ".join(p for p in parts if p)
+    if isinstance(widget, QLineEdit):
+        typed = widget.text() if reveal else ""
+        return f"{widget.accessibleName()}, {typed or (words['empty'] if reveal else '')}".strip(
+            ", "
+        )
+    if isinstance(widget, timeline.Lane | timeline.Axis):  # painted: its words are its name
+        return widget.accessibleName()
+    if isinstance(widget, QLabel | QTextEdit):  # a QTextEdit: the summary's preview
+        text = (widget.text() if isinstance(widget, QLabel) else widget.toPlainText()).strip()
+        return text if any(ch.isalnum() for ch in text) else ""
+    return None
+
+
+def _in_layout_order(widget: QWidget) -> list[QWidget]:
+    """A widget's children in reading order: its layout's order (which the layout direction
+    mirrors on screen, not in meaning), then any child not in the layout (a scroll area's
+    viewport)."""
+    ordered: list[QWidget] = []
+
+    def walk(layout: QLayout) -> None:
+        for i in range(layout.count()):
+            item = layout.itemAt(i)
+            if item is None:
+                continue
+            child, inner = item.widget(), item.layout()
+            if child is not None:
+                ordered.append(child)
+            elif inner is not None:
+                walk(inner)
+
+    layout = widget.layout()
+    if layout is not None:
+        walk(layout)
+    rest = [c for c in widget.children() if isinstance(c, QWidget) and c not in ordered]
+    return ordered + rest
+
+
+def page_texts(page: QWidget, words: dict[str, str], private: list[str]) -> list[str]:
+    """What ``page`` shows, in reading order; each of ``private`` (the address the patient
+    typed) said as ``words["address"]``."""
+    out: list[str] = []
+
+    def visit(widget: QWidget) -> None:
+        if not widget.isVisible():
+            return
+        text = readable(widget, words, reveal=False)
+        if text is None:
+            for child in _in_layout_order(widget):
+                visit(child)
+            return
+        for secret in private:
+            text = text.replace(secret, words["address"])
+        if text and (not out or out[-1] != text):  # a field is named by the label above it
+            out.append(text)
+
+    visit(page)
+    return out
+
+
+def as_speech(texts: list[str]) -> str:
+    """Texts said one after the other, each ending a sentence (a heading, a label, a choice)."""
+    return " ".join(t if t[-1] in ".!?:;。؟" else f"{t}." for t in texts if t)
+
+
+class ReadAloudBar(QWidget):
+    """The header's read-aloud controls: Read this page / Stop, Softer, Louder."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("speech_bar")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(12)
+        self.read = button("", name="speech_read")
+        self.softer = button("", name="speech_softer")
+        self.louder = button("", name="speech_louder")
+        self.unavailable = QLabel()
+        self.unavailable.setObjectName("speech_unavailable")
+        self.unavailable.setProperty("role", "small")
+        self.unavailable.setWordWrap(True)
+        self.unavailable.hide()
+        lay.addStretch(1)  # at the header's trailing end, under the language button
+        for part in (self.unavailable, self.read, self.softer, self.louder):
+            lay.addWidget(part)
+
+    def show_texts(self, words: dict[str, str], *, speaking: bool, voice: bool) -> None:
+        """Its words in the patient's language; Stop while speaking; a note when the
+        engine has no voice for this language."""
+        self.setAccessibleName(words["bar"])
+        self.setAccessibleDescription(words["bar_hint"])
+        key = "stop" if speaking else "read_page"
+        for widget, name in ((self.read, key), (self.softer, "quieter"), (self.louder, "louder")):
+            widget.setText(words[name])
+            widget.setAccessibleName(words[name])
+            widget.setAccessibleDescription(words[f"{name}_hint"])
+            widget.setEnabled(voice)
+        self.unavailable.setText(words["unavailable"])
+        self.unavailable.setVisible(not voice)
+
+
+class PageReader(QObject):
+    """Reads the page on show aloud; its bar sits in the window's header (see the module)."""
+
+    def __init__(self, ctx: UiContext, window: QWidget, page_on_show: QWidget) -> None:
+        super().__init__(window)
+        self.ctx = ctx
+        self.window = window
+        self.pages = page_on_show  # the window's stack of pages
+        self.bar = ReadAloudBar()
+        self.bar.hide()
+        self.bar.read.clicked.connect(self.on_read)
+        self.bar.softer.clicked.connect(lambda: self.change_volume(-VOLUME_STEP))
+        self.bar.louder.clicked.connect(lambda: self.change_volume(+VOLUME_STEP))
+        self.enabled = False
+        self._listening = False  # to the speaker, made when read aloud is first turned on
+        self._press: tuple[QWidget, QPoint, int] | None = None
+        ctx.visit.session.on_wipe(self.reset)
+        page_on_show.currentChanged.connect(self._on_page)  # type: ignore[attr-defined]
+
+    @property
+    def speaker(self) -> Speech | None:
+        return self.ctx.speaker
+
+    def words(self) -> dict[str, str]:
+        """The reader's words in the patient's language (and the pack's chosen / not chosen)."""
+        pack = self.ctx.pack
+        words = {k: v for k, v in pack.texts["speech"].items() if isinstance(v, str)}
+        words["selected"], words["not_selected"] = pack.t("ui.selected"), pack.t("ui.not_selected")
+        return words
+
+    # --- what the accessibility panel and the session do ------------------------------------
+    def set_enabled(self, on: bool) -> None:
+        """Read aloud on or off (the accessibility panel's switch)."""
+        app = QApplication.instance()
+        if on and not self.enabled and app is not None:
+            app.installEventFilter(self)  # taps on texts, overlays that cover the page
+        elif not on and self.enabled and app is not None:
+            app.removeEventFilter(self)
+        self.enabled = on
+        speaker = self.speaker
+        if on and speaker is not None:
+            if not self._listening:
+                self._listening = True
+                speaker.speaking_changed.connect(self._show_texts)
+                speaker.availability_changed.connect(self._show_texts)
+            speaker.start()
+        elif speaker is not None:
+            speaker.stop()
+        self._show_texts()
+        self.bar.setVisible(on)
+
+    @Slot()
+    def reset(self) -> None:
+        """The session was wiped: the next patient starts with read aloud off, at the
+        clinic's volume."""
+        speaker = self.speaker
+        if speaker is not None:
+            speaker.stop()
+            speaker.set_volume(self.ctx.config.speech.volume)
+        self.set_enabled(False)
+
+    # --- the controls ---------------------------------------------------------------------
+    @Slot()
+    def on_read(self) -> None:
+        speaker = self.speaker
+        if speaker is not None and speaker.speaking:
+            self.stop()
+        else:
+            self.read_page()
+
+    def read_page(self) -> None:
+        page = self.pages.currentWidget()  # type: ignore[attr-defined]
+        if isinstance(page, QWidget):
+            self.say(as_speech(page_texts(page, self.words(), self.private())))
+
+    def stop(self) -> None:
+        if self.speaker is not None:
+            self.speaker.stop()
+
+    def change_volume(self, step: float) -> None:
+        speaker = self.speaker
+        if speaker is None:
+            return
+        speaker.set_volume(round(min(1.0, max(VOLUME_MIN, speaker.volume + step)), 2))
+        self.say(self.ctx.pack.t("speech.volume", level=round(speaker.volume * 10)))
+
+    def say(self, text: str) -> None:
+        if self.speaker is not None and self.enabled:
+            self.speaker.say(text, self.ctx.visit.session.language)
+
+    def private(self) -> list[str]:
+        """What the patient typed that a page reading must not say: their email address,
+        saved or still in a field."""
+        typed = [self.ctx.visit.session.email]
+        for field in self.window.findChildren(QLineEdit):
+            if field.inputMethodHints() & Qt.InputMethodHint.ImhEmailCharactersOnly:
+                typed.append(field.text())
+        return sorted({t.strip() for t in typed if t.strip()}, key=len, reverse=True)
+
+    # --- events ---------------------------------------------------------------------------
+    @Slot()
+    def _show_texts(self) -> None:
+        speaker = self.speaker
+        voice = (
+            speaker is not None and speaker.has_voice(self.ctx.visit.session.language) is not False
+        )
+        speaking = speaker is not None and speaker.speaking
+        self.bar.show_texts(self.words(), speaking=speaking, voice=voice)
+
+    @Slot(int)
+    def _on_page(self, _index: int) -> None:
+        """Another page, or the same in another language: stop, and say the bar's words in
+        the language on show."""
+        self.stop()
+        self._show_texts()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind == QEvent.Type.MouseButtonPress and isinstance(event, QMouseEvent):
+            # The first widget that gets the press is the one under the finger (the event
+            # goes on to its parents if it ignores it: same timestamp, not recorded again).
+            again = self._press is not None and self._press[2] == event.timestamp()
+            if not again and isinstance(watched, QWidget) and watched.window() is self.window:
+                self._press = (watched, event.globalPosition().toPoint(), event.timestamp())
+        elif kind == QEvent.Type.MouseButtonRelease and isinstance(event, QMouseEvent):
+            press, self._press = self._press, None  # its parents' turns find none
+            if press is not None:
+                moved = (event.globalPosition().toPoint() - press[1]).manhattanLength()
+                if moved <= TAP_SLOP_PX:
+                    self._on_tap(press[0])
+        elif kind == QEvent.Type.Show and isinstance(watched, Overlay):
+            self.stop()  # the idle warning or the staff pad covers the page
+        return False
+
+    def _on_tap(self, widget: QWidget) -> None:
+        """Say what was tapped: a text now; a button or field after it did its job, so a
+        choice says its new state."""
+        words = self.words()
+        target: QWidget | None = widget
+        while target is not None and readable(target, words, reveal=True) is None:
+            target = target.parentWidget()
+        if target is None or self.bar.isAncestorOf(target) or target is self.bar:
+            return
+        if isinstance(target, QAbstractButton | QLineEdit):
+            QTimer.singleShot(0, self, lambda: self._say_after_tap(target))
+        else:
+            self.say(readable(target, words, reveal=True) or "")
+
+    def _say_after_tap(self, target: QWidget) -> None:
+        if shiboken6.isValid(target) and target.isVisible():
+            self.say(readable(target, self.words(), reveal=True) or "")

@@ -1,0 +1,379 @@
+"""Read aloud (issue 14): the real engine speaks a sentence to its end in English and Spanish,
+``botox-kiosk speech-test`` as a process, the kiosk's voice in its child process, and the page
+reader on the real pages (what it reads, in what order, what it never reads, when it stops).
+
+The engine is speech-dispatcher with espeak-ng, started by ``scripts/start-speech`` (CI runs
+it; it writes to ALSA's null device, so a machine with no sound card hears the sentence end).
+Without it these tests skip, unless ``KIOSK_REQUIRE_SPEECH=1`` (CI) makes that a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QLabel, QWidget
+
+from kiosk.services import speech
+from kiosk.services.jobs import child_command
+from kiosk.ui import reader, timeline
+from kiosk.ui.widgets import ChoiceButton
+
+from .helpers import DEMO_CLINIC, LATER, REPO, open_kiosk, shown, tap, touch_tap, walk_to
+
+REQUIRED = os.environ.get("KIOSK_REQUIRE_SPEECH") == "1"
+#: Where scripts/start-speech's speech-dispatcher listens, read before the tests give each
+#: test a run-time folder of its own (conftest): the engine is asked there.
+SPEECHD_ADDRESS = os.environ.get("SPEECHD_ADDRESS") or "unix_socket:" + str(
+    Path(os.environ.get("XDG_RUNTIME_DIR") or Path.home() / ".cache")
+    / "speech-dispatcher"
+    / "speechd.sock"
+)
+THREE = DEMO_CLINIC + '[kiosk]\nlanguages = ["en", "es", "ar"]\n'
+EMAIL_TO_FOLDER = '[email]\nenabled = true\neml_dir = "eml"\nsender = "kiosk@example.com"\n'
+SPEAK_TIMEOUT_MS = 20_000
+
+
+def no_engine(why: str) -> None:
+    """Skip, or fail where speech is required (CI)."""
+    if REQUIRED:
+        pytest.fail(f"KIOSK_REQUIRE_SPEECH=1 but {why}")
+    pytest.skip(why)
+
+
+def speech_server_running() -> bool:
+    path = SPEECHD_ADDRESS.removeprefix("unix_socket:")
+    return sys.platform != "linux" or Path(path).is_socket()
+
+
+@pytest.fixture
+def speechd(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine's server, asked where scripts/start-speech started it."""
+    if not speech_server_running():
+        no_engine(f"no speech-dispatcher at {SPEECHD_ADDRESS}: run scripts/start-speech")
+    monkeypatch.setenv("SPEECHD_ADDRESS", SPEECHD_ADDRESS)
+
+
+@pytest.fixture(scope="module")
+def engine(qapp) -> Iterator[speech.Engine]:  # type: ignore[no-untyped-def]
+    """One real engine for the module (opening speech-dispatcher's takes about 2 s)."""
+    if not speech_server_running():
+        no_engine(f"no speech-dispatcher at {SPEECHD_ADDRESS}: run scripts/start-speech")
+    before = os.environ.get("SPEECHD_ADDRESS")
+    os.environ["SPEECHD_ADDRESS"] = SPEECHD_ADDRESS
+    try:
+        opened = speech.Engine()
+    finally:
+        if before is None:
+            del os.environ["SPEECHD_ADDRESS"]
+        else:
+            os.environ["SPEECHD_ADDRESS"] = before
+    if opened.problem is not None:
+        no_engine(opened.problem)
+    yield opened
+    opened.stop()
+
+
+@pytest.mark.parametrize(
+    ("code", "sentence"),
+    [
+        ("en", "Please tap Next when you are ready."),
+        ("es-MX", "Toque Siguiente cuando esté listo."),
+    ],
+)
+def test_the_engine_speaks_a_sentence_to_its_end(qtbot, engine, code, sentence) -> None:  # type: ignore[no-untyped-def]
+    """QTextToSpeech's own state goes to Speaking and back to Ready, in the language asked
+    (es-MX: a Spanish voice)."""
+    assert engine.choose(code), engine.languages()
+    assert engine.tts is not None
+    assert engine.tts.locale().name().startswith(code[:2] + "_")
+    states = engine.tts.State
+    seen: list[object] = []
+    engine.tts.stateChanged.connect(seen.append)
+    try:
+        with qtbot.waitSignal(
+            engine.tts.stateChanged,
+            timeout=SPEAK_TIMEOUT_MS,
+            check_params_cb=lambda state: state == states.Ready,
+        ):
+            engine.say(sentence)
+    finally:
+        engine.tts.stateChanged.disconnect(seen.append)
+    assert seen[0] == states.Speaking and seen[-1] == states.Ready, seen
+    assert states.Error not in seen
+
+
+def test_the_engine_has_no_voice_for_a_language_it_lacks(engine) -> None:  # type: ignore[no-untyped-def]
+    assert {"en", "es"} <= set(engine.languages())
+    assert not engine.choose("tlh")
+
+
+def test_the_kiosk_voice_speaks_from_its_child_process(qtbot, speechd, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The kiosk's Speaker: the child answers with its languages, then a sentence goes
+    speaking and back; a language with no voice says so and does not hang."""
+    config = tmp_path / "kiosk.toml"
+    config.write_text(THREE, encoding="utf-8")
+    voice = speech.Speaker(child_command(speech.HOST_COMMAND, config), volume=0.5)
+    try:
+        with qtbot.waitSignal(voice.availability_changed, timeout=SPEAK_TIMEOUT_MS):
+            voice.start()
+        if not voice.available:
+            no_engine(voice.problem)
+        assert voice.has_voice("es") and voice.has_voice("en-GB")
+        assert voice.has_voice("tlh") is False
+        heard: list[bool] = []
+        voice.speaking_changed.connect(heard.append)
+        with qtbot.waitSignal(
+            voice.speaking_changed, timeout=SPEAK_TIMEOUT_MS, check_params_cb=lambda on: not on
+        ):
+            voice.say("Hola. Esta es una prueba.", "es")
+        assert heard == [True, False]
+    finally:
+        voice.shutdown()
+
+
+def test_a_kiosk_without_its_engine_says_so_and_goes_on(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The speech child cannot open the engine: it says why and ends; the voice is then
+    unavailable (the bar says so) and saying anything does nothing."""
+    config = tmp_path / "kiosk.toml"
+    config.write_text(THREE + '[speech]\nengine = "nonesuch"\n', encoding="utf-8")
+    voice = speech.Speaker(child_command(speech.HOST_COMMAND, config), volume=0.5)
+    try:
+        with qtbot.waitSignal(voice.availability_changed, timeout=SPEAK_TIMEOUT_MS):
+            voice.say("Hello.", "en")
+        assert voice.available is False and voice.has_voice("en") is False
+        assert "no text-to-speech engine 'nonesuch'" in voice.problem
+        voice.say("Hello again.", "en")  # no new child, no error
+        assert not voice.speaking
+    finally:
+        voice.shutdown()
+
+
+def run_speech_test(*args: str, config: Path) -> subprocess.Popen[str]:
+    env = {**os.environ, "SPEECHD_ADDRESS": SPEECHD_ADDRESS}
+    return subprocess.Popen(
+        [sys.executable, "-m", "kiosk", "speech-test", *args, "--config", str(config)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_speech_test_command(speechd, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """As a process: speaks English (in the voice the config names) and Spanish (exit 0);
+    a language the engine has no voice for is one plain line and exit 1 (Qt's test engine,
+    `mock`, has no Spanish); a language the kiosk does not offer is exit 2. All four at
+    once: each opens an engine."""
+    real = tmp_path / "real.toml"
+    real.write_text(THREE + '[speech]\nvoices = { en = "English (America)" }\n', encoding="utf-8")
+    mock = tmp_path / "mock.toml"
+    mock.write_text(THREE + '[speech]\nengine = "mock"\n', encoding="utf-8")
+    runs = {
+        "en": run_speech_test("--lang", "en", config=real),
+        "es": run_speech_test("--lang", "es", config=real),
+        "no voice": run_speech_test("--lang", "es", config=mock),
+        "not offered": run_speech_test("--lang", "fr", config=real),
+    }
+    done = {name: (p.wait(60), *p.communicate()) for name, p in runs.items()}
+    for code in ("en", "es"):
+        status, out, err = done[code]
+        assert status == 0, err
+        assert f"spoke {code}" in out
+    assert done["en"][1].strip().endswith("voice English (America)")  # the clinic's choice
+    status, out, err = done["no voice"]
+    assert (status, out) == (1, "")
+    assert err.splitlines() == ["speech-test: the mock engine has no voice for es"]
+    status, out, err = done["not offered"]
+    assert status == 2 and "Traceback" not in err
+    assert err.splitlines() == ["speech-test: --lang fr: not a language of this kiosk (en, es, ar)"]
+
+
+# --- the page reader, with a voice that only listens ---------------------------------------
+
+
+class FakeVoice(QObject):
+    """The Speech port, keeping what it was asked to say."""
+
+    speaking_changed = Signal(bool)
+    availability_changed = Signal()
+
+    def __init__(self, volume: float) -> None:
+        super().__init__()
+        self.available: bool | None = True
+        self.volume = volume
+        self.speaking = False
+        self.said: list[tuple[str, str]] = []
+        self.stops = 0
+
+    def set_volume(self, volume: float) -> None:
+        self.volume = volume
+
+    def has_voice(self, language: str) -> bool | None:
+        return True
+
+    def start(self) -> None:
+        pass
+
+    def say(self, text: str, language: str) -> None:
+        self.said.append((text, language))
+        self._set(True)
+
+    def stop(self) -> None:
+        self.stops += 1
+        self._set(False)
+
+    def _set(self, on: bool) -> None:
+        if on != self.speaking:
+            self.speaking = on
+            self.speaking_changed.emit(on)
+
+    def shutdown(self) -> None:
+        pass
+
+
+@pytest.fixture
+def kiosk(qtbot, tmp_path):  # type: ignore[no-untyped-def]
+    config = tmp_path / "kiosk.toml"
+    config.write_text(
+        THREE + "[speech]\nvolume = 0.6\n" + EMAIL_TO_FOLDER,
+        encoding="utf-8",
+    )
+    window = open_kiosk(qtbot, config)
+    voice = FakeVoice(window.ctx.config.speech.volume)
+    window.ctx.make_speaker = lambda: voice
+    window.ctx.visit.start()
+    window.read_aloud.set_enabled(True)
+    window.voice = voice
+    yield window
+    window.close()
+
+
+def texts_on_show(window) -> list[str]:  # type: ignore[no-untyped-def]
+    r = window.read_aloud
+    return reader.page_texts(window.stack.currentWidget(), r.words(), r.private())
+
+
+def later_tap(window, widget: QWidget) -> None:  # type: ignore[no-untyped-def]
+    window.taps.clock.advance(LATER)
+    tap(window, widget)
+
+
+def test_the_bar_shows_in_the_header_with_names_in_the_patients_language(qtbot, kiosk) -> None:  # type: ignore[no-untyped-def]
+    bar = kiosk.read_aloud.bar
+    assert bar.isVisible() and kiosk.header.isAncestorOf(bar)
+    for control in (bar.read, bar.softer, bar.louder):
+        assert control.accessibleName() and control.accessibleDescription()
+    assert bar.read.text() == "Read this page"
+    kiosk.on_language("es")
+    assert kiosk.read_aloud.bar.read.text() == "Leer esta página"
+    assert bar.louder.accessibleDescription() == "Sube el volumen de la voz."
+    kiosk.read_aloud.set_enabled(False)
+    assert not bar.isVisible()
+
+
+def test_read_this_page_reads_headings_text_and_choices_with_their_state(qtbot, kiosk) -> None:  # type: ignore[no-untyped-def]
+    walk_to(kiosk, "areas")
+    frown = shown(kiosk, "area_frown_lines")
+    assert isinstance(frown, ChoiceButton)
+    later_tap(kiosk, frown)  # through the window: it chooses, and says so
+    assert frown.isChecked()
+    qtbot.waitUntil(lambda: bool(kiosk.voice.said))
+    assert kiosk.voice.said[-1][0].startswith("Frown lines") and kiosk.voice.said[-1][0].endswith(
+        "Chosen"
+    )
+    bar = kiosk.read_aloud.bar
+    assert bar.read.text() == "Stop"  # while it speaks, the same button stops it
+    later_tap(kiosk, bar.read)
+    assert not kiosk.voice.speaking and bar.read.text() == "Read this page"
+    later_tap(kiosk, bar.read)
+    text, language = kiosk.voice.said[-1]
+    assert language == "en"
+    title = kiosk.ctx.pack.t("consultation.map_title")
+    assert text.startswith(title)
+    assert "Frown lines, The '11' lines between your eyebrows, Chosen." in text
+    assert "Crow's feet, Lines at the outer corners of your eyes, Not chosen." in text
+    assert text.index("Forehead lines") < text.index("Frown lines") < text.index("Neck bands")
+    assert "Next" not in text  # the page, not the window's navigation
+    walk_to(kiosk, "timeline")  # a painted chart: its bars' words are read
+    said = texts_on_show(kiosk)
+    lanes = kiosk.stack.currentWidget().findChildren(timeline.Lane)
+    shown_lanes = [lane for lane in lanes if lane.isVisible()]
+    assert shown_lanes and all(lane.accessibleName() in said for lane in shown_lanes)
+
+
+def test_what_is_hidden_is_never_read(qtbot, kiosk) -> None:  # type: ignore[no-untyped-def]
+    walk_to(kiosk, "areas")
+    page_texts = texts_on_show(kiosk)
+    other = kiosk.ctx.pack.t("privacy.title")
+    assert not any(other in t for t in page_texts)  # another page
+    some_label = next(
+        w
+        for w in kiosk.stack.currentWidget().findChildren(QLabel)
+        if w.isVisible() and w.text() in page_texts
+    )
+    some_label.hide()
+    assert some_label.text() not in texts_on_show(kiosk)
+
+
+def test_the_typed_email_address_is_read_only_when_asked(qtbot, kiosk) -> None:  # type: ignore[no-untyped-def]
+    address = "ana.ruiz@example.com"
+    walk_to(kiosk, "summary")
+    later_tap(kiosk, shown(kiosk, "summary_email"))
+    field = shown(kiosk, "email_address")
+    field.setText(address)
+    later_tap(kiosk, shown(kiosk, "email_consent"))
+    said = " ".join(texts_on_show(kiosk))
+    assert address not in said and field.accessibleName() in said
+    later_tap(kiosk, field)  # the patient asks: the field says what is in it
+    qtbot.waitUntil(lambda: address in kiosk.voice.said[-1][0])
+    later_tap(kiosk, shown(kiosk, "email_send"))
+    confirm = shown(kiosk, "email_confirm_address")  # the address shown back, large
+    said = " ".join(texts_on_show(kiosk))
+    assert address not in said and "your email address" in said
+    later_tap(kiosk, confirm)
+    assert address in kiosk.voice.said[-1][0]
+
+
+def test_a_tap_on_a_text_says_it(qtbot, kiosk) -> None:  # type: ignore[no-untyped-def]
+    walk_to(kiosk, "consultation")
+    body = next(
+        w
+        for w in kiosk.stack.currentWidget().findChildren(QLabel)
+        if w.isVisible() and len(w.text()) > 40
+    )
+    later_tap(kiosk, body)
+    assert kiosk.voice.said == [(body.text(), "en")]
+    kiosk.taps.clock.advance(LATER)
+    touch_tap(kiosk, body)  # a finger: Qt makes the mouse events, heard once
+    assert kiosk.voice.said == [(body.text(), "en")] * 2
+
+
+def test_speech_stops_on_a_page_change_and_at_the_idle_warning(qtbot, kiosk) -> None:  # type: ignore[no-untyped-def]
+    walk_to(kiosk, "consultation")
+    kiosk.read_aloud.read_page()
+    assert kiosk.voice.speaking
+    kiosk.ctx.visit.next()
+    assert not kiosk.voice.speaking
+    kiosk.read_aloud.read_page()
+    kiosk.idle_guard().overlay.cover()
+    assert not kiosk.voice.speaking
+
+
+def test_volume_and_read_aloud_reset_when_the_session_ends(qtbot, kiosk) -> None:  # type: ignore[no-untyped-def]
+    walk_to(kiosk, "privacy")
+    bar = kiosk.read_aloud.bar
+    for _ in range(3):
+        later_tap(kiosk, bar.softer)
+    assert kiosk.voice.volume == pytest.approx(0.3)  # the clinic's 0.6, three steps down
+    assert kiosk.voice.said[-1] == ("Volume 3 of 10", "en")
+    kiosk.ctx.visit.walked_away()
+    assert kiosk.voice.volume == pytest.approx(0.6)  # the clinic's
+    assert not kiosk.read_aloud.enabled and not bar.isVisible()
+    assert not kiosk.voice.speaking
