@@ -180,6 +180,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("dir", type=Path, metavar="DIR")
     verify.add_argument("--public-key", type=Path, required=True, metavar="PUBLIC")
+    speak = command(
+        "speech-test", speech_test, "speak one sentence in a language, to check read-aloud"
+    )
+    speak.add_argument("--lang", metavar="CODE", help="the language (default: the kiosk's first)")
+    command("speech-host", speech_host)  # the kiosk's speech child (JSON lines on stdin)
     return p
 
 
