@@ -178,7 +178,7 @@ A11Y_KEYS = (
     "page_hint",
     "start",
     "language_button",
-    "language",
+    "language_choice",
     "next",
     "back",
     "finish",

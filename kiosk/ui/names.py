@@ -27,7 +27,7 @@ BY_NAME: dict[str, str] = {
     "face_map": "face_map",
 }
 BY_PREFIX: tuple[tuple[str, str], ...] = (
-    ("lang_", "language"),  # the start screen's languages and the chooser's
+    ("lang_", "language_choice"),  # the start screen's languages and the chooser's
     ("face_", "face_area"),  # the face map's areas
 )
 #: A control's QSS role -> its [a11y] key.

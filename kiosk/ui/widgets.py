@@ -125,7 +125,9 @@ class Overlay(QWidget):
 
     Modal and private: an opaque backdrop hides the patient's screen, its taps stop here
     (nothing beneath can be activated), and it takes the keyboard focus from the field
-    behind it. The card is as wide as the window allows, up to ``max_width``.
+    behind it: its first control has it (a keypad's Enter answers at once), or the overlay
+    itself when it has none (Tab never stops on the backdrop: it is not a control). The card
+    is as wide as the window allows, up to ``max_width``.
     """
 
     #: The backdrop: opaque, so no name or answer shows around the card.
@@ -138,7 +140,7 @@ class Overlay(QWidget):
         self.setObjectName(name)
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_NoMousePropagation, True)
-        self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
+        self.setFocusPolicy(QtCore.Qt.FocusPolicy.ClickFocus)
         self.setStyleSheet(f"QWidget#{name} {{ background: {self.BACKDROP}; }}")
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 24, 24, 24)
@@ -159,16 +161,22 @@ class Overlay(QWidget):
             self.setGeometry(parent.rect())
         self.raise_()
         self.show()
-        self.setFocus(QtCore.Qt.FocusReason.PopupFocusReason)
+        chain = self.tab_order()
+        first = chain[0] if chain else self
+        first.setFocus(QtCore.Qt.FocusReason.PopupFocusReason)
         self.shown.emit()
+
+    def tab_order(self) -> list[QWidget]:
+        """The card's controls on show, in the order Tab takes them."""
+        return [
+            w
+            for w in self.findChildren(QWidget)
+            if w.isVisible() and w.isEnabled() and w.focusPolicy() & QtCore.Qt.FocusPolicy.TabFocus
+        ]
 
     def focusNextPrevChild(self, next: bool) -> bool:
         """Tab and Shift+Tab stay on the card: never on to a button beneath it."""
-        chain = [
-            w
-            for w in self.findChildren(QWidget)
-            if w.isVisible() and w.focusPolicy() & QtCore.Qt.FocusPolicy.TabFocus
-        ]
+        chain = self.tab_order()
         if chain:
             focus = self.focusWidget()
             here = chain.index(focus) if focus in chain else -1
