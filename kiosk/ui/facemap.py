@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen, QResizeEvent
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QAbstractButton, QSizePolicy, QWidget
@@ -49,6 +49,14 @@ class AreaTarget(QAbstractButton):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         """Nothing of its own: see the class docstring."""
+
+    def focus_parts(self) -> list[QRect]:
+        """Where the area is drawn, in this widget's coordinates: the focus ring goes around
+        each part (the crow's feet are one at each eye, the frown lines between them)."""
+        face = self.parentWidget()
+        if not isinstance(face, FaceMap):
+            return [self.rect()]
+        return [r.toAlignedRect().translated(-self.pos()) for r in face.area_rects(self.area)]
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         face = self.parentWidget()

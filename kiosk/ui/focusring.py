@@ -5,6 +5,10 @@ control's edge: it shows on a light page and on a dark card alike, and it is a s
 colour change, so it never looks like a chosen answer's heavy border. It shows only while
 the patient uses keys: a finger needs no ring, and a tap hides it.
 
+A control drawn in several parts (the face map's crow's feet, one at each eye) may say
+where they are (``focus_parts()``: rectangles in its own coordinates): the ring goes
+around each part, not around the face between them.
+
 The ring is one widget over the window that follows the focus (and the control's moves,
 resizes and its page's scrolling), so every control has it, the custom ones too, without a
 style rule per widget. Its colours and width come from the style sheet
@@ -38,6 +42,7 @@ class FocusRing(QWidget):
         self._band = 4  # px of each colour
         self._keyed = False
         self._target: QWidget | None = None
+        self._parts: list[QRect] = []  # what to ring, in the ring's coordinates
         self._watched: list[QWidget] = []
         self._place_soon = QTimer(self)
         self._place_soon.setSingleShot(True)
@@ -137,7 +142,15 @@ class FocusRing(QWidget):
             self.hide()
             return
         width = 2 * self._band
-        self.setGeometry(shown.adjusted(-width, -width, width, width) & self._window.rect())
+        area = shown.adjusted(-width, -width, width, width) & self._window.rect()
+        self.setGeometry(area)
+        parts = getattr(target, "focus_parts", None)
+        if callable(parts):
+            origin = target.mapTo(self._window, QPoint(0, 0)) - area.topLeft()
+            rings = [r.translated(origin) for r in parts()]
+        else:
+            rings = [shown.translated(-area.topLeft())]
+        self._parts = [r.adjusted(-width, -width, width, width) for r in rings]
         self.raise_()
         self.show()
         self.update()
@@ -147,9 +160,10 @@ class FocusRing(QWidget):
         painter.setBrush(Qt.BrushStyle.NoBrush)
         band, half = self._band, self._band // 2
         # a pen is centred on its line: each band's line runs through the band's middle
-        for color, inset in ((self._outer, half), (self._inner, band + half)):
-            pen = QPen(color, band)
-            pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
-            painter.setPen(pen)
-            painter.drawRect(self.rect().adjusted(inset, inset, -inset - 1, -inset - 1))
+        for part in self._parts:
+            for color, inset in ((self._outer, half), (self._inner, band + half)):
+                pen = QPen(color, band)
+                pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+                painter.setPen(pen)
+                painter.drawRect(part.adjusted(inset, inset, -inset - 1, -inset - 1))
         painter.end()

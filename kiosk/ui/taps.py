@@ -19,7 +19,8 @@ finger really did:
   means "I'm still here": it counts as activity and reaches nothing beneath.
 - **Keys**: a key (a USB keypad, a switch sending Tab, Space, Enter) is activity and is
   never held back, a screen change or not: a key press is one deliberate step, not a
-  finger's bounce. ``keyed`` says when the patient turns from a finger to keys and back
+  finger's bounce. Over a modal warning, a key is "I'm still here", as a tap is, and
+  reaches nothing beneath. ``keyed`` says when the patient turns from a finger to keys and back
   (the focus ring shows only for keys).
 
 Events sent straight to a widget (not through the window) count as activity and can wake the
@@ -177,6 +178,9 @@ class TapFilter(QObject):
             return False
         if isinstance(watched, QWindow) and (kind == _T.KeyPress or kind in PRESSES):
             self._input_kind(kind == _T.KeyPress)
+            if kind == _T.KeyPress and any(o.isVisible() for o in self.dismiss_on_tap):
+                self._touched()  # "I'm still here" by key: the warning goes, the key too
+                return True
         if self._swallowing:
             if kind in MOVES:
                 self._follow(kind, event)

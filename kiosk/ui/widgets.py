@@ -7,12 +7,14 @@ the rest reads ``QtCore.Qt`` only when a later screen is built.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 
 from PySide6 import QtCore
 from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import (
     QColor,
+    QHideEvent,
     QLinearGradient,
     QMouseEvent,
     QPainter,
@@ -21,6 +23,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
+    QApplication,
     QBoxLayout,
     QFrame,
     QHBoxLayout,
@@ -126,8 +129,9 @@ class Overlay(QWidget):
     Modal and private: an opaque backdrop hides the patient's screen, its taps stop here
     (nothing beneath can be activated), and it takes the keyboard focus from the field
     behind it: its first control has it (a keypad's Enter answers at once), or the overlay
-    itself when it has none (Tab never stops on the backdrop: it is not a control). The card
-    is as wide as the window allows, up to ``max_width``.
+    itself when it has none (Tab never stops on the backdrop: it is not a control); when it
+    goes, the focus goes back to the control that had it (a keypad user carries on from
+    there). The card is as wide as the window allows, up to ``max_width``.
     """
 
     #: The backdrop: opaque, so no name or answer shows around the card.
@@ -153,9 +157,13 @@ class Overlay(QWidget):
         row.addStretch(1)
         outer.addLayout(row)
         outer.addStretch(1)
+        self._return_to: QWidget | None = None  # the focus before it covered the window
         self.hide()
 
     def cover(self) -> None:
+        before = QApplication.focusWidget()
+        if before is not None and not self.isAncestorOf(before):
+            self._return_to = before
         parent = self.parentWidget()
         if parent is not None:
             self.setGeometry(parent.rect())
@@ -183,6 +191,14 @@ class Overlay(QWidget):
             step = 1 if next else -1
             chain[(here + step) % len(chain)].setFocus(QtCore.Qt.FocusReason.TabFocusReason)
         return True
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        back, self._return_to = self._return_to, None
+        if back is not None and not event.spontaneous():
+            with contextlib.suppress(RuntimeError):  # gone with a screen rebuilt meanwhile
+                if back.isVisible():
+                    back.setFocus(QtCore.Qt.FocusReason.PopupFocusReason)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         event.accept()  # a tap on the backdrop is the overlay's, not the screen's beneath
