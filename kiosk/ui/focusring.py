@@ -44,10 +44,7 @@ class FocusRing(QWidget):
         self._target: QWidget | None = None
         self._parts: list[QRect] = []  # what to ring, in the ring's coordinates
         self._watched: list[QWidget] = []
-        self._place_soon = QTimer(self)
-        self._place_soon.setSingleShot(True)
-        self._place_soon.setInterval(0)
-        self._place_soon.timeout.connect(self.place)
+        self._placing = False  # a place() is queued for the next turn of the event loop
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.focusChanged.connect(self._on_focus)
@@ -115,9 +112,15 @@ class FocusRing(QWidget):
         self.hide()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in _MOVES:
-            self._place_soon.start()
+        if event.type() in _MOVES and self._keyed and not self._placing:
+            self._placing = True  # once for a burst of moves (a page laid out, scrolled)
+            QTimer.singleShot(0, self, self._place_queued)
         return False
+
+    @Slot()
+    def _place_queued(self) -> None:
+        self._placing = False
+        self.place()
 
     def _visible_rect(self, target: QWidget) -> QRect:
         """What shows of ``target``, in the window's coordinates: a page that scrolls cuts
