@@ -558,7 +558,8 @@ def application(argv: list[str] | None = None) -> QApplication:
     assert isinstance(app, QApplication)
     app.setApplicationName("botox-kiosk")
     app.setOrganizationName("botox-kiosk")
-    qss = resources.read_text("style", "kiosk.qss")
+    # the focus ring's rules come after the theme's (resources/style/focus.qss)
+    qss = resources.read_text("style", "kiosk.qss") + resources.read_text("style", "focus.qss")
     if app.styleSheet() != qss:  # re-setting it would restyle every widget again
         app.setStyleSheet(qss)
     return app

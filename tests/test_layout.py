@@ -63,7 +63,10 @@ def problems_in(window, roots) -> list[str]:  # type: ignore[no-untyped-def]
                     found.append(f"{name} is clipped: {w.height()} < {w.heightForWidth(w.width())}")
             elif w.width() + 1 < w.sizeHint().width():
                 found.append(f"{name} is cut: {w.width()} < {w.sizeHint().width()}")
-        if isinstance(w, QAbstractButton | QLineEdit):
+        # a control that taps pass through (the face map's areas, there for keys and screen
+        # readers) is no touch target: the drawing under it is
+        tapped = not w.testAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        if isinstance(w, QAbstractButton | QLineEdit) and tapped:
             if w.height() < MIN_TARGET or w.width() < MIN_TARGET:
                 found.append(f"{name} is a small target: {w.width()}x{w.height()}")
             if isinstance(w, ChoiceButton):

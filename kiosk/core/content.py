@@ -173,6 +173,30 @@ SUMMARY_LABELS = (
     "notes_title",
 )
 
+#: The [a11y] table's descriptions, one per kind of control (kiosk/ui/names.py).
+A11Y_KEYS = (
+    "page",
+    "page_hint",
+    "start",
+    "language_button",
+    "language_choice",
+    "next",
+    "back",
+    "finish",
+    "start_over",
+    "choice",
+    "answer",
+    "face_map",
+    "face_area",
+    "day",
+    "field",
+    "key",
+    "key_action",
+    "key_done",
+    "carry_on",
+    "button",
+)
+
 # section -> (plain string keys, list-of-string keys). Every key is required.
 TEXT_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "ui": (
@@ -395,6 +419,9 @@ TEXT_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         ),
         frozenset(),
     ),
+    # What a screen reader says of each control after its name (kiosk/ui/names.py): spoken
+    # descriptions, in the patient's language.
+    "a11y": (frozenset(A11Y_KEYS), frozenset()),
 }
 #: The declarations' shorthands: a text a patient reads (never empty, placeholders
 #: checked), an id (lower-case, unique in its list), a number of days.

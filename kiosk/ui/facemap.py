@@ -1,5 +1,12 @@
 """A tappable face: tap an area to choose it, tap again to unchoose it.
 
+Without touch too: each area is a real, focusable, checkable child (``AreaTarget``, objectName
+``face_<area>``) laid over the drawing, so Tab reaches it, the arrow keys move between the
+areas, Space or Enter chooses it, and assistive technology reads each area's name and
+whether it is chosen through Qt's own accessible button (QAccessible reports checkable and
+checked, and Qt sends the state-change event when it is checked). The targets let taps
+through to the face, which keeps its own hit-testing of the drawn areas.
+
 Never mirrored, in a right-to-left language too: the patient's right stays on the face's
 right. The drawing and its areas are painted in the widget's own coordinates, which a
 right-to-left layout does not flip (only where the widget sits on the page changes).
@@ -9,17 +16,54 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen, QResizeEvent
 from PySide6.QtSvg import QSvgRenderer
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QAbstractButton, QSizePolicy, QWidget
 
 from kiosk.core.facemap import REGIONS
 
-__all__ = ["REGIONS", "FaceMap"]  # REGIONS: shared with the printed summary's picture
+__all__ = ["REGIONS", "AreaTarget", "FaceMap"]  # REGIONS: shared with the printed summary's picture
 
 SELECTED_FILL = QColor(31, 95, 107, 150)
 SELECTED_EDGE = QColor("#16454e")
+#: The arrow keys that go to the area before (the others go to the next one).
+_BACK_KEYS = frozenset({Qt.Key.Key_Up, Qt.Key.Key_Left})
+_ARROWS = _BACK_KEYS | {Qt.Key.Key_Down, Qt.Key.Key_Right}
+
+
+class AreaTarget(QAbstractButton):
+    """One area of the face for keys and assistive technology: as large as the area's
+    drawn parts together; it draws nothing (the face draws the choice, the window's focus
+    ring the focus) and lets taps through to the face."""
+
+    def __init__(self, area: str, name: str, parent: FaceMap) -> None:
+        super().__init__(parent)
+        self.area = area
+        self.setObjectName(f"face_{area}")
+        self.setText(name)
+        self.setAccessibleName(name)
+        self.setCheckable(True)
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """Nothing of its own: see the class docstring."""
+
+    def focus_parts(self) -> list[QRect]:
+        """Where the area is drawn, in this widget's coordinates: the focus ring goes around
+        each part (the crow's feet are one at each eye, the frown lines between them)."""
+        face = self.parentWidget()
+        if not isinstance(face, FaceMap):
+            return [self.rect()]
+        return [r.toAlignedRect().translated(-self.pos()) for r in face.area_rects(self.area)]
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        face = self.parentWidget()
+        if event.key() in _ARROWS and isinstance(face, FaceMap):
+            face.step_focus(self, -1 if event.key() in _BACK_KEYS else 1)
+            return
+        super().keyPressEvent(event)
 
 
 class FaceMap(QWidget):
@@ -33,6 +77,8 @@ class FaceMap(QWidget):
         *,
         accessible: str = "Face map",
     ) -> None:
+        """``names``: each area's name in the patient's language; ``accessible``: the
+        face's own name (the page's title)."""
         super().__init__(parent)
         self._renderer = QSvgRenderer(str(svg), self)
         self._names = names
@@ -47,6 +93,23 @@ class FaceMap(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(240, 320)
         self.setMaximumSize(600, 800)
+        self.targets = {
+            area: AreaTarget(area, names.get(area, area), self)
+            for area in sorted(REGIONS, key=self._reading_order)
+        }
+        for target in self.targets.values():
+            target.clicked.connect(lambda _=False, a=target.area: self.toggled.emit(a))
+
+    def _reading_order(self, area: str) -> tuple[float, float]:
+        """Top to bottom, then left to right: the order Tab and the arrows take."""
+        first = min(self._bounds[area], key=lambda r: (r.top(), r.left()))
+        return first.top(), first.left()
+
+    def step_focus(self, target: AreaTarget, step: int) -> None:
+        """The arrow keys: the area before or after ``target`` takes the focus (round)."""
+        order = list(self.targets.values())
+        following = order[(order.index(target) + step) % len(order)]
+        following.setFocus(Qt.FocusReason.TabFocusReason)
 
     def sizeHint(self) -> QSize:
         height = min(640, self.maximumHeight())
@@ -66,6 +129,8 @@ class FaceMap(QWidget):
 
     def set_selected(self, areas: list[str]) -> None:
         self._selected = {a for a in areas if a in REGIONS}
+        for area, target in self.targets.items():
+            target.setChecked(area in self._selected)  # Qt tells assistive technology
         self.update()
 
     def selected(self) -> set[str]:
@@ -87,6 +152,15 @@ class FaceMap(QWidget):
             rect.width() * sx,
             rect.height() * sy,
         )
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        for area, target in self.targets.items():
+            rects = self.area_rects(area)
+            bounds = rects[0]
+            for rect in rects[1:]:
+                bounds = bounds.united(rect)
+            target.setGeometry(bounds.toAlignedRect())
 
     def area_rects(self, area: str) -> list[QRectF]:
         """Where an area is drawn, in widget coordinates (tests tap these)."""

@@ -11,8 +11,13 @@ How it is meant to be used:
   floating over them. It starts hidden; ``attach(field, layout)`` shows it and types into
   ``field``; ``detach()`` (or the Done key, which also emits ``done``) hides it again. When the
   field lives in a QScrollArea, the page is scrolled so the field sits above the keyboard.
-- Keys never take the focus: the field keeps its text cursor, and a physical keyboard keeps
-  working beside the on-screen one.
+- A tap on a key never takes the focus: the field keeps its text cursor, and a physical
+  keyboard keeps working beside the on-screen one.
+- Without touch (a USB keypad, a switch sending Tab, Space and Enter): Tab into a bound field
+  brings the keyboard up, Tab reaches every key (``Qt.TabFocus``: keys take the focus from
+  keys, never from a tap), the arrow keys move to the nearest key that way, Space or Enter
+  types the key in focus (the focus stays on the keys, so the next letter is a few arrows
+  away), and Done puts the focus back in the field.
 - Typing goes through ``QLineEdit.insert`` and ``backspace``, so the field's maxLength and
   validator apply and ``textEdited`` is emitted as for typed keys.
 - Privacy: the keyboard keeps no copy of what is typed (no history, no suggestions, no
@@ -41,8 +46,9 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLineEdit,
     QPushButton,
@@ -67,6 +73,8 @@ KEY_GAP = 8
 MAX_WIDTH = 1280
 #: Every row is this many key units wide.
 ROW_UNITS = 11.5
+#: The focus a patient moves with keys (Tab into a field brings the keyboard up).
+TAB = Qt.FocusReason.TabFocusReason
 #: Room kept between the field and the edge of the visible page when scrolling it into view.
 FIELD_MARGIN = 48
 
@@ -147,16 +155,17 @@ class _Key:
     role: str = "char"  # QSS role: char, action, domain, done
 
 
-def _char_id(ch: str) -> tuple[str, str]:
-    """The objectName suffix and spoken name of a letter: ("a_acute", "a with acute")."""
+def _char_id(ch: str) -> str:
+    """The objectName suffix of a letter: "a_acute" for á. Its spoken name is the letter
+    itself: a voice reads a single letter by its name, in the patient's language (Unicode's
+    names, "a with acute", are English)."""
     if ch.isascii():
-        return ch, ch
+        return ch
     name = unicodedata.name(ch)
     if name.startswith("LATIN SMALL LIGATURE "):
-        base = name.removeprefix("LATIN SMALL LIGATURE ").lower()
-        return base, f"{base} ligature"
+        return name.removeprefix("LATIN SMALL LIGATURE ").lower()
     spoken = name.removeprefix("LATIN SMALL LETTER ").lower()
-    return spoken.replace(" with ", "_").replace(" ", "_"), spoken
+    return spoken.replace(" with ", "_").replace(" ", "_")
 
 
 def _upper(ch: str) -> str:
@@ -174,9 +183,8 @@ def _name_keys(t: Mapping[str, str], own: str = "") -> list[_Key]:
             keys.append(_Key(ch, ch, ch, row, start + i, text=ch, letter=True, pages=qwerty))
     for i, ch in enumerate(ACCENTS):
         row, col = divmod(i, 10)
-        ident, spoken = _char_id(ch)
         x = col + (1.5 if row == 2 else 0.0)
-        keys.append(_Key(ident, ch, spoken, row, x, text=ch, letter=True, pages=("accents",)))
+        keys.append(_Key(_char_id(ch), ch, ch, row, x, text=ch, letter=True, pages=("accents",)))
     if own == "arabic":
         for row, letters in enumerate(_ARABIC):
             for i, ch in enumerate(letters):
@@ -209,7 +217,8 @@ def _email_keys(t: Mapping[str, str]) -> list[_Key]:
         _Key(
             domain[1:].replace(".", "_"),
             domain,
-            domain.replace("@", "at ").replace(".", " dot "),
+            # "arroba gmail punto com": the pack's words for @ and ., the names as they are
+            f"{t['at']} {domain[1:].replace('.', ' ' + t['dot'] + ' ')}",
             0,
             i * width,
             width,
@@ -469,7 +478,8 @@ class OnScreenKeyboard(QWidget):
             button.setObjectName(f"key_{key.id}")
             button.setAccessibleName(key.accessible)
             button.setProperty("role", key.role)
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # keys, never a tap: see above
+            button.installEventFilter(self)  # the arrow keys
             button.setMinimumSize(KEY_MIN, KEY_MIN)
             button.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
             if key.id == "backspace":
@@ -496,7 +506,10 @@ class OnScreenKeyboard(QWidget):
         if key is None:
             return
         if key_id == "done":
+            target, keyed = self._target, self._keys_in_focus()
             self.detach()
+            if keyed and target is not None:
+                target.setFocus(Qt.FocusReason.OtherFocusReason)  # back where the keys typed
             self.done.emit()
             return
         if key_id == "shift":
@@ -517,7 +530,7 @@ class OnScreenKeyboard(QWidget):
         target = self._target
         if target is None or not target.isEnabled() or target.isReadOnly():
             return
-        if not target.hasFocus():
+        if not target.hasFocus() and not self._keys_in_focus():
             target.setFocus(Qt.FocusReason.OtherFocusReason)
         if key_id == "backspace":
             target.backspace()
@@ -534,6 +547,35 @@ class OnScreenKeyboard(QWidget):
                 self._apply_shift()
             if "accents" in key.pages:
                 self._set_page("letters")
+
+    def _keys_in_focus(self) -> bool:
+        """Whether a key has the focus: the patient types with a keypad or a switch."""
+        focus = QApplication.focusWidget()
+        return focus is not None and focus is not self and self.isAncestorOf(focus)
+
+    def _arrow(self, button: QPushButton, key: int) -> bool:
+        """Move the focus to the nearest key on show in the arrow's direction."""
+        step = {
+            Qt.Key.Key_Left: (-1, 0),
+            Qt.Key.Key_Right: (1, 0),
+            Qt.Key.Key_Up: (0, -1),
+            Qt.Key.Key_Down: (0, 1),
+        }.get(Qt.Key(key))
+        if step is None or self._grid is None:
+            return False
+        here = button.geometry().center()
+        best: tuple[int, QPushButton] | None = None
+        for other, _key in self._grid.keys:
+            if other is button or not other.isVisibleTo(self._grid):
+                continue
+            there = other.geometry().center()
+            along = (there.x() - here.x()) * step[0] + (there.y() - here.y()) * step[1]
+            across = abs((there.x() - here.x()) * step[1]) + abs((there.y() - here.y()) * step[0])
+            if along > 0 and (best is None or along + 3 * across < best[0]):
+                best = (along + 3 * across, other)
+        if best is not None:
+            best[1].setFocus(Qt.FocusReason.TabFocusReason)
+        return True  # at the edge the focus stays on the keys
 
     @staticmethod
     def _insert(target: QLineEdit, text: str) -> None:
@@ -639,6 +681,16 @@ class OnScreenKeyboard(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
+        if kind == QEvent.Type.KeyPress and isinstance(watched, QPushButton):
+            assert isinstance(event, QKeyEvent)
+            return self._arrow(watched, event.key())
+        if kind == QEvent.Type.FocusIn and isinstance(watched, QLineEdit):
+            assert isinstance(event, QFocusEvent)
+            layout = watched.property(self._LAYOUT_PROPERTY)
+            keyed = event.reason() in (TAB, Qt.FocusReason.BacktabFocusReason)
+            if keyed and layout in LAYOUTS and (watched is not self._target or self.isHidden()):
+                self.attach(watched, layout)  # Tab into the field: the keys come up
+            return False
         if watched is self._target:
             if kind == QEvent.Type.Hide and not event.spontaneous():
                 self.detach()  # the screen holding the field went away

@@ -51,11 +51,13 @@ class LanguageChooser(QWidget):
         lay.addWidget(label(prompt, "subtitle", center=True))
         row = QHBoxLayout()
         row.setSpacing(16)
+        chosen = None
         for code, name in names.items():
             btn = button(name, "answer", name=f"lang_choice_{code}", checkable=True)
             btn.setChecked(code == current)
             btn.clicked.connect(functools.partial(self._choose, code))
             row.addWidget(btn)
+            chosen = btn if code == current else chosen
         lay.addLayout(row)
         self._outer.addWidget(panel)
         parent = self.parentWidget()
@@ -63,6 +65,8 @@ class LanguageChooser(QWidget):
             self.setGeometry(parent.rect())
         self.show()
         self.raise_()
+        if chosen is not None:  # a keypad's Tab goes on from the language in use
+            chosen.setFocus(Qt.FocusReason.PopupFocusReason)
 
     def _choose(self, code: str, *_: object) -> None:
         self.hide()

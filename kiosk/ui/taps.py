@@ -17,6 +17,11 @@ finger really did:
   corner's taps never reach what is under them.
 - **Modal warnings**: while a tap-to-dismiss overlay (the idle warning) shows, a tap anywhere
   means "I'm still here": it counts as activity and reaches nothing beneath.
+- **Keys**: a key (a USB keypad, a switch sending Tab, Space, Enter) is activity and is
+  never held back, a screen change or not: a key press is one deliberate step, not a
+  finger's bounce. Over a modal warning, a key is "I'm still here", as a tap is, and
+  reaches nothing beneath. ``keyed`` says when the patient turns from a finger to keys and back
+  (the focus ring shows only for keys).
 
 Events sent straight to a widget (not through the window) count as activity and can wake the
 start screen, nothing more. A touch that is held back is accepted, so Qt does not make a
@@ -80,6 +85,7 @@ class TapFilter(QObject):
     woke = Signal()
     corner_held = Signal()
     settled = Signal()
+    keyed = Signal(bool)  # keys in use (True) or a finger (False): each change
 
     def __init__(
         self,
@@ -104,6 +110,7 @@ class TapFilter(QObject):
         self._last_activity = clock()
         self._changed_at = -math.inf
         self._swallowing = False  # the rest of a tap whose press was held back
+        self.keys_in_use = False  # the patient's last press was a key, not a finger
         self._press_at: QPointF | None = None
         self._hold = QTimer(self)
         self._hold.setObjectName("staff_corner_hold")
@@ -169,6 +176,11 @@ class TapFilter(QObject):
         kind = event.type()
         if kind not in WATCHED:
             return False
+        if isinstance(watched, QWindow) and (kind == _T.KeyPress or kind in PRESSES):
+            self._input_kind(kind == _T.KeyPress)
+            if kind == _T.KeyPress and any(o.isVisible() for o in self.dismiss_on_tap):
+                self._touched()  # "I'm still here" by key: the warning goes, the key too
+                return True
         if self._swallowing:
             if kind in MOVES:
                 self._follow(kind, event)
@@ -189,6 +201,11 @@ class TapFilter(QObject):
         if kind in ACTIVITY:
             self._touched()
         return False
+
+    def _input_kind(self, keyed: bool) -> None:
+        if keyed != self.keys_in_use:
+            self.keys_in_use = keyed
+            self.keyed.emit(keyed)
 
     def _touched(self) -> None:
         self._last_activity = self.clock()

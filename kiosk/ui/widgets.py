@@ -7,12 +7,14 @@ the rest reads ``QtCore.Qt`` only when a later screen is built.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 
 from PySide6 import QtCore
 from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import (
     QColor,
+    QHideEvent,
     QLinearGradient,
     QMouseEvent,
     QPainter,
@@ -21,6 +23,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
+    QApplication,
     QBoxLayout,
     QFrame,
     QHBoxLayout,
@@ -125,7 +128,10 @@ class Overlay(QWidget):
 
     Modal and private: an opaque backdrop hides the patient's screen, its taps stop here
     (nothing beneath can be activated), and it takes the keyboard focus from the field
-    behind it. The card is as wide as the window allows, up to ``max_width``.
+    behind it: its first control has it (a keypad's Enter answers at once), or the overlay
+    itself when it has none (Tab never stops on the backdrop: it is not a control); when it
+    goes, the focus goes back to the control that had it (a keypad user carries on from
+    there). The card is as wide as the window allows, up to ``max_width``.
     """
 
     #: The backdrop: opaque, so no name or answer shows around the card.
@@ -138,7 +144,7 @@ class Overlay(QWidget):
         self.setObjectName(name)
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_NoMousePropagation, True)
-        self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
+        self.setFocusPolicy(QtCore.Qt.FocusPolicy.ClickFocus)
         self.setStyleSheet(f"QWidget#{name} {{ background: {self.BACKDROP}; }}")
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 24, 24, 24)
@@ -151,30 +157,48 @@ class Overlay(QWidget):
         row.addStretch(1)
         outer.addLayout(row)
         outer.addStretch(1)
+        self._return_to: QWidget | None = None  # the focus before it covered the window
         self.hide()
 
     def cover(self) -> None:
+        before = QApplication.focusWidget()
+        if before is not None and not self.isAncestorOf(before):
+            self._return_to = before
         parent = self.parentWidget()
         if parent is not None:
             self.setGeometry(parent.rect())
         self.raise_()
         self.show()
-        self.setFocus(QtCore.Qt.FocusReason.PopupFocusReason)
+        chain = self.tab_order()
+        first = chain[0] if chain else self
+        first.setFocus(QtCore.Qt.FocusReason.PopupFocusReason)
         self.shown.emit()
+
+    def tab_order(self) -> list[QWidget]:
+        """The card's controls on show, in the order Tab takes them."""
+        return [
+            w
+            for w in self.findChildren(QWidget)
+            if w.isVisible() and w.isEnabled() and w.focusPolicy() & QtCore.Qt.FocusPolicy.TabFocus
+        ]
 
     def focusNextPrevChild(self, next: bool) -> bool:
         """Tab and Shift+Tab stay on the card: never on to a button beneath it."""
-        chain = [
-            w
-            for w in self.findChildren(QWidget)
-            if w.isVisible() and w.focusPolicy() & QtCore.Qt.FocusPolicy.TabFocus
-        ]
+        chain = self.tab_order()
         if chain:
             focus = self.focusWidget()
             here = chain.index(focus) if focus in chain else -1
             step = 1 if next else -1
             chain[(here + step) % len(chain)].setFocus(QtCore.Qt.FocusReason.TabFocusReason)
         return True
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        back, self._return_to = self._return_to, None
+        if back is not None and not event.spontaneous():
+            with contextlib.suppress(RuntimeError):  # gone with a screen rebuilt meanwhile
+                if back.isVisible():
+                    back.setFocus(QtCore.Qt.FocusReason.PopupFocusReason)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         event.accept()  # a tap on the backdrop is the overlay's, not the screen's beneath

@@ -2,10 +2,18 @@
 
 The window builds the start screen first and the others after the first paint, one per
 turn of the event loop, so the kiosk shows something quickly and later screens change fast.
+
+Without touch (a USB keypad, a switch sending Tab, Space and Enter): Tab and Shift+Tab go
+through the controls in reading order, the header, the page, the on-screen keyboard, the
+footer (``tab_order``), in a right-to-left page too (the order is the logical one; Qt
+mirrors where each control sits); Space or Enter presses the control in focus; a focus
+ring (``kiosk.ui.focusring``) shows where the patient is while keys are in use. Every
+control has a description in the patient's language (``kiosk.ui.names``).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import TYPE_CHECKING
 
@@ -14,8 +22,9 @@ from typing import TYPE_CHECKING
 # after the first paint (about 10 ms of it).
 from PySide6 import QtCore, QtGui
 from PySide6.QtCore import QTimer, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QPaintEvent, QResizeEvent
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QApplication,
     QHBoxLayout,
     QLayout,
@@ -28,8 +37,10 @@ from PySide6.QtWidgets import (
 
 from kiosk import lazy
 from kiosk.core.flow import Page, Screen, Section
+from kiosk.ui import names
 from kiosk.ui.basics import button, label
 from kiosk.ui.context import UiContext
+from kiosk.ui.focusring import FocusRing
 from kiosk.ui.languages import LanguageChooser, direction
 from kiosk.ui.screens import screen_class
 from kiosk.ui.screens.base import ScreenBase
@@ -54,6 +65,9 @@ else:
 log = logging.getLogger("kiosk.ui")
 #: From this width the header is one row: the clinic, the named steps, the page count.
 WIDE_HEADER = 1600
+#: The keys that press the control in focus, as Space does (Qt's buttons take only Space
+#: unless they are a dialog's default; a keypad's and a switch's "select" is often Enter).
+PRESS_KEYS = frozenset({QtCore.Qt.Key.Key_Return, QtCore.Qt.Key.Key_Enter})
 
 
 class MainWindow(QMainWindow):
@@ -75,8 +89,9 @@ class MainWindow(QMainWindow):
         self.kiosk_mode = False
         self._kiosk_configured = False
         self._quitting = False
-        self.staff: StaffAccess | None = None  # the PIN pad and the panel, after first paint
+        self._staff: StaffAccess | None = None  # the PIN pad and the panel, after first paint
         self.taps: TapFilter | None = None  # see activity_filter()
+        self.focus_ring: FocusRing | None = None  # with the activity filter
 
         central = QWidget()
         central.setObjectName("central")
@@ -173,6 +188,8 @@ class MainWindow(QMainWindow):
         chrome = not shown and self.ctx.visit.step is not Screen.ATTRACT
         self.header.setVisible(chrome)
         self.footer.setVisible(chrome)
+        if shown and self._keyboard is not None:
+            self.describe(self._keyboard)
 
     # --- what tests and scripts use -------------------------------------------------------
     def screen_id(self) -> str:
@@ -211,6 +228,76 @@ class MainWindow(QMainWindow):
         for which in self.ctx.visit.flow.pages:
             self.page(which)
 
+    def tab_order(self) -> list[QWidget]:
+        """The controls Tab goes through now, in reading order: the header, the page, the
+        on-screen keyboard, the footer; only the language chooser's while it is open (an
+        overlay keeps Tab on its card itself: ``widgets.Overlay``)."""
+        scope: QWidget = self.language_chooser if self.language_chooser.isVisible() else self
+        parts = [self.header, self.stack, self._keyboard, self.footer]
+        found: list[tuple[int, QWidget]] = []
+        widget = self.nextInFocusChain()
+        while widget is not None and widget is not self and len(found) < 10_000:
+            if (
+                widget.focusPolicy() & QtCore.Qt.FocusPolicy.TabFocus
+                and widget.isVisible()
+                and widget.isEnabled()
+                and scope.isAncestorOf(widget)
+            ):
+                part = next(
+                    (i for i, p in enumerate(parts) if p is not None and p.isAncestorOf(widget)),
+                    len(parts),
+                )
+                found.append((part, widget))
+            widget = widget.nextInFocusChain()
+        return [w for _, w in sorted(found, key=lambda pair: pair[0])]
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        """Tab, Shift+Tab (and a button's arrow keys): the next control in ``tab_order``,
+        round; a control in a page that scrolls is scrolled into view."""
+        chain = self.tab_order()
+        if not chain:
+            return False
+        focus = QApplication.focusWidget()
+        here = chain.index(focus) if focus in chain else (-1 if next else 0)
+        target = chain[(here + (1 if next else -1)) % len(chain)]
+        reason = QtCore.Qt.FocusReason
+        target.setFocus(reason.TabFocusReason if next else reason.BacktabFocusReason)
+        area = keyboard.scroll_area_of(target)
+        if area is not None:
+            area.ensureWidgetVisible(target, 48, 48)
+        return True
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter presses the button in focus, as Space does; held down, it presses once."""
+        focus = QApplication.focusWidget()
+        if (
+            event.key() in PRESS_KEYS
+            and isinstance(focus, QAbstractButton)
+            and focus.isEnabled()
+            and self.isAncestorOf(focus)
+        ):
+            if not event.isAutoRepeat():
+                focus.click()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def describe(self, root: QWidget) -> None:
+        """What each control in ``root`` does, in the patient's language (``kiosk.ui.names``)."""
+        names.describe(root, self.ctx.pack.texts["a11y"])
+
+    @property
+    def staff(self) -> StaffAccess | None:
+        return self._staff
+
+    @staff.setter
+    def staff(self, staff: StaffAccess | None) -> None:
+        """The PIN pad and the panel: described each time they cover the window."""
+        self._staff = staff
+        if staff is not None:
+            for overlay in (staff.pad, staff.panel):
+                overlay.shown.connect(functools.partial(self.describe, overlay))
+
     # --- navigation -----------------------------------------------------------------------
     @Slot()
     def on_start(self) -> None:
@@ -241,6 +328,7 @@ class MainWindow(QMainWindow):
             {code: pack.language_name for code, pack in self.ctx.packs.items()},
             self.ctx.visit.session.language,
         )
+        self.describe(self.language_chooser)
         self._on_view_changed()
 
     @Slot(str)
@@ -296,6 +384,8 @@ class MainWindow(QMainWindow):
         if self.taps is None:
             self.taps = taps.TapFilter(self.ctx, self)
             self.taps.settled.connect(self._on_settled)
+            self.focus_ring = FocusRing(self)
+            self.taps.keyed.connect(self.focus_ring.set_keyed)
             app = QApplication.instance()
             if app is not None:
                 app.installEventFilter(self.taps)
@@ -326,6 +416,7 @@ class MainWindow(QMainWindow):
                 kiosk.idle_warning_s * 1000,
             )
             self._idle.timed_out.connect(self.on_walked_away)
+            self._idle.overlay.shown.connect(functools.partial(self.describe, self._idle.overlay))
         return self._idle
 
     @Slot()
@@ -430,6 +521,11 @@ class MainWindow(QMainWindow):
         }.get(screen, pack.t("ui.next"))
         self.nav_next.setText(text)
         self.nav_next.setAccessibleName(text)
+        a11y = pack.texts["a11y"]
+        finish = {Screen.SUMMARY: "finish", Screen.DONE: "start_over"}.get(screen, "next")
+        names.set_description(self.nav_next, a11y, finish)
+        for part in (self.header, page, self.footer):
+            self.describe(part)
         # On the summary, what the patient takes away leads: Finish steps back to an
         # ordinary button.
         role = "finish" if screen is Screen.SUMMARY else "primary"

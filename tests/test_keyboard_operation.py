@@ -1,0 +1,243 @@
+"""Without touch (issue 14, item 6): a USB keypad or a switch interface, which sends Tab,
+Shift+Tab, the arrows, Space and Enter, does a whole visit; every key goes through the
+window's QWindow, as a real keypad's do.
+
+- Tab and Shift+Tab go through every enabled control on show, in reading order (header,
+  page, footer), round, in English and in Arabic (right to left).
+- Enter and Space press the control in focus: the face map's areas, the on-screen keyboard's
+  keys, the answers, the choices, Next.
+- A focus ring shows around the control in focus while keys are in use, and goes at a tap.
+- The one-tap-one-step guard after a screen change holds back taps, never keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QAccessible
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
+
+from .helpers import LATER, open_kiosk, shown, tap, walk_to
+from .test_languages_real import config  # noqa: F401  (a fixture)
+
+K = Qt.Key
+SHIFT = Qt.KeyboardModifier.ShiftModifier
+
+
+def key(window: QWidget, which: Qt.Key, modifier=Qt.KeyboardModifier.NoModifier) -> None:  # type: ignore[no-untyped-def]
+    """A key pressed and released on the keypad: through the window's QWindow."""
+    QTest.keyClick(window.windowHandle(), which, modifier)
+
+
+def focus() -> QWidget | None:
+    return QApplication.focusWidget()
+
+
+def tab_to(window: QWidget, wanted: Callable[[QWidget], bool], limit: int = 200) -> QWidget:
+    """Press Tab until the control in focus is ``wanted``; fail past ``limit`` presses."""
+    for _ in range(limit):
+        key(window, K.Key_Tab)
+        now = focus()
+        if now is not None and wanted(now):
+            return now
+    raise AssertionError(f"Tab never reached it; stopped on {focus()}")
+
+
+def named(name: str) -> Callable[[QWidget], bool]:
+    return lambda w: w.objectName() == name
+
+
+def test_a_whole_visit_by_keys_alone(qtbot, config: Path) -> None:  # noqa: F811
+    window = open_kiosk(qtbot, config)
+    visit = window.ctx.visit
+    tab_to(window, named("nav_start"))
+    key(window, K.Key_Return)
+    assert window.screen_id() == "privacy"
+
+    # the name: Tab into the field brings the keyboard up; Tab and the arrows reach keys
+    field = tab_to(window, named("first_name"))
+    board = window.keyboard()
+    assert board.isVisible() and board.target() is field
+    tab_to(window, named("key_a"))
+    key(window, K.Key_Space)  # a name starts with a capital
+    key(window, K.Key_Right)  # to "s"
+    assert focus() is board.key("s")
+    key(window, K.Key_Up)  # to "w", above it
+    assert focus() is board.key("w")
+    key(window, K.Key_Return)
+    assert field.text() == "Aw"
+    tab_to(window, named("key_done"))
+    key(window, K.Key_Return)
+    assert not board.isVisible() and focus() is field  # back where the keys typed
+    assert visit.session.first_name == "Aw"
+
+    tab_to(window, named("nav_next"))
+    key(window, K.Key_Return)
+    assert window.screen_id() == "consultation"
+    key(window, K.Key_Return)  # Next keeps the focus: straight on, no guard on keys
+    assert window.screen_id() == "areas"
+
+    # the face map: Tab reaches its areas, the arrows move between them, Space chooses
+    face = shown(window, "face_map")
+    first = tab_to(window, lambda w: face.isAncestorOf(w))
+    key(window, K.Key_Down)
+    second = focus()
+    assert second is not first and face.isAncestorOf(second)
+    key(window, K.Key_Space)
+    area = second.area  # type: ignore[union-attr]
+    assert area in visit.session.areas
+    assert QAccessible.queryAccessibleInterface(second).state().checked
+    assert shown(window, f"area_{area}").isChecked()  # its twin button follows
+    key(window, K.Key_Up)
+    assert focus() is first
+    key(window, K.Key_Return)
+    assert first.area in visit.session.areas  # type: ignore[union-attr]
+    migraine = tab_to(window, named("area_chronic_migraine"))
+    key(window, K.Key_Space)
+    assert migraine.isChecked() and "chronic_migraine" in visit.session.areas
+
+    # a health question answered with Enter
+    tab_to(window, named("nav_next"))
+    key(window, K.Key_Return)
+    assert window.screen_id() == "health_1"
+    rows = window.page(visit.flow.page).answer_rows
+    question, row = next(iter(rows.items()))
+    tab_to(window, lambda w: w is row.buttons["no"])
+    key(window, K.Key_Return)
+    assert visit.session.screening[question] == "no"
+
+    # on to the summary and the end, by Next alone
+    tab_to(window, named("nav_next"))
+    for _ in range(len(window.page_ids())):
+        if window.screen_id() == "done":
+            break
+        assert focus() is window.nav_next  # Next keeps the focus from page to page
+        key(window, K.Key_Return)
+    assert window.screen_id() == "done"
+    window.close()
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_tab_goes_through_every_control_in_reading_order(
+    qtbot,
+    config: Path,  # noqa: F811
+    language: str,
+) -> None:
+    window = open_kiosk(qtbot, config, language)
+    visit = window.ctx.visit
+    visit.start()
+    for page in ("privacy", "areas", "health_1", "timeline", "summary"):
+        walk_to(window, page)
+        qtbot.wait(0)
+        chain = window.tab_order()
+        every = [
+            w
+            for w in window.findChildren(QWidget)
+            if w.isVisible()
+            and w.isEnabled()
+            and w.focusPolicy() & Qt.FocusPolicy.TabFocus
+            and not isinstance(w, QLineEdit)  # a field brings up the keyboard: see above
+        ]
+        assert set(every) <= set(chain), page  # every control is reached
+        # reading order: the header's, then the page's, then the footer's
+        parts = [
+            0 if window.header.isAncestorOf(w) else 2 if window.footer.isAncestorOf(w) else 1
+            for w in chain
+        ]
+        assert parts == sorted(parts) and parts[0] == 0 and parts[-1] == 2, page
+        fields = [w for w in chain if isinstance(w, QLineEdit)]
+        if fields:
+            continue  # Tab into the name field brings up the keyboard (the whole visit)
+        window.nav_lang.setFocus()
+        got = []
+        for _ in chain:
+            got.append(focus())
+            key(window, K.Key_Tab)
+        assert got == chain, page
+        assert focus() is chain[0]  # round
+        key(window, K.Key_Tab, SHIFT)
+        assert focus() is chain[-1]  # and back
+    if language == "ar":  # right to left: the logical order, the header's start on the right
+        assert window.layoutDirection() == Qt.LayoutDirection.RightToLeft
+        back, nxt = window.nav_back, window.nav_next
+        assert chain.index(back) < chain.index(nxt)
+        assert (
+            back.mapTo(window, back.rect().center()).x()
+            > nxt.mapTo(window, nxt.rect().center()).x()
+        )
+    window.close()
+
+
+def ring_around(window, widget: QWidget) -> bool:  # type: ignore[no-untyped-def]
+    ring = window.focus_ring
+    inside = QRect(widget.mapTo(window, widget.rect().topLeft()), widget.size())
+    return ring.isVisible() and ring.geometry().contains(inside) and ring.target() is widget
+
+
+def test_the_focus_ring_shows_for_keys_and_goes_at_a_tap(
+    qtbot,
+    config: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    window = open_kiosk(qtbot, config)
+    visit = window.ctx.visit
+    visit.start()
+    walk_to(window, "areas")
+    qtbot.wait(0)
+    assert not window.focus_ring.isVisible()
+    area = tab_to(window, lambda w: w.objectName().startswith("face_"))
+    qtbot.wait(0)
+    assert ring_around(window, area)
+    grab = window.grab()
+    grab.save(str(tmp_path / "areas-focus.png"))
+    # the ring's two bands: dark outside, light inside, on the page's light ground
+    ring = window.focus_ring.geometry()
+    image = grab.toImage()
+    scale = image.width() / window.width()
+    mid_y = ring.center().y()
+    outer = image.pixelColor(int((ring.left() + 1) * scale), int(mid_y * scale))
+    inner = image.pixelColor(
+        int((ring.left() + window.focus_ring.band + 1) * scale), int(mid_y * scale)
+    )
+    assert outer.lightness() < 40 and inner.lightness() > 215
+    nxt = tab_to(window, named("nav_next"))
+    qtbot.wait(0)
+    assert ring_around(window, nxt)
+    window.taps.clock.advance(LATER)
+    tap(window, shown(window, "area_neck_bands"))  # a finger: no ring
+    qtbot.wait(0)
+    assert not window.focus_ring.isVisible()
+    window.close()
+
+
+def test_overlays_take_keys_and_give_the_focus_back(qtbot, config: Path) -> None:  # noqa: F811
+    """The idle warning and the language chooser: the focus goes to their first control
+    (Enter answers at once), Tab stays on them, and the focus comes back afterwards."""
+    window = open_kiosk(qtbot, config)
+    window.ctx.visit.start()
+    walk_to(window, "summary")
+    qtbot.wait(0)
+    card = tab_to(window, named("summary_email"))
+    guard = window.idle_guard()
+    guard._warn()
+    carry_on = shown(window, "idle_continue")
+    assert focus() is carry_on
+    key(window, K.Key_Return)  # "I'm still here": and nothing more
+    assert not guard.overlay.isVisible() and focus() is card
+    assert window.page(window.ctx.visit.flow.page).views.currentIndex() == 0  # not pressed
+    lang = tab_to(window, named("nav_lang"))
+    key(window, K.Key_Space)
+    chooser = window.language_chooser
+    assert chooser.isVisible() and focus() is shown(window, "lang_choice_en")
+    for _ in range(4):  # round the chooser's buttons, never behind it
+        key(window, K.Key_Tab)
+        assert chooser.isAncestorOf(focus())
+    tab_to(window, named("lang_choice_es"))
+    key(window, K.Key_Return)
+    assert window.ctx.pack.language == "es" and not chooser.isVisible()
+    assert lang.isVisible()
+    window.close()
