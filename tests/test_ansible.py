@@ -140,7 +140,7 @@ def test_the_ci_inventory_renders_a_valid_config() -> None:
     assert config.content.reviewed_by == "Dr CI Example, Medical Director"
     # The node_exporter folder the role makes is where the kiosk writes its metrics.
     metrics = tomllib.loads(text)["ops"]["metrics_file"]
-    assert metrics == "/var/lib/botox-kiosk/metrics/botox_kiosk.prom"
+    assert metrics == "/var/lib/botox-kiosk/metrics/botox-kiosk.prom"
 
 
 def test_optional_settings_are_left_out_when_off() -> None:
