@@ -24,7 +24,9 @@ from kiosk import app, runtime
 from kiosk.core import reload, signing
 from kiosk.core.errors import Problem
 from kiosk.core.flow import Screen
+from kiosk.core.jobs import JobEvent, Kind, SummaryRequest
 from kiosk.core.reload import ReloadCounts
+from kiosk.services import jobs
 
 from . import helpers
 from .helpers import DEMO_CLINIC, KIOSK_PIN, REPO
@@ -299,3 +301,40 @@ def test_the_counts_say_what_was_refused_and_tell_a_hook() -> None:
     assert counts.last_refusal == str(signature)  # kept for the metrics
     assert heard == [("content", False), ("config", True), ("content", True)]
     assert counts.counts == {("content", "refused"): 1, ("config", "ok"): 1, ("content", "ok"): 1}
+
+
+def test_a_reload_while_the_last_patients_print_runs_neither_freezes_nor_kills_it(  # type: ignore[no-untyped-def]
+    qtbot, config: Path, tmp_path: Path
+) -> None:
+    """A slow printer still busy with the last patient's copy: the reload does not wait for
+    it (the start screen stays live), and the copy still comes out and counts."""
+    window = helpers.open_kiosk(qtbot, config)
+    ctx = window.ctx
+    paper = tmp_path / "paper"  # the printer finishes once the test puts paper in
+    script = (
+        "import os, sys, time\n"
+        "while not os.path.exists(sys.argv[1]): time.sleep(0.01)\n"
+        f"print({JobEvent(Kind.PRINTED).to_line()!r}, flush=True)\n"
+    )
+    slow = jobs.SummaryJobs([sys.executable, "-c", script, str(paper)], name="print")
+    ctx._printer.clear()
+    ctx.make_printer = lambda: slow
+    heard: list[JobEvent] = []
+    slow.reported.connect(lambda _job, event: heard.append(event))
+    assert ctx.printer is slow
+    slow.submit(SummaryRequest({}))
+    counters = ctx.visit.counters
+    assert counters is not None
+    printed = counters.day()["print_jobs"]
+    with helpers.loop_gaps() as gaps:
+        said = ctx.request_reload("SIGHUP")
+        qtbot.waitUntil(lambda: len(gaps) >= 3, timeout=5_000)
+    assert said.startswith("Reloaded settings and content at "), said
+    assert max(gaps) < 5_000, f"the event loop stood still {max(gaps):.0f} ms"
+    assert slow.busy() and slow in ctx._retired  # kept, not killed
+    paper.touch()
+    qtbot.waitUntil(lambda: bool(heard) and heard[-1].final, timeout=10_000)
+    assert heard[-1].kind is Kind.PRINTED, heard
+    qtbot.waitUntil(lambda: not ctx._retired, timeout=5_000)  # then let go
+    assert ctx.visit.counters.day()["print_jobs"] == printed + 1
+    window.close()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kiosk.core.jobs import JobEvent, Kind
 from kiosk.core.reload import ReloadCounts
 
 if TYPE_CHECKING:
@@ -38,6 +40,8 @@ class UiContext:
     _printer: list[SummaryJobs | None] = field(default_factory=list, repr=False)
     _mailer: list[SummaryJobs | None] = field(default_factory=list, repr=False)
     _printer_check: list[PrinterCheck | None] = field(default_factory=list, repr=False)
+    #: Services a reload replaced while a job of theirs still ran, kept until it ends.
+    _retired: list[SummaryJobs | PrinterCheck] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         self.visit.cancel_jobs = self.cancel_patient_jobs
@@ -45,9 +49,11 @@ class UiContext:
 
     def shutdown(self) -> None:
         """Let the jobs in hand finish; start no more."""
-        for service in (*self._printer, *self._mailer, *self._printer_check, *self.background):
+        services = (*self._printer, *self._mailer, *self._printer_check, *self._retired)
+        for service in (*services, *self.background):
             if service is not None:
                 service.shutdown()
+        self._retired.clear()
         self._printer.clear()
         self._mailer.clear()
         self._printer_check.clear()
@@ -55,16 +61,34 @@ class UiContext:
 
     def replace(self, config: Config, packs: dict[str, ContentPack]) -> None:
         """A reloaded config and content (between sessions): the print and email services
-        and the printer check are made again from it on their next use; the jobs in hand
-        finish."""
+        and the printer check are made again from it on their next use. The old ones are
+        kept until the jobs in hand end (the last patient's print still comes out, and
+        counts), never waited for: the start screen stays live meanwhile."""
+        for printer in self._printer:
+            if printer is not None:  # its late answers are no visit's (job numbers restart)
+                printer.reported.disconnect(self.visit.print_event)
+                printer.reported.connect(self._late_print)
+        for mailer in self._mailer:
+            if mailer is not None:  # the outbox holds what it queued; no one waits for it
+                mailer.reported.disconnect(self.visit.email_event)
         for service in (*self._printer, *self._mailer, *self._printer_check):
             if service is not None:
-                service.shutdown()
+                self._retired.append(service)
+                service.retire(functools.partial(self._drop, service))
         self._printer.clear()
         self._mailer.clear()
         self._printer_check.clear()
         self.config = config
         self.packs = packs
+
+    def _drop(self, service: SummaryJobs | PrinterCheck) -> None:
+        if service in self._retired:
+            self._retired.remove(service)
+
+    def _late_print(self, _job: int, event: JobEvent) -> None:
+        """A copy of the last patient's, out after a reload, still counts."""
+        if event.kind is Kind.PRINTED and self.visit.counters is not None:
+            self.visit.counters.printed()
 
     def cancel_patient_jobs(self) -> None:
         """A walked-away or reset session: no print or email of it stays pending."""
