@@ -128,11 +128,13 @@ def load(config_path: Path | None = None) -> Loaded:
 
 def verify_content(config: Config) -> None:
     """With ``[content] public_key`` set: check every file of ``[content] dir`` is exactly as
-    signed. Raises ProblemsError (``content.public_key: …``) on an unsigned or altered
-    folder, or a key that cannot be read. The built-in content is not signed (it comes with
-    the program, not a rollout): a key needs ``[content] dir``. Every process that loads a
-    config checks it, the kiosk's print and email jobs included: none shows, prints or mails
-    words that were not signed."""
+    signed, and of ``[content] templates`` too (the summary's words: inside ``dir``, its
+    signature covers them; elsewhere, the folder must be signed with the same key). Raises
+    ProblemsError (``content.public_key: …`` or ``content.templates: …``) on an unsigned or
+    altered folder, or a key that cannot be read. The built-in content is not signed (it
+    comes with the program, not a rollout): a key needs ``[content] dir``. Every process
+    that loads a config checks it, the kiosk's print and email jobs included: none shows,
+    prints or mails words that were not signed."""
     key = config.content.public_key
     if key is None:
         return
@@ -146,6 +148,15 @@ def verify_content(config: Config) -> None:
         signing.verify_with(folder, key)
     except signing.SigningError as exc:
         raise ProblemsError([Problem(str(config.source), "content.public_key", str(exc))]) from None
+    templates = config.content.templates
+    if templates is None or templates.resolve().is_relative_to(folder.resolve()):
+        return  # none of its own, or covered by the folder's signature
+    try:
+        signing.verify_with(templates, key)
+    except signing.SigningError as exc:
+        raise ProblemsError(
+            [Problem(str(config.source), "content.templates", f"with public_key: {exc}")]
+        ) from None
 
 
 class Services:

@@ -212,3 +212,40 @@ def test_the_kiosk_refuses_to_start_on_an_altered_pack(signed: Path, config: Pat
     assert done.stderr.strip() == (
         f'{config}: content.public_key: {signed}: "en/content.toml" was changed after signing'
     )
+
+
+def test_templates_must_be_signed_too(  # type: ignore[no-untyped-def]
+    tmp_path: Path, write_config, signed: Path, keys: tuple[Path, Path], capsys
+) -> None:
+    """The summary's words: an unsigned templates folder is refused; one signed with the
+    same key, or one inside the signed folder, is taken."""
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "summary.txt.j2").write_text("UNSIGNED WORDS\n", encoding="utf-8")
+
+    def with_templates(folder: Path) -> Path:
+        return write_config(
+            DEMO_CLINIC
+            + NOT_FULLSCREEN
+            + f'[content]\ndir = "{signed}"\npublic_key = "{keys[1]}"\n'
+            + f'templates = "{folder}"\n'
+        )
+
+    config = with_templates(templates)
+    code, lines = check_config(config)
+    assert code == 2
+    assert lines == [
+        f"{config}: content.templates: with public_key: {templates}: not signed (no "
+        f"{signing.SIGNATURE_FILE}; sign it with `content sign`)"
+    ]
+    assert cli.main(["content", "sign", str(templates), "--key", str(keys[0])]) == 0
+    assert check_config(config)[0] == 0
+    (templates / "summary.txt.j2").write_text("CHANGED WORDS\n", encoding="utf-8")
+    code, lines = check_config(config)
+    assert code == 2 and lines[0].endswith('"summary.txt.j2" was changed after signing')
+    inside = signed / "templates"  # inside the signed folder: its signature covers it
+    inside.mkdir()
+    (inside / "summary.txt.j2").write_text("SIGNED WORDS\n", encoding="utf-8")
+    assert cli.main(["content", "sign", str(signed), "--key", str(keys[0])]) == 0
+    capsys.readouterr()
+    assert check_config(with_templates(inside))[0] == 0
