@@ -109,8 +109,10 @@ def load(config_path: Path | None = None) -> Loaded:
     """Read and validate the config and its content packs, the packs' signature first when
     ``[content] public_key`` is set. Raises ProblemsError."""
     config = load_config(config_path or resources.demo_config())
-    verify_content(config)
-    content_dir = config.content.dir or resources.content_dir()
+    signed = verify_content(config)
+    # a signed folder is read where it was verified: its real path (a rollout's ``current``
+    # link switched later changes nothing in use), its pictures checked as they are read
+    content_dir = signed[0] if signed else config.content.dir or resources.content_dir()
     packs = load_packs(content_dir, config.kiosk.languages)
     clinic = config.clinic
     packs = {
@@ -121,12 +123,14 @@ def load(config_path: Path | None = None) -> Loaded:
         )
         for code, pack in packs.items()
     }
+    if signed:
+        packs = {code: pack.signed(signed[1]) for code, pack in packs.items()}
     custom = config.content.templates
     templates = ([custom] if custom is not None else []) + [resources.path("templates")]
     return Loaded(config, packs, templates)
 
 
-def verify_content(config: Config) -> None:
+def verify_content(config: Config) -> tuple[Path, dict[str, str]] | None:
     """With ``[content] public_key`` set: check every file of ``[content] dir`` is exactly as
     signed, and of ``[content] templates`` too (the summary's words: inside ``dir``, its
     signature covers them; elsewhere, the folder must be signed with the same key). Raises
@@ -134,10 +138,11 @@ def verify_content(config: Config) -> None:
     altered folder, or a key that cannot be read. The built-in content is not signed (it
     comes with the program, not a rollout): a key needs ``[content] dir``. Every process
     that loads a config checks it, the kiosk's print and email jobs included: none shows,
-    prints or mails words that were not signed."""
+    prints or mails words that were not signed. Returns the folder's real path and its
+    verified manifest (None without a key)."""
     key = config.content.public_key
     if key is None:
-        return
+        return None
     folder = config.content.dir
     try:
         if folder is None:
@@ -145,18 +150,23 @@ def verify_content(config: Config) -> None:
                 "needs content.dir: the built-in content is not signed (it comes with the "
                 "program); set content.dir to the signed folder, or remove public_key"
             )
-        signing.verify_with(folder, key)
+        real = folder.resolve()
+        manifest = signing.verify_with(real, key)
     except signing.SigningError as exc:
         raise ProblemsError([Problem(str(config.source), "content.public_key", str(exc))]) from None
+    except OSError as exc:  # resolve: a loop of links
+        problem = Problem(str(config.source), "content.public_key", f"{folder}: {exc}")
+        raise ProblemsError([problem]) from None
     templates = config.content.templates
-    if templates is None or templates.resolve().is_relative_to(folder.resolve()):
-        return  # none of its own, or covered by the folder's signature
+    if templates is None or templates.resolve().is_relative_to(real):
+        return real, manifest  # none of its own, or covered by the folder's signature
     try:
         signing.verify_with(templates, key)
     except signing.SigningError as exc:
         raise ProblemsError(
             [Problem(str(config.source), "content.templates", f"with public_key: {exc}")]
         ) from None
+    return real, manifest
 
 
 class Services:

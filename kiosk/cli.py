@@ -575,7 +575,7 @@ def content_command(args: argparse.Namespace) -> int:
             return _content_keygen(args.private, args.public)
         if args.action == "sign":
             return _content_sign(args.dir, signing.load_private_key(args.key))
-        count = signing.verify_with(args.dir, args.public_key)
+        count = len(signing.verify_with(args.dir, args.public_key))
     except signing.SigningError as exc:
         print(f"content {args.action}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import cli
+from kiosk import app, cli, resources
 from kiosk.core import signing
+from kiosk.ui import pictures
 
 from .helpers import DEMO_CLINIC, run_kiosk
 
@@ -184,7 +185,7 @@ def test_a_link_in_the_folder_is_refused_but_the_folder_may_be_one(
     current = tmp_path / "current"
     current.symlink_to(signed, target_is_directory=True)
     key = signing.load_public_key(keys[1])
-    assert signing.verify(current, key) == 3
+    assert len(signing.verify(current, key)) == 3
     os.symlink("/etc/hostname", signed / "en" / "logo.png")
     with pytest.raises(signing.SigningError, match=r'"en/logo\.png" is a symbolic link'):
         signing.verify(current, key)
@@ -249,3 +250,41 @@ def test_templates_must_be_signed_too(  # type: ignore[no-untyped-def]
     assert cli.main(["content", "sign", str(signed), "--key", str(keys[0])]) == 0
     capsys.readouterr()
     assert check_config(with_templates(inside))[0] == 0
+
+
+SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><text>{}</text></svg>'
+
+
+def test_pictures_are_shown_only_as_signed(  # type: ignore[no-untyped-def]
+    qapp, tmp_path: Path, write_config, content_copy: Path, keys: tuple[Path, Path], capsys
+) -> None:
+    """The pictures load when a screen is built, long after the check: each is checked
+    against the verified manifest as it is read, in the folder that was verified (a
+    rollout's link switched later changes nothing in use)."""
+    release = tmp_path / "2026.12"
+    content_copy.rename(release)
+    (release / "en" / "consultation.svg").write_text(SVG.format("signed"), encoding="utf-8")
+    assert cli.main(["content", "sign", str(release), "--key", str(keys[0])]) == 0
+    capsys.readouterr()
+    current = tmp_path / "current"
+    current.symlink_to(release, target_is_directory=True)
+    config = write_config(
+        DEMO_CLINIC + NOT_FULLSCREEN + f'[content]\ndir = "{current}"\npublic_key = "{keys[1]}"\n'
+    )
+    pack = app.load(config).packs["en"]
+    built_in = resources.path("images", "health.svg")
+    own = release.resolve() / "en" / "consultation.svg"
+    assert pack.image("consultation.svg") == own  # the clinic's own, as signed
+    assert pack.image("health.svg") == built_in
+    (release / "en" / "health.svg").write_text(SVG.format("added"), encoding="utf-8")
+    assert pack.image("health.svg") == built_in  # added after signing: not shown
+    other = tmp_path / "other"
+    (other / "en").mkdir(parents=True)
+    (other / "en" / "consultation.svg").write_text(SVG.format("other"), encoding="utf-8")
+    current.unlink()
+    current.symlink_to(other, target_is_directory=True)
+    assert pack.image("consultation.svg") == own  # the link switched: still the verified one
+    own.write_text(SVG.format("changed"), encoding="utf-8")
+    assert pack.image("consultation.svg") == resources.path("images", "consultation.svg")
+    name = "consultation_only_here.svg"  # changed, and no built-in stand-in: nothing drawn
+    assert not pictures.renderer(resources.path("images", name)).isValid()

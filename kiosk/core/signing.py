@@ -191,10 +191,10 @@ def _signed_manifest(folder: Path) -> tuple[dict[str, str], bytes]:
     return files, signature
 
 
-def verify(folder: Path, key: Ed25519PublicKey) -> int:
-    """Check ``folder`` is exactly what was signed with the private half of ``key``; the
-    number of files it holds. Raises SigningError naming what differs (the first file, by
-    path)."""
+def verify(folder: Path, key: Ed25519PublicKey) -> dict[str, str]:
+    """Check ``folder`` is exactly what was signed with the private half of ``key``; its
+    verified manifest (relative path -> SHA-256), against which a file read later is
+    checked. Raises SigningError naming what differs (the first file, by path)."""
     files, signature = _signed_manifest(folder)
     try:
         key.verify(signature, canonical(files))
@@ -211,9 +211,14 @@ def verify(folder: Path, key: Ed25519PublicKey) -> int:
             raise SigningError(f"{folder}: {_shown(name)} was added after signing")
         if files[name] != now[name]:
             raise SigningError(f"{folder}: {_shown(name)} was changed after signing")
-    return len(now)
+    return files
 
 
-def verify_with(folder: Path, public_key: Path) -> int:
+def sha256_of(data: bytes) -> str:
+    """The manifest's digest of a file's bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def verify_with(folder: Path, public_key: Path) -> dict[str, str]:
     """``verify`` with the key in a PEM file. Raises SigningError."""
     return verify(folder, load_public_key(public_key))
