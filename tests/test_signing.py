@@ -15,6 +15,7 @@ import pytest
 
 from kiosk import app, cli, resources
 from kiosk.core import signing
+from kiosk.core.jobs import PRINT_JOB
 from kiosk.ui import pictures
 
 from .helpers import DEMO_CLINIC, run_kiosk
@@ -288,3 +289,31 @@ def test_pictures_are_shown_only_as_signed(  # type: ignore[no-untyped-def]
     assert pack.image("consultation.svg") == resources.path("images", "consultation.svg")
     name = "consultation_only_here.svg"  # changed, and no built-in stand-in: nothing drawn
     assert not pictures.renderer(resources.path("images", name)).isValid()
+
+
+@pytest.mark.parametrize(
+    "crafted",
+    [
+        pytest.param("surrogate", id="a-name-that-is-no-utf-8"),
+        pytest.param("[" * 100_000 + "]" * 100_000, id="nested-too-deep"),
+    ],
+)
+def test_a_crafted_signature_file_is_one_line_exit_2_everywhere(
+    signed: Path, config: Path, keys: tuple[Path, Path], crafted: str
+) -> None:
+    """Valid JSON that no ``sign`` wrote: verify, check-config, the kiosk's start and its
+    print job each say one line and exit 2, never a traceback."""
+    path = signed / signing.SIGNATURE_FILE
+    if crafted == "surrogate":
+        document = json.loads(path.read_text(encoding="utf-8"))
+        document["files"]["\ud800"] = "0" * 64  # json writes it escaped: a valid file
+        crafted = json.dumps(document)
+    path.write_text(crafted, encoding="utf-8")
+    said = f"{path}: not a signature file of this program ({signing.FORMAT})"
+    assert verify(signed, keys[1]) == (2, f"content verify: {said}")
+    assert check_config(config) == (2, [f"{config}: content.public_key: {said}"])
+    start = run_kiosk("--config", str(config), "--windowed", env={"QT_QPA_PLATFORM": "offscreen"})
+    assert (start.returncode, start.stderr.strip()) == (2, f"{config}: content.public_key: {said}")
+    job = run_kiosk(PRINT_JOB, "--config", str(config), input_text='{"answers": {}, "to": ""}')
+    assert job.returncode == 2 and "Traceback" not in job.stderr, job.stderr
+    assert f"content.public_key: {said}" in job.stdout + job.stderr

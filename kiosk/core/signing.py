@@ -182,13 +182,26 @@ def _signed_manifest(folder: Path) -> tuple[dict[str, str], bytes]:
         files = document["files"]
         signature = base64.b64decode(document["signature"], validate=True)
         ok = document["format"] == FORMAT and all(
-            isinstance(k, str) and isinstance(v, str) for k, v in files.items()
+            _listed(name, digest) for name, digest in files.items()
         )
-    except (ValueError, TypeError, KeyError, AttributeError, binascii.Error):
+    # RecursionError: "[[[[…" nested deeper than json can read
+    except (ValueError, TypeError, KeyError, AttributeError, binascii.Error, RecursionError):
         ok = False
     if not ok:
         raise SigningError(f"{path}: not a signature file of this program ({FORMAT})")
     return files, signature
+
+
+def _listed(name: object, digest: object) -> bool:
+    """A manifest entry as ``sign`` writes it: a printable UTF-8 path, a SHA-256 in hex
+    (a lone surrogate such as "\\ud800" is valid JSON but no UTF-8: it cannot be signed)."""
+    if not isinstance(name, str) or not isinstance(digest, str) or not name.isprintable():
+        return False
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)
 
 
 def verify(folder: Path, key: Ed25519PublicKey) -> dict[str, str]:
