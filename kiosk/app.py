@@ -536,6 +536,10 @@ class Reloader:
                 raise ProblemsError(errors)
         except ProblemsError as exc:
             return self._refused(who, exc.problems, str(source))
+        except Exception as exc:  # a failure no check foresaw: refused all the same, old kept
+            log.exception("reload (%s): reading the config and content failed", who)
+            failed = Problem(str(source), "reload", f"failed: {type(exc).__name__}: {exc}")
+            return self._refused(who, [failed], str(source))
         self.services.replace(loaded)
         self.window.reload(loaded.config, loaded.packs)
         counters = self.services.counters()  # the new languages are counted

@@ -338,3 +338,34 @@ def test_a_reload_while_the_last_patients_print_runs_neither_freezes_nor_kills_i
     qtbot.waitUntil(lambda: not ctx._retired, timeout=5_000)  # then let go
     assert ctx.visit.counters.day()["print_jobs"] == printed + 1
     window.close()
+
+
+@pytest.mark.allow_errors("reading the config and content failed")  # with its traceback
+def test_any_failure_of_a_reload_is_a_counted_refusal(  # type: ignore[no-untyped-def]
+    qtbot, config: Path, content_copy: Path, monkeypatch, caplog
+) -> None:
+    """A reload that fails in a way no check foresaw (here: the reading itself breaks) is
+    refused like a bad config: counted, logged, told to staff, the old words kept. A config
+    file gone is refused in one line."""
+    window = helpers.open_kiosk(qtbot, config)
+
+    def broken(_path: Path) -> app.Loaded:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(app, "load", broken)
+    with caplog.at_level(logging.INFO, logger="kiosk.app"):
+        said = window.ctx.request_reload("staff panel")
+    assert said.startswith("Reload refused at "), said
+    assert said.endswith(
+        f"{config}: reload: failed: RecursionError: maximum recursion depth exceeded"
+    )
+    assert window.ctx.reloads.counts == {("config", "refused"): 1}
+    assert "reload refused (staff panel), kept the config and content in use" in caplog.text
+    assert title(window) == OLD_TITLE
+    monkeypatch.undo()
+    config.unlink()
+    said = window.ctx.request_reload("SIGHUP")
+    assert said.startswith("Reload refused at ") and "\n" not in said, said
+    assert window.ctx.reloads.counts == {("config", "refused"): 2}
+    assert title(window) == OLD_TITLE
+    window.close()
