@@ -317,3 +317,31 @@ def test_a_crafted_signature_file_is_one_line_exit_2_everywhere(
     job = run_kiosk(PRINT_JOB, "--config", str(config), input_text='{"answers": {}, "to": ""}')
     assert job.returncode == 2 and "Traceback" not in job.stderr, job.stderr
     assert f"content.public_key: {said}" in job.stdout + job.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="FIFOs and /dev/zero")
+def test_a_key_path_that_never_ends_is_refused_not_waited_on(  # type: ignore[no-untyped-def]
+    tmp_path: Path, signed: Path, write_config, capsys
+) -> None:
+    """/dev/zero, a FIFO nobody writes to, a huge file: a line and exit 2, at once."""
+    fifo = tmp_path / "key.fifo"
+    os.mkfifo(fifo)
+    huge = tmp_path / "huge.pem"
+    huge.write_bytes(b"A" * (signing.KEY_MAX_BYTES + 1))
+    for key, why in (
+        (fifo, "cannot read the key: not a plain file"),
+        (Path("/dev/zero"), "cannot read the key: not a plain file"),
+        (huge, "not a key (larger than 64 KB)"),
+    ):
+        done = run_kiosk("content", "sign", str(signed), "--key", str(key), timeout=30)
+        assert (done.returncode, done.stderr.strip()) == (2, f"content sign: {key}: {why}")
+    config = write_config(
+        DEMO_CLINIC + NOT_FULLSCREEN + f'[content]\ndir = "{signed}"\npublic_key = "{fifo}"\n'
+    )
+    start = run_kiosk(
+        "--config", str(config), "--windowed", env={"QT_QPA_PLATFORM": "offscreen"}, timeout=30
+    )
+    assert (start.returncode, start.stderr.strip()) == (
+        2,
+        f"{config}: content.public_key: {fifo}: cannot read the key: not a plain file",
+    )

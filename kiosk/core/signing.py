@@ -59,11 +59,28 @@ def generate_keys() -> tuple[bytes, bytes]:
     return private_pem, public_pem
 
 
+#: A PEM key is a few hundred bytes; a "key" larger than this is not one.
+KEY_MAX_BYTES = 64 * 1024
+
+
 def _read_key(path: Path) -> bytes:
+    """A key file's bytes: a plain file of at most ``KEY_MAX_BYTES``. Opened without
+    blocking and checked once open, so a path that never ends (/dev/zero, a FIFO with no
+    writer) is refused instead of hanging ``content sign`` or the kiosk's start."""
     try:
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise SigningError(f"{path}: cannot read the key: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise SigningError(f"{path}: cannot read the key: not a plain file")
+        try:
+            data = f.read(KEY_MAX_BYTES + 1)
+        except OSError as exc:
+            raise SigningError(f"{path}: cannot read the key: {exc.strerror or exc}") from None
+    if len(data) > KEY_MAX_BYTES:
+        raise SigningError(f"{path}: not a key (larger than {KEY_MAX_BYTES // 1024} KB)")
+    return data
 
 
 def load_private_key(path: Path) -> Ed25519PrivateKey:
