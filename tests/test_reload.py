@@ -369,3 +369,34 @@ def test_any_failure_of_a_reload_is_a_counted_refusal(  # type: ignore[no-untype
     assert window.ctx.reloads.counts == {("config", "refused"): 2}
     assert title(window) == OLD_TITLE
     window.close()
+
+
+def test_a_language_chosen_on_the_start_screen_survives_a_reload(  # type: ignore[no-untyped-def]
+    qtbot, write_config, content_copy: Path, keys: tuple[Path, Path]
+) -> None:
+    """The patient taps Español, then a reload runs: still Spanish while the new config
+    offers it (the screens too); once it no longer does, the new default."""
+    sign(content_copy, keys[0])
+    both = clinic_config("Test Clinic", content_copy, keys[1]).replace(
+        'languages = ["en"]', 'languages = ["en", "es"]'
+    )
+    config = write_config(both)
+    window = helpers.open_kiosk(qtbot, config)
+    window.on_language("es")  # the language chooser's answer
+    spanish = shown_title(window)
+    assert spanish == window.ctx.packs["es"].t("attract.title") != OLD_TITLE
+    window.ctx.request_reload("SIGHUP")
+    assert window.ctx.visit.session.language == "es"
+    assert shown_title(window) == spanish
+    write_config(both.replace('languages = ["en", "es"]', 'languages = ["en", "ar"]'))
+    window.ctx.request_reload("SIGHUP")
+    assert window.ctx.visit.session.language == "en"
+    assert shown_title(window) == OLD_TITLE
+    window.close()
+
+
+def shown_title(window) -> str:  # type: ignore[no-untyped-def]
+    """The start screen's title on show (a rebuilt screen's old one may await deletion)."""
+    titles = [w for w in window.findChildren(QLabel, "attract_title") if w.isVisible()]
+    assert len(titles) == 1, titles
+    return str(titles[0].text())
