@@ -19,6 +19,7 @@ through ``kiosk.lazy``.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import os
 import sys
@@ -103,6 +104,30 @@ class Loaded:
     config: Config
     packs: dict[str, ContentPack]
     template_dirs: list[Path]
+    #: What was read (``fingerprint``): the print and email jobs, which read the files
+    #: again, refuse a job whose files are not the ones the kiosk shows.
+    fingerprint: str = ""
+
+
+def fingerprint(config: Config, packs: dict[str, ContentPack], templates: Path | None) -> str:
+    """A digest of the files a summary is made from: the config file, each pack's
+    content.toml, one's own templates. Cheap (a few small files) and the same in the
+    kiosk and in its jobs when, and only when, they read the same bytes."""
+    files = [config.source] if config.source is not None else []
+    files += [pack.source for pack in packs.values()]
+    if templates is not None:
+        try:
+            files += sorted(p for p in templates.iterdir() if p.is_file())
+        except OSError:
+            files.append(templates)
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(os.fsencode(path) + b"\0")
+        try:
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        except OSError:
+            digest.update(b"unreadable")
+    return digest.hexdigest()[:16]
 
 
 def load(config_path: Path | None = None) -> Loaded:
@@ -127,7 +152,7 @@ def load(config_path: Path | None = None) -> Loaded:
         packs = {code: pack.signed(signed[1]) for code, pack in packs.items()}
     custom = config.content.templates
     templates = ([custom] if custom is not None else []) + [resources.path("templates")]
-    return Loaded(config, packs, templates)
+    return Loaded(config, packs, templates, fingerprint(config, packs, custom))
 
 
 def verify_content(config: Config) -> tuple[Path, dict[str, str]] | None:
@@ -264,6 +289,12 @@ class Services:
     def _command(self, subcommand: str, *args: str) -> list[str]:
         return [*jobs.child_command(subcommand, self.config.source), *args]
 
+    def _job_command(self, subcommand: str) -> list[str]:
+        """A print or email job, told which files the kiosk loaded: it reads them again
+        and refuses, plainly, files that changed since (a reload held back until the
+        session ends must not change a patient's summary under them)."""
+        return self._command(subcommand, "--expect", self.loaded.fingerprint)
+
     def _email_timeout_ms(self) -> int:
         # generous: connect, TLS, AUTH, MAIL, RCPT, DATA may each take timeout_s
         return int((self.config.email.timeout_s * 8 + 30) * 1000)
@@ -273,7 +304,7 @@ class Services:
         if not self.config.print.enabled:
             return None
         log.info("printing to %s", self.printer_description())
-        return jobs.SummaryJobs(self._command(PRINT_JOB), name="print")
+        return jobs.SummaryJobs(self._job_command(PRINT_JOB), name="print")
 
     def printer_check(self) -> PrinterCheck | None:
         """Whether the printer takes jobs, each look a child process (``printer-status``);
@@ -288,7 +319,7 @@ class Services:
         if not self.config.email.enabled:
             return None
         return jobs.SummaryJobs(
-            self._command(EMAIL_JOB), timeout_ms=self._email_timeout_ms(), name="email"
+            self._job_command(EMAIL_JOB), timeout_ms=self._email_timeout_ms(), name="email"
         )
 
     def outbox_jobs(self, parent: QObject) -> ChildJobs:

@@ -24,7 +24,7 @@ from kiosk import app, runtime
 from kiosk.core import reload, signing
 from kiosk.core.errors import Problem
 from kiosk.core.flow import Screen
-from kiosk.core.jobs import JobEvent, Kind, SummaryRequest
+from kiosk.core.jobs import PRINT_JOB, JobEvent, Kind, Reason, SummaryRequest
 from kiosk.core.reload import ReloadCounts
 from kiosk.services import jobs
 
@@ -400,3 +400,39 @@ def shown_title(window) -> str:  # type: ignore[no-untyped-def]
     titles = [w for w in window.findChildren(QLabel, "attract_title") if w.isVisible()]
     assert len(titles) == 1, titles
     return str(titles[0].text())
+
+
+def test_a_print_job_refuses_files_changed_since_the_kiosk_loaded_them(  # type: ignore[no-untyped-def]
+    tmp_path: Path, write_config, content_copy: Path, keys: tuple[Path, Path]
+) -> None:
+    """A reload waits for the session to end, but the jobs read the files themselves: a
+    config changed mid-session must not put other clinic details (or words) on the
+    patient's print. The job is told what the kiosk loaded and refuses plainly."""
+    sign(content_copy, keys[0])
+    pdfs = tmp_path / "pdfs"
+    body = clinic_config("Test Clinic", content_copy, keys[1]) + f'[print]\noutput_dir = "{pdfs}"\n'
+    config = write_config(body)
+    loaded = app.load(config)
+    command = app.Services(loaded)._job_command(PRINT_JOB)
+    assert command[-2:] == ["--expect", loaded.fingerprint]
+    request = SummaryRequest({"language": "en"}).encode().decode("utf-8")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+
+    def job() -> tuple[int, JobEvent | None]:
+        done = subprocess.run(
+            command, cwd=REPO, env=env, input=request, capture_output=True, text=True, timeout=60
+        )
+        assert "Traceback" not in done.stderr, done.stderr
+        lines = done.stdout.strip().splitlines()
+        return done.returncode, JobEvent.from_line(lines[-1]) if lines else None
+
+    code, event = job()
+    assert code == 0 and event is not None and event.kind is Kind.PRINTED, event
+    assert len(list(pdfs.iterdir())) == 1
+    write_config(body.replace('"Test Clinic"', '"Renamed Clinic"'))  # a reload waits
+    code, event = job()
+    assert code == 2 and event is not None, event
+    assert (event.kind, event.reason) == (Kind.FAILED, Reason.SETTINGS)
+    assert event.detail.startswith("the config or content on disk changed since the kiosk")
+    assert len(list(pdfs.iterdir())) == 1  # nothing printed with the new name
+    assert app.load(config).fingerprint != loaded.fingerprint
