@@ -322,11 +322,15 @@ class Services:
             self._job_command(EMAIL_JOB), timeout_ms=self._email_timeout_ms(), name="email"
         )
 
+    def outbox_timeout_ms(self) -> int:
+        """How long one round of ``outbox deliver`` may take (several emails)."""
+        return self._email_timeout_ms() * 4
+
     def outbox_jobs(self, parent: QObject) -> ChildJobs:
         """Rounds of delivering the queued emails (``outbox deliver``)."""
         return jobs.ChildJobs(
             self._command("outbox", "deliver"),
-            timeout_ms=self._email_timeout_ms() * 4,
+            timeout_ms=self.outbox_timeout_ms(),
             name="outbox",
             parent=parent,
         )
@@ -536,6 +540,7 @@ class Reloader:
         self.counts = window.ctx.reloads
         self.desk: StaffDesk | None = None  # after the first paint
         self.waiting = ""  # who asked, while a session runs
+        self.fullscreen = services.config.kiosk.fullscreen  # as started: a restart changes it
         window.ctx.visit.listen(self._on_step)
 
     def request(self, who: str) -> str:
@@ -578,9 +583,15 @@ class Reloader:
         if self.desk is not None:
             self.desk.counters = counters
         _background_work(self.window, self.services)
-        self.counts.took()
+        restart = ""
+        if loaded.config.kiosk.fullscreen != self.fullscreen:
+            now = "true" if loaded.config.kiosk.fullscreen else "false"
+            restart = f"[kiosk] fullscreen = {now} needs a restart of the kiosk to take effect."
+        self.counts.took(restart)
         versions = ", ".join(f"{code} {pack.version}" for code, pack in loaded.packs.items())
         log.info("reloaded (%s): config %s, content %s", who, source, versions)
+        if restart:
+            log.warning("reloaded (%s): %s", who, restart)
         return self.counts.outcome()
 
     def _refused(self, who: str, problems: list[Problem], source: str) -> str:
@@ -678,10 +689,15 @@ def _outbox_worker(window: MainWindow, services: Services) -> None:
         return
     if timer is None:
         rounds = services.outbox_jobs(parent=window)
+        rounds.setObjectName("outbox_rounds")
         timer = QtCore.QTimer(window)
         timer.setObjectName("outbox_retry")
         timer.timeout.connect(lambda: None if rounds.busy() else rounds.submit(""))
         window.ctx.background.append(rounds)
+    else:  # a reload: the next round takes the email settings' timeout as they are now
+        kept = window.findChild(jobs.ChildJobs, "outbox_rounds")
+        if kept is not None:
+            kept.timeout_ms = services.outbox_timeout_ms()
     timer.setInterval(services.config.outbox.retry_s * 1000)
     timer.start()
 

@@ -610,6 +610,10 @@ def _content_keygen(private: Path, public: Path) -> int:
         name = there[0] if there else public
         print(f"content keygen: {name} already exists; nothing was written", file=sys.stderr)
         return EXIT_BAD_INPUT
+    missing = [p.parent for p in (private, public) if not p.parent.is_dir()]
+    if missing:  # a typo in the path: bad input, named (not the temporary file's name)
+        print(f"content keygen: {missing[0]}: no such folder; nothing was written", file=sys.stderr)
+        return EXIT_BAD_INPUT
     private_pem, public_pem = signing.generate_keys()
     written: list[Path] = []
     try:
@@ -617,12 +621,9 @@ def _content_keygen(private: Path, public: Path) -> int:
             files.atomic_write(path, data, mode=mode, exclusive=True)
             written.append(path)
     except OSError as exc:
-        for path in written:  # half a key pair is no use
-            path.unlink(missing_ok=True)
-        print(
-            f"content keygen: cannot write {exc.filename or ''}: {exc.strerror or exc}",
-            file=sys.stderr,
-        )
+        for done in written:  # half a key pair is no use
+            done.unlink(missing_ok=True)
+        print(f"content keygen: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_WORLD
     print(f"content keygen: private key {private} (keep it off the kiosks), public key {public}")
     return EXIT_OK

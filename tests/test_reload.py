@@ -436,3 +436,34 @@ def test_a_print_job_refuses_files_changed_since_the_kiosk_loaded_them(  # type:
     assert event.detail.startswith("the config or content on disk changed since the kiosk")
     assert len(list(pdfs.iterdir())) == 1  # nothing printed with the new name
     assert app.load(config).fingerprint != loaded.fingerprint
+
+
+def test_a_reload_retimes_the_outbox_and_says_fullscreen_needs_a_restart(  # type: ignore[no-untyped-def]
+    qtbot, tmp_path: Path, write_config, content_copy: Path, keys: tuple[Path, Path]
+) -> None:
+    """All the email settings follow a reload, the outbox rounds' timeout too; a change of
+    ``[kiosk] fullscreen`` is taken at the next restart, and staff are told so."""
+    sign(content_copy, keys[0])
+    base = clinic_config("Test Clinic", content_copy, keys[1]) + (
+        'reviewed_by = "Dr A. Test"\nreviewed_on = 2026-11-30\n'
+        f'[email]\nenabled = true\nsender = "kiosk@example.org"\neml_dir = "{tmp_path / "eml"}"\n'
+    )
+    config = write_config(base + "timeout_s = 10\n")
+    window = helpers.open_kiosk(qtbot, config)
+    qtbot.waitUntil(lambda: window.findChild(jobs.ChildJobs, "outbox_rounds") is not None)
+    rounds = window.findChild(jobs.ChildJobs, "outbox_rounds")
+    assert rounds.timeout_ms == (10 * 8 + 30) * 1000 * 4
+    write_config((base + "timeout_s = 20\n").replace("fullscreen = false", "fullscreen = true"))
+    said = window.ctx.request_reload("staff panel")
+    assert said.startswith("Reloaded settings and content at "), said
+    assert said.endswith(
+        " [kiosk] fullscreen = true needs a restart of the kiosk to take effect."
+    ), said
+    assert window.findChild(jobs.ChildJobs, "outbox_rounds") is rounds
+    assert rounds.timeout_ms == (20 * 8 + 30) * 1000 * 4
+    assert not window.kiosk_mode  # as started
+    write_config(base + "timeout_s = 20\n")
+    again = window.ctx.request_reload("staff panel")  # back as started: nothing to restart
+    assert again.startswith("Reloaded settings and content at ") and again.endswith("."), again
+    assert "restart" not in again
+    window.close()

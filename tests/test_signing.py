@@ -345,3 +345,13 @@ def test_a_key_path_that_never_ends_is_refused_not_waited_on(  # type: ignore[no
         2,
         f"{config}: content.public_key: {fifo}: cannot read the key: not a plain file",
     )
+
+
+def test_keygen_into_a_folder_that_does_not_exist_names_it(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    missing = tmp_path / "no-such-folder"
+    code = cli.main(["content", "keygen", str(missing / "c.key"), str(tmp_path / "c.pub")])
+    assert code == 2
+    assert capsys.readouterr().err.strip() == (
+        f"content keygen: {missing}: no such folder; nothing was written"
+    )
+    assert not (tmp_path / "c.pub").exists()
