@@ -251,8 +251,14 @@ class SummaryJobs(QObject):
         self._jobs.shutdown()
 
     def retire(self, done: Callable[[], None]) -> None:
-        """``ChildJobs.retire``: the jobs in hand finish, then ``done()``; nothing waits."""
-        self._jobs.retire(done)
+        """``ChildJobs.retire``: the jobs in hand finish, then ``done()``, and this service
+        is deleted (with the connections that kept it alive); nothing waits."""
+
+        def ended() -> None:
+            done()
+            self.deleteLater()
+
+        self._jobs.retire(ended)
 
     def _on_line(self, job: int, text: str) -> None:
         event = JobEvent.from_line(text)

@@ -70,9 +70,14 @@ class PrinterCheck(QObject):
 
     def retire(self, done: Callable[[], None]) -> None:
         """No more looks; the one under way ends on its own (it is not stopped: stopping a
-        child waits for it), then ``done()``."""
+        child waits for it), then ``done()``, and this check is deleted."""
         self._again = False
-        self._jobs.retire(done)
+
+        def ended() -> None:
+            done()
+            self.deleteLater()
+
+        self._jobs.retire(ended)
 
     def _on_finished(self, _job: int, ok: bool, detail: str) -> None:
         status = PrinterStatus.from_line(self._jobs.last_line())

@@ -63,14 +63,7 @@ class UiContext:
         """A reloaded config and content (between sessions): the print and email services
         and the printer check are made again from it on their next use. The old ones are
         kept until the jobs in hand end (the last patient's print still comes out, and
-        counts), never waited for: the start screen stays live meanwhile."""
-        for printer in self._printer:
-            if printer is not None:  # its late answers are no visit's (job numbers restart)
-                printer.reported.disconnect(self.visit.print_event)
-                printer.reported.connect(self._late_print)
-        for mailer in self._mailer:
-            if mailer is not None:  # the outbox holds what it queued; no one waits for it
-                mailer.reported.disconnect(self.visit.email_event)
+        counts: ``_print_event``), never waited for: the start screen stays live."""
         for service in (*self._printer, *self._mailer, *self._printer_check):
             if service is not None:
                 self._retired.append(service)
@@ -85,10 +78,20 @@ class UiContext:
         if service in self._retired:
             self._retired.remove(service)
 
-    def _late_print(self, _job: int, event: JobEvent) -> None:
-        """A copy of the last patient's, out after a reload, still counts."""
-        if event.kind is Kind.PRINTED and self.visit.counters is not None:
+    def _print_event(self, printer: SummaryJobs, job: int, event: JobEvent) -> None:
+        """To the visit, from the print service in use. A retired one's late answers are
+        no visit's (job numbers restart with the new service), but a copy that came out
+        still counts."""
+        if printer in self._printer:
+            self.visit.print_event(job, event)
+        elif event.kind is Kind.PRINTED and self.visit.counters is not None:
             self.visit.counters.printed()
+
+    def _email_event(self, mailer: SummaryJobs, job: int, event: JobEvent) -> None:
+        """To the visit, from the email service in use (a retired one's job is in the
+        outbox, which delivers it; no visit waits for it)."""
+        if mailer in self._mailer:
+            self.visit.email_event(job, event)
 
     def cancel_patient_jobs(self) -> None:
         """A walked-away or reset session: no print or email of it stays pending."""
@@ -102,7 +105,7 @@ class UiContext:
         if not self._mailer:
             mailer = self.make_mailer()
             if mailer is not None:  # the visit hears first, whether a screen is built or not
-                mailer.reported.connect(self.visit.email_event)
+                mailer.reported.connect(functools.partial(self._email_event, mailer))
             self._mailer.append(mailer)
         return self._mailer[0]
 
@@ -112,7 +115,7 @@ class UiContext:
         if not self._printer:
             printer = self.make_printer()
             if printer is not None:  # a late copy counts even if the screens were rebuilt
-                printer.reported.connect(self.visit.print_event)
+                printer.reported.connect(functools.partial(self._print_event, printer))
             self._printer.append(printer)
         return self._printer[0]
 
