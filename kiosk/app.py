@@ -19,6 +19,7 @@ through ``kiosk.lazy``.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import os
 import sys
@@ -106,14 +107,40 @@ class Loaded:
     config: Config
     packs: dict[str, ContentPack]
     template_dirs: list[Path]
+    #: What was read (``fingerprint``): the print and email jobs, which read the files
+    #: again, refuse a job whose files are not the ones the kiosk shows.
+    fingerprint: str = ""
+
+
+def fingerprint(config: Config, packs: dict[str, ContentPack], templates: Path | None) -> str:
+    """A digest of the files a summary is made from: the config file, each pack's
+    content.toml, one's own templates. Cheap (a few small files) and the same in the
+    kiosk and in its jobs when, and only when, they read the same bytes."""
+    files = [config.source] if config.source is not None else []
+    files += [pack.source for pack in packs.values()]
+    if templates is not None:
+        try:
+            files += sorted(p for p in templates.iterdir() if p.is_file())
+        except OSError:
+            files.append(templates)
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(os.fsencode(path) + b"\0")
+        try:
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        except OSError:
+            digest.update(b"unreadable")
+    return digest.hexdigest()[:16]
 
 
 def load(config_path: Path | None = None) -> Loaded:
     """Read and validate the config and its content packs, the packs' signature first when
     ``[content] public_key`` is set. Raises ProblemsError."""
     config = load_config(config_path or resources.demo_config())
-    verify_content(config)
-    content_dir = config.content.dir or resources.content_dir()
+    signed = verify_content(config)
+    # a signed folder is read where it was verified: its real path (a rollout's ``current``
+    # link switched later changes nothing in use), its pictures checked as they are read
+    content_dir = signed[0] if signed else config.content.dir or resources.content_dir()
     packs = load_packs(content_dir, config.kiosk.languages)
     clinic = config.clinic
     packs = {
@@ -124,21 +151,26 @@ def load(config_path: Path | None = None) -> Loaded:
         )
         for code, pack in packs.items()
     }
+    if signed:
+        packs = {code: pack.signed(signed[1]) for code, pack in packs.items()}
     custom = config.content.templates
     templates = ([custom] if custom is not None else []) + [resources.path("templates")]
-    return Loaded(config, packs, templates)
+    return Loaded(config, packs, templates, fingerprint(config, packs, custom))
 
 
-def verify_content(config: Config) -> None:
+def verify_content(config: Config) -> tuple[Path, dict[str, str]] | None:
     """With ``[content] public_key`` set: check every file of ``[content] dir`` is exactly as
-    signed. Raises ProblemsError (``content.public_key: …``) on an unsigned or altered
-    folder, or a key that cannot be read. The built-in content is not signed (it comes with
-    the program, not a rollout): a key needs ``[content] dir``. Every process that loads a
-    config checks it, the kiosk's print and email jobs included: none shows, prints or mails
-    words that were not signed."""
+    signed, and of ``[content] templates`` too (the summary's words: inside ``dir``, its
+    signature covers them; elsewhere, the folder must be signed with the same key). Raises
+    ProblemsError (``content.public_key: …`` or ``content.templates: …``) on an unsigned or
+    altered folder, or a key that cannot be read. The built-in content is not signed (it
+    comes with the program, not a rollout): a key needs ``[content] dir``. Every process
+    that loads a config checks it, the kiosk's print and email jobs included: none shows,
+    prints or mails words that were not signed. Returns the folder's real path and its
+    verified manifest (None without a key)."""
     key = config.content.public_key
     if key is None:
-        return
+        return None
     folder = config.content.dir
     try:
         if folder is None:
@@ -146,9 +178,23 @@ def verify_content(config: Config) -> None:
                 "needs content.dir: the built-in content is not signed (it comes with the "
                 "program); set content.dir to the signed folder, or remove public_key"
             )
-        signing.verify_with(folder, key)
+        real = folder.resolve()
+        manifest = signing.verify_with(real, key)
     except signing.SigningError as exc:
         raise ProblemsError([Problem(str(config.source), "content.public_key", str(exc))]) from None
+    except OSError as exc:  # resolve: a loop of links
+        problem = Problem(str(config.source), "content.public_key", f"{folder}: {exc}")
+        raise ProblemsError([problem]) from None
+    templates = config.content.templates
+    if templates is None or templates.resolve().is_relative_to(real):
+        return real, manifest  # none of its own, or covered by the folder's signature
+    try:
+        signing.verify_with(templates, key)
+    except signing.SigningError as exc:
+        raise ProblemsError(
+            [Problem(str(config.source), "content.templates", f"with public_key: {exc}")]
+        ) from None
+    return real, manifest
 
 
 class Services:
@@ -246,6 +292,12 @@ class Services:
     def _command(self, subcommand: str, *args: str) -> list[str]:
         return [*jobs.child_command(subcommand, self.config.source), *args]
 
+    def _job_command(self, subcommand: str) -> list[str]:
+        """A print or email job, told which files the kiosk loaded: it reads them again
+        and refuses, plainly, files that changed since (a reload held back until the
+        session ends must not change a patient's summary under them)."""
+        return self._command(subcommand, "--expect", self.loaded.fingerprint)
+
     def _email_timeout_ms(self) -> int:
         # generous: connect, TLS, AUTH, MAIL, RCPT, DATA may each take timeout_s
         return int((self.config.email.timeout_s * 8 + 30) * 1000)
@@ -259,7 +311,7 @@ class Services:
         if not self.config.print.enabled:
             return None
         log.info("printing to %s", self.printer_description())
-        return jobs.SummaryJobs(self._command(PRINT_JOB), name="print")
+        return jobs.SummaryJobs(self._job_command(PRINT_JOB), name="print")
 
     def printer_check(self) -> PrinterCheck | None:
         """Whether the printer takes jobs, each look a child process (``printer-status``);
@@ -274,14 +326,18 @@ class Services:
         if not self.config.email.enabled:
             return None
         return jobs.SummaryJobs(
-            self._command(EMAIL_JOB), timeout_ms=self._email_timeout_ms(), name="email"
+            self._job_command(EMAIL_JOB), timeout_ms=self._email_timeout_ms(), name="email"
         )
+
+    def outbox_timeout_ms(self) -> int:
+        """How long one round of ``outbox deliver`` may take (several emails)."""
+        return self._email_timeout_ms() * 4
 
     def outbox_jobs(self, parent: QObject) -> ChildJobs:
         """Rounds of delivering the queued emails (``outbox deliver``)."""
         return jobs.ChildJobs(
             self._command("outbox", "deliver"),
-            timeout_ms=self._email_timeout_ms() * 4,
+            timeout_ms=self.outbox_timeout_ms(),
             name="outbox",
             parent=parent,
         )
@@ -491,6 +547,7 @@ class Reloader:
         self.counts = window.ctx.reloads
         self.desk: StaffDesk | None = None  # after the first paint
         self.waiting = ""  # who asked, while a session runs
+        self.fullscreen = services.config.kiosk.fullscreen  # as started: a restart changes it
         window.ctx.visit.listen(self._on_step)
 
     def request(self, who: str) -> str:
@@ -522,6 +579,10 @@ class Reloader:
                 raise ProblemsError(errors)
         except ProblemsError as exc:
             return self._refused(who, exc.problems, str(source))
+        except Exception as exc:  # a failure no check foresaw: refused all the same, old kept
+            log.exception("reload (%s): reading the config and content failed", who)
+            failed = Problem(str(source), "reload", f"failed: {type(exc).__name__}: {exc}")
+            return self._refused(who, [failed], str(source))
         self.services.replace(loaded)
         self.window.reload(loaded.config, loaded.packs)
         counters = self.services.counters()  # the new languages are counted
@@ -529,9 +590,15 @@ class Reloader:
         if self.desk is not None:
             self.desk.counters = counters
         _background_work(self.window, self.services)
-        self.counts.took()
+        restart = ""
+        if loaded.config.kiosk.fullscreen != self.fullscreen:
+            now = "true" if loaded.config.kiosk.fullscreen else "false"
+            restart = f"[kiosk] fullscreen = {now} needs a restart of the kiosk to take effect."
+        self.counts.took(restart)
         versions = ", ".join(f"{code} {pack.version}" for code, pack in loaded.packs.items())
         log.info("reloaded (%s): config %s, content %s", who, source, versions)
+        if restart:
+            log.warning("reloaded (%s): %s", who, restart)
         return self.counts.outcome()
 
     def _refused(self, who: str, problems: list[Problem], source: str) -> str:
@@ -631,10 +698,15 @@ def _outbox_worker(window: MainWindow, services: Services) -> None:
         return
     if timer is None:
         rounds = services.outbox_jobs(parent=window)
+        rounds.setObjectName("outbox_rounds")
         timer = QtCore.QTimer(window)
         timer.setObjectName("outbox_retry")
         timer.timeout.connect(lambda: None if rounds.busy() else rounds.submit(""))
         window.ctx.background.append(rounds)
+    else:  # a reload: the next round takes the email settings' timeout as they are now
+        kept = window.findChild(jobs.ChildJobs, "outbox_rounds")
+        if kept is not None:
+            kept.timeout_ms = services.outbox_timeout_ms()
     timer.setInterval(services.config.outbox.retry_s * 1000)
     timer.start()
 

@@ -148,14 +148,15 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--html", type=Path, metavar="FILE")
     render.add_argument("--text", type=Path, metavar="FILE")
     command("print-test", print_test, "print a test page on the configured printer")
-    command(PRINT_JOB, print_job)  # a print of the kiosk's (its request on stdin)
+    for job, run in ((PRINT_JOB, print_job), (EMAIL_JOB, email_job)):  # request on stdin
+        # --expect: the kiosk's Loaded.fingerprint (the job refuses other files)
+        command(job, run).add_argument("--expect", default="", help=argparse.SUPPRESS)
     command(PRINTER_STATUS, printer_status)  # the kiosk's look at its printer (one JSON line)
     command(
         "doctor",
         doctor,
         "check the print system: the queue takes jobs, retries after an error, keeps no copies",
     )
-    command(EMAIL_JOB, email_job)  # an email of the kiosk's (its request on stdin)
     box = command("outbox", outbox_command, "emails waiting to be delivered: list, flush or purge")
     box.add_argument("action", choices=["list", "flush", "purge", "deliver"], metavar="ACTION")
     command("set-staff-pin", set_staff_pin, "set the staff PIN (read twice from stdin)")
@@ -252,6 +253,21 @@ def _session(loaded: app.Loaded, data: object, source: str) -> tuple[Session, Co
     session = Session.from_dict(data, source, pack, list(loaded.packs))
     assert pack is not None  # from_dict rejected a language that is not offered
     return session, pack
+
+
+def _changed_since(loaded: app.Loaded, expect: str, job: str) -> bool:
+    """Whether the config or content on disk differs from what the kiosk that started this
+    job loaded (``--expect``, its ``Loaded.fingerprint``): then the job refuses, saying so,
+    rather than print or send other words or clinic details than the patient saw."""
+    if not expect or expect == loaded.fingerprint:
+        return False
+    why = (
+        "the config or content on disk changed since the kiosk loaded it (a reload waits "
+        f"for the session to end, or was refused): the {job} was not made"
+    )
+    _say(JobEvent(Kind.FAILED, Reason.SETTINGS, why))
+    print(f"{job}-job: {why}", file=sys.stderr)
+    return True
 
 
 def _say(event: JobEvent) -> None:
@@ -358,6 +374,8 @@ def print_job(args: argparse.Namespace) -> int:
     process for each print). The summary is laid out here, not in the kiosk: rendering it on the
     patient's tap stalled the screen for tens of milliseconds."""
     loaded = app.load(args.config)
+    if _changed_since(loaded, args.expect, "print"):
+        return EXIT_BAD_INPUT
     session, pack, _ = _request_from_stdin(loaded)
     services = app.Services(loaded)
     target = services.print_target()
@@ -436,6 +454,8 @@ def email_job(args: argparse.Namespace) -> int:
     ``kiosk.core.jobs``. Never says the address or anything else the patient typed.
     """
     loaded = app.load(args.config)
+    if _changed_since(loaded, args.expect, "email"):
+        return EXIT_BAD_INPUT
     session, pack, to = _request_from_stdin(loaded)
     if check_address(to) is not None:
         _say(JobEvent(Kind.FAILED, Reason.ADDRESS, "no valid address to email"))
@@ -582,7 +602,7 @@ def content_command(args: argparse.Namespace) -> int:
             return _content_keygen(args.private, args.public)
         if args.action == "sign":
             return _content_sign(args.dir, signing.load_private_key(args.key))
-        count = signing.verify_with(args.dir, args.public_key)
+        count = len(signing.verify_with(args.dir, args.public_key))
     except signing.SigningError as exc:
         print(f"content {args.action}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -597,6 +617,10 @@ def _content_keygen(private: Path, public: Path) -> int:
         name = there[0] if there else public
         print(f"content keygen: {name} already exists; nothing was written", file=sys.stderr)
         return EXIT_BAD_INPUT
+    missing = [p.parent for p in (private, public) if not p.parent.is_dir()]
+    if missing:  # a typo in the path: bad input, named (not the temporary file's name)
+        print(f"content keygen: {missing[0]}: no such folder; nothing was written", file=sys.stderr)
+        return EXIT_BAD_INPUT
     private_pem, public_pem = signing.generate_keys()
     written: list[Path] = []
     try:
@@ -604,12 +628,9 @@ def _content_keygen(private: Path, public: Path) -> int:
             files.atomic_write(path, data, mode=mode, exclusive=True)
             written.append(path)
     except OSError as exc:
-        for path in written:  # half a key pair is no use
-            path.unlink(missing_ok=True)
-        print(
-            f"content keygen: cannot write {exc.filename or ''}: {exc.strerror or exc}",
-            file=sys.stderr,
-        )
+        for done in written:  # half a key pair is no use
+            done.unlink(missing_ok=True)
+        print(f"content keygen: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_WORLD
     print(f"content keygen: private key {private} (keep it off the kiosks), public key {public}")
     return EXIT_OK

@@ -24,7 +24,9 @@ from kiosk import app, runtime
 from kiosk.core import reload, signing
 from kiosk.core.errors import Problem
 from kiosk.core.flow import Screen
+from kiosk.core.jobs import PRINT_JOB, JobEvent, Kind, Reason, SummaryRequest
 from kiosk.core.reload import ReloadCounts
+from kiosk.services import jobs
 
 from . import helpers
 from .helpers import DEMO_CLINIC, KIOSK_PIN, REPO
@@ -299,3 +301,169 @@ def test_the_counts_say_what_was_refused_and_tell_a_hook() -> None:
     assert counts.last_refusal == str(signature)  # kept for the metrics
     assert heard == [("content", False), ("config", True), ("content", True)]
     assert counts.counts == {("content", "refused"): 1, ("config", "ok"): 1, ("content", "ok"): 1}
+
+
+def test_a_reload_while_the_last_patients_print_runs_neither_freezes_nor_kills_it(  # type: ignore[no-untyped-def]
+    qtbot, config: Path, tmp_path: Path
+) -> None:
+    """A slow printer still busy with the last patient's copy: the reload does not wait for
+    it (the start screen stays live), and the copy still comes out and counts."""
+    window = helpers.open_kiosk(qtbot, config)
+    ctx = window.ctx
+    paper = tmp_path / "paper"  # the printer finishes once the test puts paper in
+    script = (
+        "import os, sys, time\n"
+        "while not os.path.exists(sys.argv[1]): time.sleep(0.01)\n"
+        f"print({JobEvent(Kind.PRINTED).to_line()!r}, flush=True)\n"
+    )
+    slow = jobs.SummaryJobs([sys.executable, "-c", script, str(paper)], name="print")
+    ctx._printer.clear()
+    ctx.make_printer = lambda: slow
+    heard: list[JobEvent] = []
+    slow.reported.connect(lambda _job, event: heard.append(event))
+    assert ctx.printer is slow
+    slow.submit(SummaryRequest({}))
+    counters = ctx.visit.counters
+    assert counters is not None
+    printed = counters.day()["print_jobs"]
+    with helpers.loop_gaps() as gaps:
+        said = ctx.request_reload("SIGHUP")
+        qtbot.waitUntil(lambda: len(gaps) >= 3, timeout=5_000)
+    assert said.startswith("Reloaded settings and content at "), said
+    assert max(gaps) < 5_000, f"the event loop stood still {max(gaps):.0f} ms"
+    assert slow.busy() and slow in ctx._retired  # kept, not killed
+    paper.touch()
+    qtbot.waitUntil(lambda: bool(heard) and heard[-1].final, timeout=10_000)
+    assert heard[-1].kind is Kind.PRINTED, heard
+    qtbot.waitUntil(lambda: not ctx._retired, timeout=5_000)  # then let go
+    assert ctx.visit.counters.day()["print_jobs"] == printed + 1
+    window.close()
+
+
+@pytest.mark.allow_errors("reading the config and content failed")  # with its traceback
+def test_any_failure_of_a_reload_is_a_counted_refusal(  # type: ignore[no-untyped-def]
+    qtbot, config: Path, content_copy: Path, monkeypatch, caplog
+) -> None:
+    """A reload that fails in a way no check foresaw (here: the reading itself breaks) is
+    refused like a bad config: counted, logged, told to staff, the old words kept. A config
+    file gone is refused in one line."""
+    window = helpers.open_kiosk(qtbot, config)
+
+    def broken(_path: Path) -> app.Loaded:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(app, "load", broken)
+    with caplog.at_level(logging.INFO, logger="kiosk.app"):
+        said = window.ctx.request_reload("staff panel")
+    assert said.startswith("Reload refused at "), said
+    assert said.endswith(
+        f"{config}: reload: failed: RecursionError: maximum recursion depth exceeded"
+    )
+    assert window.ctx.reloads.counts == {("config", "refused"): 1}
+    assert "reload refused (staff panel), kept the config and content in use" in caplog.text
+    assert title(window) == OLD_TITLE
+    monkeypatch.undo()
+    config.unlink()
+    said = window.ctx.request_reload("SIGHUP")
+    assert said.startswith("Reload refused at ") and "\n" not in said, said
+    assert window.ctx.reloads.counts == {("config", "refused"): 2}
+    assert title(window) == OLD_TITLE
+    window.close()
+
+
+def test_a_language_chosen_on_the_start_screen_survives_a_reload(  # type: ignore[no-untyped-def]
+    qtbot, write_config, content_copy: Path, keys: tuple[Path, Path]
+) -> None:
+    """The patient taps Español, then a reload runs: still Spanish while the new config
+    offers it (the screens too); once it no longer does, the new default."""
+    sign(content_copy, keys[0])
+    both = clinic_config("Test Clinic", content_copy, keys[1]).replace(
+        'languages = ["en"]', 'languages = ["en", "es"]'
+    )
+    config = write_config(both)
+    window = helpers.open_kiosk(qtbot, config)
+    window.on_language("es")  # the language chooser's answer
+    spanish = shown_title(window)
+    assert spanish == window.ctx.packs["es"].t("attract.title") != OLD_TITLE
+    window.ctx.request_reload("SIGHUP")
+    assert window.ctx.visit.session.language == "es"
+    assert shown_title(window) == spanish
+    write_config(both.replace('languages = ["en", "es"]', 'languages = ["en", "ar"]'))
+    window.ctx.request_reload("SIGHUP")
+    assert window.ctx.visit.session.language == "en"
+    assert shown_title(window) == OLD_TITLE
+    window.close()
+
+
+def shown_title(window) -> str:  # type: ignore[no-untyped-def]
+    """The start screen's title on show (a rebuilt screen's old one may await deletion)."""
+    titles = [w for w in window.findChildren(QLabel, "attract_title") if w.isVisible()]
+    assert len(titles) == 1, titles
+    return str(titles[0].text())
+
+
+def test_a_print_job_refuses_files_changed_since_the_kiosk_loaded_them(  # type: ignore[no-untyped-def]
+    tmp_path: Path, write_config, content_copy: Path, keys: tuple[Path, Path]
+) -> None:
+    """A reload waits for the session to end, but the jobs read the files themselves: a
+    config changed mid-session must not put other clinic details (or words) on the
+    patient's print. The job is told what the kiosk loaded and refuses plainly."""
+    sign(content_copy, keys[0])
+    pdfs = tmp_path / "pdfs"
+    body = clinic_config("Test Clinic", content_copy, keys[1]) + f'[print]\noutput_dir = "{pdfs}"\n'
+    config = write_config(body)
+    loaded = app.load(config)
+    command = app.Services(loaded)._job_command(PRINT_JOB)
+    assert command[-2:] == ["--expect", loaded.fingerprint]
+    request = SummaryRequest({"language": "en"}).encode().decode("utf-8")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+
+    def job() -> tuple[int, JobEvent | None]:
+        done = subprocess.run(
+            command, cwd=REPO, env=env, input=request, capture_output=True, text=True, timeout=60
+        )
+        assert "Traceback" not in done.stderr, done.stderr
+        lines = done.stdout.strip().splitlines()
+        return done.returncode, JobEvent.from_line(lines[-1]) if lines else None
+
+    code, event = job()
+    assert code == 0 and event is not None and event.kind is Kind.PRINTED, event
+    assert len(list(pdfs.iterdir())) == 1
+    write_config(body.replace('"Test Clinic"', '"Renamed Clinic"'))  # a reload waits
+    code, event = job()
+    assert code == 2 and event is not None, event
+    assert (event.kind, event.reason) == (Kind.FAILED, Reason.SETTINGS)
+    assert event.detail.startswith("the config or content on disk changed since the kiosk")
+    assert len(list(pdfs.iterdir())) == 1  # nothing printed with the new name
+    assert app.load(config).fingerprint != loaded.fingerprint
+
+
+def test_a_reload_retimes_the_outbox_and_says_fullscreen_needs_a_restart(  # type: ignore[no-untyped-def]
+    qtbot, tmp_path: Path, write_config, content_copy: Path, keys: tuple[Path, Path]
+) -> None:
+    """All the email settings follow a reload, the outbox rounds' timeout too; a change of
+    ``[kiosk] fullscreen`` is taken at the next restart, and staff are told so."""
+    sign(content_copy, keys[0])
+    base = clinic_config("Test Clinic", content_copy, keys[1]) + (
+        'reviewed_by = "Dr A. Test"\nreviewed_on = 2026-11-30\n'
+        f'[email]\nenabled = true\nsender = "kiosk@example.org"\neml_dir = "{tmp_path / "eml"}"\n'
+    )
+    config = write_config(base + "timeout_s = 10\n")
+    window = helpers.open_kiosk(qtbot, config)
+    qtbot.waitUntil(lambda: window.findChild(jobs.ChildJobs, "outbox_rounds") is not None)
+    rounds = window.findChild(jobs.ChildJobs, "outbox_rounds")
+    assert rounds.timeout_ms == (10 * 8 + 30) * 1000 * 4
+    write_config((base + "timeout_s = 20\n").replace("fullscreen = false", "fullscreen = true"))
+    said = window.ctx.request_reload("staff panel")
+    assert said.startswith("Reloaded settings and content at "), said
+    assert said.endswith(
+        " [kiosk] fullscreen = true needs a restart of the kiosk to take effect."
+    ), said
+    assert window.findChild(jobs.ChildJobs, "outbox_rounds") is rounds
+    assert rounds.timeout_ms == (20 * 8 + 30) * 1000 * 4
+    assert not window.kiosk_mode  # as started
+    write_config(base + "timeout_s = 20\n")
+    again = window.ctx.request_reload("staff panel")  # back as started: nothing to restart
+    assert again.startswith("Reloaded settings and content at ") and again.endswith("."), again
+    assert "restart" not in again
+    window.close()

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import cli
+from kiosk import app, cli, resources
 from kiosk.core import signing
+from kiosk.core.jobs import PRINT_JOB
+from kiosk.ui import pictures
 
 from .helpers import DEMO_CLINIC, run_kiosk
 
@@ -184,7 +186,7 @@ def test_a_link_in_the_folder_is_refused_but_the_folder_may_be_one(
     current = tmp_path / "current"
     current.symlink_to(signed, target_is_directory=True)
     key = signing.load_public_key(keys[1])
-    assert signing.verify(current, key) == 3
+    assert len(signing.verify(current, key)) == 3
     os.symlink("/etc/hostname", signed / "en" / "logo.png")
     with pytest.raises(signing.SigningError, match=r'"en/logo\.png" is a symbolic link'):
         signing.verify(current, key)
@@ -212,3 +214,144 @@ def test_the_kiosk_refuses_to_start_on_an_altered_pack(signed: Path, config: Pat
     assert done.stderr.strip() == (
         f'{config}: content.public_key: {signed}: "en/content.toml" was changed after signing'
     )
+
+
+def test_templates_must_be_signed_too(  # type: ignore[no-untyped-def]
+    tmp_path: Path, write_config, signed: Path, keys: tuple[Path, Path], capsys
+) -> None:
+    """The summary's words: an unsigned templates folder is refused; one signed with the
+    same key, or one inside the signed folder, is taken."""
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "summary.txt.j2").write_text("UNSIGNED WORDS\n", encoding="utf-8")
+
+    def with_templates(folder: Path) -> Path:
+        return write_config(
+            DEMO_CLINIC
+            + NOT_FULLSCREEN
+            + f'[content]\ndir = "{signed}"\npublic_key = "{keys[1]}"\n'
+            + f'templates = "{folder}"\n'
+        )
+
+    config = with_templates(templates)
+    code, lines = check_config(config)
+    assert code == 2
+    assert lines == [
+        f"{config}: content.templates: with public_key: {templates}: not signed (no "
+        f"{signing.SIGNATURE_FILE}; sign it with `content sign`)"
+    ]
+    assert cli.main(["content", "sign", str(templates), "--key", str(keys[0])]) == 0
+    assert check_config(config)[0] == 0
+    (templates / "summary.txt.j2").write_text("CHANGED WORDS\n", encoding="utf-8")
+    code, lines = check_config(config)
+    assert code == 2 and lines[0].endswith('"summary.txt.j2" was changed after signing')
+    inside = signed / "templates"  # inside the signed folder: its signature covers it
+    inside.mkdir()
+    (inside / "summary.txt.j2").write_text("SIGNED WORDS\n", encoding="utf-8")
+    assert cli.main(["content", "sign", str(signed), "--key", str(keys[0])]) == 0
+    capsys.readouterr()
+    assert check_config(with_templates(inside))[0] == 0
+
+
+SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><text>{}</text></svg>'
+
+
+def test_pictures_are_shown_only_as_signed(  # type: ignore[no-untyped-def]
+    qapp, tmp_path: Path, write_config, content_copy: Path, keys: tuple[Path, Path], capsys
+) -> None:
+    """The pictures load when a screen is built, long after the check: each is checked
+    against the verified manifest as it is read, in the folder that was verified (a
+    rollout's link switched later changes nothing in use)."""
+    release = tmp_path / "2026.12"
+    content_copy.rename(release)
+    (release / "en" / "consultation.svg").write_text(SVG.format("signed"), encoding="utf-8")
+    assert cli.main(["content", "sign", str(release), "--key", str(keys[0])]) == 0
+    capsys.readouterr()
+    current = tmp_path / "current"
+    current.symlink_to(release, target_is_directory=True)
+    config = write_config(
+        DEMO_CLINIC + NOT_FULLSCREEN + f'[content]\ndir = "{current}"\npublic_key = "{keys[1]}"\n'
+    )
+    pack = app.load(config).packs["en"]
+    built_in = resources.path("images", "health.svg")
+    own = release.resolve() / "en" / "consultation.svg"
+    assert pack.image("consultation.svg") == own  # the clinic's own, as signed
+    assert pack.image("health.svg") == built_in
+    (release / "en" / "health.svg").write_text(SVG.format("added"), encoding="utf-8")
+    assert pack.image("health.svg") == built_in  # added after signing: not shown
+    other = tmp_path / "other"
+    (other / "en").mkdir(parents=True)
+    (other / "en" / "consultation.svg").write_text(SVG.format("other"), encoding="utf-8")
+    current.unlink()
+    current.symlink_to(other, target_is_directory=True)
+    assert pack.image("consultation.svg") == own  # the link switched: still the verified one
+    own.write_text(SVG.format("changed"), encoding="utf-8")
+    assert pack.image("consultation.svg") == resources.path("images", "consultation.svg")
+    name = "consultation_only_here.svg"  # changed, and no built-in stand-in: nothing drawn
+    assert not pictures.renderer(resources.path("images", name)).isValid()
+
+
+@pytest.mark.parametrize(
+    "crafted",
+    [
+        pytest.param("surrogate", id="a-name-that-is-no-utf-8"),
+        pytest.param("[" * 100_000 + "]" * 100_000, id="nested-too-deep"),
+    ],
+)
+def test_a_crafted_signature_file_is_one_line_exit_2_everywhere(
+    signed: Path, config: Path, keys: tuple[Path, Path], crafted: str
+) -> None:
+    """Valid JSON that no ``sign`` wrote: verify, check-config, the kiosk's start and its
+    print job each say one line and exit 2, never a traceback."""
+    path = signed / signing.SIGNATURE_FILE
+    if crafted == "surrogate":
+        document = json.loads(path.read_text(encoding="utf-8"))
+        document["files"]["\ud800"] = "0" * 64  # json writes it escaped: a valid file
+        crafted = json.dumps(document)
+    path.write_text(crafted, encoding="utf-8")
+    said = f"{path}: not a signature file of this program ({signing.FORMAT})"
+    assert verify(signed, keys[1]) == (2, f"content verify: {said}")
+    assert check_config(config) == (2, [f"{config}: content.public_key: {said}"])
+    start = run_kiosk("--config", str(config), "--windowed", env={"QT_QPA_PLATFORM": "offscreen"})
+    assert (start.returncode, start.stderr.strip()) == (2, f"{config}: content.public_key: {said}")
+    job = run_kiosk(PRINT_JOB, "--config", str(config), input_text='{"answers": {}, "to": ""}')
+    assert job.returncode == 2 and "Traceback" not in job.stderr, job.stderr
+    assert f"content.public_key: {said}" in job.stdout + job.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="FIFOs and /dev/zero")
+def test_a_key_path_that_never_ends_is_refused_not_waited_on(  # type: ignore[no-untyped-def]
+    tmp_path: Path, signed: Path, write_config, capsys
+) -> None:
+    """/dev/zero, a FIFO nobody writes to, a huge file: a line and exit 2, at once."""
+    fifo = tmp_path / "key.fifo"
+    os.mkfifo(fifo)
+    huge = tmp_path / "huge.pem"
+    huge.write_bytes(b"A" * (signing.KEY_MAX_BYTES + 1))
+    for key, why in (
+        (fifo, "cannot read the key: not a plain file"),
+        (Path("/dev/zero"), "cannot read the key: not a plain file"),
+        (huge, "not a key (larger than 64 KB)"),
+    ):
+        done = run_kiosk("content", "sign", str(signed), "--key", str(key), timeout=30)
+        assert (done.returncode, done.stderr.strip()) == (2, f"content sign: {key}: {why}")
+    config = write_config(
+        DEMO_CLINIC + NOT_FULLSCREEN + f'[content]\ndir = "{signed}"\npublic_key = "{fifo}"\n'
+    )
+    start = run_kiosk(
+        "--config", str(config), "--windowed", env={"QT_QPA_PLATFORM": "offscreen"}, timeout=30
+    )
+    assert (start.returncode, start.stderr.strip()) == (
+        2,
+        f"{config}: content.public_key: {fifo}: cannot read the key: not a plain file",
+    )
+
+
+def test_keygen_into_a_folder_that_does_not_exist_names_it(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    missing = tmp_path / "no-such-folder"
+    code = cli.main(["content", "keygen", str(missing / "c.key"), str(tmp_path / "c.pub")])
+    assert code == 2
+    assert capsys.readouterr().err.strip() == (
+        f"content keygen: {missing}: no such folder; nothing was written"
+    )
+    assert not (tmp_path / "c.pub").exists()

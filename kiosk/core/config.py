@@ -363,6 +363,7 @@ class ContentConfig:
         "Ed25519 public key (PEM, from `botox-kiosk content keygen`) the `dir` folder must be "
         "signed with (`botox-kiosk content sign`): an unsigned or altered folder is refused "
         "at start, by `check-config` and on a reload (the kiosk keeps its last good content). "
+        "`templates`, when set, must be inside `dir` or signed with the same key. "
         'Needs `dir`. Empty: content is not checked (docs/content-pack.md, "Signed content").',
         path=True,
     )

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import logging
 import re
 import string
 import typing
@@ -24,6 +26,8 @@ from xml.parsers import expat
 from kiosk import resources
 from kiosk.core.errors import Problem, ProblemsError
 from kiosk.core.schema import CONTENT_WORDS, Reader, Rule, Spec, join, read_toml, shown
+
+log = logging.getLogger("kiosk.content")
 
 AreaId = Literal[
     "forehead_lines",
@@ -638,10 +642,24 @@ class ContentPack:
     dont: Annotated[tuple[Advice, ...], Rule(skip=True)] = ()
     source: Annotated[Path, Rule(skip=True)]
     values: Annotated[Mapping[str, str], Rule(skip=True)] = field(default_factory=dict)
+    #: A signed pack's own pictures: file name -> SHA-256, as verified (None: not signed).
+    pictures_signed: Annotated[Mapping[str, str] | None, Rule(skip=True)] = None
 
     def bind(self, **values: str) -> ContentPack:
         """A copy whose placeholders such as {clinic_name} are filled from ``values``."""
         return replace(self, values={**self.values, **values})
+
+    def signed(self, manifest: Mapping[str, str]) -> ContentPack:
+        """A copy whose pictures are checked against the folder's verified ``manifest``
+        (paths relative to the content folder) each time one is read: the pictures load
+        when a screen is built, long after the signature was checked."""
+        prefix = f"{self.source.parent.name}/"
+        own = {
+            name[len(prefix) :]: digest
+            for name, digest in manifest.items()
+            if name.startswith(prefix) and "/" not in name[len(prefix) :]
+        }
+        return replace(self, pictures_signed=own)
 
     @property
     def rtl(self) -> bool:
@@ -677,8 +695,26 @@ class ContentPack:
     def image(self, name: str) -> Path:
         """The file of a picture the pack names: beside the pack's content.toml first (a
         clinic's own), else the built-in one (the pack was checked to have it)."""
-        found = find_image(self.source.parent, name)
-        return found if found is not None else resources.path(*BUILT_IN_IMAGES, name)
+        built_in = resources.path(*BUILT_IN_IMAGES, name)
+        if self.pictures_signed is None:
+            found = find_image(self.source.parent, name)
+            return found if found is not None else built_in
+        # Signed: the pack's own picture only as signed (one added, changed or swapped since
+        # is not shown: the built-in one of that name is, if any, else nothing).
+        digest = self.pictures_signed.get(name)
+        if digest is None:
+            return built_in
+        own = self.source.parent / name
+        try:
+            same = hashlib.sha256(own.read_bytes()).hexdigest() == digest
+        except OSError:
+            same = False
+        if not same:
+            log.warning(
+                "picture %s of the %s pack is not as signed: not shown", name, self.language
+            )
+            return built_in
+        return own
 
     def area(self, area_id: str) -> Area:
         return next(a for a in self.areas if a.id == area_id)

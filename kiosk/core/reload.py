@@ -43,15 +43,19 @@ class ReloadCounts:
         self.last_refusal = ""
         self.last_ok: dt.datetime | None = None
         self.last_refused: dt.datetime | None = None
+        #: What the last reload that took could not change without a restart ("" if none).
+        self.needs_restart = ""
         self._now = now
         self._hooks: list[Hook] = []
 
     def listen(self, hook: Hook) -> None:
         self._hooks.append(hook)
 
-    def took(self) -> None:
-        """A reload took: the new config and the new content are both in use."""
+    def took(self, needs_restart: str = "") -> None:
+        """A reload took: the new config and the new content are both in use, but for
+        ``needs_restart`` (a sentence for staff, "" when all of it is)."""
         self.last_ok = self._now()
+        self.needs_restart = needs_restart
         for what in ("config", "content"):
             self._count(what, ok=True)
 
@@ -73,5 +77,6 @@ class ReloadCounts:
         ):
             return f"Reload refused at {self.last_refused:%H:%M}: {self.last_refusal}"
         if self.last_ok is not None:
-            return f"Reloaded settings and content at {self.last_ok:%H:%M}."
+            restart = f" {self.needs_restart}" if self.needs_restart else ""
+            return f"Reloaded settings and content at {self.last_ok:%H:%M}.{restart}"
         return ""

@@ -59,11 +59,28 @@ def generate_keys() -> tuple[bytes, bytes]:
     return private_pem, public_pem
 
 
+#: A PEM key is a few hundred bytes; a "key" larger than this is not one.
+KEY_MAX_BYTES = 64 * 1024
+
+
 def _read_key(path: Path) -> bytes:
+    """A key file's bytes: a plain file of at most ``KEY_MAX_BYTES``. Opened without
+    blocking and checked once open, so a path that never ends (/dev/zero, a FIFO with no
+    writer) is refused instead of hanging ``content sign`` or the kiosk's start."""
     try:
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise SigningError(f"{path}: cannot read the key: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise SigningError(f"{path}: cannot read the key: not a plain file")
+        try:
+            data = f.read(KEY_MAX_BYTES + 1)
+        except OSError as exc:
+            raise SigningError(f"{path}: cannot read the key: {exc.strerror or exc}") from None
+    if len(data) > KEY_MAX_BYTES:
+        raise SigningError(f"{path}: not a key (larger than {KEY_MAX_BYTES // 1024} KB)")
+    return data
 
 
 def load_private_key(path: Path) -> Ed25519PrivateKey:
@@ -182,19 +199,32 @@ def _signed_manifest(folder: Path) -> tuple[dict[str, str], bytes]:
         files = document["files"]
         signature = base64.b64decode(document["signature"], validate=True)
         ok = document["format"] == FORMAT and all(
-            isinstance(k, str) and isinstance(v, str) for k, v in files.items()
+            _listed(name, digest) for name, digest in files.items()
         )
-    except (ValueError, TypeError, KeyError, AttributeError, binascii.Error):
+    # RecursionError: "[[[[…" nested deeper than json can read
+    except (ValueError, TypeError, KeyError, AttributeError, binascii.Error, RecursionError):
         ok = False
     if not ok:
         raise SigningError(f"{path}: not a signature file of this program ({FORMAT})")
     return files, signature
 
 
-def verify(folder: Path, key: Ed25519PublicKey) -> int:
-    """Check ``folder`` is exactly what was signed with the private half of ``key``; the
-    number of files it holds. Raises SigningError naming what differs (the first file, by
-    path)."""
+def _listed(name: object, digest: object) -> bool:
+    """A manifest entry as ``sign`` writes it: a printable UTF-8 path, a SHA-256 in hex
+    (a lone surrogate such as "\\ud800" is valid JSON but no UTF-8: it cannot be signed)."""
+    if not isinstance(name, str) or not isinstance(digest, str) or not name.isprintable():
+        return False
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)
+
+
+def verify(folder: Path, key: Ed25519PublicKey) -> dict[str, str]:
+    """Check ``folder`` is exactly what was signed with the private half of ``key``; its
+    verified manifest (relative path -> SHA-256), against which a file read later is
+    checked. Raises SigningError naming what differs (the first file, by path)."""
     files, signature = _signed_manifest(folder)
     try:
         key.verify(signature, canonical(files))
@@ -211,9 +241,14 @@ def verify(folder: Path, key: Ed25519PublicKey) -> int:
             raise SigningError(f"{folder}: {_shown(name)} was added after signing")
         if files[name] != now[name]:
             raise SigningError(f"{folder}: {_shown(name)} was changed after signing")
-    return len(now)
+    return files
 
 
-def verify_with(folder: Path, public_key: Path) -> int:
+def sha256_of(data: bytes) -> str:
+    """The manifest's digest of a file's bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def verify_with(folder: Path, public_key: Path) -> dict[str, str]:
     """``verify`` with the key in a PEM file. Raises SigningError."""
     return verify(folder, load_public_key(public_key))

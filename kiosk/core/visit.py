@@ -155,14 +155,18 @@ class Visit:
     def reconfigure(self, *, languages: Sequence[str], max_copies: int) -> None:
         """A reloaded config (between sessions only: the start screen): the languages
         offered and the copies allowed change, and the next patient starts in the new
-        default language with its pack's pages."""
+        default language with its pack's pages, or in the one they just chose on the start
+        screen when it is still offered (a reload must not undo their tap)."""
         if self.flow.current is not Screen.ATTRACT:
             raise RuntimeError("a visit is reconfigured only between sessions")
         if not languages:
             raise ValueError("a visit needs at least one language")
+        chosen = self.session.language if self.session.language != self.default_language else ""
         self.languages = tuple(languages)
         self.max_copies = max_copies
         self._next_patient()
+        if chosen:
+            self.choose_language(chosen)  # False (the default stays) when no longer offered
 
     def choose_language(self, code: str) -> bool:
         """Switch language; False when the kiosk does not offer it."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
@@ -59,6 +60,7 @@ class ChildJobs(QObject):
         self._queue: deque[tuple[int, bytes, list[str]]] = deque()
         self._current: tuple[int, QProcess, QTimer] | None = None
         self._next = 0
+        self._retired: Callable[[], None] | None = None  # told once the last job has ended
 
     def submit(self, data: str | bytes, *args: str) -> int:
         """Queue a job: ``data`` goes to the child's standard input, ``args`` after the
@@ -132,6 +134,9 @@ class ChildJobs(QObject):
             log.warning("%s job %d failed: %s", self.name, job, detail)
         self.finished.emit(job, ok, detail)
         self._start_next()
+        if self._retired is not None and not self.busy():
+            done, self._retired = self._retired, None
+            done()
 
     def _on_finished(self, job: int, code: int, status: QProcess.ExitStatus) -> None:
         if self._current is None or self._current[0] != job:
@@ -168,6 +173,16 @@ class ChildJobs(QObject):
             job, proc, _ = self._current
             self._end(job, False, "cancelled", Reason.CANCELLED)
             _stop(proc)
+
+    def retire(self, done: Callable[[], None]) -> None:
+        """Let the job in hand and those queued finish, never waiting for them, then call
+        ``done`` (at once when there are none). A reload on the start screen hands the new
+        jobs to a new service: the last patient's print must still come out, and the screen
+        must not freeze while it does (``shutdown`` waits up to 30 s)."""
+        if self.busy():
+            self._retired = done
+        else:
+            done()
 
     def shutdown(self, wait_ms: int = 30_000) -> None:
         """Let the job in hand finish (up to ``wait_ms``); drop the ones not started."""
@@ -234,6 +249,16 @@ class SummaryJobs(QObject):
 
     def shutdown(self) -> None:
         self._jobs.shutdown()
+
+    def retire(self, done: Callable[[], None]) -> None:
+        """``ChildJobs.retire``: the jobs in hand finish, then ``done()``, and this service
+        is deleted (with the connections that kept it alive); nothing waits."""
+
+        def ended() -> None:
+            done()
+            self.deleteLater()
+
+        self._jobs.retire(ended)
 
     def _on_line(self, job: int, text: str) -> None:
         event = JobEvent.from_line(text)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
@@ -66,6 +67,17 @@ class PrinterCheck(QObject):
     def shutdown(self) -> None:
         self._again = False
         self._jobs.cancel()
+
+    def retire(self, done: Callable[[], None]) -> None:
+        """No more looks; the one under way ends on its own (it is not stopped: stopping a
+        child waits for it), then ``done()``, and this check is deleted."""
+        self._again = False
+
+        def ended() -> None:
+            done()
+            self.deleteLater()
+
+        self._jobs.retire(ended)
 
     def _on_finished(self, _job: int, ok: bool, detail: str) -> None:
         status = PrinterStatus.from_line(self._jobs.last_line())

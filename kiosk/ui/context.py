@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kiosk.core.jobs import JobEvent, Kind
 from kiosk.core.reload import ReloadCounts
 
 if TYPE_CHECKING:
@@ -40,6 +42,8 @@ class UiContext:
     _mailer: list[SummaryJobs | None] = field(default_factory=list, repr=False)
     _printer_check: list[PrinterCheck | None] = field(default_factory=list, repr=False)
     _speaker: list[Speech | None] = field(default_factory=list, repr=False)
+    #: Services a reload replaced while a job of theirs still ran, kept until it ends.
+    _retired: list[SummaryJobs | PrinterCheck] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         self.visit.cancel_jobs = self.cancel_patient_jobs
@@ -47,10 +51,17 @@ class UiContext:
 
     def shutdown(self) -> None:
         """Let the jobs in hand finish; start no more."""
-        services = (*self._printer, *self._mailer, *self._printer_check, *self._speaker)
+        services = (
+            *self._printer,
+            *self._mailer,
+            *self._printer_check,
+            *self._speaker,
+            *self._retired,
+        )
         for service in (*services, *self.background):
             if service is not None:
                 service.shutdown()
+        self._retired.clear()
         self._speaker.clear()
         self._printer.clear()
         self._mailer.clear()
@@ -59,16 +70,43 @@ class UiContext:
 
     def replace(self, config: Config, packs: dict[str, ContentPack]) -> None:
         """A reloaded config and content (between sessions): the print and email services
-        and the printer check are made again from it on their next use; the jobs in hand
-        finish."""
+        and the printer check are made again from it on their next use. The old ones are
+        kept until the jobs in hand end (the last patient's print still comes out, and
+        counts: ``_print_event``), never waited for: the start screen stays live."""
         for service in (*self._printer, *self._mailer, *self._printer_check):
             if service is not None:
-                service.shutdown()
+                self._retired.append(service)
+                service.retire(functools.partial(self._drop, service))
         self._printer.clear()
         self._mailer.clear()
         self._printer_check.clear()
+        # The voice (its own engine, voices and volume) is made again on next use: between
+        # sessions read aloud is off, so nothing is cut short.
+        for speaker in self._speaker:
+            if speaker is not None:
+                speaker.shutdown()
+        self._speaker.clear()
         self.config = config
         self.packs = packs
+
+    def _drop(self, service: SummaryJobs | PrinterCheck) -> None:
+        if service in self._retired:
+            self._retired.remove(service)
+
+    def _print_event(self, printer: SummaryJobs, job: int, event: JobEvent) -> None:
+        """To the visit, from the print service in use. A retired one's late answers are
+        no visit's (job numbers restart with the new service), but a copy that came out
+        still counts."""
+        if printer in self._printer:
+            self.visit.print_event(job, event)
+        elif event.kind is Kind.PRINTED and self.visit.counters is not None:
+            self.visit.counters.printed()
+
+    def _email_event(self, mailer: SummaryJobs, job: int, event: JobEvent) -> None:
+        """To the visit, from the email service in use (a retired one's job is in the
+        outbox, which delivers it; no visit waits for it)."""
+        if mailer in self._mailer:
+            self.visit.email_event(job, event)
 
     def cancel_patient_jobs(self) -> None:
         """A walked-away or reset session: no print or email of it stays pending."""
@@ -82,7 +120,7 @@ class UiContext:
         if not self._mailer:
             mailer = self.make_mailer()
             if mailer is not None:  # the visit hears first, whether a screen is built or not
-                mailer.reported.connect(self.visit.email_event)
+                mailer.reported.connect(functools.partial(self._email_event, mailer))
             self._mailer.append(mailer)
         return self._mailer[0]
 
@@ -92,7 +130,7 @@ class UiContext:
         if not self._printer:
             printer = self.make_printer()
             if printer is not None:  # a late copy counts even if the screens were rebuilt
-                printer.reported.connect(self.visit.print_event)
+                printer.reported.connect(functools.partial(self._print_event, printer))
             self._printer.append(printer)
         return self._printer[0]
 

@@ -8,6 +8,7 @@ Pictures keep their aspect ratio and scale to the room they are given.
 
 from __future__ import annotations
 
+import logging
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +17,8 @@ from PySide6.QtCore import QByteArray, QRectF, QSize
 from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QSizePolicy, QWidget
+
+log = logging.getLogger("kiosk.ui")
 
 #: The colours a picture may be drawn in, by role. The style sheet (resources/style/kiosk.qss)
 #: uses the same values; tests/test_pictures.py keeps the two and every shipped SVG in step.
@@ -57,8 +60,16 @@ def _svg_bytes(path: Path, mtime_ns: int, palette: tuple[tuple[str, str], ...]) 
 
 
 def renderer(path: Path, parent: QWidget | None = None) -> QSvgRenderer:
-    """A renderer of the picture at ``path``, in the running theme's colours."""
-    data = _svg_bytes(path, path.stat().st_mtime_ns, tuple(sorted(theme.items())))
+    """A renderer of the picture at ``path``, in the running theme's colours; one that draws
+    nothing when the file is gone (a signed pack's picture that was not as signed and has
+    no built-in stand-in: ``ContentPack.image``)."""
+    try:
+        data = _svg_bytes(path, path.stat().st_mtime_ns, tuple(sorted(theme.items())))
+    except (OSError, UnicodeDecodeError) as exc:
+        log.warning("picture %s cannot be read: %s", path.name, exc)
+        empty = QSvgRenderer()
+        empty.setParent(parent)
+        return empty
     return QSvgRenderer(QByteArray(data), parent)
 
 

@@ -4,6 +4,7 @@ composition root (``kiosk.app``) hands the real ones in."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from PySide6.QtCore import SignalInstance
@@ -34,6 +35,10 @@ class SummaryJobs(Protocol):
         """Let the job in hand finish; start no more."""
         ...
 
+    def retire(self, done: Callable[[], None]) -> None:
+        """Start no more; call ``done()`` once the jobs in hand have ended, never waiting."""
+        ...
+
 
 class PrinterCheck(Protocol):
     """Whether the printer takes jobs, asked off the UI thread
@@ -56,6 +61,10 @@ class PrinterCheck(Protocol):
         ...
 
     def shutdown(self) -> None: ...
+
+    def retire(self, done: Callable[[], None]) -> None:
+        """Ask no more; call ``done()`` once the look under way has ended, never waiting."""
+        ...
 
 
 class Background(Protocol):
