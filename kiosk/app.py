@@ -8,6 +8,7 @@ together here, and only here. The window, the command line and the tests get the
 - ``StaffDesk``: what the staff panel does, on those services (``kiosk.ui.staff`` draws it).
 - ``build_window(path)`` / ``main_window(services)``: the main window, as the kiosk shows it.
 - ``run(...)``: the kiosk's process, from the first paint to the quit.
+- ``_start_ops``: what systemd and Prometheus see of it (``kiosk.services.ops``).
 
 It is one module, not a package of factories, because DESIGN.md and the tests name it as
 the root (``kiosk.app.build_window``, ``kiosk.app.load``) and the layers read
@@ -33,7 +34,7 @@ from kiosk.core.content import ContentPack, load_packs
 from kiosk.core.flow import Screen
 from kiosk.core.jobs import EMAIL_JOB, PRINT_JOB
 from kiosk.core.printer import PRINTER_STATUS, printer_name
-from kiosk.core.visit import Visit
+from kiosk.core.visit import CountersPort, Visit
 from kiosk.ui.context import UiContext
 
 if TYPE_CHECKING:  # deferred: see kiosk.lazy
@@ -44,6 +45,7 @@ if TYPE_CHECKING:  # deferred: see kiosk.lazy
     from kiosk import runtime
     from kiosk.core import staff as staff_core
     from kiosk.core import summary
+    from kiosk.core.counters import Outcome
     from kiosk.core.summary import SummaryRenderer
     from kiosk.services import (
         counters_store,
@@ -51,6 +53,9 @@ if TYPE_CHECKING:  # deferred: see kiosk.lazy
         fonts,
         jobs,
         mail,
+        metrics,
+        notify,
+        ops,
         outbox,
         printer_check,
         printing,
@@ -77,6 +82,9 @@ else:
     fonts = lazy.load("kiosk.services.fonts")
     jobs = lazy.load("kiosk.services.jobs")
     mail = lazy.load("kiosk.services.mail")
+    metrics = lazy.load("kiosk.services.metrics")
+    notify = lazy.load("kiosk.services.notify")
+    ops = lazy.load("kiosk.services.ops")
     outbox = lazy.load("kiosk.services.outbox")
     printing = lazy.load("kiosk.services.printing")
     printer_check = lazy.load("kiosk.services.printer_check")
@@ -179,6 +187,15 @@ class Services:
         key, provided = outbox.key_location(self.outbox_dir, self.config.outbox.key_file)
         return outbox.Outbox(
             self.outbox_dir, max_attempts=UNTIL_PURGED, key_path=key, create_key=not provided
+        )
+
+    def outbox_counts(self) -> metrics.OutboxCounts | None:
+        """The outbox's counts for the metrics (None when email is off). Raises OutboxError."""
+        if not self.config.email.enabled:
+            return None
+        stats = self.outbox().stats()
+        return metrics.OutboxCounts(
+            stats.queued, stats.failed, stats.quarantined, stats.oldest_age_s or 0.0
         )
 
     def counters(self) -> CountersFile:
@@ -462,6 +479,7 @@ def main_window(services: Services, language: str | None = None) -> MainWindow:
         window.first_paint.connect(lambda: _start_outbox_worker(window, services))
     if loaded.config.print.output_dir is not None or loaded.config.email.eml_dir is not None:
         window.first_paint.connect(lambda: _sweep_demo_files(window, services))
+    window.first_paint.connect(lambda: _start_ops(window, services))  # after the counters
     return window
 
 
@@ -483,6 +501,83 @@ def _start_outbox_worker(window: MainWindow, services: Services) -> None:
     timer.timeout.connect(lambda: None if rounds.busy() else rounds.submit(""))
     timer.start()
     window.ctx.background.append(rounds)
+
+
+class _BothCounters:
+    """The visit's counters port, reported to the counters file and the metrics alike."""
+
+    def __init__(self, *ports: CountersPort) -> None:
+        self.ports = ports
+
+    def started(self, language: str) -> None:
+        for port in self.ports:
+            port.started(language)
+
+    def finished(self, outcome: Outcome) -> None:
+        for port in self.ports:
+            port.finished(outcome)
+
+    def abandoned(self, at_screen: str) -> None:
+        for port in self.ports:
+            port.abandoned(at_screen)
+
+    def printed(self) -> None:
+        for port in self.ports:
+            port.printed()
+
+
+#: While the printer was not ready at its last check, it is asked again every this many
+#: metrics periods (a minute each); while it was, every ten.
+PRINTER_RECHECK = (1, 10)
+
+
+def _start_ops(window: MainWindow, services: Services) -> None:
+    """After the first paint: ``READY=1`` and the watchdog's pings when systemd asks for
+    them, and the metrics file (``[ops] metrics_file``) with the service's ``STATUS=``."""
+    notifier = notify.Notifier.from_environ()
+    window.ctx.background.append(ops.Heartbeat(notifier, parent=window))
+    path = services.config.ops.metrics_file
+    if path is None and not notifier.enabled:
+        return
+    loaded = services.loaded
+    recorder = metrics.Recorder(
+        __version__,
+        {
+            code: metrics.PackInfo(pack.version, signoff.sign_off(pack, loaded.config).on)
+            for code, pack in loaded.packs.items()
+        },
+    )
+    ctx = window.ctx
+    visit = ctx.visit
+    visit.counters = _BothCounters(*([visit.counters] if visit.counters else []), recorder)
+    visit.listen(lambda _old, new: recorder.session_over() if new is Screen.ATTRACT else None)
+    if ctx.printer is not None:
+        ctx.printer.reported.connect(recorder.print_event)
+    if ctx.mailer is not None:
+        ctx.mailer.reported.connect(recorder.email_event)
+    errors = ops.ErrorsToMetrics(recorder)
+    logging.getLogger().addHandler(errors)
+    writer = ops.MetricsWriter(recorder, path, notifier, outbox_counts=services.outbox_counts)
+    window.destroyed.connect(lambda: logging.getLogger().removeHandler(errors))
+    ctx.background.append(writer)
+    check = ctx.printer_check
+    if check is not None:
+
+        def printer_checked() -> None:
+            status = check.status
+            if status is not None:
+                recorder.printer(status.state.value, status.accepting)
+
+        ticks = [0]
+
+        def recheck() -> None:
+            ticks[0] += 1
+            if ticks[0] % PRINTER_RECHECK[check.ready is True] == 0:
+                check.check()
+
+        check.changed.connect(printer_checked)
+        writer.period.timeout.connect(recheck)
+        check.check()
 
 
 #: How often the kiosk clears the demo's prints and emails older than an hour.

@@ -58,7 +58,12 @@ DEFERRED: dict[str, str] = {
     "email_validator": "the address check: as the summary screen is built (30 ms)",
     "platformdirs": "the log folder, after the first paint; the data folder off Linux (8 ms)",
     "logging.handlers": "the log file: after the first paint",
-    "socket": "the signal wake-up: after the first paint",
+    "socket": "the signal wake-up, systemd's notifications: after the first paint",
+    "kiosk.services.ops": "systemd's watchdog and the metrics file: after the first paint",
+    "kiosk.services.notify": "systemd's notifications: after the first paint",
+    "kiosk.services.metrics": "the metrics' counts: after the first paint",
+    "prometheus_client": "the metrics file's text format: on the metrics worker (65 ms)",
+    "prometheus_client.core": "the metrics file's text format: on the metrics worker",
     # The outside world: only the commands and the child jobs.
     "kiosk.services.printing": "QtPrintSupport",
     "kiosk.services.printer_check": "the printer's state, asked when a session starts (1 ms)",
