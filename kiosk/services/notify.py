@@ -84,6 +84,12 @@ class Notifier:
     def stopping(self) -> None:
         self.send("STOPPING=1", "STATUS=stopping")
 
+    def close(self) -> None:
+        """Close the socket (a later message opens it again)."""
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
     def send(self, *lines: str) -> None:
         if not self.address:
             return

@@ -62,6 +62,7 @@ class Heartbeat(QObject):
         """The kiosk is closing: ``STOPPING=1``, no more pings."""
         self.timer.stop()
         self.notifier.stopping()
+        self.notifier.close()
 
 
 def _freeze_on_sigusr1(fifo: Path) -> None:

@@ -1,0 +1,161 @@
+"""systemd's notifications: the protocol (``kiosk.services.notify``) and the real kiosk
+process under a real AF_UNIX datagram socket as ``NOTIFY_SOCKET``, watchdog included."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kiosk.services.notify import Notifier
+from kiosk.services.ops import FREEZE_FOR_TESTS
+
+from .helpers import REPO
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="AF_UNIX datagrams, signals")
+
+
+@pytest.fixture
+def listener(tmp_path: Path) -> Iterator[socket.socket]:
+    """A datagram socket bound in tmp_path, as systemd binds its notify socket."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(tmp_path / "notify"))
+    yield sock
+    sock.close()
+
+
+def received(sock: socket.socket, timeout: float) -> str | None:
+    """The next datagram, or None when none came within ``timeout`` seconds."""
+    sock.settimeout(timeout)
+    try:
+        return sock.recv(4096).decode("utf-8")
+    except TimeoutError:
+        return None
+
+
+def test_without_notify_socket_nothing_is_sent() -> None:
+    env: dict[str, str] = {"WATCHDOG_USEC": "400000"}
+    notifier = Notifier.from_environ(env)
+    assert not notifier.enabled and notifier.ping_interval_ms is None
+    notifier.ready()  # no socket to send to: nothing happens, nothing raises
+    notifier.ping()
+
+
+def test_messages_reach_an_abstract_socket_and_the_variables_leave_the_environment() -> None:
+    name = f"botox-kiosk-test-{uuid.uuid4().hex}"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind("\0" + name)
+    try:
+        env = {"NOTIFY_SOCKET": "@" + name, "WATCHDOG_USEC": "30000000", "OTHER": "kept"}
+        notifier = Notifier.from_environ(env)
+        assert env == {"OTHER": "kept"}  # the child jobs are not the service
+        assert notifier.ping_interval_ms == 15_000  # half of WatchdogSec=30s
+        notifier.ready()
+        assert received(sock, 5) == "READY=1\nSTATUS=ready"
+        notifier.status("session in progress,\n  outbox 3 queued")
+        assert received(sock, 5) == "STATUS=session in progress, outbox 3 queued"
+        notifier.stopping()
+        assert received(sock, 5) == "STOPPING=1\nSTATUS=stopping"
+        notifier.close()
+    finally:
+        sock.close()
+
+
+def test_a_watchdog_meant_for_another_process_is_not_ours(listener: socket.socket) -> None:
+    """WATCHDOG_PID names the service's main process; a wrapper's child must not ping."""
+    address = listener.getsockname()
+    for pid, ours in ((os.getpid(), True), (os.getpid() + 1, False), ("x", False)):
+        env = {"NOTIFY_SOCKET": address, "WATCHDOG_USEC": "400000", "WATCHDOG_PID": str(pid)}
+        assert (Notifier.from_environ(env).ping_interval_ms == 200) is ours, pid
+
+
+def test_a_socket_that_is_gone_is_logged_once_and_never_raises(tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
+    notifier = Notifier.from_environ({"NOTIFY_SOCKET": str(tmp_path / "gone")})
+    for _ in range(3):
+        notifier.ping()
+    notifier.close()
+    assert [r.getMessage() for r in caplog.records].count(
+        "cannot notify the service manager: No such file or directory"
+    ) == 1
+
+
+#: WATCHDOG_USEC in the test: pings every 200 ms.
+WATCHDOG_USEC = 400_000
+PING_S = WATCHDOG_USEC / 2e6
+
+
+def pings(sock: socket.socket, seconds: float) -> list[float]:
+    """The times of the WATCHDOG=1 pings received over ``seconds`` (other messages pass)."""
+    times = []
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        message = received(sock, left)
+        if message is not None and "WATCHDOG=1" in message.splitlines():
+            times.append(time.monotonic())
+    return times
+
+
+def test_the_real_kiosk_is_ready_pings_from_its_event_loop_and_stops_when_it_freezes(
+    tmp_path: Path, listener: socket.socket
+) -> None:
+    """READY=1 after the first paint; WATCHDOG=1 every half WATCHDOG_USEC; none while the
+    GUI thread is blocked (a test hook blocks it in a read of a FIFO, in a signal handler
+    Python runs from Qt's loop; the metrics thread runs on), and again once it is free;
+    STOPPING=1 at SIGTERM. The socket is read with timeouts, never slept on."""
+    fifo = tmp_path / "thaw"
+    os.mkfifo(fifo)
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "NOTIFY_SOCKET": listener.getsockname(),
+        "WATCHDOG_USEC": str(WATCHDOG_USEC),
+        FREEZE_FOR_TESTS: str(fifo),
+    }
+    with (tmp_path / "stderr").open("w") as err:
+        kiosk = subprocess.Popen(
+            [sys.executable, "-m", "kiosk", "--windowed"], cwd=REPO, env=env, stderr=err
+        )
+    try:
+        first = received(listener, 60)
+        assert first == "READY=1\nSTATUS=ready", (tmp_path / "stderr").read_text()
+
+        window_s = 2.0
+        beats = pings(listener, window_s)
+        expected = window_s / PING_S  # 10
+        assert expected * 0.5 <= len(beats) <= expected * 1.5 + 1, beats
+
+        kiosk.send_signal(signal.SIGUSR1)  # the GUI thread blocks
+        late = pings(listener, 5 * PING_S)  # pings already on their way
+        assert len(late) <= 2, late
+        frozen = pings(listener, 6 * PING_S)
+        assert frozen == [], "pings came while the event loop was blocked"
+        assert kiosk.poll() is None
+
+        threading.Thread(target=fifo.write_bytes, args=(b"go",), daemon=True).start()
+        after = received(listener, 10)
+        while after is not None and "WATCHDOG=1" not in after:
+            after = received(listener, 10)
+        assert after is not None, "the pings did not come back"
+        assert len(pings(listener, 1.0)) >= 2
+
+        kiosk.terminate()
+        said = received(listener, 20)
+        while said is not None and said.startswith(("WATCHDOG=1", "STATUS=")):
+            said = received(listener, 20)
+        assert said == "STOPPING=1\nSTATUS=stopping"
+        assert kiosk.wait(timeout=30) == 0
+    finally:
+        if kiosk.poll() is None:
+            kiosk.kill()
+            kiosk.wait()
