@@ -104,6 +104,30 @@ def pings(sock: socket.socket, seconds: float) -> list[float]:
     return times
 
 
+def settled(sock: socket.socket, deadline_s: float = 60) -> None:
+    """Return once five pings in a row came on time: the work that follows the first paint
+    (the other screens, the fonts, the staff tools) holds the loop for a moment, as it
+    should, and the rate is measured after it."""
+    on_time = 0
+    last = time.monotonic()
+    end = last + deadline_s
+    while on_time < 5:
+        assert time.monotonic() < end, "the pings never settled"
+        (now,) = pings_until_one(sock, end - time.monotonic())
+        on_time = on_time + 1 if now - last < 1.5 * PING_S else 0
+        last = now
+
+
+def pings_until_one(sock: socket.socket, seconds: float) -> list[float]:
+    """The time of the next WATCHDOG=1 (within ``seconds``)."""
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        message = received(sock, left)
+        if message is not None and "WATCHDOG=1" in message.splitlines():
+            return [time.monotonic()]
+    raise AssertionError("no ping came")
+
+
 def test_the_real_kiosk_is_ready_pings_from_its_event_loop_and_stops_when_it_freezes(
     tmp_path: Path, listener: socket.socket
 ) -> None:
@@ -130,6 +154,7 @@ def test_the_real_kiosk_is_ready_pings_from_its_event_loop_and_stops_when_it_fre
         first = received(listener, 60)
         assert first == "READY=1\nSTATUS=ready", (tmp_path / "stderr").read_text()
 
+        settled(listener)
         window_s = 2.0
         beats = pings(listener, window_s)
         expected = window_s / PING_S  # 10

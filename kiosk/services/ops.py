@@ -102,6 +102,7 @@ class MetricsWriter(QObject):
         self._status = ""
         self._failed = False
         self._closed = False
+        self.writes = 0  # files written (a burst of events is one)
         self._throttle = QTimer(self)
         self._throttle.setSingleShot(True)
         self._throttle.setInterval(THROTTLE_MS)
@@ -152,6 +153,7 @@ class MetricsWriter(QObject):
             try:
                 data = metrics.render(self.recorder.snapshot(), time.time(), up=up)
                 metrics.write(self.path, data)
+                self.writes += 1
             except OSError as exc:
                 if not self._failed:  # once, not every minute
                     log.warning("metrics: cannot write %s: %s", self.path, exc.strerror or exc)
