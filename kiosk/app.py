@@ -23,6 +23,7 @@ import datetime as dt
 import logging
 import os
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -57,6 +58,7 @@ if TYPE_CHECKING:  # deferred: see kiosk.lazy
         notify,
         ops,
         outbox,
+        outbox_counts,
         printer_check,
         printing,
         staff_pin,
@@ -86,6 +88,7 @@ else:
     notify = lazy.load("kiosk.services.notify")
     ops = lazy.load("kiosk.services.ops")
     outbox = lazy.load("kiosk.services.outbox")
+    outbox_counts = lazy.load("kiosk.services.outbox_counts")
     printing = lazy.load("kiosk.services.printing")
     printer_check = lazy.load("kiosk.services.printer_check")
     staff_pin = lazy.load("kiosk.services.staff_pin")
@@ -190,13 +193,15 @@ class Services:
         )
 
     def outbox_counts(self) -> metrics.OutboxCounts | None:
-        """The outbox's counts for the metrics (None when email is off). Raises OutboxError."""
+        """The outbox's counts for the metrics, read without its key or its module (None
+        when email is off). Raises sqlite3.Error."""
         if not self.config.email.enabled:
             return None
-        stats = self.outbox().stats()
-        return metrics.OutboxCounts(
-            stats.queued, stats.failed, stats.quarantined, stats.oldest_age_s or 0.0
+        queued, failed, oldest, quarantined = outbox_counts.read(
+            self.outbox_dir / outbox_counts.DB_NAME
         )
+        age = 0.0 if oldest is None else max(0.0, time.time() - oldest)
+        return metrics.OutboxCounts(queued, failed, quarantined, age)
 
     def counters(self) -> CountersFile:
         """The anonymous usage counters, in the kiosk's data folder."""

@@ -73,6 +73,7 @@ DEFERRED: dict[str, str] = {
     "kiosk.services.emailing": "the email message and its PDF (QtPrintSupport, icalendar)",
     "kiosk.services.mail": "delivery: smtplib, ssl",
     "kiosk.services.outbox": "sqlite3, cryptography",
+    "kiosk.services.outbox_counts": "sqlite3: the metrics' outbox counts, on their worker",
     "kiosk.core.checks": "check-config's rules (readability, sign-off, templates)",
     "kiosk.services.files": "the atomic write of set-staff-pin and render-summary (3 ms)",
     "kiosk.core.staff": "hashing a staff PIN (argon2-cffi: 20 ms)",

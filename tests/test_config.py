@@ -167,7 +167,8 @@ def test_every_problem_in_several_sections_is_reported(write_config) -> None:
     )
     found = problems_of(path)
     assert found == [
-        f"{path}: printer: unknown section (known: clinic, kiosk, print, email, outbox, content, ops)",
+        f"{path}: printer: unknown section "
+        "(known: clinic, kiosk, print, email, outbox, content, ops)",
         f"{path}: clinic.name: must not be empty",
         f"{path}: clinic.phone: missing (required)",
         f"{path}: clinic.emergency_number: missing (required)",

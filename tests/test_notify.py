@@ -104,6 +104,15 @@ def pings(sock: socket.socket, seconds: float) -> list[float]:
     return times
 
 
+def cpu_wait_s(pid: int) -> float:
+    """Seconds the process's main thread (the GUI thread) spent runnable but waiting for a
+    CPU (Linux schedstat; 0 where the kernel does not say)."""
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def settled(sock: socket.socket, deadline_s: float = 60) -> None:
     """Return once five pings in a row came on time: the work that follows the first paint
     (the other screens, the fonts, the staff tools) holds the loop for a moment, as it
@@ -156,9 +165,12 @@ def test_the_real_kiosk_is_ready_pings_from_its_event_loop_and_stops_when_it_fre
 
         settled(listener)
         window_s = 2.0
+        waited = cpu_wait_s(kiosk.pid)
         beats = pings(listener, window_s)
-        expected = window_s / PING_S  # 10
-        assert expected * 0.5 <= len(beats) <= expected * 1.5 + 1, beats
+        # The pings the loop owed in the time it had a CPU: on a busy test machine the kiosk
+        # may wait for one, which is not its loop stalling (the systemd timeout is 30 s).
+        owed = (window_s - (cpu_wait_s(kiosk.pid) - waited)) / PING_S
+        assert owed * 0.6 <= len(beats) <= window_s / PING_S + 2, (owed, beats)
 
         kiosk.send_signal(signal.SIGUSR1)  # the GUI thread blocks
         late = pings(listener, 5 * PING_S)  # pings already on their way

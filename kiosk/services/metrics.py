@@ -89,7 +89,16 @@ class Snapshot:
 class Recorder:
     """The events of this kiosk process, counted: the visit's anonymous counters port
     (``kiosk.core.visit.CountersPort``), the job results, the outbox and printer states,
-    errors and the reloads. Every method is cheap and thread-safe, and never raises."""
+    errors and the reloads. Every method is cheap and thread-safe, and never raises.
+
+    What a patient's session does (a start, a finish, an abandon, a copy, an email) is
+    written with the next minute's file, never at once: a file written seconds after a
+    session began would time it, for anyone scraping it every 15 s, to the second, and set
+    against the appointment book that could say who was at the kiosk (the log is timed to
+    the minute for the same reason, docs/files-at-rest.md). The kiosk's own state (printer,
+    errors, reloads, the signature) is written within a second (``kiosk.services.ops``): an
+    alert should not wait a minute.
+    """
 
     def __init__(
         self,
@@ -128,6 +137,7 @@ class Recorder:
             )
 
     def _update(self, change: Callable[[Snapshot], None], *, event: bool = True) -> None:
+        """Apply ``change``; ``event``: the kiosk's state changed, write soon."""
         with self._lock:
             change(self._s)
         if event:
@@ -144,7 +154,7 @@ class Recorder:
             s.started[language] += 1
             s.session = True
 
-        self._update(change)
+        self._update(change, event=False)
 
     def finished(self, outcome: Outcome) -> None:
         language = self._language
@@ -154,7 +164,7 @@ class Recorder:
         def change(s: Snapshot) -> None:
             s.finished[language, outcome] += 1
 
-        self._update(change)
+        self._update(change, event=False)
 
     def abandoned(self, at_screen: str) -> None:
         if at_screen not in SCREENS:
@@ -163,11 +173,11 @@ class Recorder:
         def change(s: Snapshot) -> None:
             s.abandoned[at_screen] += 1
 
-        self._update(change)
+        self._update(change, event=False)
 
     def printed(self) -> None:
         """A copy came out (the visit reports it, whoever's session it was)."""
-        self._update(lambda s: s.prints.update(["printed"]))
+        self._update(lambda s: s.prints.update(["printed"]), event=False)
 
     def session_over(self) -> None:
         """The start screen is back: no session in hand (for the service's status)."""
@@ -176,7 +186,7 @@ class Recorder:
         def change(s: Snapshot) -> None:
             s.session = False
 
-        self._update(change)
+        self._update(change, event=False)
 
     # -- jobs, the outbox, the printer ---------------------------------------------------
 
@@ -185,7 +195,7 @@ class Recorder:
         ``printed``)."""
         if event.kind is Kind.FAILED:
             result = "cancelled" if event.reason is Reason.CANCELLED else "failed"
-            self._update(lambda s: s.prints.update([result]))
+            self._update(lambda s: s.prints.update([result]), event=False)
 
     def email_event(self, _job: int, event: JobEvent) -> None:
         """An email job's last word: sent, queued in the outbox (a retry follows), failed."""
@@ -193,7 +203,7 @@ class Recorder:
         if result == "failed" and event.reason is Reason.CANCELLED:
             result = "cancelled"
         if result is not None:
-            self._update(lambda s: s.emails.update([result]))
+            self._update(lambda s: s.emails.update([result]), event=False)
 
     def outbox(self, counts: OutboxCounts) -> None:
         """The outbox as read just before a write (so not an event that asks for one)."""

@@ -5,9 +5,10 @@ metrics file. Made by ``kiosk.app`` at the first paint.
   half systemd's ``WATCHDOG_USEC``. A timer, not a thread: a frozen loop (a screen that no
   longer answers taps) must stop the pings, so that systemd kills and restarts the kiosk.
 - ``MetricsWriter``: the ``[ops] metrics_file`` (``kiosk.services.metrics``), written every
-  minute and after events, a burst of events once (``THROTTLE_MS``), on a worker thread:
-  reading the outbox and writing the file never hold up the screen. The same worker says the
-  kiosk's state to systemd (``STATUS=``) when it changes.
+  minute, and within ``THROTTLE_MS`` of a change of the kiosk's own state (a burst of them
+  once; a patient's session waits for the minute's write, see ``metrics.Recorder``), on a
+  worker thread: reading the outbox and writing the file never hold up the screen. The same
+  worker says the kiosk's state to systemd (``STATUS=``) when it changes.
 """
 
 from __future__ import annotations
