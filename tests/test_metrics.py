@@ -3,6 +3,7 @@ data, the atomic 0640 write, the UI never held up, and a real node_exporter read
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import json
 import os
@@ -10,6 +11,7 @@ import shutil
 import socket
 import stat
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -396,3 +398,48 @@ def test_the_dashboard_shows_the_kiosks_metrics_in_queries_promtool_reads(
         timeout=60,
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+IMPORTS_PROBE = """
+import sys, threading
+seen = []
+def hook(event, args):
+    if event == "import" and args[0].split(".")[0] in ("prometheus_client", "cryptography"):
+        seen.append((args[0], threading.current_thread() is threading.main_thread()))
+sys.addaudithook(hook)
+from pathlib import Path
+from PySide6.QtCore import QTimer
+from kiosk import app
+window = app.build_window(sys.argv[1])
+window.show()
+target = Path(sys.argv[2])
+def check():
+    if target.exists():
+        window.quit_kiosk()
+timer = QTimer()
+timer.timeout.connect(check)
+timer.start(20)
+app.application().exec()
+print(sorted(set(seen)))
+"""
+
+
+def test_the_metrics_load_nothing_on_the_gui_thread(metrics_config: Path, tmp_path: Path) -> None:
+    """prometheus_client (65 ms to import) loads on the metrics worker, never on the GUI
+    thread, and the kiosk process never loads cryptography for the outbox's counts."""
+    target = metrics_config.parent / "metrics" / "kiosk.prom"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_DATA_HOME": str(tmp_path / "d")}
+    env["XDG_STATE_HOME"] = str(tmp_path / "s")
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORTS_PROBE, str(metrics_config), str(target)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert done.returncode == 0, done.stderr
+    seen = ast.literal_eval(done.stdout.strip().splitlines()[-1])
+    loaded = [on_gui for name, on_gui in seen if name.startswith("prometheus_client.")]
+    assert loaded and not any(loaded), seen  # it was loaded, and not by the GUI thread
+    assert not any(name.startswith("cryptography") for name, _ in seen), seen

@@ -4,6 +4,7 @@ process under a real AF_UNIX datagram socket as ``NOTIFY_SOCKET``, watchdog incl
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -196,3 +197,46 @@ def test_the_real_kiosk_is_ready_pings_from_its_event_loop_and_stops_when_it_fre
         if kiosk.poll() is None:
             kiosk.kill()
             kiosk.wait()
+
+
+UNITS = REPO / "deploy" / "linux"
+
+
+@pytest.mark.parametrize(
+    ("unit", "access", "reload"),
+    [
+        ("botox-kiosk-x11.service", "main", "ExecReload=/bin/kill -HUP $MAINPID"),
+        # the kiosk is cage's child: it speaks for the unit, and SIGHUP goes to it, not cage
+        (
+            "botox-kiosk.service",
+            "all",
+            "ExecReload=/bin/sh -c 'pkill -HUP -P \"$MAINPID\" -x botox-kiosk'",
+        ),
+    ],
+)
+def test_the_units_wait_for_ready_and_watch_the_kiosk(
+    tmp_path: Path, unit: str, access: str, reload: str
+) -> None:
+    text = (UNITS / unit).read_text()
+    lines = text.splitlines()
+    for line in ("Type=notify", f"NotifyAccess={access}", "WatchdogSec=30s", reload):
+        assert line in lines, line
+    assert "Restart=always" in lines
+    (start,) = [line for line in lines if line.startswith("ExecStart=")]
+    if access == "all":  # systemd names cage in WATCHDOG_PID: the kiosk must not see it
+        assert "env -u WATCHDOG_PID /opt/botox-kiosk/botox-kiosk" in start
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed")
+    copy = tmp_path / unit
+    copy.write_text(text)
+    verified = subprocess.run(
+        [analyze, "verify", str(copy)], capture_output=True, text=True, timeout=60
+    )
+    # the bundle is not installed here: only complaints about the unit itself count
+    said = [
+        line
+        for line in verified.stderr.splitlines()
+        if "/opt/botox-kiosk" not in line and "/usr/bin/cage" not in line and line.strip()
+    ]
+    assert said == [], verified.stderr
