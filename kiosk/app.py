@@ -143,6 +143,10 @@ class Services:
         self.loaded = loaded
         self.config = loaded.config
         self._renderer: SummaryRenderer | None = None
+        #: The running kiosk's metrics (``_start_ops``), None without ``[ops] metrics_file``
+        #: or systemd: a reload says how it went with ``metrics.reload(what, ok)``,
+        #: ``metrics.content(pack_infos(loaded))`` and ``metrics.content_signature(valid)``.
+        self.metrics: metrics.Recorder | None = None
 
     @property
     def outbox_dir(self) -> Path:
@@ -508,6 +512,14 @@ def _start_outbox_worker(window: MainWindow, services: Services) -> None:
     window.ctx.background.append(rounds)
 
 
+def pack_infos(loaded: Loaded) -> dict[str, metrics.PackInfo]:
+    """What the metrics say of each content pack: its version and its sign-off's date."""
+    return {
+        code: metrics.PackInfo(pack.version, signoff.sign_off(pack, loaded.config).on)
+        for code, pack in loaded.packs.items()
+    }
+
+
 class _BothCounters:
     """The visit's counters port, reported to the counters file and the metrics alike."""
 
@@ -544,14 +556,8 @@ def _start_ops(window: MainWindow, services: Services) -> None:
     path = services.config.ops.metrics_file
     if path is None and not notifier.enabled:
         return
-    loaded = services.loaded
-    recorder = metrics.Recorder(
-        __version__,
-        {
-            code: metrics.PackInfo(pack.version, signoff.sign_off(pack, loaded.config).on)
-            for code, pack in loaded.packs.items()
-        },
-    )
+    recorder = metrics.Recorder(__version__, pack_infos(services.loaded))
+    services.metrics = recorder
     ctx = window.ctx
     visit = ctx.visit
     visit.counters = _BothCounters(*([visit.counters] if visit.counters else []), recorder)
