@@ -566,10 +566,7 @@ def _start_ops(window: MainWindow, services: Services) -> None:
         ctx.printer.reported.connect(recorder.print_event)
     if ctx.mailer is not None:
         ctx.mailer.reported.connect(recorder.email_event)
-    errors = ops.ErrorsToMetrics(recorder)
-    logging.getLogger().addHandler(errors)
     writer = ops.MetricsWriter(recorder, path, notifier, outbox_counts=services.outbox_counts)
-    window.destroyed.connect(lambda: logging.getLogger().removeHandler(errors))
     ctx.background.append(writer)
     check = ctx.printer_check
     if check is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import json
+import logging
 import os
 import shutil
 import socket
@@ -132,6 +133,21 @@ def test_the_outbox_counts_are_read_without_its_key_and_agree_with_the_staff_pan
     before = db.read_bytes()
     outbox_counts.read(db)
     assert db.read_bytes() == before  # read-only
+
+
+@pytest.mark.allow_errors(r"kiosk\.test: printer queue gone")
+def test_errors_count_with_their_time_while_the_writer_runs(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    rec = recorder()
+    writer = ops.MetricsWriter(rec, tmp_path / "kiosk.prom", Notifier("", None))
+    logging.getLogger("kiosk.test").error("printer queue gone for Zebedee")
+    logging.getLogger("kiosk.test").warning("a warning is not an error")
+    assert rec.snapshot().errors == 1
+    assert rec.snapshot().last_error_at == 1_800_000_000.0
+    writer.shutdown()
+    logging.getLogger("kiosk.test").error("printer queue gone again")  # no longer counted
+    assert rec.snapshot().errors == 1
+    text = (tmp_path / "kiosk.prom").read_text()
+    assert value(text, "botox_kiosk_errors_total") == 1 and "Zebedee" not in text
 
 
 def test_the_file_is_replaced_whole_and_group_readable(tmp_path: Path) -> None:

@@ -165,7 +165,7 @@ def test_the_real_kiosk_is_ready_pings_from_its_event_loop_and_stops_when_it_fre
         assert first == "READY=1\nSTATUS=ready", (tmp_path / "stderr").read_text()
 
         settled(listener)
-        window_s = 2.0
+        window_s = 1.6
         waited = cpu_wait_s(kiosk.pid)
         beats = pings(listener, window_s)
         # The pings the loop owed in the time it had a CPU: on a busy test machine the kiosk
@@ -174,9 +174,9 @@ def test_the_real_kiosk_is_ready_pings_from_its_event_loop_and_stops_when_it_fre
         assert owed * 0.6 <= len(beats) <= window_s / PING_S + 2, (owed, beats)
 
         kiosk.send_signal(signal.SIGUSR1)  # the GUI thread blocks
-        late = pings(listener, 5 * PING_S)  # pings already on their way
+        late = pings(listener, 4 * PING_S)  # pings already on their way
         assert len(late) <= 2, late
-        frozen = pings(listener, 6 * PING_S)
+        frozen = pings(listener, 5 * PING_S)
         assert frozen == [], "pings came while the event loop was blocked"
         assert kiosk.poll() is None
 
@@ -185,7 +185,7 @@ def test_the_real_kiosk_is_ready_pings_from_its_event_loop_and_stops_when_it_fre
         while after is not None and "WATCHDOG=1" not in after:
             after = received(listener, 10)
         assert after is not None, "the pings did not come back"
-        assert len(pings(listener, 1.0)) >= 2
+        assert len(pings(listener, 0.8)) >= 2
 
         kiosk.terminate()
         said = received(listener, 20)

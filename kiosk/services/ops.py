@@ -80,7 +80,8 @@ def _freeze_on_sigusr1(fifo: Path) -> None:
 class MetricsWriter(QObject):
     """Writes ``recorder``'s metrics to ``path`` every ``PERIOD_MS`` and ``THROTTLE_MS``
     after an event; on each write, the outbox's counts first (``outbox_counts``, None when
-    email is off) and ``STATUS=`` to systemd when the status changed."""
+    email is off) and ``STATUS=`` to systemd when the status changed. Until ``shutdown``,
+    errors logged anywhere count (``ErrorsToMetrics``)."""
 
     _event = Signal()  # from any thread; the throttle runs on the GUI thread
 
@@ -115,6 +116,8 @@ class MetricsWriter(QObject):
         self.period.start()
         self._event.connect(self._changed)  # queued when emitted by another thread
         recorder.on_change = self._event.emit
+        self._errors = ErrorsToMetrics(recorder)
+        logging.getLogger().addHandler(self._errors)
         self.write_soon()
 
     def _changed(self) -> None:
@@ -132,6 +135,8 @@ class MetricsWriter(QObject):
         if self._closed:
             return
         self._closed = True
+        logging.getLogger().removeHandler(self._errors)
+        self.recorder.on_change = lambda: None  # this object may go before the recorder
         self._throttle.stop()
         self.period.stop()
         self._pool.submit(self._write, up=False)
