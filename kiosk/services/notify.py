@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import MutableMapping
 from typing import TYPE_CHECKING
 
@@ -43,6 +44,7 @@ class Notifier:
         self.watchdog_usec = watchdog_usec
         self._sock: socket.socket | None = None
         self._failed = False
+        self._lock = threading.Lock()  # the GUI thread pings, the metrics worker says STATUS
 
     @classmethod
     def from_environ(cls, environ: MutableMapping[str, str] | None = None) -> Notifier:
@@ -86,21 +88,24 @@ class Notifier:
 
     def close(self) -> None:
         """Close the socket (a later message opens it again)."""
-        if self._sock is not None:
-            self._sock.close()
-            self._sock = None
+        with self._lock:
+            if self._sock is not None:
+                self._sock.close()
+                self._sock = None
 
     def send(self, *lines: str) -> None:
         if not self.address:
             return
         target = "\0" + self.address[1:] if self.address.startswith("@") else self.address
-        try:
-            if self._sock is None:
-                self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
-            self._sock.sendto("\n".join(lines).encode("utf-8"), target)
-        except OSError as exc:
-            if not self._failed:  # a ping every few seconds must not fill the log
-                log.warning("cannot notify the service manager: %s", exc.strerror or exc)
-            self._failed = True
-        else:
-            self._failed = False
+        with self._lock:
+            try:
+                if self._sock is None:
+                    kind = socket.SOCK_DGRAM | socket.SOCK_CLOEXEC
+                    self._sock = socket.socket(socket.AF_UNIX, kind)
+                self._sock.sendto("\n".join(lines).encode("utf-8"), target)
+            except OSError as exc:
+                if not self._failed:  # a ping every few seconds must not fill the log
+                    log.warning("cannot notify the service manager: %s", exc.strerror or exc)
+                self._failed = True
+            else:
+                self._failed = False

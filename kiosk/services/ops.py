@@ -30,13 +30,13 @@ from kiosk.services.notify import Notifier
 
 log = logging.getLogger("kiosk.ops")
 
-#: Events closer together than this are written once.
+#: Changes of the kiosk's state closer together than this are written once.
 THROTTLE_MS = 1_000
 #: The file is written this often even when nothing happens (its time shows it is alive).
 PERIOD_MS = 60_000
 #: Set in a test's environment only, to the path of a FIFO: SIGUSR1 then blocks the GUI
 #: thread until something is written to the FIFO, so the watchdog test can freeze the real
-#: event loop from outside (``tests/test_ops.py``). Unset, nothing changes.
+#: event loop from outside (``tests/test_notify.py``). Unset, nothing changes.
 FREEZE_FOR_TESTS = "BOTOX_KIOSK_TEST_FREEZE"
 
 
