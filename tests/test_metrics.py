@@ -233,7 +233,8 @@ def test_a_real_session_shows_in_the_file_and_what_was_typed_never_does(
     for name in ("email_consent", "email_send", "email_confirm"):
         clock.advance(LATER)
         tap(window, shown(window, name))
-    qtbot.waitUntil(lambda: window.ctx.visit.email.value in ("sent", "queued"), timeout=20000)
+    # its last word: sent (the demo's folder of .eml files takes every message)
+    qtbot.waitUntil(lambda: window.ctx.visit.email.value == "sent", timeout=20000)
     clock.advance(LATER)
     tap(window, shown(window, "nav_next"))
     assert window.screen_id() == "done"
