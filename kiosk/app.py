@@ -552,7 +552,9 @@ def _start_ops(window: MainWindow, services: Services) -> None:
     """After the first paint: ``READY=1`` and the watchdog's pings when systemd asks for
     them, and the metrics file (``[ops] metrics_file``) with the service's ``STATUS=``."""
     notifier = notify.Notifier.from_environ()
-    window.ctx.background.append(ops.Heartbeat(notifier, parent=window))
+    heartbeat = ops.Heartbeat(notifier, parent=window)
+    window.quitting.connect(heartbeat.shutdown)  # STOPPING=1 before the jobs are waited for
+    window.ctx.background.append(heartbeat)  # a window closed otherwise (tests)
     path = services.config.ops.metrics_file
     if path is None and not notifier.enabled:
         return

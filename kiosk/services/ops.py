@@ -46,6 +46,7 @@ class Heartbeat(QObject):
     def __init__(self, notifier: Notifier, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.notifier = notifier
+        self._stopped = False
         self.timer = QTimer(self)
         self.timer.setObjectName("watchdog")
         interval = notifier.ping_interval_ms
@@ -60,7 +61,11 @@ class Heartbeat(QObject):
         notifier.ready()
 
     def shutdown(self) -> None:
-        """The kiosk is closing: ``STOPPING=1``, no more pings."""
+        """The kiosk is closing: ``STOPPING=1`` (once), no more pings. Called as quitting
+        begins, before the jobs in hand are waited for (up to 30 s each)."""
+        if self._stopped:
+            return
+        self._stopped = True
         self.timer.stop()
         self.notifier.stopping()
         self.notifier.close()
