@@ -76,7 +76,9 @@ def test_a_watchdog_meant_for_another_process_is_not_ours(listener: socket.socke
     address = listener.getsockname()
     for pid, ours in ((os.getpid(), True), (os.getpid() + 1, False), ("x", False)):
         env = {"NOTIFY_SOCKET": address, "WATCHDOG_USEC": "400000", "WATCHDOG_PID": str(pid)}
-        assert (Notifier.from_environ(env).ping_interval_ms == 200) is ours, pid
+        notifier = Notifier.from_environ(env)
+        notifier.close()
+        assert (notifier.ping_interval_ms == 200) is ours, pid
 
 
 def test_a_socket_that_is_gone_is_logged_once_and_never_raises(tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
@@ -87,6 +89,52 @@ def test_a_socket_that_is_gone_is_logged_once_and_never_raises(tmp_path: Path, c
     assert [r.getMessage() for r in caplog.records].count(
         "cannot notify the service manager: No such file or directory"
     ) == 1
+
+
+def test_a_full_queue_never_holds_up_the_sender(listener: socket.socket, caplog) -> None:  # type: ignore[no-untyped-def]
+    """systemd busy, its queue full: pings are dropped (logged once), the GUI thread that
+    sends them never waits."""
+    notifier = Notifier(listener.getsockname(), 400_000)
+    start = time.monotonic()
+    for _ in range(500):  # far more than a datagram queue holds (Linux: 10 by default)
+        notifier.ping()
+    notifier.close()
+    assert time.monotonic() - start < 5
+    said = [r.getMessage() for r in caplog.records if r.name == "kiosk.notify"]
+    assert len(said) == 1 and said[0].startswith("cannot notify the service manager"), said
+    assert received(listener, 1) == "WATCHDOG=1"  # what fitted was delivered
+
+
+def test_a_message_sent_in_the_middle_of_another_goes_through(listener: socket.socket) -> None:
+    """SIGTERM's handler runs on the GUI thread between two bytecodes, perhaps in the middle
+    of a ping: its STOPPING=1 must not wait for the ping (a lock there hung the kiosk)."""
+    notifier = Notifier(listener.getsockname(), 400_000)
+    real = notifier._sock
+    assert real is not None
+
+    class Interrupted:
+        """The socket, with SIGTERM's handler running within the first send."""
+
+        def __init__(self) -> None:
+            self.nested = False
+
+        def sendto(self, data: bytes, flags: int, address: str) -> int:
+            if not self.nested:
+                self.nested = True
+                notifier.stopping()
+            return real.sendto(data, flags, address)
+
+        def close(self) -> None:
+            real.close()
+
+    notifier._sock = Interrupted()  # type: ignore[assignment]
+    done = threading.Thread(target=notifier.ping, daemon=True)
+    done.start()
+    done.join(timeout=10)
+    assert not done.is_alive(), "the nested message waited for the first"
+    assert received(listener, 5) == "STOPPING=1\nSTATUS=stopping"
+    assert received(listener, 5) == "WATCHDOG=1"
+    real.close()
 
 
 #: WATCHDOG_USEC in the test: pings every 200 ms.

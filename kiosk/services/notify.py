@@ -12,14 +12,14 @@ kiosk. The variables are taken out of the environment once read, as ``sd_notify`
 ``unset_environment``: the kiosk's child jobs are not the service and must not speak for it.
 
 No library: the protocol is a ``sendto`` (``sdnotify`` on PyPI is these same lines, and
-unmaintained since 2017); ``socket`` is imported at the first message, after the first paint.
+unmaintained since 2017); ``socket`` is imported when the notifier is made, after the first
+paint.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import threading
 from collections.abc import MutableMapping
 from typing import TYPE_CHECKING
 
@@ -42,9 +42,13 @@ class Notifier:
         self.address = address
         #: Microseconds within which systemd wants a ping; None: no watchdog for us.
         self.watchdog_usec = watchdog_usec
+        # Made now, once: the GUI thread pings and the metrics worker says STATUS, and a
+        # lock around a lazily made socket would deadlock when a signal handler (SIGTERM:
+        # STOPPING=1) runs on the GUI thread in the middle of a ping.
         self._sock: socket.socket | None = None
+        if address:
+            self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
         self._failed = False
-        self._lock = threading.Lock()  # the GUI thread pings, the metrics worker says STATUS
 
     @classmethod
     def from_environ(cls, environ: MutableMapping[str, str] | None = None) -> Notifier:
@@ -87,25 +91,23 @@ class Notifier:
         self.send("STOPPING=1", "STATUS=stopping")
 
     def close(self) -> None:
-        """Close the socket (a later message opens it again)."""
-        with self._lock:
-            if self._sock is not None:
-                self._sock.close()
-                self._sock = None
+        """Close the socket: nothing is sent after this."""
+        sock, self._sock = self._sock, None
+        if sock is not None:
+            sock.close()
 
     def send(self, *lines: str) -> None:
-        if not self.address:
+        """One datagram, never waited for: with systemd busy (its queue full) the message is
+        dropped and logged, and the screen goes on (a ping comes every half interval)."""
+        sock = self._sock
+        if sock is None:
             return
         target = "\0" + self.address[1:] if self.address.startswith("@") else self.address
-        with self._lock:
-            try:
-                if self._sock is None:
-                    kind = socket.SOCK_DGRAM | socket.SOCK_CLOEXEC
-                    self._sock = socket.socket(socket.AF_UNIX, kind)
-                self._sock.sendto("\n".join(lines).encode("utf-8"), target)
-            except OSError as exc:
-                if not self._failed:  # a ping every few seconds must not fill the log
-                    log.warning("cannot notify the service manager: %s", exc.strerror or exc)
-                self._failed = True
-            else:
-                self._failed = False
+        try:
+            sock.sendto("\n".join(lines).encode("utf-8"), socket.MSG_DONTWAIT, target)
+        except OSError as exc:
+            if not self._failed:  # a ping every few seconds must not fill the log
+                log.warning("cannot notify the service manager: %s", exc.strerror or exc)
+            self._failed = True
+        else:
+            self._failed = False
