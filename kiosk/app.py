@@ -658,7 +658,9 @@ def run(
         return 1
     window = main_window(Services(loaded), language)
     runtime.install_excepthook(window.recover)
-    runtime.quit_on_signals(window.quit_kiosk)
+    # Quit from the event loop, not inside the handler: Python runs a handler between two
+    # bytecodes of whatever the GUI thread was doing (a ping, a count under its lock).
+    runtime.quit_on_signals(lambda: QtCore.QTimer.singleShot(0, window.quit_kiosk))
 
     def start_logging() -> None:  # the log file and the signal wake-up can wait a moment
         runtime.wake_on_signals()
