@@ -8,6 +8,7 @@ together here, and only here. The window, the command line and the tests get the
 - ``StaffDesk``: what the staff panel does, on those services (``kiosk.ui.staff`` draws it).
 - ``build_window(path)`` / ``main_window(services)``: the main window, as the kiosk shows it.
 - ``run(...)``: the kiosk's process, from the first paint to the quit.
+- ``_start_ops``: what systemd and Prometheus see of it (``kiosk.services.ops``).
 
 It is one module, not a package of factories, because DESIGN.md and the tests name it as
 the root (``kiosk.app.build_window``, ``kiosk.app.load``) and the layers read
@@ -23,10 +24,11 @@ import hashlib
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kiosk import __version__, lazy, resources
 from kiosk.core import reload, signoff
@@ -36,7 +38,7 @@ from kiosk.core.errors import Problem, ProblemsError
 from kiosk.core.flow import Screen
 from kiosk.core.jobs import EMAIL_JOB, PRINT_JOB
 from kiosk.core.printer import PRINTER_STATUS, printer_name
-from kiosk.core.visit import Visit
+from kiosk.core.visit import CountersPort, Visit
 from kiosk.ui.context import UiContext
 
 if TYPE_CHECKING:  # deferred: see kiosk.lazy
@@ -47,6 +49,7 @@ if TYPE_CHECKING:  # deferred: see kiosk.lazy
     from kiosk import runtime
     from kiosk.core import checks, signing, summary
     from kiosk.core import staff as staff_core
+    from kiosk.core.counters import Outcome
     from kiosk.core.summary import SummaryRenderer
     from kiosk.services import (
         counters_store,
@@ -54,7 +57,11 @@ if TYPE_CHECKING:  # deferred: see kiosk.lazy
         fonts,
         jobs,
         mail,
+        metrics,
+        notify,
+        ops,
         outbox,
+        outbox_counts,
         printer_check,
         printing,
         speech,
@@ -69,6 +76,7 @@ if TYPE_CHECKING:  # deferred: see kiosk.lazy
     from kiosk.services.speech import Speaker
     from kiosk.ui import staff
     from kiosk.ui import window as ui_window
+    from kiosk.ui.ports import PrinterCheck as PrinterCheckPort
     from kiosk.ui.staff import StaffAccess
     from kiosk.ui.window import MainWindow
 else:
@@ -84,7 +92,11 @@ else:
     fonts = lazy.load("kiosk.services.fonts")
     jobs = lazy.load("kiosk.services.jobs")
     mail = lazy.load("kiosk.services.mail")
+    metrics = lazy.load("kiosk.services.metrics")
+    notify = lazy.load("kiosk.services.notify")
+    ops = lazy.load("kiosk.services.ops")
     outbox = lazy.load("kiosk.services.outbox")
+    outbox_counts = lazy.load("kiosk.services.outbox_counts")
     printing = lazy.load("kiosk.services.printing")
     printer_check = lazy.load("kiosk.services.printer_check")
     speech = lazy.load("kiosk.services.speech")
@@ -209,6 +221,10 @@ class Services:
         self.loaded = loaded
         self.config = loaded.config
         self._renderer: SummaryRenderer | None = None
+        #: The running kiosk's metrics (``_start_ops``), None without ``[ops] metrics_file``
+        #: or systemd: a reload says how it went with ``metrics.reload(what, ok)``,
+        #: ``metrics.content(pack_infos(loaded))`` and ``metrics.content_signature(valid)``.
+        self.metrics: metrics.Recorder | None = None
 
     def replace(self, loaded: Loaded) -> None:
         """A reloaded config and content: every part made from now on follows them (the
@@ -264,6 +280,17 @@ class Services:
         return outbox.Outbox(
             self.outbox_dir, max_attempts=UNTIL_PURGED, key_path=key, create_key=not provided
         )
+
+    def outbox_counts(self) -> metrics.OutboxCounts | None:
+        """The outbox's counts for the metrics, read without its key or its module (None
+        when email is off). Raises sqlite3.Error."""
+        if not self.config.email.enabled:
+            return None
+        queued, failed, oldest, quarantined = outbox_counts.read(
+            self.outbox_dir / outbox_counts.DB_NAME
+        )
+        age = 0.0 if oldest is None else max(0.0, time.time() - oldest)
+        return metrics.OutboxCounts(queued, failed, quarantined, age)
 
     def counters(self) -> CountersFile:
         """The anonymous usage counters, in the kiosk's data folder."""
@@ -586,9 +613,14 @@ class Reloader:
         self.services.replace(loaded)
         self.window.reload(loaded.config, loaded.packs)
         counters = self.services.counters()  # the new languages are counted
-        self.window.ctx.visit.counters = counters
+        self.window.ctx.visit.counters = _with_metrics(counters, self.services.metrics)
         if self.desk is not None:
             self.desk.counters = counters
+        recorder = self.services.metrics
+        if recorder is not None:
+            recorder.content(pack_infos(loaded))
+            if loaded.config.content.public_key is not None:
+                recorder.content_signature(True)
         _background_work(self.window, self.services)
         restart = ""
         if loaded.config.kiosk.fullscreen != self.fullscreen:
@@ -605,6 +637,9 @@ class Reloader:
         reason = str(problems[0])
         more = f"; {len(problems) - 1} more: run check-config" if len(problems) > 1 else ""
         self.counts.refused(reload.about(problems, source), reason)
+        signed = ("content.public_key", "content.templates")
+        if self.services.metrics is not None and any(p.key in signed for p in problems):
+            self.services.metrics.content_signature(False)  # the pack on disk is not as signed
         versions = ", ".join(f"{c} {p.version}" for c, p in self.services.loaded.packs.items())
         log.warning(
             "reload refused (%s), kept the config and content in use (%s): %s%s",
@@ -668,6 +703,7 @@ def main_window(services: Services, language: str | None = None) -> MainWindow:
     window.first_paint.connect(_after_first_paint)
     window.first_paint.connect(lambda: _install_staff(window, services, reloader))
     window.first_paint.connect(lambda: _background_work(window, services))
+    window.first_paint.connect(lambda: _start_ops(window, services))  # after the counters
     return window
 
 
@@ -709,6 +745,101 @@ def _outbox_worker(window: MainWindow, services: Services) -> None:
             kept.timeout_ms = services.outbox_timeout_ms()
     timer.setInterval(services.config.outbox.retry_s * 1000)
     timer.start()
+
+
+def pack_infos(loaded: Loaded) -> dict[str, metrics.PackInfo]:
+    """What the metrics say of each content pack: its version and its sign-off's date."""
+    return {
+        code: metrics.PackInfo(pack.version, signoff.sign_off(pack, loaded.config).on)
+        for code, pack in loaded.packs.items()
+    }
+
+
+class _BothCounters:
+    """The visit's counters port, reported to the counters file and the metrics alike."""
+
+    def __init__(self, *ports: CountersPort) -> None:
+        self.ports = ports
+
+    def started(self, language: str) -> None:
+        for port in self.ports:
+            port.started(language)
+
+    def finished(self, outcome: Outcome) -> None:
+        for port in self.ports:
+            port.finished(outcome)
+
+    def abandoned(self, at_screen: str) -> None:
+        for port in self.ports:
+            port.abandoned(at_screen)
+
+    def printed(self) -> None:
+        for port in self.ports:
+            port.printed()
+
+
+def _with_metrics(counters: CountersPort | None, recorder: metrics.Recorder | None) -> Any:
+    """The visit's counters port: the counters file, and the metrics when they run."""
+    if recorder is None:
+        return counters
+    return _BothCounters(*([counters] if counters is not None else []), recorder)
+
+
+#: While the printer was not ready at its last check, it is asked again every this many
+#: metrics periods (a minute each); while it was, every ten.
+PRINTER_RECHECK = (1, 10)
+
+
+def _start_ops(window: MainWindow, services: Services) -> None:
+    """After the first paint: ``READY=1`` and the watchdog's pings when systemd asks for
+    them, and the metrics file (``[ops] metrics_file``) with the service's ``STATUS=``."""
+    notifier = notify.Notifier.from_environ()
+    heartbeat = ops.Heartbeat(notifier, parent=window)
+    window.quitting.connect(heartbeat.shutdown)  # STOPPING=1 before the jobs are waited for
+    window.ctx.background.append(heartbeat)  # a window closed otherwise (tests)
+    path = services.config.ops.metrics_file
+    if path is None and not notifier.enabled:
+        return
+    recorder = metrics.Recorder(__version__, pack_infos(services.loaded))
+    services.metrics = recorder
+    if services.config.content.public_key is not None:
+        recorder.content_signature(True)  # the kiosk started: its content passed the check
+    ctx = window.ctx
+    visit = ctx.visit
+    visit.counters = _with_metrics(visit.counters, recorder)
+    visit.listen(lambda _old, new: recorder.session_over() if new is Screen.ATTRACT else None)
+    # every print and email service's outcomes, a reload's new ones and retired ones too
+    ctx.print_watchers.append(recorder.print_event)
+    ctx.email_watchers.append(recorder.email_event)
+    ctx.reloads.listen(recorder.reload)
+    writer = ops.MetricsWriter(recorder, path, notifier, outbox_counts=services.outbox_counts)
+    ctx.background.append(writer)
+    watched: list[PrinterCheckPort] = []  # the printer check in use (a reload makes a new one)
+
+    def current_check() -> PrinterCheckPort | None:
+        check = ctx.printer_check
+        if check is not None and check not in watched:
+            watched[:] = [check]
+
+            def printer_checked() -> None:
+                status = check.status
+                if status is not None:
+                    recorder.printer(status.state.value, status.accepting)
+
+            check.changed.connect(printer_checked)
+            check.check()
+        return check
+
+    ticks = [0]
+
+    def recheck() -> None:
+        ticks[0] += 1
+        check = current_check()
+        if check is not None and ticks[0] % PRINTER_RECHECK[check.ready is True] == 0:
+            check.check()
+
+    if current_check() is not None:
+        writer.period.timeout.connect(recheck)
 
 
 #: How often the kiosk clears the demo's prints and emails older than an hour.
@@ -785,8 +916,13 @@ def run(
         return 1
     window = main_window(Services(loaded), language)
     runtime.install_excepthook(window.recover)
-    runtime.quit_on_signals(window.quit_kiosk)
-    runtime.reload_on_signal(lambda: window.ctx.request_reload("SIGHUP"))
+    # Quit and reload from the event loop, not inside the handler: Python runs a handler
+    # between two bytecodes of whatever the GUI thread was doing (a ping, a count under its
+    # lock, a screen half-built).
+    runtime.quit_on_signals(lambda: QtCore.QTimer.singleShot(0, window.quit_kiosk))
+    runtime.reload_on_signal(
+        lambda: QtCore.QTimer.singleShot(0, lambda: window.ctx.request_reload("SIGHUP"))
+    )
 
     def start_logging() -> None:  # the log file and the signal wake-up can wait a moment
         runtime.wake_on_signals()

@@ -168,7 +168,7 @@ def test_every_problem_in_several_sections_is_reported(write_config) -> None:
     found = problems_of(path)
     assert found == [
         f"{path}: printer: unknown section "
-        "(known: clinic, kiosk, print, email, outbox, content, speech)",
+        "(known: clinic, kiosk, print, email, outbox, content, speech, ops)",
         f"{path}: clinic.name: must not be empty",
         f"{path}: clinic.phone: missing (required)",
         f"{path}: clinic.emergency_number: missing (required)",

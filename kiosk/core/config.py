@@ -397,6 +397,21 @@ class SpeechConfig:
 
 
 @dataclass(frozen=True, eq=False)  # eq unused: a cheaper class to create at start-up
+class OpsConfig:
+    """What the fleet's monitoring sees (deploy/prometheus/README.md)."""
+
+    metrics_file: Path | None = setting(
+        "",
+        "Prometheus text file for node_exporter's textfile collector (e.g. "
+        "`/var/lib/botox-kiosk/metrics/botox-kiosk.prom`; the name must end in `.prom`), "
+        "written every minute and after each event: counts and states only, no patient data. "
+        "Its folder must exist; the file is 0640 so node_exporter's group can read it "
+        "(docs/files-at-rest.md). Empty: no metrics.",
+        path=True,
+    )
+
+
+@dataclass(frozen=True, eq=False)  # eq unused: a cheaper class to create at start-up
 class Config:
     """The whole file: one table per section (an absent table takes its defaults)."""
 
@@ -407,6 +422,7 @@ class Config:
     outbox: OutboxConfig
     content: ContentConfig
     speech: SpeechConfig
+    ops: OpsConfig
     source: Path | None = field(default=None, metadata={"rule": Rule(skip=True)})
 
 

@@ -60,6 +60,7 @@ from typing import NamedTuple, TypeVar
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from kiosk.services import outbox_counts
 from kiosk.services.files import O_BINARY, atomic_write, fsync_dir, private_dir, private_file
 
 try:
@@ -69,7 +70,7 @@ except ImportError:  # Windows
 
 log = logging.getLogger("kiosk.outbox")
 
-DB_NAME = "outbox.sqlite3"
+DB_NAME = outbox_counts.DB_NAME
 KEY_NAME = "outbox.key"
 #: Remembers which database this folder had (and when one was lost), outside the database.
 ID_NAME = "outbox.id"
@@ -368,15 +369,9 @@ class Outbox:
         """Counts for the staff screen; ``oldest_age_s`` is None when nothing is queued."""
         now = self._now(now)
 
-        def count() -> tuple[int, int, float | None, int]:
+        def count() -> outbox_counts.Counts:
             with self._connect() as con:
-                queued, failed, oldest = con.execute(
-                    "SELECT COALESCE(SUM(state = 'queued'), 0), COALESCE(SUM(state = 'failed'), 0),"
-                    " MIN(CASE WHEN state = 'queued' AND typeof(created) IN ('real', 'integer')"
-                    " THEN created END) FROM entries"
-                ).fetchone()
-                (quarantined,) = con.execute("SELECT COUNT(*) FROM quarantine").fetchone()
-            return int(queued), int(failed), oldest, int(quarantined)
+                return outbox_counts.count(con)
 
         queued, failed, oldest, quarantined = self._safely(count)
         return Stats(

@@ -42,6 +42,9 @@ class UiContext:
     _mailer: list[SummaryJobs | None] = field(default_factory=list, repr=False)
     _printer_check: list[PrinterCheck | None] = field(default_factory=list, repr=False)
     _speaker: list[Speech | None] = field(default_factory=list, repr=False)
+    #: Told of every print / email job's events, whichever service ran it (the metrics).
+    print_watchers: list[Callable[[int, JobEvent], None]] = field(default_factory=list)
+    email_watchers: list[Callable[[int, JobEvent], None]] = field(default_factory=list)
     #: Services a reload replaced while a job of theirs still ran, kept until it ends.
     _retired: list[SummaryJobs | PrinterCheck] = field(default_factory=list, repr=False)
 
@@ -97,6 +100,8 @@ class UiContext:
         """To the visit, from the print service in use. A retired one's late answers are
         no visit's (job numbers restart with the new service), but a copy that came out
         still counts."""
+        for watcher in self.print_watchers:
+            watcher(job, event)
         if printer in self._printer:
             self.visit.print_event(job, event)
         elif event.kind is Kind.PRINTED and self.visit.counters is not None:
@@ -105,6 +110,8 @@ class UiContext:
     def _email_event(self, mailer: SummaryJobs, job: int, event: JobEvent) -> None:
         """To the visit, from the email service in use (a retired one's job is in the
         outbox, which delivers it; no visit waits for it)."""
+        for watcher in self.email_watchers:
+            watcher(job, event)
         if mailer in self._mailer:
             self.visit.email_event(job, event)
 

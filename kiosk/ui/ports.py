@@ -10,6 +10,7 @@ from typing import Protocol
 from PySide6.QtCore import SignalInstance
 
 from kiosk.core.jobs import SummaryRequest
+from kiosk.core.printer import PrinterStatus
 
 
 class SummaryJobs(Protocol):
@@ -50,6 +51,11 @@ class PrinterCheck(Protocol):
     @property
     def ready(self) -> bool | None:
         """As last checked; None while not known (Print is then offered)."""
+        ...
+
+    @property
+    def status(self) -> PrinterStatus | None:
+        """The last answer (the metrics' printer state); None until the first."""
         ...
 
     def check(self) -> None:

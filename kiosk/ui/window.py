@@ -73,6 +73,7 @@ PRESS_KEYS = frozenset({QtCore.Qt.Key.Key_Return, QtCore.Qt.Key.Key_Enter})
 class MainWindow(QMainWindow):
     screen_changed = Signal(str)
     first_paint = Signal()
+    quitting = Signal()  # the kiosk is leaving for good (before anything is shut down)
 
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()
@@ -647,6 +648,7 @@ class MainWindow(QMainWindow):
     def quit_kiosk(self) -> None:
         """Leave for good (staff, or SIGTERM from the service manager): wipe, then quit."""
         self._quitting = True
+        self.quitting.emit()
         self.close()
         QApplication.quit()
 

@@ -1,0 +1,462 @@
+"""The metrics file (``[ops] metrics_file``): its contents after a real session, no personal
+data, the atomic 0640 write, the UI never held up, and a real node_exporter reading it."""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import json
+import logging
+import os
+import shutil
+import socket
+import stat
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from PySide6.QtWidgets import QLineEdit
+
+from kiosk.core.jobs import JobEvent, Kind, Reason
+from kiosk.services import metrics, ops, outbox_counts
+from kiosk.services.metrics import OutboxCounts, PackInfo, Recorder
+from kiosk.services.notify import Notifier
+from kiosk.services.outbox import Outbox
+
+from .helpers import DEMO_CLINIC, LATER, final, loop_gaps, open_kiosk, shown, tap, walk_to
+
+REQUIRE = os.environ.get("KIOSK_REQUIRE_PROMETHEUS") == "1"
+
+
+def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Every sample of a text-format file: (name, sorted labels) -> value."""
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+def value(text: str, name: str, **labels: str) -> float:
+    return samples(text)[name, tuple(sorted(labels.items()))]
+
+
+def recorder() -> Recorder:
+    return Recorder(
+        "9.9.9",
+        {"en": PackInfo("2026.12", dt.date(2026, 11, 30)), "es": PackInfo("2026.11", None)},
+        clock=lambda: 1_800_000_000.0,
+    )
+
+
+def test_only_the_fixed_vocabularies_become_labels() -> None:
+    rec = recorder()
+    rec.started("en")
+    rec.started("Zebedee")  # not a language of this kiosk: dropped
+    rec.finished("print")
+    rec.abandoned("consultation")
+    rec.abandoned("zebedee@example.com")  # not a screen: dropped
+    rec.print_event(1, JobEvent(Kind.FAILED, Reason.PRINTER, detail="tray 2 jammed"))
+    rec.print_event(2, JobEvent(Kind.FAILED, Reason.CANCELLED))
+    rec.email_event(3, JobEvent(Kind.QUEUED))  # not the last word: the next one counts
+    rec.email_event(3, JobEvent(Kind.RETRYING, Reason.SERVER, detail="a@b.example refused"))
+    rec.reload("config", ok=False)
+    rec.reload("Zebedee", ok=True)
+    rec.printer("stopped", accepting=False)
+    rec.outbox(OutboxCounts(queued=3, failed=1, quarantined=0, oldest_age_s=4000.0))
+    rec.error()
+    text = metrics.render(rec.snapshot(), 1_800_000_060.0).decode()
+    assert value(text, "botox_kiosk_sessions_started_total", language="en") == 1
+    assert value(text, "botox_kiosk_sessions_started_total", language="es") == 0
+    assert value(text, "botox_kiosk_sessions_finished_total", language="en", took="print") == 1
+    assert value(text, "botox_kiosk_sessions_abandoned_total", screen="consultation") == 1
+    assert value(text, "botox_kiosk_prints_total", result="failed") == 1
+    assert value(text, "botox_kiosk_prints_total", result="cancelled") == 1
+    assert value(text, "botox_kiosk_emails_total", result="queued") == 1
+    assert value(text, "botox_kiosk_reloads_total", what="config", result="refused") == 1
+    assert value(text, "botox_kiosk_printer_state", state="stopped") == 1
+    assert value(text, "botox_kiosk_printer_state", state="idle") == 0
+    assert value(text, "botox_kiosk_outbox_oldest_age_seconds") == 4000
+    assert value(text, "botox_kiosk_last_error_timestamp_seconds") == 1_800_000_000
+    assert value(text, "botox_kiosk_build_info", version="9.9.9") == 1
+    assert value(text, "botox_kiosk_content_info", language="en", version="2026.12",
+                 reviewed_on="2026-11-30") == 1  # fmt: skip
+    assert value(text, "botox_kiosk_content_reviewed_timestamp_seconds", language="en") == (
+        dt.datetime(2026, 11, 30, tzinfo=dt.UTC).timestamp()
+    )
+    for word in ("Zebedee", "zebedee", "jammed", "b.example", "@"):
+        assert word not in text
+    assert rec.status_line() == "session in progress, printer stopped, outbox 3 queued"
+    rec.session_over()
+    rec.printer("idle", accepting=True)
+    assert rec.status_line() == "ready, outbox 3 queued"
+
+
+def test_a_session_waits_for_the_minutes_write_the_kiosks_state_does_not() -> None:
+    """A file rewritten seconds after each session event would time sessions to the
+    second for whoever scrapes it; the printer, errors and reloads are written at once."""
+    rec = recorder()
+    asked: list[str] = []
+    rec.on_change = lambda: asked.append("write")
+    rec.started("en")
+    rec.abandoned("consultation")
+    rec.printed()
+    rec.email_event(1, JobEvent(Kind.SENT))
+    rec.session_over()
+    assert asked == []
+    rec.printer("stopped", accepting=True)
+    rec.error()
+    rec.reload("content", ok=True)
+    assert asked == ["write"] * 3
+
+
+def test_the_outbox_counts_are_read_without_its_key_and_agree_with_the_staff_panel(
+    tmp_path: Path,
+) -> None:
+    """The metrics read the outbox's database read-only with sqlite3 (no key, no
+    cryptography in the kiosk process); the staff panel's ``stats`` counts the same."""
+    folder = tmp_path / "outbox"
+    db = folder / outbox_counts.DB_NAME
+    assert outbox_counts.read(db) == (0, 0, None, 0)  # nothing ever queued
+    box = Outbox(folder, clock=lambda: 1_000.0)
+    box.add(b"Subject: x\r\n\r\nbody", "kiosk@clinic.example", ["p@mail.example"])
+    box.add(b"Subject: y\r\n\r\nbody", "kiosk@clinic.example", ["q@mail.example"])
+    stats = box.stats(now=1_600.0)
+    queued, failed, oldest, quarantined = outbox_counts.read(db)
+    assert (queued, failed, quarantined) == (stats.queued, stats.failed, stats.quarantined)
+    assert (queued, oldest) == (2, 1_000.0) and stats.oldest_age_s == 600.0
+    before = db.read_bytes()
+    outbox_counts.read(db)
+    assert db.read_bytes() == before  # read-only
+
+
+@pytest.mark.allow_errors(r"kiosk\.test: printer queue gone")
+def test_errors_count_with_their_time_while_the_writer_runs(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    rec = recorder()
+    writer = ops.MetricsWriter(rec, tmp_path / "kiosk.prom", Notifier("", None))
+    logging.getLogger("kiosk.test").error("printer queue gone for Zebedee")
+    logging.getLogger("kiosk.test").warning("a warning is not an error")
+    assert rec.snapshot().errors == 1
+    assert rec.snapshot().last_error_at == 1_800_000_000.0
+    writer.shutdown()
+    logging.getLogger("kiosk.test").error("printer queue gone again")  # no longer counted
+    assert rec.snapshot().errors == 1
+    text = (tmp_path / "kiosk.prom").read_text()
+    assert value(text, "botox_kiosk_errors_total") == 1 and "Zebedee" not in text
+
+
+def test_the_file_is_replaced_whole_and_group_readable(tmp_path: Path) -> None:
+    """A reader that opened the old file reads it whole; the new one is 0640 whatever the
+    umask (node_exporter's group reads it); no temporary file is left behind."""
+    path = tmp_path / "kiosk.prom"
+    metrics.write(path, b"# old\n")
+    old = path.open("rb")
+    umask = os.umask(0o077)
+    try:
+        metrics.write(path, metrics.render(recorder().snapshot(), 0.0))
+    finally:
+        os.umask(umask)
+    assert old.read() == b"# old\n"
+    old.close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["kiosk.prom"]
+    assert value(path.read_text(), "botox_kiosk_up") == 1
+
+
+def test_a_folder_that_is_missing_is_logged_once_and_the_kiosk_runs_on(
+    qtbot, tmp_path: Path, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    writer = ops.MetricsWriter(recorder(), tmp_path / "gone" / "kiosk.prom", Notifier("", None))
+    writer.write_soon()
+    writer.shutdown()
+    said = [r.getMessage() for r in caplog.records if r.name == "kiosk.ops"]
+    assert len(said) == 1 and said[0].startswith("metrics: cannot write"), said
+
+
+@pytest.fixture
+def metrics_config(write_config, tmp_path: Path) -> Path:
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    return write_config(
+        DEMO_CLINIC
+        + '[kiosk]\nfullscreen = false\n[print]\noutput_dir = "{data}/prints"\n'
+        + '[email]\nenabled = true\nsender = "kiosk@clinic.example"\neml_dir = "{data}/emails"\n'
+        + f'[ops]\nmetrics_file = "{folder / "kiosk.prom"}"\n'
+    )
+
+
+@pytest.fixture
+def kiosk(qtbot, metrics_config: Path, monkeypatch):  # type: ignore[no-untyped-def]
+    """The kiosk writing its metrics; its minute lasts 250 ms (a burst of state changes
+    still writes once, sooner)."""
+    monkeypatch.setattr(ops, "THROTTLE_MS", 20)
+    monkeypatch.setattr(ops, "PERIOD_MS", 250)
+    window = open_kiosk(qtbot, metrics_config)
+    yield window
+    window.close()
+
+
+def read_when(qtbot, path: Path, name: str, want: float, **labels: str) -> str:  # type: ignore[no-untyped-def]
+    """The file once ``name{labels}`` reads ``want`` (it is written after events)."""
+    seen = [""]
+
+    def ready() -> bool:
+        seen[0] = path.read_text() if path.exists() else ""
+        return bool(seen[0]) and samples(seen[0]).get((name, tuple(sorted(labels.items())))) == want
+
+    qtbot.waitUntil(ready, timeout=20000)
+    return seen[0]
+
+
+def test_a_real_session_shows_in_the_file_and_what_was_typed_never_does(
+    qtbot, kiosk, metrics_config: Path
+) -> None:
+    window = kiosk
+    clock = window.taps.clock
+    path = metrics_config.parent / "metrics" / "kiosk.prom"
+    read_when(qtbot, path, "botox_kiosk_up", 1)
+    tap(window, shown(window, "nav_start"))
+    qtbot.keyClicks(window.findChild(QLineEdit, "first_name"), "Zebedee")
+    window.ctx.visit.session.toggle_area("frown_lines")
+    walk_to(window, "summary")
+    clock.advance(LATER)
+    with qtbot.waitSignal(window.ctx.printer.reported, timeout=20000, check_params_cb=final):
+        tap(window, shown(window, "summary_print"))
+    clock.advance(LATER)
+    tap(window, shown(window, "summary_email"))
+    qtbot.keyClicks(window.findChild(QLineEdit, "email_address"), "zebedee@mail.example")
+    for name in ("email_consent", "email_send", "email_confirm"):
+        clock.advance(LATER)
+        tap(window, shown(window, name))
+    # its last word: sent (the demo's folder of .eml files takes every message)
+    qtbot.waitUntil(lambda: window.ctx.visit.email.value == "sent", timeout=20000)
+    clock.advance(LATER)
+    tap(window, shown(window, "nav_next"))
+    assert window.screen_id() == "done"
+    read_when(qtbot, path, "botox_kiosk_sessions_finished_total", 1, language="en", took="both")
+    window.ctx.visit.finish()  # the done screen's countdown
+    window.ctx.visit.start()  # a second patient walks away on the consultation screen
+    walk_to(window, "consultation")
+    window.reset_session()
+    text = read_when(qtbot, path, "botox_kiosk_sessions_abandoned_total", 1, screen="consultation")
+    assert value(text, "botox_kiosk_sessions_started_total", language="en") == 2
+    assert value(text, "botox_kiosk_prints_total", result="printed") == 1
+    assert value(text, "botox_kiosk_emails_total", result="sent") == 1
+    assert value(text, "botox_kiosk_outbox_queued") == 0
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    raw = path.read_bytes().lower()
+    for typed in (b"zebedee", b"mail.example", b"frown"):
+        assert typed not in raw
+    window.close()  # the kiosk stops: the file it leaves says so
+    assert value(path.read_text(), "botox_kiosk_up") == 0
+
+
+def test_writing_never_holds_up_the_screen(qtbot, kiosk, metrics_config: Path) -> None:
+    """Bursts of state changes, each burst written once on the worker (the outbox read, the
+    text, the fsync), and a write every (test) minute: the event loop never waits 50 ms."""
+    path = metrics_config.parent / "metrics" / "kiosk.prom"
+    read_when(qtbot, path, "botox_kiosk_up", 1)
+    (writer,) = [w for w in kiosk.ctx.background if isinstance(w, ops.MetricsWriter)]
+    writes, start = writer.writes, time.monotonic()
+    with loop_gaps() as gaps:
+        for burst in range(1, 11):
+            for _ in range(20):
+                writer.recorder.reload("config", ok=True)
+                writer.recorder.abandoned("consultation")
+            read_when(
+                qtbot, path, "botox_kiosk_reloads_total", 20 * burst, what="config", result="ok"
+            )
+    minutes = (time.monotonic() - start) * 1000 / ops.PERIOD_MS
+    assert max(gaps) < 50, sorted(gaps)[-5:]
+    assert writer.writes - writes <= 10 + minutes + 1  # one a burst, one a minute
+    read_when(qtbot, path, "botox_kiosk_sessions_abandoned_total", 200, screen="consultation")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def need(binary: str) -> str:
+    found = shutil.which(binary)
+    if found is None:
+        if REQUIRE:
+            pytest.fail(f"{binary} is missing and KIOSK_REQUIRE_PROMETHEUS=1")
+        pytest.skip(f"{binary} is not installed (Debian: prometheus-node-exporter, prometheus)")
+    return found
+
+
+@pytest.fixture
+def node_exporter(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """A real node_exporter on loopback with only the textfile collector, reading a folder
+    in tmp_path: (the folder, its /metrics address)."""
+    binary = need("prometheus-node-exporter")
+    folder = tmp_path / "textfile"
+    folder.mkdir()
+    port = free_port()
+    with (tmp_path / "node_exporter.log").open("w") as log:
+        proc = subprocess.Popen(
+            [
+                binary,
+                f"--web.listen-address=127.0.0.1:{port}",
+                "--collector.disable-defaults",
+                "--collector.textfile",
+                f"--collector.textfile.directory={folder}",
+            ],
+            stdout=log,
+            stderr=log,
+        )
+    try:
+        yield folder, f"http://127.0.0.1:{port}/metrics"
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def scrape(url: str) -> str:
+    """/metrics, once node_exporter answers (it starts in a few ms; 20 s at most)."""
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as answer:
+                return str(answer.read().decode("utf-8"))
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)  # a poll with a deadline: the exporter has no ready signal
+
+
+def test_a_real_node_exporter_serves_the_kiosks_metrics(
+    qtbot, node_exporter: tuple[Path, str]
+) -> None:  # type: ignore[no-untyped-def]
+    folder, url = node_exporter
+    rec = recorder()
+    rec.started("es")
+    rec.printer("printing", accepting=True)
+    writer = ops.MetricsWriter(rec, folder / "botox-kiosk.prom", Notifier("", None))
+    try:
+        qtbot.waitUntil((folder / "botox-kiosk.prom").exists)
+        text = scrape(url)
+        assert value(text, "botox_kiosk_up") == 1
+        assert value(text, "botox_kiosk_sessions_started_total", language="es") == 1
+        assert value(text, "botox_kiosk_printer_state", state="printing") == 1
+        assert value(text, "botox_kiosk_build_info", version="9.9.9") == 1
+        # node_exporter read it cleanly and says when it changed (for the staleness alert)
+        assert value(text, "node_textfile_scrape_error") == 0
+        (mtime,) = [
+            v
+            for (name, labels), v in samples(text).items()
+            if name == "node_textfile_mtime_seconds"
+            and dict(labels)["file"].endswith("botox-kiosk.prom")
+        ]
+        assert abs(mtime - time.time()) < 600
+    finally:
+        writer.shutdown()
+    assert value(scrape(url), "botox_kiosk_up") == 0
+
+
+RULES = Path(__file__).resolve().parent.parent / "deploy" / "prometheus"
+
+
+def test_the_alert_rules_pass_promtool() -> None:
+    promtool = need("promtool")
+    checked = subprocess.run(
+        [promtool, "check", "rules", str(RULES / "botox-kiosk.rules.yml")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "SUCCESS" in checked.stdout
+    tested = subprocess.run(
+        [promtool, "test", "rules", "botox-kiosk.rules.test.yml"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=RULES,
+    )
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+
+
+def test_the_dashboard_shows_the_kiosks_metrics_in_queries_promtool_reads(
+    tmp_path: Path,
+) -> None:
+    """Every panel's query parses (as a recording rule for promtool, ``$instance`` as any)
+    and the panels cover sessions, abandons, prints, emails, the outbox and the printer."""
+    board = json.loads((RULES / "grafana-dashboard.json").read_text())
+    exprs = [target["expr"] for panel in board["panels"] for target in panel["targets"]]
+    for name in (
+        "botox_kiosk_sessions_started_total",
+        "botox_kiosk_sessions_abandoned_total",
+        "botox_kiosk_prints_total",
+        "botox_kiosk_emails_total",
+        "botox_kiosk_outbox_oldest_age_seconds",
+        "botox_kiosk_printer_state",
+    ):
+        assert any(name in expr for expr in exprs), name
+    promtool = need("promtool")
+    rules = ["groups:", "  - name: dashboard", "    rules:"]
+    for n, expr in enumerate(exprs):
+        rules += [
+            f"      - record: panel_{n}",
+            f"        expr: {json.dumps(expr.replace('$instance', '.*'))}",
+        ]
+    (tmp_path / "dashboard.yml").write_text("\n".join(rules) + "\n")
+    checked = subprocess.run(
+        [promtool, "check", "rules", str(tmp_path / "dashboard.yml")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+IMPORTS_PROBE = """
+import sys, threading
+seen = []
+def hook(event, args):
+    if event == "import" and args[0].split(".")[0] in ("prometheus_client", "cryptography"):
+        seen.append((args[0], threading.current_thread() is threading.main_thread()))
+sys.addaudithook(hook)
+from pathlib import Path
+from PySide6.QtCore import QTimer
+from kiosk import app
+window = app.build_window(sys.argv[1])
+window.show()
+target = Path(sys.argv[2])
+def check():
+    if target.exists():
+        window.quit_kiosk()
+timer = QTimer()
+timer.timeout.connect(check)
+timer.start(20)
+app.application().exec()
+print(sorted(set(seen)))
+"""
+
+
+def test_the_metrics_load_nothing_on_the_gui_thread(metrics_config: Path, tmp_path: Path) -> None:
+    """prometheus_client (65 ms to import) loads on the metrics worker, never on the GUI
+    thread, and the kiosk process never loads cryptography for the outbox's counts."""
+    target = metrics_config.parent / "metrics" / "kiosk.prom"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_DATA_HOME": str(tmp_path / "d")}
+    env["XDG_STATE_HOME"] = str(tmp_path / "s")
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORTS_PROBE, str(metrics_config), str(target)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert done.returncode == 0, done.stderr
+    seen = ast.literal_eval(done.stdout.strip().splitlines()[-1])
+    loaded = [on_gui for name, on_gui in seen if name.startswith("prometheus_client.")]
+    assert loaded and not any(loaded), seen  # it was loaded, and not by the GUI thread
+    assert not any(name.startswith("cryptography") for name, _ in seen), seen
