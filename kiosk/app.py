@@ -34,6 +34,7 @@ from kiosk.core.flow import Screen
 from kiosk.core.jobs import EMAIL_JOB, PRINT_JOB
 from kiosk.core.printer import PRINTER_STATUS, printer_name
 from kiosk.core.visit import Visit
+from kiosk.ui import theme
 from kiosk.ui.context import UiContext
 
 if TYPE_CHECKING:  # deferred: see kiosk.lazy
@@ -421,7 +422,7 @@ def application(argv: list[str] | None = None) -> QApplication:
     assert isinstance(app, QApplication)
     app.setApplicationName("botox-kiosk")
     app.setOrganizationName("botox-kiosk")
-    qss = resources.read_text("style", "kiosk.qss")
+    qss = theme.style_sheet()
     if app.styleSheet() != qss:  # re-setting it would restyle every widget again
         app.setStyleSheet(qss)
     return app

@@ -371,6 +371,30 @@ TEXT_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         frozenset(["title", "body", "returning", "start_over", "printed", "emailed", "phone"]),
         frozenset(),
     ),
+    # the accessibility button and its settings (kiosk/ui/access.py), and the idle
+    # warning's More time
+    "access": (
+        frozenset(
+            [
+                "button",
+                "button_detail",
+                "title",
+                "text_size",
+                "text_size_detail",
+                "high_contrast",
+                "high_contrast_detail",
+                "read_aloud",
+                "read_aloud_detail",
+                "more_time",
+                "more_time_detail",
+                "done",
+                "done_detail",
+                "idle_more_time",
+                "idle_more_time_detail",
+            ]
+        ),
+        frozenset(),
+    ),
 }
 #: The declarations' shorthands: a text a patient reads (never empty, placeholders
 #: checked), an id (lower-case, unique in its list), a number of days.

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kiosk.core.access import AccessSettings
+
 if TYPE_CHECKING:
     from kiosk.core.config import Config
     from kiosk.core.content import ContentPack
@@ -28,6 +30,8 @@ class UiContext:
     make_printer_check: Callable[[], PrinterCheck | None] = lambda: None
     keyboard: Callable[[], OnScreenKeyboard] | None = None
     background: list[Background] = field(default_factory=list, repr=False)
+    #: The patient's accessibility choices (the header's accessibility button).
+    access: AccessSettings = field(default_factory=AccessSettings)
     _printer: list[SummaryJobs | None] = field(default_factory=list, repr=False)
     _mailer: list[SummaryJobs | None] = field(default_factory=list, repr=False)
     _printer_check: list[PrinterCheck | None] = field(default_factory=list, repr=False)

@@ -13,14 +13,15 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent
 from PySide6.QtWidgets import QAbstractButton, QHBoxLayout, QSizePolicy, QWidget
 
 from kiosk.core.flow import Section
+from kiosk.ui import theme
 
-#: state -> (bar, text, ground, bar height): contrast of each text on its ground >= 4.5:1
+#: state -> (bar, text, ground, bar height), as theme roles (kiosk/ui/theme.py PAIRS)
 LOOKS: dict[str, tuple[str, str, str, int]] = {
-    "current": ("#16323a", "#16323a", "#d3e9ed", 10),
-    "seen": ("#1f5f6b", "#1f5f6b", "#ffffff", 6),
-    "ahead": ("#b9c7cb", "#5b6b70", "#ffffff", 6),
+    "current": ("ink", "ink", "primary_light", 10),
+    "seen": ("primary", "primary", "paper", 6),
+    "ahead": ("ahead", "disabled_text", "paper", 6),
 }
-TEXT_PX = 22
+TEXT_PX = 22  # at 100 %: it grows with the patient's text size
 MIN_HEIGHT = 72  # a touch target
 
 
@@ -32,9 +33,16 @@ class SectionTab(QAbstractButton):
         self.setObjectName(f"progress_{section.value}")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._font = QFont(self.font())
-        self._font.setPixelSize(TEXT_PX)
         self._bold = QFont(self._font)
         self._bold.setBold(True)
+        self.restyle()
+
+    def restyle(self) -> None:
+        """The text size changed (``kiosk.ui.theme``): the words and the tab grow."""
+        for font in (self._font, self._bold):
+            font.setPixelSize(theme.px(TEXT_PX))
+        self.updateGeometry()
+        self.update()
 
     def set_state(self, name: str, state: str, described: str) -> None:
         changed = (name, state) != (self.text(), self.state)
@@ -52,18 +60,22 @@ class SectionTab(QAbstractButton):
         return max((metrics.horizontalAdvance(w) for w in self.text().split()), default=0)
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(self._min_text_width() + 12, MIN_HEIGHT)
+        return QSize(self._min_text_width() + 12, self._height())
 
     def sizeHint(self) -> QSize:
         width = QFontMetrics(self._bold).horizontalAdvance(self.text()) + 28
-        return QSize(width, MIN_HEIGHT)
+        return QSize(width, self._height())
+
+    def _height(self) -> int:
+        lines = QFontMetrics(self._bold).lineSpacing() * (1 + (theme.scale() > 100))
+        return max(MIN_HEIGHT, lines + 16)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         bar, text, ground, bar_px = LOOKS[self.state]
         painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor(ground))
-        painter.fillRect(QRect(0, 0, self.width(), bar_px), QColor(bar))
-        painter.setPen(QColor(text))
+        painter.fillRect(self.rect(), QColor(theme.colour(ground)))
+        painter.fillRect(QRect(0, 0, self.width(), bar_px), QColor(theme.colour(bar)))
+        painter.setPen(QColor(theme.colour(text)))
         painter.setFont(self._bold if self.state == "current" else self._font)
         area = self.rect().adjusted(4, bar_px + 2, -4, -2)
         flags = QtCore.Qt.AlignmentFlag.AlignCenter | QtCore.Qt.TextFlag.TextWordWrap

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.ui import theme
 from kiosk.ui.basics import button, label
 
 __all__ = ["button", "label"]  # re-exported: the screens take everything from here
@@ -128,8 +129,6 @@ class Overlay(QWidget):
     behind it. The card is as wide as the window allows, up to ``max_width``.
     """
 
-    #: The backdrop: opaque, so no name or answer shows around the card.
-    BACKDROP = "#16323a"
     #: Emitted each time it covers the window.
     shown = Signal()
 
@@ -139,7 +138,7 @@ class Overlay(QWidget):
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_NoMousePropagation, True)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
-        self.setStyleSheet(f"QWidget#{name} {{ background: {self.BACKDROP}; }}")
+        self.setProperty("overlay", True)  # kiosk.qss: the theme's opaque backdrop
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 24, 24, 24)
         outer.addStretch(1)
@@ -152,6 +151,11 @@ class Overlay(QWidget):
         outer.addLayout(row)
         outer.addStretch(1)
         self.hide()
+
+    @property
+    def backdrop(self) -> str:
+        """The backdrop's colour: opaque, so no name or answer shows around the card."""
+        return theme.colour("backdrop")
 
     def cover(self) -> None:
         parent = self.parentWidget()
@@ -232,7 +236,7 @@ class ScrollCue(QWidget):
     """ "More below": a fade over the last lines of a page and an arrow, until the patient
     has seen its end. Taps go through it to what is beneath."""
 
-    HEIGHT = 120
+    HEIGHT = 120  # at 100 %: it grows with the text size
 
     def __init__(self, text: str, parent: QWidget) -> None:
         super().__init__(parent)
@@ -254,9 +258,10 @@ class ScrollCue(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         fade = QLinearGradient(0, 0, 0, self.height())
-        fade.setColorAt(0.0, QColor(244, 247, 247, 0))
-        fade.setColorAt(0.6, QColor(244, 247, 247, 235))
-        fade.setColorAt(1.0, QColor(244, 247, 247, 255))
+        ground = QColor(theme.colour("background"))
+        for at, alpha in ((0.0, 0), (0.6, 235), (1.0, 255)):
+            ground.setAlpha(alpha)
+            fade.setColorAt(at, ground)
         painter.fillRect(self.rect(), fade)
         painter.end()
 
@@ -344,7 +349,7 @@ class ScrollPage(QScrollArea):
     def _place_cue(self) -> None:
         if self.cue is not None:
             view = self.viewport().geometry()
-            height = min(ScrollCue.HEIGHT, view.height() // 3)
+            height = min(theme.px(ScrollCue.HEIGHT), view.height() // 3)
             self.cue.setGeometry(view.x(), view.bottom() + 1 - height, view.width(), height)
             self.cue.raise_()
 
@@ -420,15 +425,25 @@ class ChoiceButton(QPushButton):
         text = QVBoxLayout()
         text.setSpacing(2)
         lay.addLayout(text, 1)
-        self._labels = [self._box, label(title, "choice_title")]
-        if detail:
-            self._labels.append(label(detail, "choice_detail"))
+        self._title = label(title, "choice_title")
+        self._detail = label(detail, "choice_detail")
+        self._detail.setVisible(bool(detail))
+        self._labels = [self._box, self._title, self._detail]
         for lbl in self._labels:
             lbl.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         for lbl in self._labels[1:]:
             text.addWidget(lbl)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.toggled.connect(self._on_toggled)
+
+    def set_texts(self, title: str, detail: str) -> None:
+        """New words (another language): the title is its accessible name, the detail its
+        description."""
+        self._title.setText(title)
+        self._detail.setText(detail)
+        self._detail.setVisible(bool(detail))
+        self.setAccessibleName(title)
+        self.setAccessibleDescription(detail)
 
     def _on_toggled(self, checked: bool) -> None:
         # Only the tick changes here. The button's own `:checked` style (a tinted card with a

@@ -27,7 +27,9 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk import lazy
+from kiosk.core.access import Access
 from kiosk.core.flow import Page, Screen, Section
+from kiosk.ui import theme
 from kiosk.ui.basics import button, label
 from kiosk.ui.context import UiContext
 from kiosk.ui.languages import LanguageChooser, direction
@@ -35,13 +37,16 @@ from kiosk.ui.screens import screen_class
 from kiosk.ui.screens.base import ScreenBase
 
 if TYPE_CHECKING:  # made after the first paint or on first use: see kiosk.lazy
+    from kiosk.ui import access as access_ui
     from kiosk.ui import idle, keyboard, progress, taps
+    from kiosk.ui.access import AccessPanel
     from kiosk.ui.idle import IdleGuard
     from kiosk.ui.keyboard import OnScreenKeyboard
     from kiosk.ui.progress import SectionBar
     from kiosk.ui.staff import StaffAccess
     from kiosk.ui.taps import TapFilter
 else:
+    access_ui = lazy.load("kiosk.ui.access")
     idle = lazy.load("kiosk.ui.idle")
     keyboard = lazy.load("kiosk.ui.keyboard")
     progress = lazy.load("kiosk.ui.progress")
@@ -55,6 +60,8 @@ WIDE_HEADER = 1600
 class MainWindow(QMainWindow):
     screen_changed = Signal(str)
     first_paint = Signal()
+    #: The patient turned read aloud on or off (the page reader's ``set_enabled`` hangs here).
+    read_aloud_changed = Signal(bool)
 
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()
@@ -89,7 +96,8 @@ class MainWindow(QMainWindow):
         head.setSpacing(8)
         self._head_top = QHBoxLayout()
         self._head_top.setSpacing(24)
-        self._head_top.addWidget(label(ctx.config.clinic.name, "body", name="clinic_name"))
+        self.clinic_name = label(ctx.config.clinic.name, "body", name="clinic_name")
+        self._head_top.addWidget(self.clinic_name)
         self._sections: SectionBar | None = None  # on first use: see sections
         self.step_label = label("", "body", name="step_label")
         self.step_label.setWordWrap(False)
@@ -100,6 +108,13 @@ class MainWindow(QMainWindow):
         self.nav_lang.clicked.connect(self.choose_language)
         self.nav_lang.setVisible(len(ctx.packs) > 1)
         self._head_top.addWidget(self.nav_lang)
+        # Accessibility, on every page and the start screen, always at the very end: the
+        # language button beside it may hide, this one never moves.
+        self.nav_access = button(ctx.pack.t("access.button"), name="nav_access")
+        self.nav_access.clicked.connect(self.open_access)
+        self.nav_access.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self._head_top.addWidget(self.nav_access, 0, QtCore.Qt.AlignmentFlag.AlignRight)
+        self._access_panel: AccessPanel | None = None
         self.language_chooser = LanguageChooser(self)
         self.language_chooser.chosen.connect(self.on_language)
         head.addLayout(self._head_top)
@@ -136,6 +151,7 @@ class MainWindow(QMainWindow):
         self.setLayoutDirection(direction(ctx.pack.rtl))
         ctx.visit.listen(self._on_step)
         ctx.visit.session.on_wipe(self._on_wipe)
+        ctx.access.listen(self._on_access)
         self._showing: Page | None = None
         self._show(self.ctx.visit.flow.page)
 
@@ -165,7 +181,7 @@ class MainWindow(QMainWindow):
         # on Next where Done was.
         self._on_view_changed()
         chrome = not shown and self.ctx.visit.step is not Screen.ATTRACT
-        self.header.setVisible(chrome)
+        self.header.setVisible(not shown)
         self.footer.setVisible(chrome)
 
     # --- what tests and scripts use -------------------------------------------------------
@@ -237,6 +253,43 @@ class MainWindow(QMainWindow):
         )
         self._on_view_changed()
 
+    @property
+    def access_panel(self) -> AccessPanel:
+        """The accessibility settings, made on first use."""
+        if self._access_panel is None:
+            self._access_panel = access_ui.AccessPanel(self.ctx, self)
+        return self._access_panel
+
+    @Slot()
+    def open_access(self) -> None:
+        """The header's accessibility button: the settings, over the page."""
+        self.access_panel.open_panel()
+        self._on_view_changed()
+
+    def _on_access(self, old: Access, new: Access) -> None:
+        """A setting changed: it shows at once; the answers and the page stay."""
+        if (old.text_scale, old.high_contrast) != (new.text_scale, new.high_contrast):
+            self._restyle(new)
+        if old.read_aloud != new.read_aloud:
+            self.read_aloud_changed.emit(new.read_aloud)
+        self._on_view_changed()  # what is under the finger moved
+
+    def _restyle(self, now: Access) -> None:
+        """The theme and text size: one new style sheet for the application (Qt restyles
+        the widgets in place; no screen is rebuilt), the keyboard's own, and the widgets
+        that paint themselves."""
+        theme.use(now.high_contrast, now.text_scale)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.setStyleSheet(theme.style_sheet())
+        if self._keyboard is not None:
+            self._keyboard.restyle()
+        for widget in self.findChildren(QWidget):
+            restyle = getattr(widget, "restyle", None)
+            if callable(restyle) and widget is not self._keyboard:
+                restyle()
+        self.update()
+
     @Slot(str)
     def on_language(self, code: str) -> None:
         """Switch language: rebuild every screen in the new language. The answers are in the
@@ -287,8 +340,10 @@ class MainWindow(QMainWindow):
         log.info("screen %s ready for taps", self.screen_id())
 
     def overlays(self) -> list[QWidget]:
-        """The staff PIN pad and panel (the idle warning belongs to the idle guard)."""
-        return [self.staff.pad, self.staff.panel] if self.staff is not None else []
+        """The staff PIN pad and panel, and the accessibility settings (the idle warning
+        belongs to the idle guard)."""
+        mine: list[QWidget] = [self._access_panel] if self._access_panel is not None else []
+        return [self.staff.pad, self.staff.panel, *mine] if self.staff is not None else mine
 
     def idle_guard(self) -> IdleGuard:
         """The idle timeout, made when the first patient starts (the start screen has none)."""
@@ -300,6 +355,7 @@ class MainWindow(QMainWindow):
                 self.activity_filter(),
                 kiosk.idle_timeout_s * 1000,
                 kiosk.idle_warning_s * 1000,
+                self.ctx.config.accessibility.more_time_factor,
             )
             self._idle.timed_out.connect(self.on_walked_away)
         return self._idle
@@ -357,6 +413,9 @@ class MainWindow(QMainWindow):
 
     def _on_wipe(self) -> None:
         self._draft = None  # an address typed in another language goes with the session
+        self.ctx.access.reset()  # the next patient finds the kiosk as it was
+        if self._access_panel is not None:
+            self._access_panel.hide()
         for page in self._screens.values():
             page.wipe()
             page.reset_view()
@@ -382,13 +441,22 @@ class MainWindow(QMainWindow):
         pack = self.ctx.pack
         self.nav_lang.setText(pack.language_name)
         self.nav_lang.setAccessibleName(pack.t("attract.language_prompt"))
+        self.nav_access.setText(pack.t("access.button"))
+        self.nav_access.setAccessibleName(pack.t("access.button"))
+        self.nav_access.setAccessibleDescription(pack.t("access.button_detail"))
         flow = self.ctx.visit.flow
         screen = which.screen
         chrome = screen is not Screen.ATTRACT
         if self._keyboard is not None and self._keyboard.isVisible():
             self._keyboard.detach()
-        self.header.setVisible(chrome)
+        # The header shows on the start screen too, for the accessibility button; the start
+        # screen has its own languages and the clinic's name, large.
+        self.header.setVisible(True)
         self.footer.setVisible(chrome)
+        self.nav_lang.setVisible(chrome and len(self.ctx.packs) > 1)
+        self.clinic_name.setVisible(chrome)
+        if self._sections is not None and not chrome:
+            self._sections.hide()
         # Done has no Back: the answers were wiped when the patient finished.
         self.nav_back.setVisible(screen is not Screen.DONE)
         if chrome:
