@@ -422,6 +422,7 @@ def application(argv: list[str] | None = None) -> QApplication:
     assert isinstance(app, QApplication)
     app.setApplicationName("botox-kiosk")
     app.setOrganizationName("botox-kiosk")
+    theme.use(high_contrast=False, scale=100)  # a new window's patient starts at the defaults
     qss = theme.style_sheet()
     if app.styleSheet() != qss:  # re-setting it would restyle every widget again
         app.setStyleSheet(qss)

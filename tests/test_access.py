@@ -5,11 +5,19 @@ contrast; more time. Taps go through the window (tests/helpers.py)."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from PySide6.QtCore import QRect, QTimer
 from PySide6.QtGui import QFontInfo
-from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QScrollArea,
+    QWidget,
+)
 
 from kiosk.core.access import Access, AccessSettings
 from kiosk.core.flow import Screen
@@ -25,7 +33,14 @@ def place(window, widget: QWidget) -> tuple[int, int, int, int]:  # type: ignore
 
 
 def next_tap(window, clock, widget: QWidget) -> None:  # type: ignore[no-untyped-def]
-    """A deliberate tap, past the guard of the last change."""
+    """A deliberate tap, past the guard of the last change (scrolled into view first, as
+    the patient would)."""
+    parent = widget.parentWidget()
+    while parent is not None and not isinstance(parent, QScrollArea):
+        parent = parent.parentWidget()
+    if isinstance(parent, QScrollArea):
+        parent.ensureWidgetVisible(widget)
+        QApplication.processEvents()
     clock.advance(LATER)
     tap(window, widget)
     QApplication.processEvents()
@@ -212,10 +227,12 @@ def test_more_time_multiplies_the_timeout_and_still_wipes(qtbot, window) -> None
     assert guard.more_time_factor == window.ctx.config.accessibility.more_time_factor == 4
     guard.set_timeouts(100, 100)
     window.ctx.access.set(more_time=True)
+    started = time.monotonic()
     guard.on_activity()
     assert guard.idle_ms() == 400
-    qtbot.wait(250)
-    assert not guard.overlay.isVisible() and window.screen_id() == "areas"
+    qtbot.waitUntil(guard.overlay.isVisible, timeout=3000)
+    assert time.monotonic() - started >= 0.3  # not at the plain 100 ms (coarse timers: 5 %)
+    assert window.screen_id() == "areas"
     with qtbot.waitSignal(guard.timed_out, timeout=3000):
         pass
     qtbot.waitUntil(lambda: window.screen_id() == "attract")

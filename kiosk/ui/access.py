@@ -12,11 +12,26 @@ from __future__ import annotations
 
 import functools
 
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSizePolicy, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFrame,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.core.access import TEXT_SCALES, Access
 from kiosk.ui.context import UiContext
-from kiosk.ui.widgets import ChoiceButton, Overlay, button, label
+from kiosk.ui.widgets import (
+    ChoiceButton,
+    FitRow,
+    Overlay,
+    button,
+    enable_kinetic_scrolling,
+    label,
+)
 
 #: The on/off settings: objectName -> the ``Access`` field it sets.
 SWITCHES = {
@@ -32,14 +47,28 @@ class AccessPanel(Overlay):
     TICK = "✓ "
 
     def __init__(self, ctx: UiContext, parent: QWidget) -> None:
-        super().__init__(parent, "access_panel", max_width=1100)
+        super().__init__(parent, "access_panel", max_width=1400)
         self.ctx = ctx
         self.title = label("", "title", name="access_title", center=True)
         self.body.addWidget(self.title)
+        # the settings scroll when large text makes them taller than the window; the title
+        # and Done stay in view
+        area = QScrollArea()
+        area.setObjectName("access_settings")
+        area.setWidgetResizable(True)
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        inner = QWidget()
+        settings = QVBoxLayout(inner)
+        settings.setContentsMargins(0, 0, 0, 0)
+        settings.setSpacing(12)
+        area.setWidget(inner)
+        enable_kinetic_scrolling(area)
+        self.body.addWidget(area, 1)
         self.size_label = label("", "h2", name="access_size_label")
-        self.body.addWidget(self.size_label)
-        sizes = QHBoxLayout()
-        sizes.setSpacing(16)
+        settings.addWidget(self.size_label)
+        row = FitRow(16, widest_text=self.TICK)
+        sizes = row.box
         self.sizes: dict[int, QPushButton] = {}
         for scale in TEXT_SCALES:
             size = button(f"{scale} %", "answer", name=f"access_size_{scale}", checkable=True)
@@ -47,12 +76,12 @@ class AccessPanel(Overlay):
             size.clicked.connect(functools.partial(self._set_size, scale))
             sizes.addWidget(size, 1)
             self.sizes[scale] = size
-        self.body.addLayout(sizes)
+        settings.addWidget(row)
         self.switches: dict[str, ChoiceButton] = {}
         for name, setting in SWITCHES.items():
             switch = ChoiceButton("", "", name=name)
             switch.clicked.connect(functools.partial(self._toggle, setting))
-            self.body.addWidget(switch)
+            settings.addWidget(switch)
             self.switches[setting] = switch
         self.done = button("", "primary", name="access_done")
         self.done.clicked.connect(self.hide)

@@ -107,6 +107,11 @@ DEFAULT_TEXTS: dict[str, str] = {
     "plus": "plus",
 }
 
+#: The largest text size the keys take, in percent: their letters are 30-40 px at 100 %, and
+#: at 200 % a landscape window would have no room left above the keys for the field and its
+#: Send button (tests/test_layout.py); at 150 % they are 45-60 px.
+MAX_SCALE = 150
+
 #: Rules the keyboard needs. The keyboard applies them to itself unless ``style_sheet=None``
 #: is passed (then add them to kiosk.qss). Widget-level rules beat the theme's
 #: ``QPushButton { min-width; padding }``, which would make keys far too wide.
@@ -359,9 +364,11 @@ class OnScreenKeyboard(QWidget):
 
     # --- API ------------------------------------------------------------------------------
     def restyle(self) -> None:
-        """Its style sheet in the running theme and text size (``kiosk.ui.theme``)."""
+        """Its style sheet in the running theme and text size (``kiosk.ui.theme``), the
+        size at most ``MAX_SCALE``."""
         if self._style:
-            self.setStyleSheet(theme.styled(self._style))
+            scale = min(theme.scale(), MAX_SCALE)
+            self.setStyleSheet(theme.fill(self._style, theme.palette(), scale))
 
     def attach(
         self, target: QLineEdit, layout: LayoutName, *, reveal: QWidget | None = None

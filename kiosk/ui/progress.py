@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from PySide6 import QtCore
 from PySide6.QtCore import QRect, QSize, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent
-from PySide6.QtWidgets import QAbstractButton, QHBoxLayout, QSizePolicy, QWidget
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtWidgets import QAbstractButton, QGridLayout, QSizePolicy, QWidget
 
 from kiosk.core.flow import Section
 from kiosk.ui import theme
@@ -84,22 +84,25 @@ class SectionTab(QAbstractButton):
 
 
 class SectionBar(QWidget):
-    """The row of section tabs; ``chosen`` says which seen section was tapped."""
+    """The row of section tabs; ``chosen`` says which seen section was tapped. When larger
+    text leaves a tab too narrow for its longest word, the tabs go on two or more rows."""
 
     chosen = Signal(str)
+    SPACING = 6
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("progress")
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(6)
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setSpacing(self.SPACING)
+        self._columns = 0
         self.tabs: dict[Section, SectionTab] = {}
         for section in Section:
             tab = SectionTab(section, self)
             tab.clicked.connect(lambda _=False, s=section: self.chosen.emit(s.value))
-            lay.addWidget(tab, 1)
             self.tabs[section] = tab
+        self._place(len(self.tabs))
 
     def show_states(self, states: list[tuple[Section, str]], names: dict[str, str]) -> None:
         """``states`` from ``Flow.sections()``; ``names`` the pack's ``progress`` texts."""
@@ -109,3 +112,39 @@ class SectionBar(QWidget):
             tab.setVisible(state is not None)
             if state is not None:
                 tab.set_state(names[section.value], state, names[state])
+        self._fit(force=True)
+
+    def restyle(self) -> None:
+        """The text size changed: the tabs may need more rows (or fewer)."""
+        self._fit(force=True)
+
+    def _fit(self, force: bool = False) -> None:
+        shown = [tab for tab in self.tabs.values() if not tab.isHidden()]
+        if not shown or not self.testAttribute(QtCore.Qt.WidgetAttribute.WA_Resized):
+            return  # not laid out yet: its width is not the one it will get
+        mins = [tab.minimumSizeHint().width() for tab in shown]
+        if sum(mins) + self.SPACING * (len(shown) - 1) <= self.width():
+            columns = len(shown)  # one row, each tab as wide as its words need
+        else:
+            fits = (self.width() + self.SPACING) // (max(mins) + self.SPACING)
+            columns = max(1, min(len(shown), fits))
+        if force or columns != self._columns:
+            self._place(columns)
+
+    def _place(self, columns: int) -> None:
+        """The tabs on show, ``columns`` to a row, in the steps' order."""
+        self._columns = columns
+        for tab in self.tabs.values():
+            self._grid.removeWidget(tab)
+        shown = [tab for tab in self.tabs.values() if not tab.isHidden()]
+        shown = shown or list(self.tabs.values())
+        for column in range(self._grid.columnCount()):
+            self._grid.setColumnStretch(column, 0)
+        for n, tab in enumerate(shown):
+            self._grid.addWidget(tab, n // columns, n % columns)
+        for column in range(columns):
+            self._grid.setColumnStretch(column, 1)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()

@@ -162,6 +162,13 @@ def style_sheet() -> str:
     return styled(_templates())
 
 
+def staff_style_sheet() -> str:
+    """The staff tools' own style sheet: the running theme at 100 %. The text size is the
+    patient's choice; the staff's PIN pad and panel keep their layout (a widget's sheet
+    overrides the application's)."""
+    return fill(_templates(), palette(), 100)
+
+
 def palette() -> dict[str, str]:
     return _running["palette"]  # type: ignore[return-value]
 

@@ -232,6 +232,45 @@ class ResponsiveBox(QWidget):
             self.box.setDirection(direction)
 
 
+class FitRow(QWidget):
+    """Buttons side by side while their words fit, one above the other when larger text
+    would cut them (Yes / No / Not sure, the text sizes, the day picker's buttons)."""
+
+    def __init__(self, spacing: int = 20, *, widest_text: str = "") -> None:
+        super().__init__()
+        self.box = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        self.box.setContentsMargins(0, 0, 0, 0)
+        self.box.setSpacing(spacing)
+        #: Room kept for words a button may gain (a tick when chosen).
+        self._extra = widest_text
+
+    def _needed(self) -> int:
+        shown = [
+            item.widget()
+            for i in range(self.box.count())
+            if (item := self.box.itemAt(i)) is not None and item.widget() is not None
+        ]
+        widths = [
+            w.minimumSizeHint().width() + w.fontMetrics().horizontalAdvance(self._extra)
+            for w in shown
+            if w is not None and not w.isHidden()
+        ]
+        return sum(widths) + self.box.spacing() * max(0, len(widths) - 1)
+
+    def fit(self) -> None:
+        flat = self.width() >= self._needed()
+        direction = QBoxLayout.Direction.LeftToRight if flat else QBoxLayout.Direction.TopToBottom
+        if self.box.direction() != direction:
+            self.box.setDirection(direction)
+
+    def restyle(self) -> None:
+        self.fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit()
+
+
 class ScrollCue(QWidget):
     """ "More below": a fade over the last lines of a page and an arrow, until the patient
     has seen its end. Taps go through it to what is beneath."""
@@ -355,11 +394,15 @@ class ScrollPage(QScrollArea):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        if self.verticalScrollBar().value() == 0:
+            # not scrolled yet: what was seen is what shows now (a taller header, larger
+            # text or a rotation can leave less in view than before)
+            self._seen_to = 0
         self._place_cue()
         self._update_cue()
 
 
-class AnswerButtons(QWidget):
+class AnswerButtons(FitRow):
     """Yes / No / Not sure, large and side by side; tapping the chosen answer again clears
     it. The chosen one shows a tick and a heavy outline on a light fill: never the filled
     look of the primary Next button."""
@@ -368,10 +411,8 @@ class AnswerButtons(QWidget):
     TICK = "✓ "
 
     def __init__(self, labels: dict[str, str], accessible_prefix: str) -> None:
-        super().__init__()
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(20)
+        super().__init__(20, widest_text=self.TICK)
+        lay = self.box
         self._labels = labels
         self.buttons: dict[str, QPushButton] = {}
         for value, text in labels.items():

@@ -113,7 +113,8 @@ class MainWindow(QMainWindow):
         self.nav_access = button(ctx.pack.t("access.button"), name="nav_access")
         self.nav_access.clicked.connect(self.open_access)
         self.nav_access.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        self._head_top.addWidget(self.nav_access, 0, QtCore.Qt.AlignmentFlag.AlignRight)
+        end = QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignTop
+        self._head_top.addWidget(self.nav_access, 0, end)
         self._access_panel: AccessPanel | None = None
         self.language_chooser = LanguageChooser(self)
         self.language_chooser.chosen.connect(self.on_language)
@@ -288,6 +289,7 @@ class MainWindow(QMainWindow):
             restyle = getattr(widget, "restyle", None)
             if callable(restyle) and widget is not self._keyboard:
                 restyle()
+        self._place_sections(self._wide(self.width()))
         self.update()
 
     @Slot(str)
@@ -454,7 +456,8 @@ class MainWindow(QMainWindow):
         self.header.setVisible(True)
         self.footer.setVisible(chrome)
         self.nav_lang.setVisible(chrome and len(self.ctx.packs) > 1)
-        self.clinic_name.setVisible(chrome)
+        self._show_clinic_name()
+        self.step_label.setVisible(chrome)
         if self._sections is not None and not chrome:
             self._sections.hide()
         # Done has no Back: the answers were wiped when the patient finished.
@@ -503,6 +506,17 @@ class MainWindow(QMainWindow):
             {key: text for key, text in names.items() if isinstance(text, str)},
         )
 
+    def _show_clinic_name(self) -> None:
+        """The clinic's name heads every page but the start screen (which has it large); in
+        a narrow header with larger text it gives its room to the buttons and the count."""
+        chrome = self.ctx.visit.step is not Screen.ATTRACT
+        self.clinic_name.setVisible(chrome and (self._wide_header or theme.scale() == 100))
+
+    @staticmethod
+    def _wide(width: int) -> bool:
+        """Whether the header is one row: larger text needs a wider window for it."""
+        return width * 100 >= WIDE_HEADER * theme.scale()
+
     def _place_sections(self, wide: bool) -> None:
         """One header row in a wide window; the steps on a row of their own in a narrow one."""
         if wide == self._wide_header:
@@ -516,6 +530,7 @@ class MainWindow(QMainWindow):
             self._head_top.removeWidget(bar)
             self._head_rows.addWidget(bar)
         self._head_top.setStretch(0, 0 if wide else 1)  # the page count to the right
+        self._show_clinic_name()
         # now, not on a later turn: the rest of the window is laid out around its new height
         self._head_rows.activate()
         self.header.updateGeometry()
@@ -526,7 +541,7 @@ class MainWindow(QMainWindow):
         for overlay in (*self.overlays(), *idle, self.language_chooser):
             if overlay.isVisible():
                 overlay.setGeometry(0, 0, event.size().width(), event.size().height())
-        self._place_sections(event.size().width() >= WIDE_HEADER)
+        self._place_sections(self._wide(event.size().width()))
         landscape = event.size().width() >= event.size().height()
         if landscape != self._landscape:
             self._landscape = landscape
