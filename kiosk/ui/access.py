@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import functools
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QPushButton,
@@ -65,6 +66,7 @@ class AccessPanel(Overlay):
         area.setWidget(inner)
         enable_kinetic_scrolling(area)
         self.body.addWidget(area, 1)
+        self._area = area
         self.size_label = label("", "h2", name="access_size_label")
         settings.addWidget(self.size_label)
         row = FitRow(16, widest_text=self.TICK)
@@ -115,6 +117,30 @@ class AccessPanel(Overlay):
             size.setText(f"{self.TICK if chosen else ''}{scale} %")
         for setting, switch in self.switches.items():
             switch.setChecked(getattr(now, setting))
+
+    def _fit_settings(self) -> None:
+        """As tall as the settings need, while the window has the room (a scroll area asks
+        for little, and the card would scroll on a tall portrait screen)."""
+        inner = self._area.widget()
+        if inner is None:
+            return
+        width = self._area.viewport().width()
+        if inner.hasHeightForWidth():
+            need = inner.heightForWidth(width)
+        else:
+            need = inner.sizeHint().height()
+        room = self.height() // 2  # the title, Done and the margins keep the rest
+        height = max(0, min(need, room))
+        if self._area.minimumHeight() != height:
+            self._area.setMinimumHeight(height)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_settings()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        QTimer.singleShot(0, self, self._fit_settings)  # once laid out at the window's size
 
     def _set_size(self, scale: int, *_: object) -> None:
         self.ctx.access.set(text_scale=scale)
