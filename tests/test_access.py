@@ -26,6 +26,7 @@ from kiosk.ui.keyboard import KEYBOARD_QSS
 
 from . import helpers
 from .helpers import LATER, shown, tap, walk_to
+from .test_idle import texts_in
 
 
 def place(window, widget: QWidget) -> tuple[int, int, int, int]:  # type: ignore[no-untyped-def]
@@ -184,6 +185,9 @@ def test_settings_take_effect_at_once_keep_the_answers_and_reset(qtbot, window, 
     QApplication.processEvents()
     assert window.ctx.access.current == Access()
     assert theme.scale() == 100 and not theme.high_contrast()
+    for _ in range(3):  # the screens built anew, the old ones gone
+        QApplication.processEvents()
+    assert not any("Zebedee" in text for text in texts_in(window))
     assert title_px() == before
     assert "#000000" not in QApplication.instance().styleSheet()
 

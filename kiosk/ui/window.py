@@ -433,13 +433,16 @@ class MainWindow(QMainWindow):
         self.screen_changed.emit(page.id)
 
     def _on_wipe(self) -> None:
-        self.ctx.access.reset()  # the next patient finds the kiosk as it was
         self._draft = None  # an address typed in another language goes with the session
         if self._access_panel is not None:
             self._access_panel.hide()
         for page in self._screens.values():
             page.wipe()
             page.reset_view()
+        # The next patient finds the kiosk as it was: a new size or theme builds the screens
+        # anew (emptied above first, so nothing typed lingers in those about to go).
+        self.ctx.access.reset()
+        self._draft = None
         # A name or address copied with a physical keyboard must not outlive the session.
         clipboard = QGuiApplication.clipboard()
         clipboard.clear(QtGui.QClipboard.Mode.Clipboard)
