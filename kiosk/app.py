@@ -39,6 +39,7 @@ from kiosk.core.flow import Screen
 from kiosk.core.jobs import EMAIL_JOB, PRINT_JOB
 from kiosk.core.printer import PRINTER_STATUS, printer_name
 from kiosk.core.visit import CountersPort, Visit
+from kiosk.ui import theme
 from kiosk.ui.context import UiContext
 
 if TYPE_CHECKING:  # deferred: see kiosk.lazy
@@ -660,8 +661,8 @@ def application(argv: list[str] | None = None) -> QApplication:
     assert isinstance(app, QApplication)
     app.setApplicationName("botox-kiosk")
     app.setOrganizationName("botox-kiosk")
-    # the focus ring's rules come after the theme's (resources/style/focus.qss)
-    qss = resources.read_text("style", "kiosk.qss") + resources.read_text("style", "focus.qss")
+    theme.use(high_contrast=False, scale=100)  # a new window's patient starts at the defaults
+    qss = theme.style_sheet()
     if app.styleSheet() != qss:  # re-setting it would restyle every widget again
         app.setStyleSheet(qss)
     return app

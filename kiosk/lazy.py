@@ -44,6 +44,7 @@ DEFERRED: dict[str, str] = {
     # After the kiosk's first paint, or on first use.
     "kiosk.ui.staff": "the staff corner, PIN pad and panel: after the first paint",
     "kiosk.ui.taps": "the tap filter: after the first paint (30 ms)",
+    "kiosk.ui.access": "the accessibility settings: when a patient opens them",
     "kiosk.ui.idle": "the idle guard: when the first patient starts (20 ms)",
     "kiosk.ui.keyboard": "the on-screen keyboard: on first use (30 ms)",
     "kiosk.ui.widgets": "the widget kit of the later screens, not the start screen's (2 ms)",

@@ -140,7 +140,7 @@ def test_a_clinic_day_on_the_real_screen(tmp_path: Path, qapp) -> None:
     config = tmp_path / "kiosk.toml"
     config.write_text(
         DEMO_CLINIC
-        + "[kiosk]\nfullscreen = true\nidle_timeout_s = 5\nidle_warning_s = 3\n"
+        + "[kiosk]\nfullscreen = true\nidle_timeout_s = 5\nidle_warning_s = 20\n"
         + f'[print]\noutput_dir = "{tmp_path}/prints"\n'
         + f'[email]\nenabled = true\nsender = "k@clinic.test"\neml_dir = "{tmp_path}/eml"\n'
         + f'[outbox]\npath = "{tmp_path}/outbox"\n'
@@ -254,8 +254,11 @@ def test_a_clinic_day_on_the_real_screen(tmp_path: Path, qapp) -> None:
         kiosk.wait_for("idle warning dismissed")
         last_tap = time.monotonic()
         kiosk.wait_for("idle warning", timeout=10)
-        back = kiosk.wait_for("screen attract", timeout=10)
-        assert back - last_tap <= 8.5, f"back on attract {back - last_tap:.1f} s after the last tap"
+        # the warning lasts 20 s, the shortest a config may set (WCAG 2.2.1)
+        back = kiosk.wait_for("screen attract", timeout=30)
+        assert back - last_tap <= 28.5, (
+            f"back on attract {back - last_tap:.1f} s after the last tap"
+        )
         log = "".join(kiosk.seen)
         assert "print job" not in "".join(kiosk.seen[mark:])  # the tap printed nothing
         assert not (tmp_path / "prints").exists() or not list((tmp_path / "prints").iterdir())

@@ -177,7 +177,7 @@ def backdrop_hides(window, overlay) -> None:  # type: ignore[no-untyped-def]
     """Outside its card, the overlay is one opaque colour: nothing of the screen shows."""
     image = window.grab().toImage()
     card = QRect(overlay.box.mapTo(window, QPoint(0, 0)), overlay.box.size())
-    backdrop = QColor(overlay.BACKDROP)
+    backdrop = QColor(overlay.backdrop)
     seen = set()
     for x in range(5, image.width(), 37):
         for y in range(5, image.height(), 23):

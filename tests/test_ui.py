@@ -29,8 +29,11 @@ def click(qtbot, window, name: str) -> None:
 
 
 def test_starts_on_attract_without_chrome(window) -> None:
+    """No navigation and no steps; the header holds only the accessibility button."""
     assert window.screen_id() == "attract"
-    assert not window.header.isVisible() and not window.footer.isVisible()
+    assert not window.footer.isVisible()
+    shown = [w.objectName() for w in window.header.findChildren(QWidget) if w.isVisible()]
+    assert shown == ["nav_access"]
     assert window.findChild(QWidget, "screen_attract").isVisible()
 
 

@@ -193,8 +193,9 @@ class KioskConfig:
     )
     idle_warning_s: int = setting(
         20,
-        "Seconds the “Still there?” countdown lasts before the session is wiped.",
-        minimum=1,
+        "Seconds the “Still there?” countdown lasts before the session is wiped. At least "
+        "20: WCAG 2.2.1 asks for a warning of 20 seconds or more before time runs out.",
+        minimum=20,
         maximum=DAY_S,
     )
     done_return_s: int = setting(
@@ -412,6 +413,19 @@ class OpsConfig:
 
 
 @dataclass(frozen=True, eq=False)  # eq unused: a cheaper class to create at start-up
+class AccessibilityConfig:
+    """The patient's accessibility settings (the header's accessibility button)."""
+
+    more_time_factor: int = setting(
+        4,
+        "With “more time” on, the idle timeout (`kiosk.idle_timeout_s`) is multiplied by "
+        "this; the session is still wiped in the end.",
+        minimum=2,
+        maximum=10,
+    )
+
+
+@dataclass(frozen=True, eq=False)  # eq unused: a cheaper class to create at start-up
 class Config:
     """The whole file: one table per section (an absent table takes its defaults)."""
 
@@ -423,6 +437,7 @@ class Config:
     content: ContentConfig
     speech: SpeechConfig
     ops: OpsConfig
+    accessibility: AccessibilityConfig = field(default_factory=AccessibilityConfig)
     source: Path | None = field(default=None, metadata={"rule": Rule(skip=True)})
 
 

@@ -423,6 +423,30 @@ TEXT_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         ),
         frozenset(),
     ),
+    # the accessibility button and its settings (kiosk/ui/access.py), and the idle
+    # warning's More time
+    "access": (
+        frozenset(
+            [
+                "button",
+                "button_detail",
+                "title",
+                "text_size",
+                "text_size_detail",
+                "high_contrast",
+                "high_contrast_detail",
+                "read_aloud",
+                "read_aloud_detail",
+                "more_time",
+                "more_time_detail",
+                "done",
+                "done_detail",
+                "idle_more_time",
+                "idle_more_time_detail",
+            ]
+        ),
+        frozenset(),
+    ),
     # What a screen reader says of each control after its name (kiosk/ui/names.py): spoken
     # descriptions, in the patient's language.
     "a11y": (frozenset(A11Y_KEYS), frozenset()),

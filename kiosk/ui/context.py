@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kiosk.core.access import AccessSettings
 from kiosk.core.jobs import JobEvent, Kind
 from kiosk.core.reload import ReloadCounts
 
@@ -38,6 +39,8 @@ class UiContext:
     #: else when the session ends; returns a sentence for staff.
     request_reload: Callable[[str], str] = lambda _who: ""
     background: list[Background] = field(default_factory=list, repr=False)
+    #: The patient's accessibility choices (the header's accessibility button).
+    access: AccessSettings = field(default_factory=AccessSettings)
     _printer: list[SummaryJobs | None] = field(default_factory=list, repr=False)
     _mailer: list[SummaryJobs | None] = field(default_factory=list, repr=False)
     _printer_check: list[PrinterCheck | None] = field(default_factory=list, repr=False)

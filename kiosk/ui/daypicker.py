@@ -11,10 +11,10 @@ import datetime as dt
 from collections.abc import Mapping
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.ui.basics import button
-from kiosk.ui.widgets import reading_label
+from kiosk.ui.widgets import FitRow, reading_label
 
 #: The buttons' height: a large touch target (the kiosk's rule is at least 72 px).
 BUTTON_HEIGHT = 88
@@ -38,15 +38,14 @@ class DayPicker(QWidget):
         lay.setSpacing(12)
         self.day_label = reading_label("", "h2", name="day_label")
         lay.addWidget(self.day_label)
-        row = QHBoxLayout()
-        row.setSpacing(20)
+        row = FitRow(20)  # one above the other when larger text would cut them
         self.earlier = self._button("earlier", "day_earlier")
         self.today_button = self._button("today", "day_today")
         self.later = self._button("later", "day_later")
         for btn in (self.earlier, self.later, self.today_button):
-            row.addWidget(btn)
-        row.addStretch(1)
-        lay.addLayout(row)
+            row.box.addWidget(btn)
+        row.box.addStretch(1)
+        lay.addWidget(row)
         self.earlier.clicked.connect(lambda *_: self.moved.emit(-1))
         self.later.clicked.connect(lambda *_: self.moved.emit(1))
         self.today_button.clicked.connect(lambda *_: self.today.emit())

@@ -22,11 +22,10 @@ from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QAbstractButton, QSizePolicy, QWidget
 
 from kiosk.core.facemap import REGIONS
+from kiosk.ui import theme
 
 __all__ = ["REGIONS", "AreaTarget", "FaceMap"]  # REGIONS: shared with the printed summary's picture
 
-SELECTED_FILL = QColor(31, 95, 107, 150)
-SELECTED_EDGE = QColor("#16454e")
 #: The arrow keys that go to the area before (the others go to the next one).
 _BACK_KEYS = frozenset({Qt.Key.Key_Up, Qt.Key.Key_Left})
 _ARROWS = _BACK_KEYS | {Qt.Key.Key_Down, Qt.Key.Key_Right}
@@ -176,8 +175,12 @@ class FaceMap(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         self._renderer.render(painter, self._target())
-        painter.setPen(QPen(SELECTED_EDGE, 4))
-        painter.setBrush(SELECTED_FILL)
+        # a chosen area: a tinted fill, a heavy edge and a tick (never colour alone), in the
+        # running theme's colours
+        fill = QColor(theme.colour("primary"))
+        fill.setAlpha(150)
+        painter.setPen(QPen(QColor(theme.colour("primary_dark")), 4))
+        painter.setBrush(fill)
         for area in self._selected:
             for rect in self.area_rects(area):
                 painter.drawRoundedRect(

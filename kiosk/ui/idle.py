@@ -5,6 +5,11 @@ key, wheel). After ``idle_timeout`` without any, a "Still there?" overlay covers
 window and counts down ``idle_warning``; a tap anywhere on it carries on (and reaches nothing
 beneath it), otherwise the session is wiped and the start screen returns. There is no timeout
 on the start screen itself. Both times are injectable (tests use milliseconds).
+
+With the patient's "more time" on (``kiosk.core.access``) the timeout is ``more_time_factor``
+times longer; the warning's "More time" button turns it on and carries on. The session is
+still wiped in the end. The warning lasts at least 20 s because the config allows no less
+(``kiosk.idle_warning_s``, WCAG 2.2.1); the guard itself takes any time, for tests.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import logging
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
+from kiosk.core.access import Access
 from kiosk.core.flow import Screen
 from kiosk.ui.context import UiContext
 from kiosk.ui.taps import TapFilter
@@ -23,7 +29,8 @@ log = logging.getLogger("kiosk.idle")
 
 
 class StillThere(Overlay):
-    """Covers the window: "Still there?", a countdown, and one big button to carry on."""
+    """Covers the window: "Still there?", a countdown, a big button to carry on and one to
+    carry on with more time."""
 
     def __init__(self, ctx: UiContext, parent: QWidget) -> None:
         super().__init__(parent, "idle_overlay", max_width=900)
@@ -34,12 +41,19 @@ class StillThere(Overlay):
         self.body.addWidget(self.countdown)
         self.carry_on = button("", "primary", name="idle_continue")
         self.body.addWidget(self.carry_on)
+        self.more_time = button("", name="idle_more_time")
+        self.body.addWidget(self.more_time)
 
     def cover(self) -> None:
         pack = self.ctx.pack  # the patient's language, whatever it is now
         self.title.setText(pack.t("idle.title"))
         self.carry_on.setText(pack.t("idle.carry_on"))
         self.carry_on.setAccessibleName(pack.t("idle.carry_on"))
+        self.more_time.setText(pack.t("access.idle_more_time"))
+        self.more_time.setAccessibleName(pack.t("access.idle_more_time"))
+        self.more_time.setAccessibleDescription(pack.t("access.idle_more_time_detail"))
+        # already on: carrying on is all there is to do
+        self.more_time.setVisible(not self.ctx.access.more_time)
         super().cover()
 
 
@@ -55,11 +69,14 @@ class IdleGuard(QObject):
         activity: TapFilter,
         timeout_ms: int,
         warning_ms: int,
+        more_time_factor: int = 4,
     ) -> None:
         super().__init__(window)
         self.ctx = ctx
         self.overlay = StillThere(ctx, window)
         self.overlay.carry_on.clicked.connect(self.on_activity)
+        self.overlay.more_time.clicked.connect(self.on_more_time)
+        self.more_time_factor = more_time_factor
         self._idle = QTimer(self)
         self._idle.setObjectName("idle_timer")
         self._idle.setSingleShot(True)
@@ -72,11 +89,31 @@ class IdleGuard(QObject):
         activity.activity.connect(self.on_activity)
         activity.dismiss_on_tap.append(self.overlay)
         ctx.visit.listen(lambda _old, new: self._on_screen(new))
+        ctx.access.listen(self._on_access)
 
     def set_timeouts(self, timeout_ms: int, warning_ms: int) -> None:
         self.timeout_ms, self.warning_ms = timeout_ms, warning_ms
-        self._idle.setInterval(timeout_ms)
+        self._idle.setInterval(self.idle_ms())
         self._tick.setInterval(min(1000, warning_ms))
+
+    def idle_ms(self) -> int:
+        """How long without a touch before the warning: longer with "more time" on."""
+        factor = self.more_time_factor if self.ctx.access.more_time else 1
+        return self.timeout_ms * factor
+
+    def _on_access(self, old: Access, new: Access) -> None:
+        if old.more_time == new.more_time:
+            return
+        self._idle.setInterval(self.idle_ms())
+        if self._idle.isActive():
+            self._idle.start()  # from now, at the new length
+
+    @Slot()
+    def on_more_time(self) -> None:
+        """The warning's "More time": from now on the kiosk waits longer; carry on."""
+        log.info("more time chosen")
+        self.ctx.access.set(more_time=True)
+        self.on_activity()
 
     def _on_screen(self, screen: Screen) -> None:
         if screen is Screen.ATTRACT:

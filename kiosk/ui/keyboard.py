@@ -58,6 +58,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.core.content import primary_language
+from kiosk.ui import theme
 
 LayoutName = Literal["name", "email"]
 LAYOUTS: tuple[str, ...] = get_args(LayoutName)
@@ -114,28 +115,33 @@ DEFAULT_TEXTS: dict[str, str] = {
     "plus": "plus",
 }
 
+#: The largest text size the keys take, in percent: their letters are 30-40 px at 100 %, and
+#: at 200 % a landscape window would have no room left above the keys for the field and its
+#: Send button (tests/test_layout.py); at 150 % they are 45-60 px.
+MAX_SCALE = 150
+
 #: Rules the keyboard needs. The keyboard applies them to itself unless ``style_sheet=None``
 #: is passed (then add them to kiosk.qss). Widget-level rules beat the theme's
 #: ``QPushButton { min-width; padding }``, which would make keys far too wide.
 KEYBOARD_QSS = """
-QWidget#keyboard { background: #e6eef0; border-top: 2px solid #c6d6da; }
+QWidget#keyboard { background: @keyboard_ground; border-top: 2px solid @line_strong; }
 QWidget#keyboard QPushButton {
     min-width: 60px; min-height: 60px; padding: 0px; margin: 0px;
-    border: 2px solid #1f5f6b; border-radius: 12px;
-    background: #ffffff; color: #16323a;
+    border: 2px solid @primary; border-radius: 12px;
+    background: @paper; color: @ink;
     font-size: 30px; font-weight: 400;
 }
-QWidget#keyboard QPushButton:pressed { background: #d8eaee; }
-QWidget#keyboard QPushButton[role="action"] { color: #1f5f6b; font-size: 26px; font-weight: 600; }
-QWidget#keyboard QPushButton[role="domain"] { color: #1f5f6b; font-size: 22px; }
+QWidget#keyboard QPushButton:pressed { background: @pressed; }
+QWidget#keyboard QPushButton[role="action"] { color: @primary; font-size: 26px; font-weight: 600; }
+QWidget#keyboard QPushButton[role="domain"] { color: @primary; font-size: 22px; }
 QWidget#keyboard QPushButton[role="symbol"] { font-size: 34px; font-weight: 700; }
 QWidget#keyboard QPushButton#key_shift,
 QWidget#keyboard QPushButton#key_backspace { font-size: 40px; }
-QWidget#keyboard QPushButton[role="action"]:checked { background: #1f5f6b; color: #ffffff; }
+QWidget#keyboard QPushButton[role="action"]:checked { background: @primary; color: @paper; }
 QWidget#keyboard QPushButton[role="done"] {
-    background: #1f5f6b; color: #ffffff; font-size: 28px; font-weight: 700;
+    background: @primary; color: @paper; font-size: 28px; font-weight: 700;
 }
-QWidget#keyboard QPushButton[role="done"]:pressed { background: #16454e; }
+QWidget#keyboard QPushButton[role="done"]:pressed { background: @primary_dark; }
 """
 
 
@@ -351,8 +357,8 @@ class OnScreenKeyboard(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-        if style_sheet:
-            self.setStyleSheet(style_sheet)
+        self._style = style_sheet
+        self.restyle()
         self._box = QHBoxLayout(self)
         self._box.setContentsMargins(16, 14, 16, 16)
         self._grid: _KeyGrid | None = None
@@ -366,6 +372,13 @@ class OnScreenKeyboard(QWidget):
         self.hide()
 
     # --- API ------------------------------------------------------------------------------
+    def restyle(self) -> None:
+        """Its style sheet in the running theme and text size (``kiosk.ui.theme``), the
+        size at most ``MAX_SCALE``."""
+        if self._style:
+            scale = min(theme.scale(), MAX_SCALE)
+            self.setStyleSheet(theme.fill(self._style, theme.palette(), scale))
+
     def attach(
         self, target: QLineEdit, layout: LayoutName, *, reveal: QWidget | None = None
     ) -> None:

@@ -26,6 +26,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QGridLayout, QPushButton, QWidget
 
 from kiosk.core.staff import Attempt, Outcome, PinLock
+from kiosk.ui import theme
 from kiosk.ui.taps import TapFilter
 from kiosk.ui.widgets import Overlay, button, label
 
@@ -93,6 +94,7 @@ class PinPad(Overlay):
         self._show_dots()
         locked = self.lock.locked_for()
         self.message.setText(f"Locked: try again in {math.ceil(locked)} s." if locked else "")
+        self.setStyleSheet(theme.staff_style_sheet())
         self.cover()
 
     @Slot()
@@ -283,6 +285,7 @@ class StaffPanel(Overlay):
         parent = self.parentWidget()
         self.set_columns(2 if parent is None or parent.width() >= parent.height() else 1)
         self.refresh()
+        self.setStyleSheet(theme.staff_style_sheet())
         self.cover()
 
     def refresh(self) -> None:

@@ -16,7 +16,8 @@ finger really did:
   opens the staff PIN pad (``corner_held``), on every screen and over every overlay. The
   corner's taps never reach what is under them.
 - **Modal warnings**: while a tap-to-dismiss overlay (the idle warning) shows, a tap anywhere
-  means "I'm still here": it counts as activity and reaches nothing beneath.
+  means "I'm still here": it counts as activity and reaches nothing beneath. A tap on one of
+  the overlay's own buttons (carry on, more time) goes to that button, which acts itself.
 - **Keys**: a key (a USB keypad, a switch sending Tab, Space, Enter) is activity and is
   never held back, a screen change or not: a key press is one deliberate step, not a
   finger's bounce. Over a modal warning, a key is "I'm still here", as a tap is, and
@@ -39,7 +40,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QInputEvent, QMouseEvent, QTouchEvent, QWindow
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QAbstractButton, QWidget
 
 from kiosk.core.flow import Screen
 from kiosk.ui.context import UiContext
@@ -112,6 +113,7 @@ class TapFilter(QObject):
         self._swallowing = False  # the rest of a tap whose press was held back
         self.keys_in_use = False  # the patient's last press was a key, not a finger
         self._press_at: QPointF | None = None
+        self._button_press = False  # a press let through to a warning's own button
         self._hold = QTimer(self)
         self._hold.setObjectName("staff_corner_hold")
         self._hold.setSingleShot(True)
@@ -222,6 +224,9 @@ class TapFilter(QObject):
         let through: activity, and waking the start screen."""
         if self.asleep():
             return self._wake()
+        if self._button_press:  # the warning's button acts itself; the warning stays till then
+            self._button_press = False
+            return False
         self._touched()
         return False
 
@@ -243,6 +248,9 @@ class TapFilter(QObject):
         if self.asleep():
             return self._wake()
         if any(overlay.isVisible() for overlay in self.dismiss_on_tap):
+            if pos is not None and self._on_warning_button(pos):
+                self._button_press = True
+                return False
             self._touched()  # "I'm still here": the warning goes, the tap goes nowhere
             return self._swallow(event)
         if self.settling():
@@ -251,6 +259,18 @@ class TapFilter(QObject):
             return self._swallow(event)
         if kind in ACTIVITY:
             self._touched()
+        return False
+
+    def _on_warning_button(self, pos: QPointF) -> bool:
+        """Whether ``pos`` (in the window) is on a button of a tap-to-dismiss overlay."""
+        for overlay in self.dismiss_on_tap:
+            if not overlay.isVisible():
+                continue
+            hit = overlay.childAt(overlay.mapFrom(self._window, pos.toPoint()))
+            while hit is not None and hit is not overlay:
+                if isinstance(hit, QAbstractButton):
+                    return True
+                hit = hit.parentWidget()
         return False
 
     def _in_corner(self, window: QWindow, pos: QPointF) -> bool:

@@ -24,7 +24,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QWidget
 
-from kiosk.ui.pictures import theme
+from kiosk.ui import theme
 from kiosk.ui.widgets import reading_label
 
 
@@ -38,7 +38,8 @@ class ChartEntry(NamedTuple):
     body: str = ""
 
 
-#: The drawing's words, in pixels (the kiosk's smallest text is 22 px).
+#: The drawing's words and rows, in pixels at 100 % (the kiosk's smallest text is 22 px); each
+#: grows with the patient's text size (``theme.px``).
 TEXT_PX = 24
 LANE = 66
 BAR = 18
@@ -69,7 +70,7 @@ def _rtl(widget: QWidget) -> bool:
 
 def _fonts(base: QFont) -> tuple[QFont, QFont]:
     plain = QFont(base)
-    plain.setPixelSize(TEXT_PX)
+    plain.setPixelSize(theme.px(TEXT_PX))
     bold = QFont(plain)
     bold.setBold(True)
     return plain, bold
@@ -83,8 +84,15 @@ class Lane(QWidget):
         self.scale = scale
         self.entry: ChartEntry | None = None
         self._plain, self._bold = _fonts(self.font())
-        self.setMinimumHeight(LANE)
+        self.setMinimumHeight(theme.px(LANE))
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+
+    def restyle(self) -> None:
+        """The text size changed (the window calls this): the words and the lane grow."""
+        self._plain, self._bold = _fonts(self.font())
+        self.setMinimumHeight(theme.px(LANE))
+        self.updateGeometry()
+        self.update()
 
     def set_entry(self, entry: ChartEntry) -> None:
         self.entry = entry
@@ -92,7 +100,7 @@ class Lane(QWidget):
         self.update()
 
     def sizeHint(self) -> QSize:
-        return QSize(700, LANE)
+        return QSize(700, theme.px(LANE))
 
     def words_width(self) -> float:
         if self.entry is None:
@@ -117,7 +125,7 @@ class Lane(QWidget):
         # right to left: from the bar's right end, leftwards
         x0 = self.start_x() + BAR / 2 - width if _rtl(self) else self.start_x() - BAR / 2
         x = max(2.0, min(x0, self.width() - 2 - width))
-        return QRectF(x, 0, width, WORDS_H)
+        return QRectF(x, 0, width, theme.px(WORDS_H))
 
     def paintEvent(self, event: QPaintEvent) -> None:
         e = self.entry
@@ -125,18 +133,18 @@ class Lane(QWidget):
             return
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        w, cy, rtl = self.width(), WORDS_H + 4 + BAR / 2, _rtl(self)
-        painter.setPen(QPen(QColor(theme["line"]), 2, Qt.PenStyle.DashLine))
+        w, cy, rtl = self.width(), theme.px(WORDS_H) + 4 + BAR / 2, _rtl(self)
+        painter.setPen(QPen(QColor(theme.colour("line")), 2, Qt.PenStyle.DashLine))
         for day in self.scale.starts:
             x = self.scale.x(day, w, rtl)
             painter.drawLine(QPointF(x, 0), QPointF(x, self.height()))
         x0 = self.start_x()
         x1 = self.scale.x(e.end, w, rtl) if e.end is not None else x0
         x0, x1 = min(x0, x1), max(x0, x1)
-        primary = QColor(theme["primary"])
+        primary = QColor(theme.colour("primary"))
         painter.setPen(QPen(primary, 3))
         if x1 - x0 >= BAR:
-            painter.setBrush(QColor(theme["primary_light"]))
+            painter.setBrush(QColor(theme.colour("primary_light")))
             painter.drawRoundedRect(QRectF(x0, cy - BAR / 2, x1 - x0, BAR), BAR / 2, BAR / 2)
         else:
             painter.setBrush(primary)
@@ -144,8 +152,10 @@ class Lane(QWidget):
         words = self.words_rect()
         bold = QFontMetrics(self._bold)
         base = words.center().y() + (bold.ascent() - bold.descent()) / 2
-        painter.fillRect(words.adjusted(-4, 0, 4, 0), QColor(theme["paper"]))  # over the guides
-        painter.setPen(QColor(theme["ink"]))
+        painter.fillRect(
+            words.adjusted(-4, 0, 4, 0), QColor(theme.colour("paper"))
+        )  # over the guides
+        painter.setPen(QColor(theme.colour("ink")))
         # The title first in reading order, the date after it. Right to left: the title at
         # the right end, and the date's "  ·  " on its right whatever script the date is in
         # (the painter lays it out right to left; the date is isolated, zero-width marks).
@@ -171,8 +181,14 @@ class Axis(QWidget):
         self.scale = scale
         self.text = ""
         self._plain, self._bold = _fonts(self.font())
-        self.setFixedHeight(self.HEIGHT)
+        self.setFixedHeight(theme.px(self.HEIGHT))
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def restyle(self) -> None:
+        """The text size changed (the window calls this): the words and the axis grow."""
+        self._plain, self._bold = _fonts(self.font())
+        self.setFixedHeight(theme.px(self.HEIGHT))
+        self.update()
 
     def set_text(self, text: str) -> None:
         self.text = text
@@ -183,28 +199,28 @@ class Axis(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         w, y, rtl = self.width(), 20.0, _rtl(self)
-        painter.setPen(QPen(QColor(theme["line"]), 2, Qt.PenStyle.DashLine))
+        painter.setPen(QPen(QColor(theme.colour("line")), 2, Qt.PenStyle.DashLine))
         for day in self.scale.starts:
             x = self.scale.x(day, w, rtl)
             painter.drawLine(QPointF(x, 0), QPointF(x, y))
-        ink = QColor(theme["ink"])
+        ink = QColor(theme.colour("ink"))
         painter.setPen(QPen(ink, 4, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
         start = self.scale.x(0, w, rtl)
         painter.drawLine(QPointF(start, y), QPointF(self.scale.x(self.scale.last, w, rtl), y))
         for day in self.scale.starts:
             x = self.scale.x(day, w, rtl)
             painter.drawLine(QPointF(x, y - 8), QPointF(x, y + 8))
-        painter.setPen(QPen(QColor(theme["primary_dark"]), 3))
-        painter.setBrush(QColor(theme["primary"]))
+        painter.setPen(QPen(QColor(theme.colour("primary_dark")), 3))
+        painter.setBrush(QColor(theme.colour("primary")))
         painter.drawEllipse(QPointF(start, y), 12, 12)
         painter.setFont(self._bold)
         painter.setPen(ink)
         align = Qt.AlignmentFlag
         if rtl:  # written leftwards from the treatment day, at the right
-            room = QRectF(0, y + 16, min(float(w), start + 12), TEXT_PX * 1.6)
+            room = QRectF(0, y + 16, min(float(w), start + 12), theme.px(TEXT_PX) * 1.6)
             flags = align.AlignRight | align.AlignAbsolute | align.AlignTop
         else:
-            room = QRectF(max(0.0, start - 12), y + 16, w, TEXT_PX * 1.6)
+            room = QRectF(max(0.0, start - 12), y + 16, w, theme.px(TEXT_PX) * 1.6)
             flags = align.AlignLeft | align.AlignAbsolute | align.AlignTop
         painter.drawText(room, flags, self.text)
         painter.end()
@@ -278,7 +294,7 @@ class TimelineChart(QWidget):
         self.grid.setColumnStretch(0, 1)
         self.grid.setColumnStretch(1, 1 if self._landscape else 0)
         for lane in self.lanes:
-            lane.setMinimumHeight(LANE)
+            lane.setMinimumHeight(theme.px(LANE))
         for body in self.bodies:
             body.setContentsMargins(0, 6 if self._landscape else 0, 0, 16)
 

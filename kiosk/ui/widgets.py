@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.ui import theme
 from kiosk.ui.basics import button, label
 
 __all__ = ["button", "label"]  # re-exported: the screens take everything from here
@@ -134,8 +135,6 @@ class Overlay(QWidget):
     there). The card is as wide as the window allows, up to ``max_width``.
     """
 
-    #: The backdrop: opaque, so no name or answer shows around the card.
-    BACKDROP = "#16323a"
     #: Emitted each time it covers the window.
     shown = Signal()
 
@@ -144,8 +143,8 @@ class Overlay(QWidget):
         self.setObjectName(name)
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_NoMousePropagation, True)
-        self.setFocusPolicy(QtCore.Qt.FocusPolicy.ClickFocus)
-        self.setStyleSheet(f"QWidget#{name} {{ background: {self.BACKDROP}; }}")
+        self.setFocusPolicy(QtCore.Qt.FocusPolicy.ClickFocus)  # focus goes to its controls
+        self.setProperty("overlay", True)  # kiosk.qss: the theme's opaque backdrop
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 24, 24, 24)
         outer.addStretch(1)
@@ -159,6 +158,11 @@ class Overlay(QWidget):
         outer.addStretch(1)
         self._return_to: QWidget | None = None  # the focus before it covered the window
         self.hide()
+
+    @property
+    def backdrop(self) -> str:
+        """The backdrop's colour: opaque, so no name or answer shows around the card."""
+        return theme.colour("backdrop")
 
     def cover(self) -> None:
         before = QApplication.focusWidget()
@@ -252,11 +256,50 @@ class ResponsiveBox(QWidget):
             self.box.setDirection(direction)
 
 
+class FitRow(QWidget):
+    """Buttons side by side while their words fit, one above the other when larger text
+    would cut them (Yes / No / Not sure, the text sizes, the day picker's buttons)."""
+
+    def __init__(self, spacing: int = 20, *, widest_text: str = "") -> None:
+        super().__init__()
+        self.box = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        self.box.setContentsMargins(0, 0, 0, 0)
+        self.box.setSpacing(spacing)
+        #: Room kept for words a button may gain (a tick when chosen).
+        self._extra = widest_text
+
+    def _needed(self) -> int:
+        shown = [
+            item.widget()
+            for i in range(self.box.count())
+            if (item := self.box.itemAt(i)) is not None and item.widget() is not None
+        ]
+        widths = [
+            w.minimumSizeHint().width() + w.fontMetrics().horizontalAdvance(self._extra)
+            for w in shown
+            if w is not None and not w.isHidden()
+        ]
+        return sum(widths) + self.box.spacing() * max(0, len(widths) - 1)
+
+    def fit(self) -> None:
+        flat = self.width() >= self._needed()
+        direction = QBoxLayout.Direction.LeftToRight if flat else QBoxLayout.Direction.TopToBottom
+        if self.box.direction() != direction:
+            self.box.setDirection(direction)
+
+    def restyle(self) -> None:
+        self.fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit()
+
+
 class ScrollCue(QWidget):
     """ "More below": a fade over the last lines of a page and an arrow, until the patient
     has seen its end. Taps go through it to what is beneath."""
 
-    HEIGHT = 120
+    HEIGHT = 120  # at 100 %: it grows with the text size
 
     def __init__(self, text: str, parent: QWidget) -> None:
         super().__init__(parent)
@@ -278,9 +321,10 @@ class ScrollCue(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         fade = QLinearGradient(0, 0, 0, self.height())
-        fade.setColorAt(0.0, QColor(244, 247, 247, 0))
-        fade.setColorAt(0.6, QColor(244, 247, 247, 235))
-        fade.setColorAt(1.0, QColor(244, 247, 247, 255))
+        ground = QColor(theme.colour("background"))
+        for at, alpha in ((0.0, 0), (0.6, 235), (1.0, 255)):
+            ground.setAlpha(alpha)
+            fade.setColorAt(at, ground)
         painter.fillRect(self.rect(), fade)
         painter.end()
 
@@ -368,17 +412,21 @@ class ScrollPage(QScrollArea):
     def _place_cue(self) -> None:
         if self.cue is not None:
             view = self.viewport().geometry()
-            height = min(ScrollCue.HEIGHT, view.height() // 3)
+            height = min(theme.px(ScrollCue.HEIGHT), view.height() // 3)
             self.cue.setGeometry(view.x(), view.bottom() + 1 - height, view.width(), height)
             self.cue.raise_()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        if self.verticalScrollBar().value() == 0:
+            # not scrolled yet: what was seen is what shows now (a taller header, larger
+            # text or a rotation can leave less in view than before)
+            self._seen_to = 0
         self._place_cue()
         self._update_cue()
 
 
-class AnswerButtons(QWidget):
+class AnswerButtons(FitRow):
     """Yes / No / Not sure, large and side by side; tapping the chosen answer again clears
     it. The chosen one shows a tick and a heavy outline on a light fill: never the filled
     look of the primary Next button."""
@@ -387,10 +435,8 @@ class AnswerButtons(QWidget):
     TICK = "✓ "
 
     def __init__(self, labels: dict[str, str], accessible_prefix: str) -> None:
-        super().__init__()
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(20)
+        super().__init__(20, widest_text=self.TICK)
+        lay = self.box
         self._labels = labels
         self.buttons: dict[str, QPushButton] = {}
         for value, text in labels.items():
@@ -444,15 +490,25 @@ class ChoiceButton(QPushButton):
         text = QVBoxLayout()
         text.setSpacing(2)
         lay.addLayout(text, 1)
-        self._labels = [self._box, label(title, "choice_title")]
-        if detail:
-            self._labels.append(label(detail, "choice_detail"))
+        self._title = label(title, "choice_title")
+        self._detail = label(detail, "choice_detail")
+        self._detail.setVisible(bool(detail))
+        self._labels = [self._box, self._title, self._detail]
         for lbl in self._labels:
             lbl.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         for lbl in self._labels[1:]:
             text.addWidget(lbl)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.toggled.connect(self._on_toggled)
+
+    def set_texts(self, title: str, detail: str) -> None:
+        """New words (another language): the title is its accessible name, the detail its
+        description."""
+        self._title.setText(title)
+        self._detail.setText(detail)
+        self._detail.setVisible(bool(detail))
+        self.setAccessibleName(title)
+        self.setAccessibleDescription(detail)
 
     def _on_toggled(self, checked: bool) -> None:
         # Only the tick changes here. The button's own `:checked` style (a tinted card with a

@@ -36,8 +36,9 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk import lazy
+from kiosk.core.access import Access
 from kiosk.core.flow import Page, Screen, Section
-from kiosk.ui import names
+from kiosk.ui import names, theme
 from kiosk.ui.basics import button, label
 from kiosk.ui.context import UiContext
 from kiosk.ui.focusring import FocusRing
@@ -48,7 +49,9 @@ from kiosk.ui.screens.base import ScreenBase
 if TYPE_CHECKING:  # made after the first paint or on first use: see kiosk.lazy
     from kiosk.core.config import Config
     from kiosk.core.content import ContentPack
+    from kiosk.ui import access as access_ui
     from kiosk.ui import idle, keyboard, progress, reader, taps
+    from kiosk.ui.access import AccessPanel
     from kiosk.ui.idle import IdleGuard
     from kiosk.ui.keyboard import OnScreenKeyboard
     from kiosk.ui.progress import SectionBar
@@ -56,6 +59,7 @@ if TYPE_CHECKING:  # made after the first paint or on first use: see kiosk.lazy
     from kiosk.ui.staff import StaffAccess
     from kiosk.ui.taps import TapFilter
 else:
+    access_ui = lazy.load("kiosk.ui.access")
     idle = lazy.load("kiosk.ui.idle")
     keyboard = lazy.load("kiosk.ui.keyboard")
     progress = lazy.load("kiosk.ui.progress")
@@ -74,6 +78,8 @@ class MainWindow(QMainWindow):
     screen_changed = Signal(str)
     first_paint = Signal()
     quitting = Signal()  # the kiosk is leaving for good (before anything is shut down)
+    #: The patient turned read aloud on or off (the page reader's ``set_enabled`` hangs here).
+    read_aloud_changed = Signal(bool)
 
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()
@@ -122,6 +128,14 @@ class MainWindow(QMainWindow):
         self.nav_lang.setVisible(len(ctx.packs) > 1)
         self._head_top.addWidget(self.nav_lang)
         self._reader: PageReader | None = None  # read aloud's bar: see read_aloud
+        # Accessibility, on every page and the start screen, always at the very end: the
+        # language button beside it may hide, this one never moves.
+        self.nav_access = button(ctx.pack.t("access.button"), name="nav_access")
+        self.nav_access.clicked.connect(self.open_access)
+        self.nav_access.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        end = QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignTop
+        self._head_top.addWidget(self.nav_access, 0, end)
+        self._access_panel: AccessPanel | None = None
         self.language_chooser = LanguageChooser(self)
         self.language_chooser.chosen.connect(self.on_language)
         head.addLayout(self._head_top)
@@ -158,6 +172,7 @@ class MainWindow(QMainWindow):
         self.setLayoutDirection(direction(ctx.pack.rtl))
         ctx.visit.listen(self._on_step)
         ctx.visit.session.on_wipe(self._on_wipe)
+        ctx.access.listen(self._on_access)
         self._showing: Page | None = None
         self._show(self.ctx.visit.flow.page)
 
@@ -187,7 +202,7 @@ class MainWindow(QMainWindow):
         # on Next where Done was.
         self._on_view_changed()
         chrome = not shown and self.ctx.visit.step is not Screen.ATTRACT
-        self.header.setVisible(chrome)
+        self.header.setVisible(not shown)
         self.footer.setVisible(chrome)
         if shown and self._keyboard is not None:
             self.describe(self._keyboard)
@@ -332,6 +347,58 @@ class MainWindow(QMainWindow):
         self.describe(self.language_chooser)
         self._on_view_changed()
 
+    @property
+    def access_panel(self) -> AccessPanel:
+        """The accessibility settings, made on first use."""
+        if self._access_panel is None:
+            self._access_panel = access_ui.AccessPanel(self.ctx, self)
+        return self._access_panel
+
+    @Slot()
+    def open_access(self) -> None:
+        """The header's accessibility button: the settings, over the page."""
+        self.access_panel.open_panel()
+        self._on_view_changed()
+
+    def _on_access(self, old: Access, new: Access) -> None:
+        """A setting changed: it shows at once; the answers and the page stay."""
+        if (old.text_scale, old.high_contrast) != (new.text_scale, new.high_contrast):
+            self._restyle(new)
+        if old.read_aloud != new.read_aloud:
+            if new.read_aloud or self._reader is not None:  # the reader is made when first on
+                self.read_aloud.set_enabled(new.read_aloud)
+            self.read_aloud_changed.emit(new.read_aloud)
+        self._on_view_changed()  # what is under the finger moved
+
+    def _restyle(self, now: Access) -> None:
+        """The theme and text size: one new style sheet for the application, the keyboard's
+        own, and the widgets that paint themselves. Qt restyles every widget of a new
+        application style sheet, about 1.7 ms each: the built screens (over 800 widgets,
+        1.4 s) are dropped first, as a language switch does, and the page on show is built
+        anew in the new style (the others after it, one per turn)."""
+        theme.use(now.high_contrast, now.text_scale)
+        self._rebuild_screens(prebuild=False)
+        # a turn later: the dropped screens are deleted by then, so they are not restyled
+        QTimer.singleShot(0, self, self._apply_style)
+
+    @Slot()
+    def _apply_style(self) -> None:
+        # the dropped screens go now, not when the loop next gets round to them
+        QApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.setStyleSheet(theme.style_sheet())
+        if self._keyboard is not None:
+            self._keyboard.restyle()
+        for widget in self.findChildren(QWidget):
+            restyle = getattr(widget, "restyle", None)
+            if callable(restyle) and widget is not self._keyboard:
+                restyle()
+        self._place_sections(self._wide(self.width()))
+        self._show(self.ctx.visit.flow.page)
+        if self._painted:
+            QTimer.singleShot(0, self, self._prebuild)
+
     @Slot(str)
     def on_language(self, code: str) -> None:
         """Switch language: rebuild every screen in the new language. The answers are in the
@@ -347,8 +414,15 @@ class MainWindow(QMainWindow):
         self._language = self.ctx.pack.language
         self.setLayoutDirection(direction(self.ctx.pack.rtl))
         if self._keyboard is not None:
-            self._keyboard.detach()  # its field goes with the screens
             self._keyboard.set_texts(self._keyboard_texts(), language=self._language)
+        self._rebuild_screens()
+
+    def _rebuild_screens(self, prebuild: bool = True) -> None:
+        """Drop every screen; the page on show is built again when shown, the others one per
+        turn of the event loop. The answers are in the session and the summary's typed
+        address and view go to the new one (``take_draft``)."""
+        if self._keyboard is not None:
+            self._keyboard.detach()  # its field goes with the screens
         summary = next((p for k, p in self._screens.items() if k.screen is Screen.SUMMARY), None)
         on_summary = self.ctx.visit.flow.page.screen is Screen.SUMMARY
         # the address typed and the view on show go to the summary built in the new language
@@ -357,7 +431,7 @@ class MainWindow(QMainWindow):
             self.stack.removeWidget(page)
             page.deleteLater()
         self._screens.clear()
-        if self._painted:  # the others in the new language, one per turn, as at start-up
+        if self._painted and prebuild:  # the others anew, one per turn, as at start-up
             QTimer.singleShot(0, self, self._prebuild)
 
     def reload(self, config: Config, packs: dict[str, ContentPack]) -> None:
@@ -402,8 +476,10 @@ class MainWindow(QMainWindow):
         log.info("screen %s ready for taps", self.screen_id())
 
     def overlays(self) -> list[QWidget]:
-        """The staff PIN pad and panel (the idle warning belongs to the idle guard)."""
-        return [self.staff.pad, self.staff.panel] if self.staff is not None else []
+        """The staff PIN pad and panel, and the accessibility settings (the idle warning
+        belongs to the idle guard)."""
+        mine: list[QWidget] = [self._access_panel] if self._access_panel is not None else []
+        return [self.staff.pad, self.staff.panel, *mine] if self.staff is not None else mine
 
     def idle_guard(self) -> IdleGuard:
         """The idle timeout, made when the first patient starts (the start screen has none)."""
@@ -415,6 +491,7 @@ class MainWindow(QMainWindow):
                 self.activity_filter(),
                 kiosk.idle_timeout_s * 1000,
                 kiosk.idle_warning_s * 1000,
+                self.ctx.config.accessibility.more_time_factor,
             )
             self._idle.timed_out.connect(self.on_walked_away)
             self._idle.overlay.shown.connect(functools.partial(self.describe, self._idle.overlay))
@@ -473,9 +550,15 @@ class MainWindow(QMainWindow):
 
     def _on_wipe(self) -> None:
         self._draft = None  # an address typed in another language goes with the session
+        if self._access_panel is not None:
+            self._access_panel.hide()
         for page in self._screens.values():
             page.wipe()
             page.reset_view()
+        # The next patient finds the kiosk as it was: a new size or theme builds the screens
+        # anew (emptied above first, so nothing typed lingers in those about to go).
+        self.ctx.access.reset()
+        self._draft = None
         # A name or address copied with a physical keyboard must not outlive the session.
         clipboard = QGuiApplication.clipboard()
         clipboard.clear(QtGui.QClipboard.Mode.Clipboard)
@@ -498,13 +581,23 @@ class MainWindow(QMainWindow):
         pack = self.ctx.pack
         self.nav_lang.setText(pack.language_name)
         self.nav_lang.setAccessibleName(pack.t("attract.language_prompt"))
+        self.nav_access.setText(pack.t("access.button"))
+        self.nav_access.setAccessibleName(pack.t("access.button"))
+        self.nav_access.setAccessibleDescription(pack.t("access.button_detail"))
         flow = self.ctx.visit.flow
         screen = which.screen
         chrome = screen is not Screen.ATTRACT
         if self._keyboard is not None and self._keyboard.isVisible():
             self._keyboard.detach()
-        self.header.setVisible(chrome)
+        # The header shows on the start screen too, for the accessibility button; the start
+        # screen has its own languages and the clinic's name, large.
+        self.header.setVisible(True)
         self.footer.setVisible(chrome)
+        self.nav_lang.setVisible(chrome and len(self.ctx.packs) > 1)
+        self._show_clinic_name()
+        self.step_label.setVisible(chrome)
+        if self._sections is not None and not chrome:
+            self._sections.hide()
         # Done has no Back: the answers were wiped when the patient finished.
         self.nav_back.setVisible(screen is not Screen.DONE)
         if chrome:
@@ -566,6 +659,17 @@ class MainWindow(QMainWindow):
             {key: text for key, text in names.items() if isinstance(text, str)},
         )
 
+    def _show_clinic_name(self) -> None:
+        """The clinic's name heads every page but the start screen (which has it large); in
+        a narrow header with larger text it gives its room to the buttons and the count."""
+        chrome = self.ctx.visit.step is not Screen.ATTRACT
+        self.clinic_name.setVisible(chrome and (self._wide_header or theme.scale() == 100))
+
+    @staticmethod
+    def _wide(width: int) -> bool:
+        """Whether the header is one row: larger text needs a wider window for it."""
+        return width * 100 >= WIDE_HEADER * theme.scale()
+
     def _place_sections(self, wide: bool) -> None:
         """One header row in a wide window; the steps on a row of their own in a narrow one."""
         if wide == self._wide_header:
@@ -579,6 +683,7 @@ class MainWindow(QMainWindow):
             self._head_top.removeWidget(bar)
             self._head_rows.addWidget(bar)
         self._head_top.setStretch(0, 0 if wide else 1)  # the page count to the right
+        self._show_clinic_name()
         # now, not on a later turn: the rest of the window is laid out around its new height
         self._head_rows.activate()
         self.header.updateGeometry()
@@ -589,7 +694,7 @@ class MainWindow(QMainWindow):
         for overlay in (*self.overlays(), *idle, self.language_chooser):
             if overlay.isVisible():
                 overlay.setGeometry(0, 0, event.size().width(), event.size().height())
-        self._place_sections(event.size().width() >= WIDE_HEADER)
+        self._place_sections(self._wide(event.size().width()))
         landscape = event.size().width() >= event.size().height()
         if landscape != self._landscape:
             self._landscape = landscape

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from kiosk import lazy
 from kiosk.core.flow import Screen
+from kiosk.ui import theme
 from kiosk.ui.basics import (
     button,
     label,
@@ -69,7 +70,6 @@ class AttractScreen(ScreenBase):
         self._logo_slot.setContentsMargins(0, 0, 0, 0)
         brand.addLayout(self._logo_slot)
         self.clinic = label(ctx.config.clinic.name, "subtitle", name="attract_clinic")
-        self.clinic.setWordWrap(False)
         self.clinic.setMinimumHeight(LOGO_HEIGHT)
         brand.addWidget(self.clinic)
         brand.addStretch(1)
@@ -90,7 +90,7 @@ class AttractScreen(ScreenBase):
         self._art_lay.setContentsMargins(0, 0, 0, 0)
         self.body.addWidget(self.art, 5)
 
-        words = QWidget()
+        words = self.words = QWidget()
         words.setObjectName("attract_words")
         words.setMaximumWidth(TEXT_WIDTH)
         column = QVBoxLayout(words)
@@ -125,6 +125,7 @@ class AttractScreen(ScreenBase):
             column.addLayout(row)
         column.addStretch(1)
         self.body.addWidget(words, 5)
+        self.restyle()
 
     # --- orientation ----------------------------------------------------------------------
     def set_landscape(self, landscape: bool) -> None:
@@ -141,6 +142,12 @@ class AttractScreen(ScreenBase):
             self._root.setStretch(2, 1 if landscape else 0)
             self._root.setStretch(3, 0 if landscape else 1)
         super().set_landscape(landscape)
+
+    def restyle(self) -> None:
+        """Larger text: the words take the picture's room (the window calls this when the
+        patient's text size changes)."""
+        self.art.setVisible(theme.scale() == 100)
+        self.words.setMaximumWidth(TEXT_WIDTH if theme.scale() == 100 else (1 << 24) - 1)
 
     # --- the pictures, just after the first paint -----------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:

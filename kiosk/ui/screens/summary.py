@@ -12,8 +12,10 @@ from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, QUrl, Slot
 from PySide6.QtGui import QImage, QPainter, QTextDocument
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QStackedWidget,
     QTextBrowser,
@@ -27,6 +29,7 @@ from kiosk.core.jobs import JobEvent, Kind
 from kiosk.core.session import EMAIL_MAX
 from kiosk.core.summary import build_context
 from kiosk.core.visit import Email, EmailRefused
+from kiosk.ui import theme
 from kiosk.ui.context import UiContext
 from kiosk.ui.qrcode import QrCode
 from kiosk.ui.screens.base import ScreenBase
@@ -153,7 +156,17 @@ class SummaryScreen(ScreenBase):
         self.preview.setMaximumWidth(READING_WIDTH + PREVIEW_CHROME)
         enable_kinetic_scrolling(self.preview)
         columns.box.addWidget(self.preview, 3)
-        columns.box.addWidget(self._choices(), 2)
+        # the choices scroll when larger text makes them taller than the screen
+        self.choices_area = QScrollArea()
+        self.choices_area.setObjectName("summary_choices_area")
+        self.choices_area.setWidgetResizable(True)
+        self.choices_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.choices_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.choices_area.setWidget(self._choices())
+        self.choices_area.setMinimumWidth(CHOICES_WIDTH[0])
+        self.choices_area.setMaximumWidth(CHOICES_WIDTH[1])
+        enable_kinetic_scrolling(self.choices_area)
+        columns.box.addWidget(self.choices_area, 2)
 
         self.views.addWidget(self._email_form())
         self.views.addWidget(self._email_confirm())
@@ -304,6 +317,7 @@ class SummaryScreen(ScreenBase):
         """Landscape: the choices a column beside the text; portrait: the width below it."""
         super().set_landscape(landscape)
         self.choices.setMaximumWidth(CHOICES_WIDTH[1] if landscape else QWIDGETSIZE_MAX)
+        self.choices_area.setMaximumWidth(CHOICES_WIDTH[1] if landscape else QWIDGETSIZE_MAX)
 
     def _location(self) -> str:
         config = self.ctx.config
@@ -312,14 +326,28 @@ class SummaryScreen(ScreenBase):
         )
 
     def enter(self) -> None:
+        self._show_preview()
+        self.preview.verticalScrollBar().setValue(0)
+        self._restore_cards()
+        self._offer_print()
+
+    def _show_preview(self) -> None:
+        """The summary as it will print, its words at the patient's text size."""
         context = build_context(self.ctx.visit.session, self.ctx.pack, self.ctx.config, screen=True)
+        scale = theme.scale() / 100
+        context["size"] = {
+            key: size if key == "map" else round(size * scale, 1)
+            for key, size in context["size"].items()
+        }
         self.preview.setHtml(self.ctx.renderer().html(context))
         if context["face_map"] and context["face_map"] != self._face_drawn:
             self._draw_face(context["face_map"], context["size"]["map"])
             self._face_drawn = context["face_map"]  # back and forth: drawn once a visit
-        self.preview.verticalScrollBar().setValue(0)
-        self._restore_cards()
-        self._offer_print()
+
+    def restyle(self) -> None:
+        """The text size changed (the window calls this): the preview's words follow."""
+        if self.isVisible():
+            self._show_preview()
 
     def _restore_cards(self) -> None:
         """Each card as the visit stands: after a language switch (the screens are built
