@@ -10,7 +10,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+import shiboken6
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel
 
 from kiosk.core.flow import Screen
@@ -179,6 +180,25 @@ def test_jobs_run_one_after_another(qtbot, tmp_path: Path) -> None:
     qtbot.waitUntil(lambda: len(results) == 2, timeout=20000)
     assert results == [(1, True, "10"), (2, True, "20")]
     jobs.shutdown()
+
+
+@pytest.mark.qt_log_ignore("QProcess: Destroyed while process")  # Qt kills it, and says so
+def test_jobs_deleted_while_a_job_runs_end_quietly(qtbot, jammed) -> None:
+    """The service's owner goes (the window closes, a reload's retired service is dropped)
+    while a child still runs: Qt kills it and says so from inside the process's destructor;
+    that must not reach a process already deleted (an exception in the Qt event loop)."""
+    command, _ = jammed
+    owner = QObject()
+    jobs = ChildJobs(command, timeout_ms=20000)
+    jobs.setParent(owner)
+    started = []
+    jobs.line.connect(lambda *args: started.append(args))
+    jobs.submit("<p>x</p>")
+    qtbot.waitUntil(lambda: jobs._current is not None and jobs._current[1].processId() > 0)
+    proc = jobs._current[1]
+    with qtbot.waitSignal(owner.destroyed, timeout=5000):
+        owner.deleteLater()  # pytest-qt fails the test on an exception in the event loop
+    assert not shiboken6.isValid(proc)
 
 
 @pytest.mark.config(CUPS_CONFIG)

@@ -12,6 +12,7 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
 
 from kiosk.core.jobs import JobEvent, Kind, Reason, SummaryRequest, child_args
@@ -104,10 +105,22 @@ class ChildJobs(QObject):
         proc.closeWriteChannel()
         timer.start(self.timeout_ms)
 
-    def _on_output(self, job: int) -> None:
+    def _current_process(self, job: int) -> QProcess | None:
+        """The running job's process, if ``job`` is it. A process destroyed while it ran
+        (its owner deleted: the window closing, a retired service) says it finished from
+        inside its destructor: the job is then over, and nothing of it may be touched."""
         if self._current is None or self._current[0] != job:
-            return
+            return None
         proc = self._current[1]
+        if not shiboken6.isValid(proc):
+            self._current = None
+            return None
+        return proc
+
+    def _on_output(self, job: int) -> None:
+        proc = self._current_process(job)
+        if proc is None:
+            return
         while proc.canReadLine():
             text = bytes(proc.readLine().data()).decode("utf-8", "replace").strip()
             if text:
@@ -139,9 +152,9 @@ class ChildJobs(QObject):
             done()
 
     def _on_finished(self, job: int, code: int, status: QProcess.ExitStatus) -> None:
-        if self._current is None or self._current[0] != job:
+        proc = self._current_process(job)
+        if proc is None:
             return
-        proc = self._current[1]
         self._on_output(job)
         rest = bytes(proc.readAllStandardOutput().data()).decode("utf-8", "replace").strip()
         if rest:
