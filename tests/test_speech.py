@@ -377,3 +377,50 @@ def test_volume_and_read_aloud_reset_when_the_session_ends(qtbot, kiosk) -> None
     assert kiosk.voice.volume == pytest.approx(0.6)  # the clinic's
     assert not kiosk.read_aloud.enabled and not bar.isVisible()
     assert not kiosk.voice.speaking
+
+
+LONG_TEXT = "This sentence is one of many, read for as long as nobody stops it. " * 200
+
+
+def test_stop_right_after_say_stops_the_engine(qtbot, engine) -> None:  # type: ignore[no-untyped-def]
+    """A stop while the sentence is still on its way to the server (the engine still Ready):
+    the engine is Ready again at once and stays so, instead of speaking it all."""
+    assert engine.choose("en") and engine.tts is not None
+    states = engine.tts.State
+    seen: list[object] = []
+    engine.tts.stateChanged.connect(seen.append)
+    try:
+        engine.say(LONG_TEXT)
+        engine.stop()
+        qtbot.wait(600)  # the window it must be quiet again in (it takes ~40 ms here)
+    finally:
+        engine.tts.stateChanged.disconnect(seen.append)
+        engine.stop()
+    assert engine.tts.state() == states.Ready and (not seen or seen[-1] == states.Ready), seen
+
+
+def test_the_kiosk_voice_never_speaks_what_was_just_stopped(qtbot, speechd, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Through the child: Stop at once after a long text; the voice is not speaking, no late
+    "speaking" turns the bar back to Stop, and the next sentence is spoken alone."""
+    config = tmp_path / "kiosk.toml"
+    config.write_text(THREE, encoding="utf-8")
+    voice = speech.Speaker(child_command(speech.HOST_COMMAND, config), volume=0.5)
+    heard: list[bool] = []
+    try:
+        with qtbot.waitSignal(voice.availability_changed, timeout=SPEAK_TIMEOUT_MS):
+            voice.start()
+        if not voice.available:
+            no_engine(voice.problem)
+        voice.speaking_changed.connect(heard.append)
+        voice.say(LONG_TEXT, "en")
+        voice.stop()
+        assert not voice.speaking
+        qtbot.wait(600)  # the child's late events for the stopped text arrive in this window
+        assert heard == [] and not voice.speaking
+        with qtbot.waitSignal(
+            voice.speaking_changed, timeout=SPEAK_TIMEOUT_MS, check_params_cb=lambda on: not on
+        ):
+            voice.say("Ready.", "en")
+        assert heard == [True, False]
+    finally:
+        voice.shutdown()

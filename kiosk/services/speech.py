@@ -167,7 +167,9 @@ class Engine(QObject):
             self.tts.say(text)
 
     def stop(self) -> None:
-        if self.tts is not None and self.tts.state() != self._states.Ready:
+        """Stop, whatever the state: right after ``say`` it is still Ready while the
+        sentence is on its way to the server, and only a cancel keeps it from starting."""
+        if self.tts is not None:
             self.tts.stop()
 
     def say_and_wait(self, text: str, timeout_s: float = SAY_TIMEOUT_S) -> str | None:
@@ -291,6 +293,9 @@ class Speaker(QObject):
         self._volume = volume
         self._proc: QProcess | None = None
         self._speaking = False
+        #: Stopped and nothing said since: the engine's late "speaking" for the sentence
+        #: just stopped (it began on its way to the server) is not news.
+        self._hushed = True
         self.available: bool | None = None
         self.languages: list[str] = []
         self.problem = ""
@@ -331,12 +336,14 @@ class Speaker(QObject):
         if not text.strip() or self.available is False:
             return
         self.start()
+        self._hushed = False
         self._send({"say": text, "language": language, "volume": self._volume})
 
     def stop(self) -> None:
         """Stop speaking, and drop a text still waiting for the engine to open."""
         if self._proc is not None:
             self._send({"stop": True})
+        self._hushed = True
         self._set_speaking(False)
 
     def shutdown(self) -> None:
@@ -380,8 +387,10 @@ class Speaker(QObject):
             self.availability_changed.emit()
         elif kind == "failed":
             self._unavailable(str(event.get("reason", "")))
-        elif kind in ("speaking", "ready"):
-            self._set_speaking(kind == "speaking")
+        elif kind == "speaking":
+            self._set_speaking(not self._hushed)
+        elif kind == "ready":
+            self._set_speaking(False)
         elif kind == "no_voice":
             log.warning("no voice for %s", event.get("language"))
             self._set_speaking(False)
