@@ -10,13 +10,15 @@ Without it these tests skip, unless ``KIOSK_REQUIRE_SPEECH=1`` (CI) makes that a
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QProcess, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
 from kiosk.services import speech
@@ -24,7 +26,7 @@ from kiosk.services.jobs import child_command
 from kiosk.ui import reader, timeline
 from kiosk.ui.widgets import ChoiceButton
 
-from .helpers import DEMO_CLINIC, LATER, REPO, open_kiosk, shown, tap, touch_tap, walk_to
+from .helpers import DEMO_CLINIC, LATER, REPO, loop_gaps, open_kiosk, shown, tap, touch_tap, walk_to
 
 REQUIRED = os.environ.get("KIOSK_REQUIRE_SPEECH") == "1"
 #: Where scripts/start-speech's speech-dispatcher listens, read before the tests give each
@@ -424,3 +426,70 @@ def test_the_kiosk_voice_never_speaks_what_was_just_stopped(qtbot, speechd, tmp_
         assert heard == [True, False]
     finally:
         voice.shutdown()
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.fixture
+def hung_server(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A speech server that takes the connection and never answers."""
+    path = tmp_path / "hung.sock"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))
+    server.listen(4)
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        try:
+            while True:
+                held.append(server.accept()[0])
+        except OSError:  # closed: the test is over
+            pass
+
+    threading.Thread(target=accept, daemon=True).start()
+    monkeypatch.setenv("SPEECHD_ADDRESS", f"unix_socket:{path}")
+    yield
+    server.close()
+    for conn in held:
+        conn.close()
+
+
+def test_a_hung_speech_server_times_out_and_never_blocks_the_screen(
+    qtbot, tmp_path, hung_server
+) -> None:  # type: ignore[no-untyped-def]
+    """The child hangs opening the engine: after the open timeout the voice is unavailable
+    with the real reason, the child is ended without the event loop waiting for it, and
+    read aloud turned on again tries anew."""
+    config = tmp_path / "kiosk.toml"
+    config.write_text(THREE, encoding="utf-8")
+    voice = speech.Speaker(
+        child_command(speech.HOST_COMMAND, config), volume=0.5, open_timeout_s=1.0
+    )
+    with qtbot.waitSignal(voice.availability_changed, timeout=SPEAK_TIMEOUT_MS):
+        voice.say("Hello.", "en")
+    assert voice.available is False
+    assert voice.problem.startswith("the speech engine did not open within 1 s")
+    voice.start()  # read aloud on again: a new child, which hangs too
+    assert voice._proc is not None
+    qtbot.waitUntil(lambda: voice._proc.state() == QProcess.ProcessState.Running)
+    pid = voice._proc.processId()
+    with loop_gaps() as gaps:
+        voice.shutdown()
+        qtbot.waitUntil(lambda: not alive(pid), timeout=5000)
+    assert max(gaps) < 100, max(gaps)  # the old shutdown waited 2 s for it, then killed it
+
+
+def test_a_child_that_fails_to_start_leaves_nothing_behind(qtbot) -> None:  # type: ignore[no-untyped-def]
+    voice = speech.Speaker(["/nonexistent/botox-kiosk", "speech-host"], volume=0.5)
+    for _ in range(3):
+        with qtbot.waitSignal(voice.availability_changed, timeout=5000):
+            voice.start()
+        assert voice.available is False and "could not start" in voice.problem
+    qtbot.waitUntil(lambda: not voice.findChildren(QProcess))
+
