@@ -218,7 +218,7 @@ class FakeVoice(QObject):
         self.volume = volume
 
     def has_voice(self, language: str) -> bool | None:
-        return True
+        return self.available
 
     def start(self) -> None:
         pass
@@ -493,3 +493,40 @@ def test_a_child_that_fails_to_start_leaves_nothing_behind(qtbot) -> None:  # ty
         assert voice.available is False and "could not start" in voice.problem
     qtbot.waitUntil(lambda: not voice.findChildren(QProcess))
 
+
+def test_the_wipe_ends_the_speech_child_and_read_aloud_starts_a_new_one(
+    qtbot, speechd, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """What was read lives in the child's memory: the session's wipe ends it (the kiosk
+    does not wait for it), and turning read aloud on again starts another."""
+    config = tmp_path / "kiosk.toml"
+    config.write_text(THREE, encoding="utf-8")
+    window = open_kiosk(qtbot, config)
+    try:
+        window.ctx.visit.start()
+        voice = window.ctx.speaker
+        with qtbot.waitSignal(voice.availability_changed, timeout=SPEAK_TIMEOUT_MS):
+            window.read_aloud.set_enabled(True)
+        if not voice.available:
+            no_engine(voice.problem)
+        window.read_aloud.read_page()
+        pid = voice._proc.processId()
+        with loop_gaps() as gaps:
+            window.ctx.visit.walked_away()
+            qtbot.waitUntil(lambda: not alive(pid), timeout=5000)
+        assert max(gaps) < 100, max(gaps)
+        assert not window.read_aloud.enabled
+        window.ctx.visit.start()
+        with qtbot.waitSignal(voice.availability_changed, timeout=SPEAK_TIMEOUT_MS):
+            window.read_aloud.set_enabled(True)
+        assert voice.available and voice._proc.processId() not in (0, pid)
+    finally:
+        window.close()
+
+
+def test_the_bar_says_read_aloud_is_not_working_when_the_engine_failed(qtbot, kiosk) -> None:  # type: ignore[no-untyped-def]
+    bar = kiosk.read_aloud.bar
+    kiosk.voice.available = False
+    kiosk.voice.availability_changed.emit()
+    assert bar.unavailable.isVisible() and not bar.read.isEnabled()
+    assert bar.unavailable.text() == kiosk.ctx.pack.t("read_aloud.not_working")

@@ -160,9 +160,11 @@ class ReadAloudBar(QWidget):
         for part in (self.unavailable, self.read, self.softer, self.louder):
             lay.addWidget(part)
 
-    def show_texts(self, words: dict[str, str], *, speaking: bool, voice: bool) -> None:
+    def show_texts(
+        self, words: dict[str, str], *, speaking: bool, voice: bool, broken: bool = False
+    ) -> None:
         """Its words in the patient's language; Stop while speaking; a note when the
-        engine has no voice for this language."""
+        engine has no voice for this language, or (``broken``) cannot speak at all."""
         self.setAccessibleName(words["bar"])
         self.setAccessibleDescription(words["bar_hint"])
         key = "stop" if speaking else "read_page"
@@ -171,7 +173,7 @@ class ReadAloudBar(QWidget):
             widget.setAccessibleName(words[name])
             widget.setAccessibleDescription(words[f"{name}_hint"])
             widget.setEnabled(voice)
-        self.unavailable.setText(words["unavailable"])
+        self.unavailable.setText(words["not_working" if broken else "unavailable"])
         self.unavailable.setVisible(not voice)
 
 
@@ -203,6 +205,7 @@ class PageReader(QObject):
         pack = self.ctx.pack
         words = {k: v for k, v in pack.texts["speech"].items() if isinstance(v, str)}
         words["selected"], words["not_selected"] = pack.t("ui.selected"), pack.t("ui.not_selected")
+        words.update((k, v) for k, v in pack.texts["read_aloud"].items() if isinstance(v, str))
         return words
 
     # --- what the accessibility panel and the session do ------------------------------------
@@ -229,12 +232,13 @@ class PageReader(QObject):
     @Slot()
     def reset(self) -> None:
         """The session was wiped: the next patient starts with read aloud off, at the
-        clinic's volume."""
+        clinic's volume, and the speech child ends (what it was given to say goes with its
+        memory; it is never waited for): the next patient's read aloud starts a new one."""
+        self.set_enabled(False)
         speaker = self.speaker
         if speaker is not None:
-            speaker.stop()
             speaker.set_volume(self.ctx.config.speech.volume)
-        self.set_enabled(False)
+            speaker.shutdown()
 
     # --- the controls ---------------------------------------------------------------------
     @Slot()
@@ -282,7 +286,8 @@ class PageReader(QObject):
             speaker is not None and speaker.has_voice(self.ctx.visit.session.language) is not False
         )
         speaking = speaker is not None and speaker.speaking
-        self.bar.show_texts(self.words(), speaking=speaking, voice=voice)
+        broken = speaker is not None and speaker.available is False
+        self.bar.show_texts(self.words(), speaking=speaking, voice=voice, broken=broken)
 
     @Slot(int)
     def _on_page(self, _index: int) -> None:
