@@ -530,3 +530,30 @@ def test_the_bar_says_read_aloud_is_not_working_when_the_engine_failed(qtbot, ki
     kiosk.voice.availability_changed.emit()
     assert bar.unavailable.isVisible() and not bar.read.isEnabled()
     assert bar.unavailable.text() == kiosk.ctx.pack.t("read_aloud.not_working")
+
+
+def test_after_a_reload_the_bar_follows_the_new_voice(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A reload drops the voice (``UiContext.replace``); read aloud turned on after it
+    listens to the new one: the bar says Stop while it speaks, and Stop stops it."""
+    config = tmp_path / "kiosk.toml"
+    config.write_text(THREE, encoding="utf-8")
+    window = open_kiosk(qtbot, config)
+    voices: list[FakeVoice] = []
+
+    def make() -> FakeVoice:
+        voices.append(FakeVoice(0.8))
+        return voices[-1]
+
+    window.ctx.make_speaker = make
+    try:
+        window.read_aloud.set_enabled(True)
+        window.reload(window.ctx.config, window.ctx.packs)  # what the Reloader does
+        window.read_aloud.set_enabled(True)  # the next patient turns it on
+        assert len(voices) == 2
+        window.read_aloud.read_page()
+        assert voices[1].said and voices[1].speaking
+        assert window.read_aloud.bar.read.text() == "Stop"
+        window.read_aloud.bar.read.click()
+        assert not voices[1].speaking and window.read_aloud.bar.read.text() == "Read this page"
+    finally:
+        window.close()

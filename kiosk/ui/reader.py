@@ -191,14 +191,27 @@ class PageReader(QObject):
         self.bar.softer.clicked.connect(lambda: self.change_volume(-VOLUME_STEP))
         self.bar.louder.clicked.connect(lambda: self.change_volume(+VOLUME_STEP))
         self.enabled = False
-        self._listening = False  # to the speaker, made when read aloud is first turned on
+        #: The voice listened to (made when read aloud is first on; a reload makes another).
+        self._heard: Speech | None = None
         self._press: tuple[QWidget, QPoint, int] | None = None
         ctx.visit.session.on_wipe(self.reset)
         page_on_show.currentChanged.connect(self._on_page)  # type: ignore[attr-defined]
 
     @property
     def speaker(self) -> Speech | None:
-        return self.ctx.speaker
+        """The context's voice, listened to while read aloud is on. A reload makes a new
+        one (``UiContext.replace``): it is listened to and started in its turn."""
+        speaker = self.ctx.speaker
+        if self.enabled and speaker is not self._heard:
+            old, self._heard = self._heard, speaker
+            if old is not None and shiboken6.isValid(old):
+                old.speaking_changed.disconnect(self._show_texts)
+                old.availability_changed.disconnect(self._show_texts)
+            if speaker is not None:
+                speaker.speaking_changed.connect(self._show_texts)
+                speaker.availability_changed.connect(self._show_texts)
+                speaker.start()
+        return speaker
 
     def words(self) -> dict[str, str]:
         """The reader's words in the patient's language (and the pack's chosen / not chosen)."""
@@ -219,11 +232,7 @@ class PageReader(QObject):
         self.enabled = on
         speaker = self.speaker
         if on and speaker is not None:
-            if not self._listening:
-                self._listening = True
-                speaker.speaking_changed.connect(self._show_texts)
-                speaker.availability_changed.connect(self._show_texts)
-            speaker.start()
+            speaker.start()  # again after a wipe ended its child
         elif speaker is not None:
             speaker.stop()
         self._show_texts()
