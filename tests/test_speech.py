@@ -18,8 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QObject, QProcess, Signal
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtCore import QObject, QProcess, Qt, Signal
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from kiosk.services import speech
 from kiosk.services.jobs import child_command
@@ -298,11 +299,13 @@ def test_read_this_page_reads_headings_text_and_choices_with_their_state(qtbot, 
     text, language = kiosk.voice.said[-1]
     assert language == "en"
     title = kiosk.ctx.pack.t("consultation.map_title")
-    assert text.startswith(title)
     assert "Frown lines, The '11' lines between your eyebrows, Chosen." in text
     assert "Crow's feet, Lines at the outer corners of your eyes, Not chosen." in text
     assert text.index("Forehead lines") < text.index("Frown lines") < text.index("Neck bands")
-    assert "Next" not in text  # the page, not the window's navigation
+    assert text.startswith(f"Areas. {title}")  # where the patient is: the header's section
+    assert text.endswith("Back. Next.")  # the footer's buttons last
+    assert "AreaTarget" not in text and text.count("Frown lines") == 1  # not the face's twins
+    assert kiosk.ctx.pack.t("a11y.choice") not in text  # not a screen reader's description
     walk_to(kiosk, "timeline")  # a painted chart: its bars' words are read
     said = texts_on_show(kiosk)
     lanes = kiosk.stack.currentWidget().findChildren(timeline.Lane)
@@ -555,5 +558,125 @@ def test_after_a_reload_the_bar_follows_the_new_voice(qtbot, tmp_path) -> None: 
         assert window.read_aloud.bar.read.text() == "Stop"
         window.read_aloud.bar.read.click()
         assert not voices[1].speaking and window.read_aloud.bar.read.text() == "Read this page"
+    finally:
+        window.close()
+
+
+# --- what is read besides taps: the page's place, overlays, keys, the start screen ----------
+
+
+def test_a_questions_page_reads_its_place_and_never_the_screen_readers_descriptions(
+    qtbot, kiosk
+) -> None:  # type: ignore[no-untyped-def]
+    walk_to(kiosk, "health_1")
+    kiosk.read_aloud.read_page()
+    text = kiosk.voice.said[-1][0]
+    assert text.startswith("Your health. Page 1 of ")  # the header's section and step
+    a11y = kiosk.ctx.pack.texts["a11y"]
+    for key in ("choice", "answer", "button", "page_hint"):
+        assert str(a11y[key]) not in text, key
+    assert text.endswith("Back. Next.")
+
+
+def test_a_tap_on_the_face_drawing_says_the_area_and_its_new_state(qtbot, kiosk) -> None:  # type: ignore[no-untyped-def]
+    walk_to(kiosk, "areas")
+    face = shown(kiosk, "face_map")
+    centre = face.area_rects("frown_lines")[0].center().toPoint()
+    kiosk.taps.clock.advance(LATER)
+    tap(kiosk, face.mapTo(kiosk, centre))
+    assert "frown_lines" in kiosk.ctx.visit.session.areas
+    qtbot.waitUntil(lambda: bool(kiosk.voice.said))
+    assert kiosk.voice.said[-1] == ("Frown lines, Chosen", "en")
+
+
+def test_an_overlay_stops_the_page_and_is_read(qtbot, kiosk) -> None:  # type: ignore[no-untyped-def]
+    """The languages, the accessibility panel and the idle warning (WCAG 2.2.1: the patient
+    must hear it in time): speech stops, then their title, text and first button."""
+    walk_to(kiosk, "consultation")
+    pack = kiosk.ctx.pack
+    kiosk.read_aloud.read_page()
+    stops = kiosk.voice.stops
+    kiosk.choose_language()
+    assert kiosk.voice.stops > stops
+    qtbot.waitUntil(lambda: kiosk.voice.said[-1][0].startswith(pack.t("attract.language_prompt")))
+    assert kiosk.voice.said[-1][0] == f"{pack.t('attract.language_prompt')}. English, Chosen."
+    kiosk.language_chooser.hide()
+    kiosk.open_access()
+    qtbot.waitUntil(lambda: kiosk.voice.said[-1][0].startswith(pack.t("access.title")))
+    kiosk.access_panel.hide()
+    guard = kiosk.idle_guard()
+    guard.set_timeouts(50, 5000)  # short: the warning comes at once
+    guard.on_activity()
+    qtbot.waitUntil(lambda: guard.overlay.isVisible(), timeout=3000)
+    qtbot.waitUntil(lambda: kiosk.voice.said[-1][0].startswith(pack.t("idle.title")))
+    said = kiosk.voice.said[-1][0]
+    assert pack.t("idle.body", seconds=5) in said and said.endswith(f"{pack.t('idle.carry_on')}.")
+    assert pack.t("access.idle_more_time") not in said  # the first button only
+
+
+def key(window, which) -> None:  # type: ignore[no-untyped-def]
+    QTest.keyClick(window.windowHandle(), which)
+
+
+def tab_to(window, name: str) -> QWidget:  # type: ignore[no-untyped-def]
+    """Press Tab until ``name`` has the focus (the keys go to the active window)."""
+    if not window.isActiveWindow():
+        window.activateWindow()
+        QTest.qWaitForWindowActive(window)
+    for _ in range(200):
+        key(window, Qt.Key.Key_Tab)
+        focus = QApplication.focusWidget()
+        if focus is not None and focus.objectName() == name:
+            return focus
+    raise AssertionError(f"Tab never reached {name}")
+
+
+def test_keys_hear_the_control_in_focus_and_a_choices_new_state(qtbot, kiosk) -> None:  # type: ignore[no-untyped-def]
+    walk_to(kiosk, "areas")
+    crows = tab_to(kiosk, "area_crows_feet")
+    assert kiosk.voice.said[-1][0].startswith("Crow's feet") and kiosk.voice.said[-1][0].endswith(
+        "Not chosen"
+    )
+    key(kiosk, Qt.Key.Key_Space)
+    assert crows.isChecked()
+    qtbot.waitUntil(lambda: kiosk.voice.said[-1][0].endswith(", Chosen"))
+    target = tab_to(kiosk, "face_frown_lines")  # the face's own areas, for keys
+    assert kiosk.voice.said[-1] == ("Frown lines, Not chosen", "en")
+    key(kiosk, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: kiosk.voice.said[-1] == ("Frown lines, Chosen", "en"))
+    assert target.isChecked()
+
+
+def test_keys_reach_and_hear_the_typed_address_when_the_patient_goes_to_it(qtbot, kiosk) -> None:  # type: ignore[no-untyped-def]
+    address = "ana.ruiz@example.com"
+    walk_to(kiosk, "summary")
+    later_tap(kiosk, shown(kiosk, "summary_email"))
+    field = shown(kiosk, "email_address")
+    field.setText(address)
+    later_tap(kiosk, shown(kiosk, "email_consent"))
+    later_tap(kiosk, shown(kiosk, "email_send"))
+    confirm = shown(kiosk, "email_confirm_address")
+    tab_to(kiosk, "email_confirm_address")
+    assert QApplication.focusWidget() is confirm
+    assert address in kiosk.voice.said[-1][0]
+
+
+def test_the_start_screen_has_the_bar_and_is_read(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    config = tmp_path / "kiosk.toml"
+    config.write_text(THREE, encoding="utf-8")
+    window = open_kiosk(qtbot, config)
+    voice = FakeVoice(0.8)
+    window.ctx.make_speaker = lambda: voice
+    try:
+        assert window.screen_id() == "attract"
+        window.read_aloud.set_enabled(True)  # the accessibility panel, on the start screen
+        bar = window.read_aloud.bar
+        assert bar.isVisible() and bar.read.isEnabled()
+        later_tap(window, bar.read)
+        pack = window.ctx.pack
+        text = voice.said[-1][0]
+        assert text.startswith(f"Test Clinic. {pack.t('attract.title')}")
+        for words in (pack.t("attract.language_prompt"), "Español", pack.t("attract.start")):
+            assert words in text, words
     finally:
         window.close()
