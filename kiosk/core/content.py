@@ -423,6 +423,8 @@ TEXT_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         ),
         frozenset(),
     ),
+    # read aloud's other words (kiosk/ui/reader.py): when the engine cannot speak at all
+    "read_aloud": (frozenset(["not_working", "address_hint"]), frozenset()),
     # the accessibility button and its settings (kiosk/ui/access.py), and the idle
     # warning's More time
     "access": (

@@ -51,6 +51,10 @@ log = logging.getLogger("kiosk.speech")
 HOST_COMMAND = "speech-host"
 #: The longest wait for one test sentence to be spoken (``speech-test``).
 SAY_TIMEOUT_S = 30.0
+#: The longest the speech child may take to open its engine (~2 s here, ~8 s on a busy box).
+OPEN_TIMEOUT_S = 15.0
+#: A child told to end (SIGTERM) and still there this long after is killed.
+KILL_AFTER_MS = 2000
 #: What the platform plugins are called, for messages (QTextToSpeech.availableEngines()).
 INSTALL_HINT = "Linux: install speech-dispatcher and espeak-ng; Windows has SAPI built in"
 
@@ -167,7 +171,9 @@ class Engine(QObject):
             self.tts.say(text)
 
     def stop(self) -> None:
-        if self.tts is not None and self.tts.state() != self._states.Ready:
+        """Stop, whatever the state: right after ``say`` it is still Ready while the
+        sentence is on its way to the server, and only a cancel keeps it from starting."""
+        if self.tts is not None:
             self.tts.stop()
 
     def say_and_wait(self, text: str, timeout_s: float = SAY_TIMEOUT_S) -> str | None:
@@ -285,12 +291,28 @@ class Speaker(QObject):
     speaking_changed = Signal(bool)
     availability_changed = Signal()
 
-    def __init__(self, command: list[str], volume: float, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        command: list[str],
+        volume: float,
+        parent: QObject | None = None,
+        *,
+        open_timeout_s: float = OPEN_TIMEOUT_S,
+    ) -> None:
         super().__init__(parent)
         self.command = command
         self._volume = volume
         self._proc: QProcess | None = None
+        #: A speech server that takes the connection and never answers hangs the child
+        #: while it opens the engine: past this, the voice is unavailable.
+        self._opening = QTimer(self)
+        self._opening.setSingleShot(True)
+        self._opening.setInterval(round(open_timeout_s * 1000))
+        self._opening.timeout.connect(self._on_open_timeout)
         self._speaking = False
+        #: Stopped and nothing said since: the engine's late "speaking" for the sentence
+        #: just stopped (it began on its way to the server) is not news.
+        self._hushed = True
         self.available: bool | None = None
         self.languages: list[str] = []
         self.problem = ""
@@ -325,31 +347,47 @@ class Speaker(QObject):
         proc.finished.connect(self._on_finished)
         proc.errorOccurred.connect(self._on_error)
         proc.start(self.command[0], self.command[1:])
+        self._opening.start()
 
     def say(self, text: str, language: str) -> None:
         """Stop what is being said and say ``text`` in ``language``."""
         if not text.strip() or self.available is False:
             return
         self.start()
+        self._hushed = False
         self._send({"say": text, "language": language, "volume": self._volume})
 
     def stop(self) -> None:
         """Stop speaking, and drop a text still waiting for the engine to open."""
         if self._proc is not None:
             self._send({"stop": True})
+        self._hushed = True
         self._set_speaking(False)
 
     def shutdown(self) -> None:
-        """The kiosk closes: the child ends with its input."""
+        """End the speech child, never waiting for it: what it was given to say goes with
+        its memory (the session was wiped, or the kiosk reloads or closes). It is told to
+        end (SIGTERM) and killed if it has not after ``KILL_AFTER_MS``; the next ``start``
+        starts a new one."""
         proc, self._proc = self._proc, None
+        self._opening.stop()
+        self._set_speaking(False)
+        self._hushed = True
+        if self.available:
+            self.available = None  # a new child says again what it can
         if proc is None:
             return
         for signal in (proc.readyReadStandardOutput, proc.finished, proc.errorOccurred):
             signal.disconnect()
-        proc.closeWriteChannel()
-        if not proc.waitForFinished(2000):
-            proc.kill()
-            proc.waitForFinished(1000)
+        # It outlives this voice (a reload drops it), and a QProcess deleted while its
+        # process runs waits for it on the event loop's thread: the application keeps it.
+        proc.setParent(QCoreApplication.instance())
+        proc.finished.connect(proc.deleteLater)
+        if proc.state() == QProcess.ProcessState.NotRunning:
+            proc.deleteLater()
+            return
+        proc.terminate()
+        QTimer.singleShot(KILL_AFTER_MS, proc, proc.kill)
 
     def _send(self, order: dict[str, object]) -> None:
         if self._proc is not None:
@@ -374,14 +412,18 @@ class Speaker(QObject):
 
     def _on_event(self, event: dict[str, Any]) -> None:
         kind = event.get("event")
+        if kind in ("opened", "failed"):
+            self._opening.stop()
         if kind == "opened":
             self.available, self.languages = True, list(event.get("languages") or [])
             log.info("%s engine, %d languages", event.get("engine"), len(self.languages))
             self.availability_changed.emit()
         elif kind == "failed":
             self._unavailable(str(event.get("reason", "")))
-        elif kind in ("speaking", "ready"):
-            self._set_speaking(kind == "speaking")
+        elif kind == "speaking":
+            self._set_speaking(not self._hushed)
+        elif kind == "ready":
+            self._set_speaking(False)
         elif kind == "no_voice":
             log.warning("no voice for %s", event.get("language"))
             self._set_speaking(False)
@@ -409,5 +451,18 @@ class Speaker(QObject):
     @Slot(QProcess.ProcessError)
     def _on_error(self, error: QProcess.ProcessError) -> None:
         if error == QProcess.ProcessError.FailedToStart:
-            self._proc = None
+            proc, self._proc = self._proc, None
+            if proc is not None:
+                proc.deleteLater()  # each retry would otherwise leave one behind
+            self._opening.stop()
             self._unavailable(f"could not start the speech child ({self.command[0]})")
+
+    @Slot()
+    def _on_open_timeout(self) -> None:
+        """The child did not open its engine in time (a hung speech server): unavailable,
+        and the child ends; the next ``start`` (read aloud turned on again) tries anew."""
+        seconds = self._opening.interval() / 1000
+        self.shutdown()
+        self._unavailable(
+            f"the speech engine did not open within {seconds:g} s (is the speech server hung?)"
+        )

@@ -98,6 +98,11 @@ class Speech(Protocol):
     @property
     def speaking(self) -> bool: ...
 
+    @property
+    def available(self) -> bool | None:
+        """Whether it can speak at all (None: not known yet)."""
+        ...
+
     def set_volume(self, volume: float) -> None: ...
 
     def has_voice(self, language: str) -> bool | None:

@@ -274,6 +274,10 @@ class SummaryScreen(ScreenBase):
         self.confirm_address = reading_label("", "confirm_address", name="email_confirm_address")
         self.confirm_address.setTextFormat(Qt.TextFormat.PlainText)  # shown as typed, literally
         self.confirm_address.setLayoutDirection(Qt.LayoutDirection.LeftToRight)  # an address
+        # Keys reach it, so a keypad user with read aloud on can hear the address they
+        # typed (going to it is asking for it: kiosk.ui.reader); a screen reader reads it.
+        self.confirm_address.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.confirm_address.setAccessibleDescription(pack.t("read_aloud.address_hint"))
         page.add(self.confirm_address)
         change = button(pack.t("email.change"), name="email_change")
         change.clicked.connect(self.on_change_email)
