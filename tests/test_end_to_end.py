@@ -126,6 +126,7 @@ def centres(config: Path) -> tuple[dict[str, tuple[int, int]], list[str]]:
     return found, pages
 
 
+@pytest.mark.one_python  # the real X server and process: once in CI
 @pytest.mark.slow
 def test_a_clinic_day_on_the_real_screen(tmp_path: Path, qapp) -> None:
     """Two patients on a real X display, tapped with xdotool:

@@ -19,6 +19,7 @@ from .helpers import REPO
 pytestmark = pytest.mark.xvfb
 
 
+@pytest.mark.one_python  # the real X server and process: once in CI
 @pytest.mark.slow
 def test_tour_saves_every_screen_in_both_orientations(tmp_path: Path) -> None:
     if shutil.which("Xvfb") is None:
