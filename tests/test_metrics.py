@@ -115,6 +115,47 @@ def test_a_session_waits_for_the_minutes_write_the_kiosks_state_does_not() -> No
     assert asked == ["write"] * 3
 
 
+def test_a_write_for_the_kiosks_state_shows_the_sessions_as_the_minute_did(
+    qtbot, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A real printer is asked at each session's start and summary: its answer, or an error
+    logged, must not publish the session seconds after it began. Only the minute's write
+    shows sessions; the printer's answer asks for a write only when its state changed."""
+    monkeypatch.setattr(ops, "THROTTLE_MS", 10)
+    path = tmp_path / "kiosk.prom"
+    rec = recorder()
+    writer = ops.MetricsWriter(rec, path, Notifier("", None))  # the minute: 60 s
+    try:
+        qtbot.waitUntil(lambda: writer.writes == 1, timeout=5000)
+        rec.printer("stopped", accepting=False)
+        qtbot.waitUntil(lambda: writer.writes == 2, timeout=5000)
+        rec.started("en")
+        rec.printed()
+        asked: list[str] = []
+        rec.on_change = lambda: asked.append("write")
+        rec.printer("stopped", accepting=False)  # the session's start asks the printer again
+        assert asked == []
+        rec.on_change = writer._event.emit
+        rec.printer("idle", accepting=True)  # it is back: written within a second
+        qtbot.waitUntil(lambda: writer.writes == 3, timeout=5000)
+        text = path.read_text()
+        assert value(text, "botox_kiosk_printer_state", state="idle") == 1
+        assert value(text, "botox_kiosk_sessions_started_total", language="en") == 0
+        assert value(text, "botox_kiosk_prints_total", result="printed") == 0
+        assert value(text, "botox_kiosk_session_active") == 0
+        writer.write_soon()  # the minute's write
+        qtbot.waitUntil(lambda: writer.writes == 4, timeout=5000)
+        text = path.read_text()
+        assert value(text, "botox_kiosk_sessions_started_total", language="en") == 1
+        assert value(text, "botox_kiosk_session_active") == 1
+        rec.session_over()
+        rec.reload("config", ok=True)  # a state change after the session: still as the minute
+        qtbot.waitUntil(lambda: writer.writes == 5, timeout=5000)
+        assert value(path.read_text(), "botox_kiosk_session_active") == 1
+    finally:
+        writer.shutdown()
+
+
 def test_the_outbox_counts_are_read_without_its_key_and_agree_with_the_staff_panel(
     tmp_path: Path,
 ) -> None:

@@ -86,6 +86,18 @@ class Snapshot:
     session: bool = False
 
 
+@dataclass(frozen=True)
+class _Sessions:
+    """What the patients' sessions did, as one minute's write showed it."""
+
+    started: Counter[str] = field(default_factory=Counter)
+    finished: Counter[tuple[str, str]] = field(default_factory=Counter)
+    abandoned: Counter[str] = field(default_factory=Counter)
+    prints: Counter[str] = field(default_factory=Counter)
+    emails: Counter[str] = field(default_factory=Counter)
+    session: bool = False
+
+
 class Recorder:
     """The events of this kiosk process, counted: the visit's anonymous counters port
     (``kiosk.core.visit.CountersPort``), the job results, the outbox and printer states,
@@ -97,7 +109,9 @@ class Recorder:
     against the appointment book that could say who was at the kiosk (the log is timed to
     the minute for the same reason, docs/files-at-rest.md). The kiosk's own state (printer,
     errors, reloads, the signature) is written within a second (``kiosk.services.ops``): an
-    alert should not wait a minute.
+    alert should not wait a minute. Such a write shows the sessions as the last minute's
+    write did (``snapshot(minute=False)``): a printer stopping mid-session must not publish
+    that session early.
     """
 
     def __init__(
@@ -112,28 +126,43 @@ class Recorder:
         self._lock = threading.Lock()
         self._s = Snapshot(started_at=clock(), version=version, packs=dict(packs))
         self._language = ""  # the language the session in hand started in
+        self._shown = _Sessions()  # the patients' sessions as the last minute's write showed
         #: Called (on the reporting thread) after each event: the writer's throttle.
         self.on_change: Callable[[], None] = lambda: None
 
-    def snapshot(self) -> Snapshot:
+    def snapshot(self, *, minute: bool = True) -> Snapshot:
+        """A copy of the numbers. ``minute``: for the minute's write, whose patients'
+        sessions (started, finished, abandoned, copies, emails, ``session_active``) are as
+        they are now, and become what the writes in between show; else (a write after a
+        change of the kiosk's state) those are as the last minute's write showed them."""
         with self._lock:
             s = self._s
+            if minute:
+                self._shown = _Sessions(
+                    Counter(s.started),
+                    Counter(s.finished),
+                    Counter(s.abandoned),
+                    Counter(s.prints),
+                    Counter(s.emails),
+                    s.session,
+                )
+            shown = self._shown
             return Snapshot(
                 started_at=s.started_at,
                 version=s.version,
                 packs=dict(s.packs),
-                started=Counter(s.started),
-                finished=Counter(s.finished),
-                abandoned=Counter(s.abandoned),
-                prints=Counter(s.prints),
-                emails=Counter(s.emails),
+                started=Counter(shown.started),
+                finished=Counter(shown.finished),
+                abandoned=Counter(shown.abandoned),
+                prints=Counter(shown.prints),
+                emails=Counter(shown.emails),
                 reloads=Counter(s.reloads),
                 errors=s.errors,
                 last_error_at=s.last_error_at,
                 outbox=s.outbox,
                 printer=s.printer,
                 signature_valid=s.signature_valid,
-                session=s.session,
+                session=shown.session,
             )
 
     def _update(self, change: Callable[[Snapshot], None], *, event: bool = True) -> None:
@@ -214,13 +243,16 @@ class Recorder:
         self._update(change, event=False)
 
     def printer(self, state: str, accepting: bool) -> None:
+        """The printer's state as checked: a write follows only when it changed (it is
+        asked at each session's start and summary: those answers must not time a
+        session)."""
         if state not in PRINTER_STATES:
             state = "unknown"
-
-        def change(s: Snapshot) -> None:
-            s.printer = (state, accepting)
-
-        self._update(change)
+        with self._lock:
+            if self._s.printer == (state, accepting):
+                return
+            self._s.printer = (state, accepting)
+        self.on_change()
 
     def error(self) -> None:
         """Something was logged as an error (its text is not kept)."""

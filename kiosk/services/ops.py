@@ -113,7 +113,7 @@ class MetricsWriter(QObject):
         self._throttle = QTimer(self)
         self._throttle.setSingleShot(True)
         self._throttle.setInterval(THROTTLE_MS)
-        self._throttle.timeout.connect(self.write_soon)
+        self._throttle.timeout.connect(self._write_event)
         self.period = QTimer(self)
         self.period.setObjectName("metrics")
         self.period.setInterval(PERIOD_MS)
@@ -131,9 +131,15 @@ class MetricsWriter(QObject):
             self._throttle.start()
 
     def write_soon(self) -> None:
-        """Hand a write to the worker (the file and the status; the outbox read first)."""
+        """Hand the minute's write to the worker (the file and the status; the outbox read
+        first): the patients' sessions as they are now."""
         if not self._closed:
-            self._pool.submit(self._write)
+            self._pool.submit(self._write, minute=True)
+
+    def _write_event(self) -> None:
+        """A write for a change of the kiosk's state: the sessions as the minute showed."""
+        if not self._closed:
+            self._pool.submit(self._write, minute=False)
 
     def shutdown(self) -> None:
         """The last write, ``up`` 0, waited for: the kiosk is closing."""
@@ -144,10 +150,10 @@ class MetricsWriter(QObject):
         self.recorder.on_change = lambda: None  # this object may go before the recorder
         self._throttle.stop()
         self.period.stop()
-        self._pool.submit(self._write, up=False)
+        self._pool.submit(self._write, up=False, minute=False)
         self._pool.shutdown(wait=True)
 
-    def _write(self, *, up: bool = True) -> None:
+    def _write(self, *, minute: bool, up: bool = True) -> None:
         with self._lock:
             try:
                 counts = self._outbox_counts()
@@ -162,7 +168,8 @@ class MetricsWriter(QObject):
             if self.path is None:
                 return
             try:
-                data = metrics.render(self.recorder.snapshot(), time.time(), up=up)
+                snapshot = self.recorder.snapshot(minute=minute)
+                data = metrics.render(snapshot, time.time(), up=up)
                 metrics.write(self.path, data)
                 self.writes += 1
             except OSError as exc:
