@@ -20,6 +20,7 @@ through ``kiosk.lazy``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import logging
 import os
@@ -817,17 +818,21 @@ def _start_ops(window: MainWindow, services: Services) -> None:
     ctx.background.append(writer)
     watched: list[PrinterCheckPort] = []  # the printer check in use (a reload makes a new one)
 
+    def printer_checked(check: PrinterCheckPort) -> None:
+        if check not in watched:  # retired by a reload: its late answer is of the old printer
+            return
+        status = check.status
+        if status is not None:
+            recorder.printer(status.state.value, status.accepting)
+
     def current_check() -> PrinterCheckPort | None:
         check = ctx.printer_check
-        if check is not None and check not in watched:
+        if check is None:  # a PDF folder, or printing off (a reload may bring either)
+            watched.clear()
+            recorder.printer(None)
+        elif check not in watched:
             watched[:] = [check]
-
-            def printer_checked() -> None:
-                status = check.status
-                if status is not None:
-                    recorder.printer(status.state.value, status.accepting)
-
-            check.changed.connect(printer_checked)
+            check.changed.connect(functools.partial(printer_checked, check))
             check.check()
         return check
 
@@ -839,8 +844,13 @@ def _start_ops(window: MainWindow, services: Services) -> None:
         if check is not None and ticks[0] % PRINTER_RECHECK[check.ready is True] == 0:
             check.check()
 
-    if current_check() is not None:
-        writer.period.timeout.connect(recheck)
+    def reloaded(what: str, ok: bool) -> None:
+        if what == "config" and ok:  # the new printer at once, not at the next minute
+            current_check()
+
+    current_check()
+    writer.period.timeout.connect(recheck)
+    ctx.reloads.listen(reloaded)
 
 
 #: How often the kiosk clears the demo's prints and emails older than an hour.

@@ -297,6 +297,57 @@ def test_a_real_session_shows_in_the_file_and_what_was_typed_never_does(
     assert value(path.read_text(), "botox_kiosk_up") == 0
 
 
+MISSING_PRINTER = '[print]\nprinter = "NoSuchPrinter"\n'
+PDF_FOLDER = '[print]\noutput_dir = "{data}/prints"\n'
+
+
+def printer_config(folder: Path, print_part: str) -> str:
+    return (
+        DEMO_CLINIC
+        + "[kiosk]\nfullscreen = false\n"
+        + print_part
+        + f'[ops]\nmetrics_file = "{folder / "kiosk.prom"}"\n'
+    )
+
+
+def test_a_reload_changes_the_printer_the_file_watches(
+    qtbot, write_config, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Started printing to a folder (no printer check), reloaded to a real queue: its state
+    is in the file at once; reloaded back to a folder: the printer's series go (the stopped
+    printer's alert would fire forever), and the retired check's late answer is not
+    recorded. The minute stays 60 s: the reload, not the minute, brings the change."""
+    monkeypatch.setattr(ops, "THROTTLE_MS", 20)
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    path = folder / "kiosk.prom"
+    config = write_config(printer_config(folder, PDF_FOLDER))
+    window = open_kiosk(qtbot, config)
+    try:
+        text = read_when(qtbot, path, "botox_kiosk_up", 1)
+        assert "botox_kiosk_printer_state" not in text
+        config.write_text(printer_config(folder, MISSING_PRINTER))
+        window.ctx.request_reload("test")
+        assert window.ctx.reloads.counts["config", "ok"] == 1
+        read_when(qtbot, path, "botox_kiosk_printer_state", 1, state="missing")
+        old = window.ctx.printer_check
+        assert old is not None
+        qtbot.waitUntil(lambda: not old.busy(), timeout=20000)
+        old.check()  # under way as the reload retires it: it answers late
+        config.write_text(printer_config(folder, PDF_FOLDER))
+        with qtbot.waitSignal(old.changed, timeout=20000):
+            window.ctx.request_reload("test")
+        (writer,) = [w for w in window.ctx.background if isinstance(w, ops.MetricsWriter)]
+        writes = writer.writes
+        writer.recorder.reload("content", ok=True)  # one more write after the late answer
+        qtbot.waitUntil(lambda: writer.writes > writes, timeout=5000)
+        text = path.read_text()
+        assert window.ctx.printer_check is None
+        assert "botox_kiosk_printer_state" not in text and "printer_accepting" not in text
+    finally:
+        window.close()
+
+
 def test_writing_never_holds_up_the_screen(qtbot, kiosk, metrics_config: Path) -> None:
     """Bursts of state changes, each burst written once on the worker (the outbox read, the
     text, the fsync), and a write every (test) minute: the event loop never waits 50 ms."""

@@ -242,16 +242,17 @@ class Recorder:
 
         self._update(change, event=False)
 
-    def printer(self, state: str, accepting: bool) -> None:
-        """The printer's state as checked: a write follows only when it changed (it is
-        asked at each session's start and summary: those answers must not time a
-        session)."""
-        if state not in PRINTER_STATES:
+    def printer(self, state: str | None, accepting: bool = False) -> None:
+        """The printer's state as checked (None: no printer to check, its series go): a
+        write follows only when it changed (it is asked at each session's start and
+        summary: those answers must not time a session)."""
+        if state is not None and state not in PRINTER_STATES:
             state = "unknown"
+        printer = None if state is None else (state, accepting)
         with self._lock:
-            if self._s.printer == (state, accepting):
+            if self._s.printer == printer:
                 return
-            self._s.printer = (state, accepting)
+            self._s.printer = printer
         self.on_change()
 
     def error(self) -> None:
