@@ -225,7 +225,8 @@ class Services:
         self._renderer: SummaryRenderer | None = None
         #: The running kiosk's metrics (``_start_ops``), None without ``[ops] metrics_file``
         #: or systemd: a reload says how it went with ``metrics.reload(what, ok)``,
-        #: ``metrics.content(pack_infos(loaded))`` and ``metrics.content_signature(valid)``.
+        #: ``metrics.content(pack_infos(loaded))``, ``metrics.content_signature(valid)`` and
+        #: ``metrics.signature_refused(refused)``.
         self.metrics: metrics.Recorder | None = None
 
     def replace(self, loaded: Loaded) -> None:
@@ -621,8 +622,9 @@ class Reloader:
         recorder = self.services.metrics
         if recorder is not None:
             recorder.content(pack_infos(loaded))
-            if loaded.config.content.public_key is not None:
-                recorder.content_signature(True)
+            # signed and checked, or no key: nothing to say of a signature
+            recorder.content_signature(True if loaded.config.content.public_key else None)
+            recorder.signature_refused(False)
         _background_work(self.window, self.services)
         restart = ""
         if loaded.config.kiosk.fullscreen != self.fullscreen:
@@ -641,7 +643,8 @@ class Reloader:
         self.counts.refused(reload.about(problems, source), reason)
         signed = ("content.public_key", "content.templates")
         if self.services.metrics is not None and any(p.key in signed for p in problems):
-            self.services.metrics.content_signature(False)  # the pack on disk is not as signed
+            # the pack on disk is not as signed; the one in use (checked as it came) stays
+            self.services.metrics.signature_refused(True)
         versions = ", ".join(f"{c} {p.version}" for c, p in self.services.loaded.packs.items())
         log.warning(
             "reload refused (%s), kept the config and content in use (%s): %s%s",

@@ -348,6 +348,49 @@ def test_a_reload_changes_the_printer_the_file_watches(
         window.close()
 
 
+def test_a_refused_pack_leaves_the_signed_one_in_use_and_says_so_apart(
+    qtbot, write_config, tmp_path: Path, content_copy: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A pack changed by one byte after signing is refused: the pack in use is still the
+    signed one (``content_signature_valid`` 1), the refusal is its own gauge and time. A
+    reload that drops ``public_key`` takes: no signature to speak of (no series), no
+    refusal standing."""
+    from kiosk.core import signing
+
+    monkeypatch.setattr(ops, "THROTTLE_MS", 20)
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    path = folder / "kiosk.prom"
+    private, public = tmp_path / "c.key", tmp_path / "c.pub"
+    key, public_key = signing.generate_keys()
+    private.write_bytes(key)
+    public.write_bytes(public_key)
+    data, _ = signing.sign(content_copy, signing.load_private_key(private))
+    (content_copy / signing.SIGNATURE_FILE).write_bytes(data)
+    unsigned = printer_config(folder, PDF_FOLDER) + f'[content]\ndir = "{content_copy}"\n'
+    config = write_config(unsigned + f'public_key = "{public}"\n')
+    window = open_kiosk(qtbot, config)
+    try:
+        text = read_when(qtbot, path, "botox_kiosk_content_signature_valid", 1)
+        assert value(text, "botox_kiosk_content_signature_refused") == 0
+        assert "last_reload_refused" not in text
+        en = content_copy / "en" / "content.toml"
+        en.write_bytes(en.read_bytes() + b"\n")  # one byte
+        window.ctx.request_reload("test")
+        assert window.ctx.reloads.counts["content", "refused"] == 1
+        text = read_when(qtbot, path, "botox_kiosk_content_signature_refused", 1)
+        assert value(text, "botox_kiosk_content_signature_valid") == 1  # the pack in use
+        assert value(text, "botox_kiosk_reloads_total", what="content", result="refused") == 1
+        assert value(text, "botox_kiosk_last_reload_refused_timestamp_seconds") > 0
+        config.write_text(unsigned)  # IT drops signing
+        window.ctx.request_reload("test")
+        assert window.ctx.reloads.counts["content", "ok"] == 1
+        text = read_when(qtbot, path, "botox_kiosk_content_signature_refused", 0)
+        assert "botox_kiosk_content_signature_valid" not in text
+    finally:
+        window.close()
+
+
 def test_writing_never_holds_up_the_screen(qtbot, kiosk, metrics_config: Path) -> None:
     """Bursts of state changes, each burst written once on the worker (the outbox read, the
     text, the fsync), and a write every (test) minute: the event loop never waits 50 ms."""

@@ -83,6 +83,8 @@ class Snapshot:
     outbox: OutboxCounts | None = None
     printer: tuple[str, bool] | None = None  # (state, accepting)
     signature_valid: bool | None = None
+    signature_refused: bool = False
+    last_refused_at: float | None = None
     session: bool = False
 
 
@@ -162,6 +164,8 @@ class Recorder:
                 outbox=s.outbox,
                 printer=s.printer,
                 signature_valid=s.signature_valid,
+                signature_refused=s.signature_refused,
+                last_refused_at=s.last_refused_at,
                 session=shown.session,
             )
 
@@ -272,13 +276,31 @@ class Recorder:
         if what not in RELOAD_WHATS:
             return
         result = "ok" if ok else "refused"
-        self._update(lambda s: s.reloads.update([(what, result)]))
+        now = self._clock()
 
-    def content_signature(self, valid: bool) -> None:
-        """Whether the content pack in use carries a valid signature."""
+        def change(s: Snapshot) -> None:
+            s.reloads[what, result] += 1
+            if not ok:
+                s.last_refused_at = now
+
+        self._update(change)
+
+    def content_signature(self, valid: bool | None) -> None:
+        """Whether the content pack in use carries a valid signature (None: no
+        ``[content] public_key``, nothing to say: no series)."""
 
         def change(s: Snapshot) -> None:
             s.signature_valid = valid
+
+        self._update(change)
+
+    def signature_refused(self, refused: bool) -> None:
+        """Whether the last reload was refused because the content on disk is not as
+        signed (the pack in use, signed, stays: ``content_signature`` does not change);
+        a reload that takes clears it."""
+
+        def change(s: Snapshot) -> None:
+            s.signature_refused = refused
 
         self._update(change)
 
@@ -413,9 +435,20 @@ def _families(s: Snapshot, now: float, up: bool) -> Iterator[Metric]:
             states.add_metric([name], 1 if name == state else 0)
         yield states
         yield gauge("printer_accepting", "1 when the printer's queue accepts jobs.", accepting)
+    if s.last_refused_at is not None:
+        yield gauge(
+            "last_reload_refused_timestamp_seconds",
+            "When a reload was last refused (unix time).",
+            s.last_refused_at,
+        )
     if s.signature_valid is not None:
         valid = s.signature_valid
         yield gauge("content_signature_valid", "1 when the content in use is signed.", valid)
+    yield gauge(
+        "content_signature_refused",
+        "1 when the last reload was refused: the content on disk is not as signed.",
+        s.signature_refused,
+    )
     yield gauge("session_active", "1 while a patient's session is in hand.", s.session)
 
 
