@@ -577,7 +577,9 @@ class Reloader:
         self.counts = window.ctx.reloads
         self.desk: StaffDesk | None = None  # after the first paint
         self.waiting = ""  # who asked, while a session runs
-        self.fullscreen = services.config.kiosk.fullscreen  # as started: a restart changes it
+        # as started: a restart changes them
+        self.fullscreen = services.config.kiosk.fullscreen
+        self.metrics_file = services.config.ops.metrics_file
         window.ctx.visit.listen(self._on_step)
 
     def request(self, who: str) -> str:
@@ -626,16 +628,25 @@ class Reloader:
             recorder.content_signature(True if loaded.config.content.public_key else None)
             recorder.signature_refused(False)
         _background_work(self.window, self.services)
-        restart = ""
-        if loaded.config.kiosk.fullscreen != self.fullscreen:
-            now = "true" if loaded.config.kiosk.fullscreen else "false"
-            restart = f"[kiosk] fullscreen = {now} needs a restart of the kiosk to take effect."
+        restart = self._needs_restart(loaded.config)
         self.counts.took(restart)
         versions = ", ".join(f"{code} {pack.version}" for code, pack in loaded.packs.items())
         log.info("reloaded (%s): config %s, content %s", who, source, versions)
         if restart:
             log.warning("reloaded (%s): %s", who, restart)
         return self.counts.outcome()
+
+    def _needs_restart(self, config: Config) -> str:
+        """What of ``config`` only a restart puts in use, as a sentence for staff ("")."""
+        changed = []
+        if config.kiosk.fullscreen != self.fullscreen:
+            changed.append(f"[kiosk] fullscreen = {str(config.kiosk.fullscreen).lower()}")
+        if config.ops.metrics_file != self.metrics_file:
+            changed.append(f'[ops] metrics_file = "{config.ops.metrics_file or ""}"')
+        if not changed:
+            return ""
+        needs = "needs" if len(changed) == 1 else "need"
+        return f"{' and '.join(changed)} {needs} a restart of the kiosk to take effect."
 
     def _refused(self, who: str, problems: list[Problem], source: str) -> str:
         reason = str(problems[0])
