@@ -830,6 +830,7 @@ def _start_ops(window: MainWindow, services: Services) -> None:
     ctx.reloads.listen(recorder.reload)
     writer = ops.MetricsWriter(recorder, path, notifier, outbox_counts=services.outbox_counts)
     ctx.background.append(writer)
+    window.quitting.connect(writer.stopping)  # up 0 before the jobs are waited for
     watched: list[PrinterCheckPort] = []  # the printer check in use (a reload makes a new one)
 
     def printer_checked(check: PrinterCheckPort) -> None:

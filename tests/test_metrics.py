@@ -391,6 +391,21 @@ def test_a_refused_pack_leaves_the_signed_one_in_use_and_says_so_apart(
         window.close()
 
 
+def test_up_0_is_written_as_the_kiosk_starts_leaving(qtbot, kiosk, metrics_config: Path) -> None:  # type: ignore[no-untyped-def]
+    """systemd's stop (or staff's quit) is told at once: ``up`` 0 is in the file before the
+    jobs in hand are waited for (up to 30 s each, longer than the unit's TimeoutStopSec),
+    and no minute's write says 1 again; an event meanwhile is still written, with 0."""
+    path = metrics_config.parent / "metrics" / "kiosk.prom"
+    read_when(qtbot, path, "botox_kiosk_up", 1)
+    (writer,) = [w for w in kiosk.ctx.background if isinstance(w, ops.MetricsWriter)]
+    kiosk.quitting.emit()  # as quit_kiosk does, before the window closes and waits
+    read_when(qtbot, path, "botox_kiosk_up", 0)
+    writer.recorder.reload("config", ok=False)
+    text = read_when(qtbot, path, "botox_kiosk_reloads_total", 1, what="config", result="refused")
+    assert value(text, "botox_kiosk_up") == 0
+    assert not writer.period.isActive()  # no minute's write says 1 again
+
+
 def test_writing_never_holds_up_the_screen(qtbot, kiosk, metrics_config: Path) -> None:
     """Bursts of state changes, each burst written once on the worker (the outbox read, the
     text, the fsync), and a write every (test) minute: the event loop never waits 50 ms."""

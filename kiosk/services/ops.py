@@ -109,6 +109,7 @@ class MetricsWriter(QObject):
         self._status = ""
         self._failed = False
         self._closed = False
+        self._up = True  # until the kiosk starts leaving (``stopping``)
         self.writes = 0  # files written (a burst of events is one)
         self._throttle = QTimer(self)
         self._throttle.setSingleShot(True)
@@ -139,7 +140,17 @@ class MetricsWriter(QObject):
     def _write_event(self) -> None:
         """A write for a change of the kiosk's state: the sessions as the minute showed."""
         if not self._closed:
-            self._pool.submit(self._write, minute=False)
+            self._pool.submit(self._write, minute=False, up=self._up)
+
+    def stopping(self) -> None:
+        """The kiosk is leaving (SIGTERM from systemd, or staff): ``up`` 0 at once, not
+        after the jobs in hand are waited for (up to 30 s each, past the unit's stop
+        timeout); events until ``shutdown`` are still written, with ``up`` 0."""
+        if self._closed or not self._up:
+            return
+        self._up = False
+        self.period.stop()
+        self._pool.submit(self._write, minute=False, up=False)
 
     def shutdown(self) -> None:
         """The last write, ``up`` 0, waited for: the kiosk is closing."""
