@@ -10,6 +10,7 @@ import logging
 import os
 import shutil
 import socket
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -217,6 +218,68 @@ def test_a_folder_that_is_missing_is_logged_once_and_the_kiosk_runs_on(
     writer.shutdown()
     said = [r.getMessage() for r in caplog.records if r.name == "kiosk.ops"]
     assert len(said) == 1 and said[0].startswith("metrics: cannot write"), said
+
+
+def test_an_outbox_that_cannot_be_read_is_logged_once_a_streak_and_its_numbers_go(
+    qtbot, tmp_path: Path, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    """Old numbers would say all is well while the outbox cannot be read: no series then,
+    and one line in the log per streak of failures, not one a minute."""
+    path = tmp_path / "kiosk.prom"
+    answers: list[OutboxCounts | Exception] = [
+        OutboxCounts(2, 0, 0, 60.0),
+        *[sqlite3.DatabaseError("database disk image is malformed")] * 3,
+        OutboxCounts(1, 0, 0, 30.0),
+        sqlite3.DatabaseError("file is not a database"),
+    ]
+
+    def outbox() -> OutboxCounts:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    writer = ops.MetricsWriter(recorder(), path, Notifier("", None), outbox_counts=outbox)
+    seen = []
+    try:
+        for n in range(1, 7):
+            if n > 1:
+                writer.write_soon()
+            qtbot.waitUntil(lambda n=n: writer.writes == n, timeout=5000)
+            seen.append(samples(path.read_text()).get(("botox_kiosk_outbox_queued", ())))
+    finally:
+        writer._outbox_counts = lambda: None
+        writer.shutdown()
+    assert seen == [2, None, None, None, 1, None]
+    said = [r.getMessage() for r in caplog.records if r.name == "kiosk.ops"]
+    assert said == ["metrics: cannot read the outbox: DatabaseError"] * 2, said
+
+
+def test_any_failure_of_a_write_is_logged_once_and_the_next_write_works(
+    qtbot, tmp_path: Path, caplog, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A failure the worker thread raised vanished in its pool (no log, no file): now said
+    once, by its type, and the kiosk runs on."""
+    path = tmp_path / "kiosk.prom"
+    writer = ops.MetricsWriter(recorder(), path, Notifier("", None))
+    try:
+        qtbot.waitUntil(lambda: writer.writes == 1, timeout=5000)
+        render = metrics.render
+
+        def broken(*_args: object, **_kwargs: object) -> bytes:
+            raise ValueError("a bug")
+
+        monkeypatch.setattr(metrics, "render", broken)
+        for _ in range(3):
+            writer.write_soon()
+        writer._pool.submit(lambda: None).result(timeout=5)  # the three have run
+        monkeypatch.setattr(metrics, "render", render)
+        writer.write_soon()
+        qtbot.waitUntil(lambda: writer.writes == 2, timeout=5000)
+    finally:
+        writer.shutdown()
+    said = [r.getMessage() for r in caplog.records if r.name == "kiosk.ops"]
+    assert said == ["metrics: the write failed: ValueError"], said
 
 
 @pytest.fixture

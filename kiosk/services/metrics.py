@@ -238,8 +238,9 @@ class Recorder:
         if result is not None:
             self._update(lambda s: s.emails.update([result]), event=False)
 
-    def outbox(self, counts: OutboxCounts) -> None:
-        """The outbox as read just before a write (so not an event that asks for one)."""
+    def outbox(self, counts: OutboxCounts | None) -> None:
+        """The outbox as read just before a write (so not an event that asks for one);
+        None: email off, or the outbox could not be read (no series)."""
 
         def change(s: Snapshot) -> None:
             s.outbox = counts

@@ -107,7 +107,9 @@ class MetricsWriter(QObject):
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-metrics")
         self._lock = threading.Lock()
         self._status = ""
-        self._failed = False
+        self._failed = False  # the file could not be written (once a streak in the log)
+        self._outbox_failed = False  # the outbox could not be read (the same)
+        self._broken = False  # anything else went wrong (the same)
         self._closed = False
         self._up = True  # until the kiosk starts leaving (``stopping``)
         self.writes = 0  # files written (a burst of events is one)
@@ -165,30 +167,46 @@ class MetricsWriter(QObject):
         self._pool.shutdown(wait=True)
 
     def _write(self, *, minute: bool, up: bool = True) -> None:
+        """On the worker: nothing it raises would be seen (a pool keeps it in a future no
+        one reads), so every failure is logged here, once a streak."""
         with self._lock:
             try:
-                counts = self._outbox_counts()
-                if counts is not None:
-                    self.recorder.outbox(counts)
-            except Exception as exc:  # the outbox's own errors are the staff panel's to say
-                log.warning("metrics: cannot read the outbox: %s", type(exc).__name__)
-            status = self.recorder.status_line()
-            if up and status != self._status:
-                self._status = status
-                self.notifier.status(status)
-            if self.path is None:
-                return
-            try:
-                snapshot = self.recorder.snapshot(minute=minute)
-                data = metrics.render(snapshot, time.time(), up=up)
-                metrics.write(self.path, data)
-                self.writes += 1
-            except OSError as exc:
-                if not self._failed:  # once, not every minute
-                    log.warning("metrics: cannot write %s: %s", self.path, exc.strerror or exc)
-                self._failed = True
+                self._write_now(minute=minute, up=up)
+            except Exception as exc:  # a bug, not the disk: the kiosk runs on without metrics
+                if not self._broken:
+                    log.warning("metrics: the write failed: %s", type(exc).__name__, exc_info=True)
+                self._broken = True
             else:
-                self._failed = False
+                self._broken = False
+
+    def _write_now(self, *, minute: bool, up: bool) -> None:
+        try:
+            counts = self._outbox_counts()
+        except Exception as exc:  # the outbox's own errors are the staff panel's to say
+            if not self._outbox_failed:  # once a streak, not every minute
+                log.warning("metrics: cannot read the outbox: %s", type(exc).__name__)
+            self._outbox_failed = True
+            counts = None  # no outbox series rather than old numbers
+        else:
+            self._outbox_failed = False
+        self.recorder.outbox(counts)
+        status = self.recorder.status_line()
+        if up and status != self._status:
+            self._status = status
+            self.notifier.status(status)
+        if self.path is None:
+            return
+        try:
+            snapshot = self.recorder.snapshot(minute=minute)
+            data = metrics.render(snapshot, time.time(), up=up)
+            metrics.write(self.path, data)
+            self.writes += 1
+        except OSError as exc:
+            if not self._failed:  # once, not every minute
+                log.warning("metrics: cannot write %s: %s", self.path, exc.strerror or exc)
+            self._failed = True
+        else:
+            self._failed = False
 
 
 class ErrorsToMetrics(logging.Handler):
