@@ -802,8 +802,11 @@ def _with_metrics(counters: CountersPort | None, recorder: metrics.Recorder | No
 
 
 #: While the printer was not ready at its last check, it is asked again every this many
-#: metrics periods (a minute each); while it was, every ten.
-PRINTER_RECHECK = (1, 10)
+#: metrics periods (a minute each); while it was, every two: a printer that stops is seen
+#: within two minutes, so "stopped over 10 minutes" alerts within about twelve
+#: (deploy/prometheus/README.md). Cheap: a child process of about 0.25 s, started with
+#: vfork, waited for by signal; the screen never waits for it.
+PRINTER_RECHECK = (1, 2)
 
 
 def _start_ops(window: MainWindow, services: Services) -> None:

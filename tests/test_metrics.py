@@ -411,6 +411,40 @@ def test_a_reload_changes_the_printer_the_file_watches(
         window.close()
 
 
+def test_a_ready_printer_is_asked_again_every_two_minutes_off_the_screens_thread(
+    qtbot, write_config, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A printer that stops while ready must be seen soon enough for "stopped over 10
+    minutes" to alert within about 12: a ready queue (the real CUPS one) is asked again
+    every second minute, each check a child process the event loop never waits for."""
+    queue = os.environ.get("KIOSK_TEST_PRINTER", "KioskPDF")
+    if (
+        shutil.which("lpstat") is None
+        or subprocess.run(["lpstat", "-p", queue], capture_output=True, check=False).returncode
+    ):
+        pytest.skip(f"no CUPS queue {queue}")
+    monkeypatch.setattr(ops, "PERIOD_MS", 400)
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    config = write_config(printer_config(folder, f'[print]\nprinter = "{queue}"\n'))
+    window = open_kiosk(qtbot, config)
+    try:
+        check = window.ctx.printer_check
+        assert check is not None
+        qtbot.waitUntil(lambda: check.ready is True and not check.busy(), timeout=20000)
+        (writer,) = [w for w in window.ctx.background if isinstance(w, ops.MetricsWriter)]
+        minutes: list[int] = []
+        answers: list[int] = []
+        writer.period.timeout.connect(lambda: minutes.append(1))
+        check.changed.connect(lambda: answers.append(1))
+        with loop_gaps() as gaps:
+            qtbot.waitUntil(lambda: len(minutes) >= 4 and not check.busy(), timeout=20000)
+        assert len(answers) >= 2, (len(minutes), len(answers))
+        assert max(gaps) < 50, sorted(gaps)[-5:]
+    finally:
+        window.close()
+
+
 def test_a_refused_pack_leaves_the_signed_one_in_use_and_says_so_apart(
     qtbot, write_config, tmp_path: Path, content_copy: Path, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
