@@ -664,6 +664,60 @@ def test_the_dashboard_shows_the_kiosks_metrics_in_queries_promtool_reads(
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
+def test_each_query_of_a_panel_draws_its_own_series(tmp_path: Path) -> None:
+    """Two queries of one panel whose series carry the same labels (print failed and email
+    failed: ``{instance, result="failed"}``) are one series to Grafana's overrides and
+    joins: evaluated by promtool over a kiosk that had both, ``A or B`` keeps every series
+    of every query (``or`` drops a series whose labels are already there)."""
+    promtool = need("promtool")
+    board = json.loads((RULES / "grafana-dashboard.json").read_text())
+    tests = []
+    for panel in board["panels"]:
+        if panel["type"] != "timeseries" or len(panel["targets"]) < 2:
+            continue
+        # the metric's name, where a query keeps it, tells its series apart in Grafana too
+        name = '"name", "$1", "__name__", "(.+)"'
+        exprs = [
+            f"label_replace({t['expr'].replace('$instance', '.*')}, {name})"
+            for t in panel["targets"]
+        ]
+        joined = " or ".join(f"({e})" for e in exprs)
+        each = " + ".join(f"count({e})" for e in exprs)
+        tests.append(
+            {
+                "expr": f"count({joined}) == bool ({each})",
+                "eval_time": "70m",
+                "exp_samples": [{"labels": "{}", "value": 1}],
+            }
+        )
+    assert tests, "no panel with several queries"
+    results = ("printed", "failed", "sent", "queued")
+    series = [
+        {
+            "series": f'botox_kiosk_{what}_total{{instance="k1",result="{result}"}}',
+            "values": "0+1x70",
+        }
+        for what in ("prints", "emails")
+        for result in results
+    ] + [
+        {"series": f'botox_kiosk_outbox_{what}{{instance="k1"}}', "values": "1x70"}
+        for what in ("queued", "failed", "quarantined")
+    ]
+    unit = {
+        "rule_files": [],
+        "evaluation_interval": "1m",
+        "tests": [{"interval": "1m", "input_series": series, "promql_expr_test": tests}],
+    }
+    (tmp_path / "panels.test.yml").write_text(json.dumps(unit))
+    ran = subprocess.run(
+        [promtool, "test", "rules", str(tmp_path / "panels.test.yml")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+
+
 IMPORTS_PROBE = """
 import sys, threading
 seen = []
