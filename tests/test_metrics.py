@@ -423,7 +423,7 @@ def test_a_ready_printer_is_asked_again_every_two_minutes_off_the_screens_thread
         or subprocess.run(["lpstat", "-p", queue], capture_output=True, check=False).returncode
     ):
         pytest.skip(f"no CUPS queue {queue}")
-    monkeypatch.setattr(ops, "PERIOD_MS", 400)
+    monkeypatch.setattr(ops, "PERIOD_MS", 700)  # a check takes 0.3-1 s here
     folder = tmp_path / "metrics"
     folder.mkdir()
     config = write_config(printer_config(folder, f'[print]\nprinter = "{queue}"\n'))
@@ -431,15 +431,15 @@ def test_a_ready_printer_is_asked_again_every_two_minutes_off_the_screens_thread
     try:
         check = window.ctx.printer_check
         assert check is not None
-        qtbot.waitUntil(lambda: check.ready is True and not check.busy(), timeout=20000)
+        qtbot.waitUntil(lambda: check.ready is True, timeout=20000)
         (writer,) = [w for w in window.ctx.background if isinstance(w, ops.MetricsWriter)]
         minutes: list[int] = []
         answers: list[int] = []
         writer.period.timeout.connect(lambda: minutes.append(1))
         check.changed.connect(lambda: answers.append(1))
-        with loop_gaps() as gaps:
-            qtbot.waitUntil(lambda: len(minutes) >= 4 and not check.busy(), timeout=20000)
-        assert len(answers) >= 2, (len(minutes), len(answers))
+        with loop_gaps() as gaps:  # four minutes: asked at the second and the fourth
+            qtbot.waitUntil(lambda: len(minutes) >= 4 and len(answers) >= 2, timeout=20000)
+        assert len(minutes) <= 8, "a ready printer is asked every second minute, not tenth"
         assert max(gaps) < 50, sorted(gaps)[-5:]
     finally:
         window.close()
