@@ -20,6 +20,7 @@ through ``kiosk.lazy``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import logging
 import os
@@ -224,7 +225,8 @@ class Services:
         self._renderer: SummaryRenderer | None = None
         #: The running kiosk's metrics (``_start_ops``), None without ``[ops] metrics_file``
         #: or systemd: a reload says how it went with ``metrics.reload(what, ok)``,
-        #: ``metrics.content(pack_infos(loaded))`` and ``metrics.content_signature(valid)``.
+        #: ``metrics.content(pack_infos(loaded))``, ``metrics.content_signature(valid)`` and
+        #: ``metrics.signature_refused(refused)``.
         self.metrics: metrics.Recorder | None = None
 
     def replace(self, loaded: Loaded) -> None:
@@ -575,7 +577,9 @@ class Reloader:
         self.counts = window.ctx.reloads
         self.desk: StaffDesk | None = None  # after the first paint
         self.waiting = ""  # who asked, while a session runs
-        self.fullscreen = services.config.kiosk.fullscreen  # as started: a restart changes it
+        # as started: a restart changes them
+        self.fullscreen = services.config.kiosk.fullscreen
+        self.metrics_file = services.config.ops.metrics_file
         window.ctx.visit.listen(self._on_step)
 
     def request(self, who: str) -> str:
@@ -620,13 +624,11 @@ class Reloader:
         recorder = self.services.metrics
         if recorder is not None:
             recorder.content(pack_infos(loaded))
-            if loaded.config.content.public_key is not None:
-                recorder.content_signature(True)
+            # signed and checked, or no key: nothing to say of a signature
+            recorder.content_signature(True if loaded.config.content.public_key else None)
+            recorder.signature_refused(False)
         _background_work(self.window, self.services)
-        restart = ""
-        if loaded.config.kiosk.fullscreen != self.fullscreen:
-            now = "true" if loaded.config.kiosk.fullscreen else "false"
-            restart = f"[kiosk] fullscreen = {now} needs a restart of the kiosk to take effect."
+        restart = self._needs_restart(loaded.config)
         self.counts.took(restart)
         versions = ", ".join(f"{code} {pack.version}" for code, pack in loaded.packs.items())
         log.info("reloaded (%s): config %s, content %s", who, source, versions)
@@ -634,13 +636,26 @@ class Reloader:
             log.warning("reloaded (%s): %s", who, restart)
         return self.counts.outcome()
 
+    def _needs_restart(self, config: Config) -> str:
+        """What of ``config`` only a restart puts in use, as a sentence for staff ("")."""
+        changed = []
+        if config.kiosk.fullscreen != self.fullscreen:
+            changed.append(f"[kiosk] fullscreen = {str(config.kiosk.fullscreen).lower()}")
+        if config.ops.metrics_file != self.metrics_file:
+            changed.append(f'[ops] metrics_file = "{config.ops.metrics_file or ""}"')
+        if not changed:
+            return ""
+        needs = "needs" if len(changed) == 1 else "need"
+        return f"{' and '.join(changed)} {needs} a restart of the kiosk to take effect."
+
     def _refused(self, who: str, problems: list[Problem], source: str) -> str:
         reason = str(problems[0])
         more = f"; {len(problems) - 1} more: run check-config" if len(problems) > 1 else ""
         self.counts.refused(reload.about(problems, source), reason)
         signed = ("content.public_key", "content.templates")
         if self.services.metrics is not None and any(p.key in signed for p in problems):
-            self.services.metrics.content_signature(False)  # the pack on disk is not as signed
+            # the pack on disk is not as signed; the one in use (checked as it came) stays
+            self.services.metrics.signature_refused(True)
         versions = ", ".join(f"{c} {p.version}" for c, p in self.services.loaded.packs.items())
         log.warning(
             "reload refused (%s), kept the config and content in use (%s): %s%s",
@@ -787,8 +802,11 @@ def _with_metrics(counters: CountersPort | None, recorder: metrics.Recorder | No
 
 
 #: While the printer was not ready at its last check, it is asked again every this many
-#: metrics periods (a minute each); while it was, every ten.
-PRINTER_RECHECK = (1, 10)
+#: metrics periods (a minute each); while it was, every two: a printer that stops is seen
+#: within two minutes, so "stopped over 10 minutes" alerts within about twelve
+#: (deploy/prometheus/README.md). Cheap: a child process of about 0.25 s, started with
+#: vfork, waited for by signal; the screen never waits for it.
+PRINTER_RECHECK = (1, 2)
 
 
 def _start_ops(window: MainWindow, services: Services) -> None:
@@ -815,19 +833,24 @@ def _start_ops(window: MainWindow, services: Services) -> None:
     ctx.reloads.listen(recorder.reload)
     writer = ops.MetricsWriter(recorder, path, notifier, outbox_counts=services.outbox_counts)
     ctx.background.append(writer)
+    window.quitting.connect(writer.stopping)  # up 0 before the jobs are waited for
     watched: list[PrinterCheckPort] = []  # the printer check in use (a reload makes a new one)
+
+    def printer_checked(check: PrinterCheckPort) -> None:
+        if check not in watched:  # retired by a reload: its late answer is of the old printer
+            return
+        status = check.status
+        if status is not None:
+            recorder.printer(status.state.value, status.accepting)
 
     def current_check() -> PrinterCheckPort | None:
         check = ctx.printer_check
-        if check is not None and check not in watched:
+        if check is None:  # a PDF folder, or printing off (a reload may bring either)
+            watched.clear()
+            recorder.printer(None)
+        elif check not in watched:
             watched[:] = [check]
-
-            def printer_checked() -> None:
-                status = check.status
-                if status is not None:
-                    recorder.printer(status.state.value, status.accepting)
-
-            check.changed.connect(printer_checked)
+            check.changed.connect(functools.partial(printer_checked, check))
             check.check()
         return check
 
@@ -839,8 +862,13 @@ def _start_ops(window: MainWindow, services: Services) -> None:
         if check is not None and ticks[0] % PRINTER_RECHECK[check.ready is True] == 0:
             check.check()
 
-    if current_check() is not None:
-        writer.period.timeout.connect(recheck)
+    def reloaded(what: str, ok: bool) -> None:
+        if what == "config" and ok:  # the new printer at once, not at the next minute
+            current_check()
+
+    current_check()
+    writer.period.timeout.connect(recheck)
+    ctx.reloads.listen(reloaded)
 
 
 #: How often the kiosk clears the demo's prints and emails older than an hour.

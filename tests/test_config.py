@@ -156,6 +156,30 @@ def test_check_config_rules_live_in_the_core(write_config, tmp_path: Path) -> No
     assert {"print.output_dir", "content.reviewed_by"} <= {p.key for p in found if p.warning}
 
 
+def test_the_metrics_file_must_be_a_prom_file_in_a_folder_that_exists(
+    write_config, tmp_path: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    """node_exporter's textfile collector reads ``*.prom`` only: any other name would be a
+    kiosk writing metrics no one ever sees (exit 2). A folder not there yet is a warning:
+    the kiosk runs on and writes none until it exists."""
+    path = write_config(DEMO_CLINIC + f'[ops]\nmetrics_file = "{tmp_path / "kiosk.txt"}"\n')
+    assert cli.main(["--config", str(path), "check-config"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"{path}: ops.metrics_file: must end in .prom: node_exporter's textfile collector "
+        "ignores every other file"
+    ]
+    assert cli.main(["--config", str(path), "--windowed"]) == 2  # the kiosk does not start
+    gone = tmp_path / "metrics" / "kiosk.prom"
+    path = write_config(DEMO_CLINIC + f'[ops]\nmetrics_file = "{gone}"\n')
+    loaded = app.load(path)
+    found = config_problems(loaded.config, loaded.packs, loaded.template_dirs, dt.date.today())
+    (warning,) = [p for p in found if p.key == "ops.metrics_file"]
+    assert warning.warning and warning.message.startswith(f"folder not found: {gone.parent} ")
+    gone.parent.mkdir()
+    found = config_problems(loaded.config, loaded.packs, loaded.template_dirs, dt.date.today())
+    assert "ops.metrics_file" not in {p.key for p in found}
+
+
 def test_every_problem_in_several_sections_is_reported(write_config) -> None:
     """One run names every bad key of the file, in every section, not just the first."""
     path = write_config(

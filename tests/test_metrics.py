@@ -10,6 +10,7 @@ import logging
 import os
 import shutil
 import socket
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -115,6 +116,47 @@ def test_a_session_waits_for_the_minutes_write_the_kiosks_state_does_not() -> No
     assert asked == ["write"] * 3
 
 
+def test_a_write_for_the_kiosks_state_shows_the_sessions_as_the_minute_did(
+    qtbot, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A real printer is asked at each session's start and summary: its answer, or an error
+    logged, must not publish the session seconds after it began. Only the minute's write
+    shows sessions; the printer's answer asks for a write only when its state changed."""
+    monkeypatch.setattr(ops, "THROTTLE_MS", 10)
+    path = tmp_path / "kiosk.prom"
+    rec = recorder()
+    writer = ops.MetricsWriter(rec, path, Notifier("", None))  # the minute: 60 s
+    try:
+        qtbot.waitUntil(lambda: writer.writes == 1, timeout=5000)
+        rec.printer("stopped", accepting=False)
+        qtbot.waitUntil(lambda: writer.writes == 2, timeout=5000)
+        rec.started("en")
+        rec.printed()
+        asked: list[str] = []
+        rec.on_change = lambda: asked.append("write")
+        rec.printer("stopped", accepting=False)  # the session's start asks the printer again
+        assert asked == []
+        rec.on_change = writer._event.emit
+        rec.printer("idle", accepting=True)  # it is back: written within a second
+        qtbot.waitUntil(lambda: writer.writes == 3, timeout=5000)
+        text = path.read_text()
+        assert value(text, "botox_kiosk_printer_state", state="idle") == 1
+        assert value(text, "botox_kiosk_sessions_started_total", language="en") == 0
+        assert value(text, "botox_kiosk_prints_total", result="printed") == 0
+        assert value(text, "botox_kiosk_session_active") == 0
+        writer.write_soon()  # the minute's write
+        qtbot.waitUntil(lambda: writer.writes == 4, timeout=5000)
+        text = path.read_text()
+        assert value(text, "botox_kiosk_sessions_started_total", language="en") == 1
+        assert value(text, "botox_kiosk_session_active") == 1
+        rec.session_over()
+        rec.reload("config", ok=True)  # a state change after the session: still as the minute
+        qtbot.waitUntil(lambda: writer.writes == 5, timeout=5000)
+        assert value(path.read_text(), "botox_kiosk_session_active") == 1
+    finally:
+        writer.shutdown()
+
+
 def test_the_outbox_counts_are_read_without_its_key_and_agree_with_the_staff_panel(
     tmp_path: Path,
 ) -> None:
@@ -176,6 +218,68 @@ def test_a_folder_that_is_missing_is_logged_once_and_the_kiosk_runs_on(
     writer.shutdown()
     said = [r.getMessage() for r in caplog.records if r.name == "kiosk.ops"]
     assert len(said) == 1 and said[0].startswith("metrics: cannot write"), said
+
+
+def test_an_outbox_that_cannot_be_read_is_logged_once_a_streak_and_its_numbers_go(
+    qtbot, tmp_path: Path, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    """Old numbers would say all is well while the outbox cannot be read: no series then,
+    and one line in the log per streak of failures, not one a minute."""
+    path = tmp_path / "kiosk.prom"
+    answers: list[OutboxCounts | Exception] = [
+        OutboxCounts(2, 0, 0, 60.0),
+        *[sqlite3.DatabaseError("database disk image is malformed")] * 3,
+        OutboxCounts(1, 0, 0, 30.0),
+        sqlite3.DatabaseError("file is not a database"),
+    ]
+
+    def outbox() -> OutboxCounts:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    writer = ops.MetricsWriter(recorder(), path, Notifier("", None), outbox_counts=outbox)
+    seen = []
+    try:
+        for n in range(1, 7):
+            if n > 1:
+                writer.write_soon()
+            qtbot.waitUntil(lambda n=n: writer.writes == n, timeout=5000)
+            seen.append(samples(path.read_text()).get(("botox_kiosk_outbox_queued", ())))
+    finally:
+        writer._outbox_counts = lambda: None
+        writer.shutdown()
+    assert seen == [2, None, None, None, 1, None]
+    said = [r.getMessage() for r in caplog.records if r.name == "kiosk.ops"]
+    assert said == ["metrics: cannot read the outbox: DatabaseError"] * 2, said
+
+
+def test_any_failure_of_a_write_is_logged_once_and_the_next_write_works(
+    qtbot, tmp_path: Path, caplog, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A failure the worker thread raised vanished in its pool (no log, no file): now said
+    once, by its type, and the kiosk runs on."""
+    path = tmp_path / "kiosk.prom"
+    writer = ops.MetricsWriter(recorder(), path, Notifier("", None))
+    try:
+        qtbot.waitUntil(lambda: writer.writes == 1, timeout=5000)
+        render = metrics.render
+
+        def broken(*_args: object, **_kwargs: object) -> bytes:
+            raise ValueError("a bug")
+
+        monkeypatch.setattr(metrics, "render", broken)
+        for _ in range(3):
+            writer.write_soon()
+        writer._pool.submit(lambda: None).result(timeout=5)  # the three have run
+        monkeypatch.setattr(metrics, "render", render)
+        writer.write_soon()
+        qtbot.waitUntil(lambda: writer.writes == 2, timeout=5000)
+    finally:
+        writer.shutdown()
+    said = [r.getMessage() for r in caplog.records if r.name == "kiosk.ops"]
+    assert said == ["metrics: the write failed: ValueError"], said
 
 
 @pytest.fixture
@@ -254,6 +358,149 @@ def test_a_real_session_shows_in_the_file_and_what_was_typed_never_does(
         assert typed not in raw
     window.close()  # the kiosk stops: the file it leaves says so
     assert value(path.read_text(), "botox_kiosk_up") == 0
+
+
+MISSING_PRINTER = '[print]\nprinter = "NoSuchPrinter"\n'
+PDF_FOLDER = '[print]\noutput_dir = "{data}/prints"\n'
+
+
+def printer_config(folder: Path, print_part: str) -> str:
+    return (
+        DEMO_CLINIC
+        + "[kiosk]\nfullscreen = false\n"
+        + print_part
+        + f'[ops]\nmetrics_file = "{folder / "kiosk.prom"}"\n'
+    )
+
+
+def test_a_reload_changes_the_printer_the_file_watches(
+    qtbot, write_config, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Started printing to a folder (no printer check), reloaded to a real queue: its state
+    is in the file at once; reloaded back to a folder: the printer's series go (the stopped
+    printer's alert would fire forever), and the retired check's late answer is not
+    recorded. The minute stays 60 s: the reload, not the minute, brings the change."""
+    monkeypatch.setattr(ops, "THROTTLE_MS", 20)
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    path = folder / "kiosk.prom"
+    config = write_config(printer_config(folder, PDF_FOLDER))
+    window = open_kiosk(qtbot, config)
+    try:
+        text = read_when(qtbot, path, "botox_kiosk_up", 1)
+        assert "botox_kiosk_printer_state" not in text
+        config.write_text(printer_config(folder, MISSING_PRINTER))
+        window.ctx.request_reload("test")
+        assert window.ctx.reloads.counts["config", "ok"] == 1
+        read_when(qtbot, path, "botox_kiosk_printer_state", 1, state="missing")
+        old = window.ctx.printer_check
+        assert old is not None
+        qtbot.waitUntil(lambda: not old.busy(), timeout=20000)
+        old.check()  # under way as the reload retires it: it answers late
+        config.write_text(printer_config(folder, PDF_FOLDER))
+        with qtbot.waitSignal(old.changed, timeout=20000):
+            window.ctx.request_reload("test")
+        (writer,) = [w for w in window.ctx.background if isinstance(w, ops.MetricsWriter)]
+        writes = writer.writes
+        writer.recorder.reload("content", ok=True)  # one more write after the late answer
+        qtbot.waitUntil(lambda: writer.writes > writes, timeout=5000)
+        text = path.read_text()
+        assert window.ctx.printer_check is None
+        assert "botox_kiosk_printer_state" not in text and "printer_accepting" not in text
+    finally:
+        window.close()
+
+
+def test_a_ready_printer_is_asked_again_every_two_minutes_off_the_screens_thread(
+    qtbot, write_config, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A printer that stops while ready must be seen soon enough for "stopped over 10
+    minutes" to alert within about 12: a ready queue (the real CUPS one) is asked again
+    every second minute, each check a child process the event loop never waits for."""
+    queue = os.environ.get("KIOSK_TEST_PRINTER", "KioskPDF")
+    if (
+        shutil.which("lpstat") is None
+        or subprocess.run(["lpstat", "-p", queue], capture_output=True, check=False).returncode
+    ):
+        pytest.skip(f"no CUPS queue {queue}")
+    monkeypatch.setattr(ops, "PERIOD_MS", 700)  # a check takes 0.3-1 s here
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    config = write_config(printer_config(folder, f'[print]\nprinter = "{queue}"\n'))
+    window = open_kiosk(qtbot, config)
+    try:
+        check = window.ctx.printer_check
+        assert check is not None
+        qtbot.waitUntil(lambda: check.ready is True, timeout=20000)
+        (writer,) = [w for w in window.ctx.background if isinstance(w, ops.MetricsWriter)]
+        minutes: list[int] = []
+        answers: list[int] = []
+        writer.period.timeout.connect(lambda: minutes.append(1))
+        check.changed.connect(lambda: answers.append(1))
+        with loop_gaps() as gaps:  # four minutes: asked at the second and the fourth
+            qtbot.waitUntil(lambda: len(minutes) >= 4 and len(answers) >= 2, timeout=20000)
+        assert len(minutes) <= 8, "a ready printer is asked every second minute, not tenth"
+        assert max(gaps) < 50, sorted(gaps)[-5:]
+    finally:
+        window.close()
+
+
+def test_a_refused_pack_leaves_the_signed_one_in_use_and_says_so_apart(
+    qtbot, write_config, tmp_path: Path, content_copy: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A pack changed by one byte after signing is refused: the pack in use is still the
+    signed one (``content_signature_valid`` 1), the refusal is its own gauge and time. A
+    reload that drops ``public_key`` takes: no signature to speak of (no series), no
+    refusal standing."""
+    from kiosk.core import signing
+
+    monkeypatch.setattr(ops, "THROTTLE_MS", 20)
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    path = folder / "kiosk.prom"
+    private, public = tmp_path / "c.key", tmp_path / "c.pub"
+    key, public_key = signing.generate_keys()
+    private.write_bytes(key)
+    public.write_bytes(public_key)
+    data, _ = signing.sign(content_copy, signing.load_private_key(private))
+    (content_copy / signing.SIGNATURE_FILE).write_bytes(data)
+    unsigned = printer_config(folder, PDF_FOLDER) + f'[content]\ndir = "{content_copy}"\n'
+    config = write_config(unsigned + f'public_key = "{public}"\n')
+    window = open_kiosk(qtbot, config)
+    try:
+        text = read_when(qtbot, path, "botox_kiosk_content_signature_valid", 1)
+        assert value(text, "botox_kiosk_content_signature_refused") == 0
+        assert "last_reload_refused" not in text
+        en = content_copy / "en" / "content.toml"
+        en.write_bytes(en.read_bytes() + b"\n")  # one byte
+        window.ctx.request_reload("test")
+        assert window.ctx.reloads.counts["content", "refused"] == 1
+        text = read_when(qtbot, path, "botox_kiosk_content_signature_refused", 1)
+        assert value(text, "botox_kiosk_content_signature_valid") == 1  # the pack in use
+        assert value(text, "botox_kiosk_reloads_total", what="content", result="refused") == 1
+        assert value(text, "botox_kiosk_last_reload_refused_timestamp_seconds") > 0
+        config.write_text(unsigned)  # IT drops signing
+        window.ctx.request_reload("test")
+        assert window.ctx.reloads.counts["content", "ok"] == 1
+        text = read_when(qtbot, path, "botox_kiosk_content_signature_refused", 0)
+        assert "botox_kiosk_content_signature_valid" not in text
+    finally:
+        window.close()
+
+
+def test_up_0_is_written_as_the_kiosk_starts_leaving(qtbot, kiosk, metrics_config: Path) -> None:  # type: ignore[no-untyped-def]
+    """systemd's stop (or staff's quit) is told at once: ``up`` 0 is in the file before the
+    jobs in hand are waited for (up to 30 s each, longer than the unit's TimeoutStopSec),
+    and no minute's write says 1 again; an event meanwhile is still written, with 0."""
+    path = metrics_config.parent / "metrics" / "kiosk.prom"
+    read_when(qtbot, path, "botox_kiosk_up", 1)
+    (writer,) = [w for w in kiosk.ctx.background if isinstance(w, ops.MetricsWriter)]
+    kiosk.quitting.emit()  # as quit_kiosk does, before the window closes and waits
+    read_when(qtbot, path, "botox_kiosk_up", 0)
+    writer.recorder.reload("config", ok=False)
+    text = read_when(qtbot, path, "botox_kiosk_reloads_total", 1, what="config", result="refused")
+    assert value(text, "botox_kiosk_up") == 0
+    assert not writer.period.isActive()  # no minute's write says 1 again
 
 
 def test_writing_never_holds_up_the_screen(qtbot, kiosk, metrics_config: Path) -> None:
@@ -415,6 +662,60 @@ def test_the_dashboard_shows_the_kiosks_metrics_in_queries_promtool_reads(
         timeout=60,
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_each_query_of_a_panel_draws_its_own_series(tmp_path: Path) -> None:
+    """Two queries of one panel whose series carry the same labels (print failed and email
+    failed: ``{instance, result="failed"}``) are one series to Grafana's overrides and
+    joins: evaluated by promtool over a kiosk that had both, ``A or B`` keeps every series
+    of every query (``or`` drops a series whose labels are already there)."""
+    promtool = need("promtool")
+    board = json.loads((RULES / "grafana-dashboard.json").read_text())
+    tests = []
+    for panel in board["panels"]:
+        if panel["type"] != "timeseries" or len(panel["targets"]) < 2:
+            continue
+        # the metric's name, where a query keeps it, tells its series apart in Grafana too
+        name = '"name", "$1", "__name__", "(.+)"'
+        exprs = [
+            f"label_replace({t['expr'].replace('$instance', '.*')}, {name})"
+            for t in panel["targets"]
+        ]
+        joined = " or ".join(f"({e})" for e in exprs)
+        each = " + ".join(f"count({e})" for e in exprs)
+        tests.append(
+            {
+                "expr": f"count({joined}) == bool ({each})",
+                "eval_time": "70m",
+                "exp_samples": [{"labels": "{}", "value": 1}],
+            }
+        )
+    assert tests, "no panel with several queries"
+    results = ("printed", "failed", "sent", "queued")
+    series = [
+        {
+            "series": f'botox_kiosk_{what}_total{{instance="k1",result="{result}"}}',
+            "values": "0+1x70",
+        }
+        for what in ("prints", "emails")
+        for result in results
+    ] + [
+        {"series": f'botox_kiosk_outbox_{what}{{instance="k1"}}', "values": "1x70"}
+        for what in ("queued", "failed", "quarantined")
+    ]
+    unit = {
+        "rule_files": [],
+        "evaluation_interval": "1m",
+        "tests": [{"interval": "1m", "input_series": series, "promql_expr_test": tests}],
+    }
+    (tmp_path / "panels.test.yml").write_text(json.dumps(unit))
+    ran = subprocess.run(
+        [promtool, "test", "rules", str(tmp_path / "panels.test.yml")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert ran.returncode == 0, ran.stdout + ran.stderr
 
 
 IMPORTS_PROBE = """

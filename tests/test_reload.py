@@ -440,11 +440,12 @@ def test_a_print_job_refuses_files_changed_since_the_kiosk_loaded_them(  # type:
     assert app.load(config).fingerprint != loaded.fingerprint
 
 
-def test_a_reload_retimes_the_outbox_and_says_fullscreen_needs_a_restart(  # type: ignore[no-untyped-def]
+def test_a_reload_retimes_the_outbox_and_says_what_needs_a_restart(  # type: ignore[no-untyped-def]
     qtbot, tmp_path: Path, write_config, content_copy: Path, keys: tuple[Path, Path]
 ) -> None:
     """All the email settings follow a reload, the outbox rounds' timeout too; a change of
-    ``[kiosk] fullscreen`` is taken at the next restart, and staff are told so."""
+    ``[kiosk] fullscreen`` or ``[ops] metrics_file`` is taken at the next restart, and staff
+    are told so."""
     sign(content_copy, keys[0])
     base = clinic_config("Test Clinic", content_copy, keys[1]) + (
         'reviewed_by = "Dr A. Test"\nreviewed_on = 2026-11-30\n'
@@ -464,6 +465,12 @@ def test_a_reload_retimes_the_outbox_and_says_fullscreen_needs_a_restart(  # typ
     assert window.findChild(jobs.ChildJobs, "outbox_rounds") is rounds
     assert rounds.timeout_ms == (20 * 8 + 30) * 1000 * 4
     assert not window.kiosk_mode  # as started
+    metrics = tmp_path / "kiosk.prom"
+    write_config(base + f'timeout_s = 20\n[ops]\nmetrics_file = "{metrics}"\n')
+    said = window.ctx.request_reload("staff panel")  # the metrics writer is set up at start
+    assert said.endswith(
+        f' [ops] metrics_file = "{metrics}" needs a restart of the kiosk to take effect.'
+    ), said
     write_config(base + "timeout_s = 20\n")
     again = window.ctx.request_reload("staff panel")  # back as started: nothing to restart
     assert again.startswith("Reloaded settings and content at ") and again.endswith("."), again

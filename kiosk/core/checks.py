@@ -131,7 +131,8 @@ def _pin_problem(pin_file: Path | None) -> str | None:
 
 
 def _output_warnings(config: Config) -> list[Problem]:
-    """Print and email that go to a folder instead of the printer and the mail server."""
+    """Print and email that go to a folder instead of the printer and the mail server; a
+    metrics file whose folder is not there (the kiosk runs on, writing none)."""
     source = str(config.source)
     warnings = []
     if config.print.enabled and config.print.output_dir:
@@ -141,6 +142,17 @@ def _output_warnings(config: Config) -> list[Problem]:
                 "print.output_dir",
                 "summaries are saved as PDF files there, not "
                 "printed (remove it to print on the printer)",
+                warning=True,
+            )
+        )
+    metrics_file = config.ops.metrics_file
+    if metrics_file is not None and not metrics_file.parent.is_dir():
+        warnings.append(
+            Problem(
+                source,
+                "ops.metrics_file",
+                f"folder not found: {metrics_file.parent} (no metrics are written until "
+                "it exists: node_exporter's textfile folder)",
                 warning=True,
             )
         )

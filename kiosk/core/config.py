@@ -397,6 +397,11 @@ class SpeechConfig:
     )
 
 
+METRICS_NAME_PROBLEM = (
+    "must end in .prom: node_exporter's textfile collector ignores every other file"
+)
+
+
 @dataclass(frozen=True, eq=False)  # eq unused: a cheaper class to create at start-up
 class OpsConfig:
     """What the fleet's monitoring sees (deploy/prometheus/README.md)."""
@@ -451,6 +456,9 @@ def parse_config(data: dict[str, Any], file: str, source: Path | None = None) ->
     reader = Reader(file, CONFIG_WORDS, resolve=partial(resolve_path, source=source))
     sections = reader.record(Config, data, "")
     problems = reader.problems
+    metrics_file: Path | None = sections["ops"].metrics_file
+    if metrics_file is not None and metrics_file.suffix != ".prom":
+        problems.append(Problem(file, "ops.metrics_file", METRICS_NAME_PROBLEM))
     email: EmailConfig = sections["email"]
     if email.enabled:
         for key in ("sender",) if email.eml_dir else ("host", "sender"):

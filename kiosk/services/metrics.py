@@ -83,6 +83,20 @@ class Snapshot:
     outbox: OutboxCounts | None = None
     printer: tuple[str, bool] | None = None  # (state, accepting)
     signature_valid: bool | None = None
+    signature_refused: bool = False
+    last_refused_at: float | None = None
+    session: bool = False
+
+
+@dataclass(frozen=True)
+class _Sessions:
+    """What the patients' sessions did, as one minute's write showed it."""
+
+    started: Counter[str] = field(default_factory=Counter)
+    finished: Counter[tuple[str, str]] = field(default_factory=Counter)
+    abandoned: Counter[str] = field(default_factory=Counter)
+    prints: Counter[str] = field(default_factory=Counter)
+    emails: Counter[str] = field(default_factory=Counter)
     session: bool = False
 
 
@@ -97,7 +111,9 @@ class Recorder:
     against the appointment book that could say who was at the kiosk (the log is timed to
     the minute for the same reason, docs/files-at-rest.md). The kiosk's own state (printer,
     errors, reloads, the signature) is written within a second (``kiosk.services.ops``): an
-    alert should not wait a minute.
+    alert should not wait a minute. Such a write shows the sessions as the last minute's
+    write did (``snapshot(minute=False)``): a printer stopping mid-session must not publish
+    that session early.
     """
 
     def __init__(
@@ -112,28 +128,45 @@ class Recorder:
         self._lock = threading.Lock()
         self._s = Snapshot(started_at=clock(), version=version, packs=dict(packs))
         self._language = ""  # the language the session in hand started in
+        self._shown = _Sessions()  # the patients' sessions as the last minute's write showed
         #: Called (on the reporting thread) after each event: the writer's throttle.
         self.on_change: Callable[[], None] = lambda: None
 
-    def snapshot(self) -> Snapshot:
+    def snapshot(self, *, minute: bool = True) -> Snapshot:
+        """A copy of the numbers. ``minute``: for the minute's write, whose patients'
+        sessions (started, finished, abandoned, copies, emails, ``session_active``) are as
+        they are now, and become what the writes in between show; else (a write after a
+        change of the kiosk's state) those are as the last minute's write showed them."""
         with self._lock:
             s = self._s
+            if minute:
+                self._shown = _Sessions(
+                    Counter(s.started),
+                    Counter(s.finished),
+                    Counter(s.abandoned),
+                    Counter(s.prints),
+                    Counter(s.emails),
+                    s.session,
+                )
+            shown = self._shown
             return Snapshot(
                 started_at=s.started_at,
                 version=s.version,
                 packs=dict(s.packs),
-                started=Counter(s.started),
-                finished=Counter(s.finished),
-                abandoned=Counter(s.abandoned),
-                prints=Counter(s.prints),
-                emails=Counter(s.emails),
+                started=Counter(shown.started),
+                finished=Counter(shown.finished),
+                abandoned=Counter(shown.abandoned),
+                prints=Counter(shown.prints),
+                emails=Counter(shown.emails),
                 reloads=Counter(s.reloads),
                 errors=s.errors,
                 last_error_at=s.last_error_at,
                 outbox=s.outbox,
                 printer=s.printer,
                 signature_valid=s.signature_valid,
-                session=s.session,
+                signature_refused=s.signature_refused,
+                last_refused_at=s.last_refused_at,
+                session=shown.session,
             )
 
     def _update(self, change: Callable[[Snapshot], None], *, event: bool = True) -> None:
@@ -205,22 +238,27 @@ class Recorder:
         if result is not None:
             self._update(lambda s: s.emails.update([result]), event=False)
 
-    def outbox(self, counts: OutboxCounts) -> None:
-        """The outbox as read just before a write (so not an event that asks for one)."""
+    def outbox(self, counts: OutboxCounts | None) -> None:
+        """The outbox as read just before a write (so not an event that asks for one);
+        None: email off, or the outbox could not be read (no series)."""
 
         def change(s: Snapshot) -> None:
             s.outbox = counts
 
         self._update(change, event=False)
 
-    def printer(self, state: str, accepting: bool) -> None:
-        if state not in PRINTER_STATES:
+    def printer(self, state: str | None, accepting: bool = False) -> None:
+        """The printer's state as checked (None: no printer to check, its series go): a
+        write follows only when it changed (it is asked at each session's start and
+        summary: those answers must not time a session)."""
+        if state is not None and state not in PRINTER_STATES:
             state = "unknown"
-
-        def change(s: Snapshot) -> None:
-            s.printer = (state, accepting)
-
-        self._update(change)
+        printer = None if state is None else (state, accepting)
+        with self._lock:
+            if self._s.printer == printer:
+                return
+            self._s.printer = printer
+        self.on_change()
 
     def error(self) -> None:
         """Something was logged as an error (its text is not kept)."""
@@ -239,13 +277,31 @@ class Recorder:
         if what not in RELOAD_WHATS:
             return
         result = "ok" if ok else "refused"
-        self._update(lambda s: s.reloads.update([(what, result)]))
+        now = self._clock()
 
-    def content_signature(self, valid: bool) -> None:
-        """Whether the content pack in use carries a valid signature."""
+        def change(s: Snapshot) -> None:
+            s.reloads[what, result] += 1
+            if not ok:
+                s.last_refused_at = now
+
+        self._update(change)
+
+    def content_signature(self, valid: bool | None) -> None:
+        """Whether the content pack in use carries a valid signature (None: no
+        ``[content] public_key``, nothing to say: no series)."""
 
         def change(s: Snapshot) -> None:
             s.signature_valid = valid
+
+        self._update(change)
+
+    def signature_refused(self, refused: bool) -> None:
+        """Whether the last reload was refused because the content on disk is not as
+        signed (the pack in use, signed, stays: ``content_signature`` does not change);
+        a reload that takes clears it."""
+
+        def change(s: Snapshot) -> None:
+            s.signature_refused = refused
 
         self._update(change)
 
@@ -380,9 +436,20 @@ def _families(s: Snapshot, now: float, up: bool) -> Iterator[Metric]:
             states.add_metric([name], 1 if name == state else 0)
         yield states
         yield gauge("printer_accepting", "1 when the printer's queue accepts jobs.", accepting)
+    if s.last_refused_at is not None:
+        yield gauge(
+            "last_reload_refused_timestamp_seconds",
+            "When a reload was last refused (unix time).",
+            s.last_refused_at,
+        )
     if s.signature_valid is not None:
         valid = s.signature_valid
         yield gauge("content_signature_valid", "1 when the content in use is signed.", valid)
+    yield gauge(
+        "content_signature_refused",
+        "1 when the last reload was refused: the content on disk is not as signed.",
+        s.signature_refused,
+    )
     yield gauge("session_active", "1 while a patient's session is in hand.", s.session)
 
 

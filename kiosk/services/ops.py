@@ -107,13 +107,16 @@ class MetricsWriter(QObject):
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-metrics")
         self._lock = threading.Lock()
         self._status = ""
-        self._failed = False
+        self._failed = False  # the file could not be written (once a streak in the log)
+        self._outbox_failed = False  # the outbox could not be read (the same)
+        self._broken = False  # anything else went wrong (the same)
         self._closed = False
+        self._up = True  # until the kiosk starts leaving (``stopping``)
         self.writes = 0  # files written (a burst of events is one)
         self._throttle = QTimer(self)
         self._throttle.setSingleShot(True)
         self._throttle.setInterval(THROTTLE_MS)
-        self._throttle.timeout.connect(self.write_soon)
+        self._throttle.timeout.connect(self._write_event)
         self.period = QTimer(self)
         self.period.setObjectName("metrics")
         self.period.setInterval(PERIOD_MS)
@@ -131,9 +134,25 @@ class MetricsWriter(QObject):
             self._throttle.start()
 
     def write_soon(self) -> None:
-        """Hand a write to the worker (the file and the status; the outbox read first)."""
+        """Hand the minute's write to the worker (the file and the status; the outbox read
+        first): the patients' sessions as they are now."""
         if not self._closed:
-            self._pool.submit(self._write)
+            self._pool.submit(self._write, minute=True)
+
+    def _write_event(self) -> None:
+        """A write for a change of the kiosk's state: the sessions as the minute showed."""
+        if not self._closed:
+            self._pool.submit(self._write, minute=False, up=self._up)
+
+    def stopping(self) -> None:
+        """The kiosk is leaving (SIGTERM from systemd, or staff): ``up`` 0 at once, not
+        after the jobs in hand are waited for (up to 30 s each, past the unit's stop
+        timeout); events until ``shutdown`` are still written, with ``up`` 0."""
+        if self._closed or not self._up:
+            return
+        self._up = False
+        self.period.stop()
+        self._pool.submit(self._write, minute=False, up=False)
 
     def shutdown(self) -> None:
         """The last write, ``up`` 0, waited for: the kiosk is closing."""
@@ -144,33 +163,50 @@ class MetricsWriter(QObject):
         self.recorder.on_change = lambda: None  # this object may go before the recorder
         self._throttle.stop()
         self.period.stop()
-        self._pool.submit(self._write, up=False)
+        self._pool.submit(self._write, up=False, minute=False)
         self._pool.shutdown(wait=True)
 
-    def _write(self, *, up: bool = True) -> None:
+    def _write(self, *, minute: bool, up: bool = True) -> None:
+        """On the worker: nothing it raises would be seen (a pool keeps it in a future no
+        one reads), so every failure is logged here, once a streak."""
         with self._lock:
             try:
-                counts = self._outbox_counts()
-                if counts is not None:
-                    self.recorder.outbox(counts)
-            except Exception as exc:  # the outbox's own errors are the staff panel's to say
-                log.warning("metrics: cannot read the outbox: %s", type(exc).__name__)
-            status = self.recorder.status_line()
-            if up and status != self._status:
-                self._status = status
-                self.notifier.status(status)
-            if self.path is None:
-                return
-            try:
-                data = metrics.render(self.recorder.snapshot(), time.time(), up=up)
-                metrics.write(self.path, data)
-                self.writes += 1
-            except OSError as exc:
-                if not self._failed:  # once, not every minute
-                    log.warning("metrics: cannot write %s: %s", self.path, exc.strerror or exc)
-                self._failed = True
+                self._write_now(minute=minute, up=up)
+            except Exception as exc:  # a bug, not the disk: the kiosk runs on without metrics
+                if not self._broken:
+                    log.warning("metrics: the write failed: %s", type(exc).__name__, exc_info=True)
+                self._broken = True
             else:
-                self._failed = False
+                self._broken = False
+
+    def _write_now(self, *, minute: bool, up: bool) -> None:
+        try:
+            counts = self._outbox_counts()
+        except Exception as exc:  # the outbox's own errors are the staff panel's to say
+            if not self._outbox_failed:  # once a streak, not every minute
+                log.warning("metrics: cannot read the outbox: %s", type(exc).__name__)
+            self._outbox_failed = True
+            counts = None  # no outbox series rather than old numbers
+        else:
+            self._outbox_failed = False
+        self.recorder.outbox(counts)
+        status = self.recorder.status_line()
+        if up and status != self._status:
+            self._status = status
+            self.notifier.status(status)
+        if self.path is None:
+            return
+        try:
+            snapshot = self.recorder.snapshot(minute=minute)
+            data = metrics.render(snapshot, time.time(), up=up)
+            metrics.write(self.path, data)
+            self.writes += 1
+        except OSError as exc:
+            if not self._failed:  # once, not every minute
+                log.warning("metrics: cannot write %s: %s", self.path, exc.strerror or exc)
+            self._failed = True
+        else:
+            self._failed = False
 
 
 class ErrorsToMetrics(logging.Handler):
