@@ -410,9 +410,10 @@ class OpsConfig:
         "",
         "Prometheus text file for node_exporter's textfile collector (e.g. "
         "`/var/lib/botox-kiosk/metrics/botox-kiosk.prom`; the name must end in `.prom`), "
-        "written every minute and after each event: counts and states only, no patient data. "
-        "Its folder must exist; the file is 0640 so node_exporter's group can read it "
-        "(docs/files-at-rest.md). Empty: no metrics.",
+        "written every minute (a session's counts) and within a second of a change of the "
+        "kiosk's state: counts and states only, no patient data. Its folder must exist; the "
+        "file is 0640 so node_exporter's group can read it (docs/files-at-rest.md). Changing "
+        "it needs a restart. Empty: no metrics.",
         path=True,
     )
 

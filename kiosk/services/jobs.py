@@ -54,6 +54,9 @@ class ChildJobs(QObject):
         super().__init__(parent)
         self.command = command
         self.name = name
+        #: The level of a job's "done" log line: a routine check every two minutes logs
+        #: at DEBUG (failures are always WARNING).
+        self.done_level = logging.INFO
         self._last_line = ""
         #: Why the last job ended, when it did not end on its own (timeout, cancelled...).
         self.last_reason = Reason.NONE
@@ -142,7 +145,7 @@ class ChildJobs(QObject):
         proc.readyReadStandardOutput.disconnect()
         proc.deleteLater()
         if ok:
-            log.info("%s job %d: %s", self.name, job, detail)
+            log.log(self.done_level, "%s job %d: %s", self.name, job, detail)
         else:
             log.warning("%s job %d failed: %s", self.name, job, detail)
         self.finished.emit(job, ok, detail)

@@ -36,6 +36,7 @@ class PrinterCheck(QObject):
         self._jobs = ChildJobs(
             command, timeout_ms=CHECK_TIMEOUT_MS, name="printer-status", parent=self
         )
+        self._jobs.done_level = logging.DEBUG  # asked every two minutes: 720 lines a day
         self._jobs.finished.connect(self._on_finished)
         self.status: PrinterStatus | None = None
         self.checked_at: dt.datetime | None = None
