@@ -25,6 +25,9 @@ from .helpers import LATER, open_kiosk, shown, tap, walk_to
 from .pseudo_packs import english_texts
 from .test_languages_real import config, english_in  # noqa: F401  (config: a fixture)
 
+# Names are set by the same code on every Python version: CI walks them once (conftest).
+pytestmark = pytest.mark.one_python
+
 LANGUAGES = ["en", "es", "ar"]
 #: Staff-only overlays: their buttons' names are the staff's (English); their descriptions
 #: are still the patient's language.

@@ -23,6 +23,9 @@ from .helpers import LATER, open_kiosk, shown, tap, walk_to
 from .pseudo_packs import english_texts
 from .test_outputs_i18n import PLACEHOLDER, english_left, plain
 
+# The real packs' pages read the same on every Python version: CI walks them once (conftest).
+pytestmark = pytest.mark.one_python
+
 LANGUAGES = ["es", "ar"]
 CLINIC = "Demo Clinic"
 #: The email keyboard's domain keys (gmail.com, …): names, in every language.

@@ -21,6 +21,9 @@ from kiosk.ui.widgets import ChoiceButton, ScrollPage
 
 from .helpers import walk_to
 
+# Layouts are the same on every Python version: CI checks them once (conftest).
+pytestmark = pytest.mark.one_python
+
 SIZES = {"landscape": (1920, 1080), "portrait": (1080, 1920)}
 MIN_TARGET = 64
 MIN_TEXT_PX = 22
@@ -185,8 +188,7 @@ def reading_problems(window, page_id: str) -> list[str]:  # type: ignore[no-unty
 
 
 #: The patient's text sizes (the accessibility panel), in percent.
-#: Larger text is laid out by the same Python code on every version: checked once in CI.
-TEXT_SCALES = [100, *(pytest.param(n, marks=pytest.mark.one_python) for n in (150, 200))]
+TEXT_SCALES = [100, 150, 200]
 
 
 def at_scale(window, scale: int) -> None:  # type: ignore[no-untyped-def]
