@@ -8,6 +8,9 @@ window's QWindow, as a real keypad's do.
   keys, the answers, the choices, Next.
 - A focus ring shows around the control in focus while keys are in use, and goes at a tap.
 - The one-tap-one-step guard after a screen change holds back taps, never keys.
+- The accessibility panel (``nav_access``, on the start screen too) is operated by keys,
+  with the ring, and gives the focus back when it closes.
+- No control ever shows as a window of its own (one would take the keypad's focus).
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QAccessible
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
+
+from kiosk.core.flow import Screen
 
 from .helpers import LATER, open_kiosk, shown, tap, walk_to
 from .test_languages_real import config  # noqa: F401  (a fixture)
@@ -129,9 +134,11 @@ def test_tab_goes_through_every_control_in_reading_order(
 ) -> None:
     window = open_kiosk(qtbot, config, language)
     visit = window.ctx.visit
-    visit.start()
-    for page in ("privacy", "areas", "health_1", "timeline", "summary"):
-        walk_to(window, page)
+    for page in ("attract", "privacy", "areas", "health_1", "timeline", "summary"):
+        if page != "attract":
+            if visit.step is Screen.ATTRACT:
+                visit.start()
+            walk_to(window, page)
         qtbot.wait(0)
         chain = window.tab_order()
         every = [
@@ -143,16 +150,19 @@ def test_tab_goes_through_every_control_in_reading_order(
             and not isinstance(w, QLineEdit)  # a field brings up the keyboard: see above
         ]
         assert set(every) <= set(chain), page  # every control is reached
-        # reading order: the header's, then the page's, then the footer's
+        # reading order: the header's, then the page's, then the footer's (the start
+        # screen has no footer); the accessibility button always in the header
         parts = [
             0 if window.header.isAncestorOf(w) else 2 if window.footer.isAncestorOf(w) else 1
             for w in chain
         ]
-        assert parts == sorted(parts) and parts[0] == 0 and parts[-1] == 2, page
+        assert parts == sorted(parts) and parts[0] == 0, page
+        assert parts[-1] == (1 if page == "attract" else 2), page
+        assert window.nav_access in chain and parts[chain.index(window.nav_access)] == 0, page
         fields = [w for w in chain if isinstance(w, QLineEdit)]
         if fields:
             continue  # Tab into the name field brings up the keyboard (the whole visit)
-        window.nav_lang.setFocus()
+        chain[0].setFocus()
         got = []
         for _ in chain:
             got.append(focus())
@@ -240,4 +250,81 @@ def test_overlays_take_keys_and_give_the_focus_back(qtbot, config: Path) -> None
     key(window, K.Key_Return)
     assert window.ctx.pack.language == "es" and not chooser.isVisible()
     assert lang.isVisible()
+    window.close()
+
+
+def test_the_accessibility_panel_by_keys_alone(qtbot, config: Path) -> None:  # noqa: F811
+    """From the start screen: Tab reaches the accessibility button, Enter opens the panel
+    with the focus on its first setting and the ring around it, Tab goes round the panel's
+    controls only, Space and Enter set them, and Done gives the focus back to the button."""
+    window = open_kiosk(qtbot, config)
+    tab_to(window, named("nav_access"), limit=len(window.tab_order()) + 1)
+    qtbot.wait(0)
+    assert ring_around(window, window.nav_access)
+    key(window, K.Key_Return)
+    panel = window.access_panel
+    assert panel.isVisible() and focus() is panel.sizes[100]
+    qtbot.wait(0)
+    assert ring_around(window, focus())
+    chain = panel.tab_order()
+    assert [w.objectName() for w in chain] == [
+        "access_size_100",
+        "access_size_150",
+        "access_size_200",
+        "access_contrast",
+        "access_read_aloud",
+        "access_more_time",
+        "access_done",
+    ]
+    seen = []
+    for _ in chain:
+        key(window, K.Key_Tab)
+        assert panel.isAncestorOf(focus())  # never behind the card
+        seen.append(focus())
+    assert seen == [*chain[1:], chain[0]]  # in order, round
+    more = tab_to(window, named("access_more_time"))
+    key(window, K.Key_Space)
+    assert window.ctx.access.current.more_time and more.isChecked()
+    qtbot.wait(0)
+    assert ring_around(window, more)  # the ring follows into the panel's scrolling list
+    key(window, K.Key_Tab, SHIFT)
+    assert panel.isAncestorOf(focus())
+    tab_to(window, named("access_done"))
+    key(window, K.Key_Return)
+    assert not panel.isVisible() and focus() is window.nav_access
+    qtbot.wait(0)
+    assert ring_around(window, window.nav_access)
+    window.close()
+
+
+def test_no_control_ever_shows_as_a_window_of_its_own(qtbot, config: Path) -> None:  # noqa: F811
+    """A widget shown before it has a parent is a window of its own for a moment: on a
+    real display it flashes up and takes the focus, and the keypad's keys go nowhere."""
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtGui import QGuiApplication, QWindow
+
+    class Windows(QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.shown: list[str] = []
+
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Show and isinstance(watched, QWindow):
+                self.shown.append(watched.objectName())
+            return False
+
+    windows = Windows()
+    app = QApplication.instance()
+    app.installEventFilter(windows)
+    try:
+        window = open_kiosk(qtbot, config)
+        window.open_access()
+        window.access_panel.hide()
+        window.ctx.visit.start()
+        walk_to(window, "summary")
+        qtbot.wait(0)
+    finally:
+        app.removeEventFilter(windows)
+    assert windows.shown == [window.windowHandle().objectName()]
+    assert QGuiApplication.focusWindow() is window.windowHandle()
     window.close()

@@ -187,13 +187,21 @@ class Overlay(QWidget):
         ]
 
     def focusNextPrevChild(self, next: bool) -> bool:
-        """Tab and Shift+Tab stay on the card: never on to a button beneath it."""
+        """Tab and Shift+Tab stay on the card: never on to a button beneath it; a control in
+        a part of the card that scrolls (large text) is scrolled into view."""
         chain = self.tab_order()
         if chain:
             focus = self.focusWidget()
             here = chain.index(focus) if focus in chain else -1
             step = 1 if next else -1
-            chain[(here + step) % len(chain)].setFocus(QtCore.Qt.FocusReason.TabFocusReason)
+            target = chain[(here + step) % len(chain)]
+            target.setFocus(QtCore.Qt.FocusReason.TabFocusReason)
+            parent = target.parentWidget()
+            while parent is not None and parent is not self:
+                if isinstance(parent, QScrollArea):
+                    parent.ensureWidgetVisible(target, 24, 24)
+                    break
+                parent = parent.parentWidget()
         return True
 
     def hideEvent(self, event: QHideEvent) -> None:
@@ -492,12 +500,14 @@ class ChoiceButton(QPushButton):
         lay.addLayout(text, 1)
         self._title = label(title, "choice_title")
         self._detail = label(detail, "choice_detail")
-        self._detail.setVisible(bool(detail))
         self._labels = [self._box, self._title, self._detail]
         for lbl in self._labels:
             lbl.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         for lbl in self._labels[1:]:
             text.addWidget(lbl)
+        # shown once it has a parent: shown before, a label is a window of its own, which
+        # takes the keypad's focus from the kiosk's window
+        self._detail.setVisible(bool(detail))
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.toggled.connect(self._on_toggled)
 

@@ -125,7 +125,6 @@ class MainWindow(QMainWindow):
         # opens the chooser; a switch keeps the answers and the page.
         self.nav_lang = button(ctx.pack.language_name, name="nav_lang")
         self.nav_lang.clicked.connect(self.choose_language)
-        self.nav_lang.setVisible(len(ctx.packs) > 1)
         self._head_top.addWidget(self.nav_lang)
         self._reader: PageReader | None = None  # read aloud's bar: see read_aloud
         # Accessibility, on every page and the start screen, always at the very end: the
