@@ -7,7 +7,9 @@ window's QWindow, as a real keypad's do.
 - Enter and Space press the control in focus: the face map's areas, the on-screen keyboard's
   keys, the answers, the choices, Next.
 - A focus ring shows around the control in focus while keys are in use, and goes at a tap.
-- The one-tap-one-step guard after a screen change holds back taps, never keys.
+- A pressing key (Enter, Space) within ``KEY_GUARD_MS`` of a screen change is a switch's
+  bounce or a tremor, and is dropped: two Enters never skip a page; Tab and the arrows are
+  never held.
 - The accessibility panel (``nav_access``, on the start screen too) is operated by keys,
   with the ring, and gives the focus back when it closes.
 - No control ever shows as a window of its own (one would take the keypad's focus).
@@ -25,6 +27,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 
 from kiosk.core.flow import Screen
+from kiosk.ui.taps import KEY_GUARD_MS
 
 from .helpers import LATER, open_kiosk, shown, tap, walk_to
 from .test_languages_real import config  # noqa: F401  (a fixture)
@@ -36,6 +39,13 @@ SHIFT = Qt.KeyboardModifier.ShiftModifier
 def key(window: QWidget, which: Qt.Key, modifier=Qt.KeyboardModifier.NoModifier) -> None:  # type: ignore[no-untyped-def]
     """A key pressed and released on the keypad: through the window's QWindow."""
     QTest.keyClick(window.windowHandle(), which, modifier)
+
+
+def press(window: QWidget, which: Qt.Key) -> None:
+    """Enter or Space, as a patient presses it: not within the bounce guard of the last
+    change on screen."""
+    window.taps.clock.advance(KEY_GUARD_MS)  # type: ignore[attr-defined]
+    key(window, which)
 
 
 def focus() -> QWidget | None:
@@ -60,7 +70,7 @@ def test_a_whole_visit_by_keys_alone(qtbot, config: Path) -> None:  # noqa: F811
     window = open_kiosk(qtbot, config)
     visit = window.ctx.visit
     tab_to(window, named("nav_start"))
-    key(window, K.Key_Return)
+    press(window, K.Key_Return)
     assert window.screen_id() == "privacy"
 
     # the name: Tab into the field brings the keyboard up; Tab and the arrows reach keys
@@ -68,22 +78,22 @@ def test_a_whole_visit_by_keys_alone(qtbot, config: Path) -> None:  # noqa: F811
     board = window.keyboard()
     assert board.isVisible() and board.target() is field
     tab_to(window, named("key_a"))
-    key(window, K.Key_Space)  # a name starts with a capital
+    press(window, K.Key_Space)  # a name starts with a capital
     key(window, K.Key_Right)  # to "s"
     assert focus() is board.key("s")
     key(window, K.Key_Up)  # to "w", above it
     assert focus() is board.key("w")
-    key(window, K.Key_Return)
+    press(window, K.Key_Return)
     assert field.text() == "Aw"
     tab_to(window, named("key_done"))
-    key(window, K.Key_Return)
+    press(window, K.Key_Return)
     assert not board.isVisible() and focus() is field  # back where the keys typed
     assert visit.session.first_name == "Aw"
 
     tab_to(window, named("nav_next"))
-    key(window, K.Key_Return)
+    press(window, K.Key_Return)
     assert window.screen_id() == "consultation"
-    key(window, K.Key_Return)  # Next keeps the focus: straight on, no guard on keys
+    press(window, K.Key_Return)  # Next keeps the focus: straight on, after the guard
     assert window.screen_id() == "areas"
 
     # the face map: Tab reaches its areas, the arrows move between them, Space chooses
@@ -92,27 +102,27 @@ def test_a_whole_visit_by_keys_alone(qtbot, config: Path) -> None:  # noqa: F811
     key(window, K.Key_Down)
     second = focus()
     assert second is not first and face.isAncestorOf(second)
-    key(window, K.Key_Space)
+    press(window, K.Key_Space)
     area = second.area  # type: ignore[union-attr]
     assert area in visit.session.areas
     assert QAccessible.queryAccessibleInterface(second).state().checked
     assert shown(window, f"area_{area}").isChecked()  # its twin button follows
     key(window, K.Key_Up)
     assert focus() is first
-    key(window, K.Key_Return)
+    press(window, K.Key_Return)
     assert first.area in visit.session.areas  # type: ignore[union-attr]
     migraine = tab_to(window, named("area_chronic_migraine"))
-    key(window, K.Key_Space)
+    press(window, K.Key_Space)
     assert migraine.isChecked() and "chronic_migraine" in visit.session.areas
 
     # a health question answered with Enter
     tab_to(window, named("nav_next"))
-    key(window, K.Key_Return)
+    press(window, K.Key_Return)
     assert window.screen_id() == "health_1"
     rows = window.page(visit.flow.page).answer_rows
     question, row = next(iter(rows.items()))
     tab_to(window, lambda w: w is row.buttons["no"])
-    key(window, K.Key_Return)
+    press(window, K.Key_Return)
     assert visit.session.screening[question] == "no"
 
     # on to the summary and the end, by Next alone
@@ -121,7 +131,7 @@ def test_a_whole_visit_by_keys_alone(qtbot, config: Path) -> None:  # noqa: F811
         if window.screen_id() == "done":
             break
         assert focus() is window.nav_next  # Next keeps the focus from page to page
-        key(window, K.Key_Return)
+        press(window, K.Key_Return)
     assert window.screen_id() == "done"
     window.close()
 
@@ -236,18 +246,18 @@ def test_overlays_take_keys_and_give_the_focus_back(qtbot, config: Path) -> None
     guard._warn()
     carry_on = shown(window, "idle_continue")
     assert focus() is carry_on
-    key(window, K.Key_Return)  # "I'm still here": and nothing more
+    press(window, K.Key_Return)  # "I'm still here": and nothing more
     assert not guard.overlay.isVisible() and focus() is card
     assert window.page(window.ctx.visit.flow.page).views.currentIndex() == 0  # not pressed
     lang = tab_to(window, named("nav_lang"))
-    key(window, K.Key_Space)
+    press(window, K.Key_Space)
     chooser = window.language_chooser
     assert chooser.isVisible() and focus() is shown(window, "lang_choice_en")
     for _ in range(4):  # round the chooser's buttons, never behind it
         key(window, K.Key_Tab)
         assert chooser.isAncestorOf(focus())
     tab_to(window, named("lang_choice_es"))
-    key(window, K.Key_Return)
+    press(window, K.Key_Return)
     assert window.ctx.pack.language == "es" and not chooser.isVisible()
     assert lang.isVisible()
     window.close()
@@ -261,7 +271,7 @@ def test_the_accessibility_panel_by_keys_alone(qtbot, config: Path) -> None:  # 
     tab_to(window, named("nav_access"), limit=len(window.tab_order()) + 1)
     qtbot.wait(0)
     assert ring_around(window, window.nav_access)
-    key(window, K.Key_Return)
+    press(window, K.Key_Return)
     panel = window.access_panel
     assert panel.isVisible() and focus() is panel.sizes[100]
     qtbot.wait(0)
@@ -283,14 +293,14 @@ def test_the_accessibility_panel_by_keys_alone(qtbot, config: Path) -> None:  # 
         seen.append(focus())
     assert seen == [*chain[1:], chain[0]]  # in order, round
     more = tab_to(window, named("access_more_time"))
-    key(window, K.Key_Space)
+    press(window, K.Key_Space)
     assert window.ctx.access.current.more_time and more.isChecked()
     qtbot.wait(0)
     assert ring_around(window, more)  # the ring follows into the panel's scrolling list
     key(window, K.Key_Tab, SHIFT)
     assert panel.isAncestorOf(focus())
     tab_to(window, named("access_done"))
-    key(window, K.Key_Return)
+    press(window, K.Key_Return)
     assert not panel.isVisible() and focus() is window.nav_access
     qtbot.wait(0)
     assert ring_around(window, window.nav_access)
@@ -327,4 +337,32 @@ def test_no_control_ever_shows_as_a_window_of_its_own(qtbot, config: Path) -> No
         app.removeEventFilter(windows)
     assert windows.shown == [window.windowHandle().objectName()]
     assert QGuiApplication.focusWindow() is window.windowHandle()
+    window.close()
+
+
+def test_a_bounced_enter_never_skips_a_page(qtbot, config: Path) -> None:  # noqa: F811
+    window = open_kiosk(qtbot, config)
+    clock = window.taps.clock
+    window.ctx.visit.start()
+    walk_to(window, "consultation")
+    tab_to(window, named("nav_next"))
+    press(window, K.Key_Return)
+    assert window.screen_id() == "areas" and focus() is window.nav_next
+    key(window, K.Key_Return)  # the switch bounced: the same instant
+    key(window, K.Key_Enter)  # the keypad's Enter
+    key(window, K.Key_Space)  # press and release: a button clicks on Space's release
+    assert window.screen_id() == "areas"
+    clock.advance(KEY_GUARD_MS - 1)
+    key(window, K.Key_Return)  # a tremor, just inside the guard
+    assert window.screen_id() == "areas"
+    key(window, K.Key_Tab, SHIFT)  # moving is never held
+    assert focus() is not window.nav_next
+    key(window, K.Key_Tab)
+    assert focus() is window.nav_next
+    clock.advance(1)
+    key(window, K.Key_Return)  # a deliberate press, after the guard
+    assert window.screen_id() == "health_1"
+    clock.advance(KEY_GUARD_MS)
+    key(window, K.Key_Space)  # Space after the guard presses too
+    assert window.screen_id() == "health_2"
     window.close()
