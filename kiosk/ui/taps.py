@@ -44,7 +44,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QInputEvent, QKeyEvent, QMouseEvent, QTouchEvent, QWindow
-from PySide6.QtWidgets import QAbstractButton, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLineEdit, QWidget
 
 from kiosk.core.flow import Screen
 from kiosk.ui.context import UiContext
@@ -224,6 +224,8 @@ class TapFilter(QObject):
         """A pressing key within ``key_guard_ms`` of a change: dropped, its release too."""
         if not isinstance(event, QKeyEvent) or event.key() not in PRESS_KEYS:
             return False
+        if event.key() == Qt.Key.Key_Space and isinstance(QApplication.focusWidget(), QLineEdit):
+            return False  # a space typed in a name, not a press
         if event.isAutoRepeat():  # held down: as its first press went
             return event.key() in self._dropped_keys
         since = self.clock() - self._changed_at
