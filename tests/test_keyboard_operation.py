@@ -17,6 +17,8 @@ window's QWindow, as a real keypad's do.
 
 from __future__ import annotations
 
+import statistics
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -371,4 +373,40 @@ def test_a_bounced_enter_never_skips_a_page(qtbot, config: Path) -> None:  # noq
     clock.advance(KEY_GUARD_MS)
     key(window, K.Key_Space)  # Space after the guard presses too
     assert window.screen_id() == "health_2"
+    window.close()
+
+
+def test_a_tab_press_looks_only_at_what_is_on_show(qtbot, config: Path) -> None:  # noqa: F811
+    """Each Tab press asks for the tab order: it looks through the header, the page on show,
+    the keyboard and the footer, not every prebuilt page (over 800 widgets, 8 ms a press
+    before), and what it keeps follows the view."""
+    window = open_kiosk(qtbot, config)
+    window.ctx.visit.start()
+    walk_to(window, "privacy")
+    qtbot.wait(0)
+    chain = window.tab_order()
+    times = []
+    for _ in range(50):
+        start = time.perf_counter()
+        assert window.tab_order() == chain
+        times.append(time.perf_counter() - start)
+    assert statistics.median(times) < 0.001, times
+    # it follows what shows: the keyboard's keys come and go with it, a control hidden
+    # or disabled goes from the order at once
+    assert not any(w.objectName().startswith("key_") for w in chain)
+    window.taps.clock.advance(LATER)
+    tap(window, shown(window, "first_name"))
+    keys = window.keyboard().key_buttons()
+    assert set(w for w in keys if w.isVisible()) <= set(window.tab_order())
+    window.taps.clock.advance(LATER)
+    tap(window, window.keyboard().key("done"))
+    assert window.tab_order() == chain
+    window.nav_back.setEnabled(False)
+    assert window.nav_back not in window.tab_order()
+    window.nav_back.setEnabled(True)
+    assert window.tab_order() == chain
+    walk_to(window, "areas")
+    privacy = window.page("privacy")
+    assert not any(privacy.isAncestorOf(w) for w in window.tab_order())
+    assert any(window.page("areas").isAncestorOf(w) for w in window.tab_order())
     window.close()

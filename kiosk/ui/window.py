@@ -99,6 +99,8 @@ class MainWindow(QMainWindow):
         self._staff: StaffAccess | None = None  # the PIN pad and the panel, after first paint
         self.taps: TapFilter | None = None  # see activity_filter()
         self.focus_ring: FocusRing | None = None  # with the activity filter
+        #: The parts Tab goes through and their tab stops, until the view changes
+        self._tab_parts: tuple[tuple[QWidget | None, ...], list[list[QWidget]]] | None = None
 
         central = QWidget()
         central.setObjectName("central")
@@ -244,27 +246,37 @@ class MainWindow(QMainWindow):
             self.page(which)
 
     def tab_order(self) -> list[QWidget]:
-        """The controls Tab goes through now, in reading order: the header, the page, the
-        on-screen keyboard, the footer; only the language chooser's while it is open (an
-        overlay keeps Tab on its card itself: ``widgets.Overlay``)."""
-        scope: QWidget = self.language_chooser if self.language_chooser.isVisible() else self
-        parts = [self.header, self.stack, self._keyboard, self.footer]
-        found: list[tuple[int, QWidget]] = []
-        widget = self.nextInFocusChain()
-        while widget is not None and widget is not self and len(found) < 10_000:
-            if (
-                widget.focusPolicy() & QtCore.Qt.FocusPolicy.TabFocus
-                and widget.isVisible()
-                and widget.isEnabled()
-                and scope.isAncestorOf(widget)
-            ):
-                part = next(
-                    (i for i, p in enumerate(parts) if p is not None and p.isAncestorOf(widget)),
-                    len(parts),
-                )
-                found.append((part, widget))
-            widget = widget.nextInFocusChain()
-        return [w for _, w in sorted(found, key=lambda pair: pair[0])]
+        """The controls Tab goes through now, in reading order: the header, the page on
+        show, the on-screen keyboard, the footer, then an open overlay's; only the language
+        chooser's while it is open (an overlay keeps Tab on its card itself:
+        ``widgets.Overlay``).
+
+        Only those parts are looked through, not the whole focus chain (every prebuilt
+        page, over 800 widgets: about 9 ms a Tab press), and what each holds is kept until the
+        view changes (``_on_view_changed``, ``_show``): a press only asks which of them
+        show and are enabled now. The keyboard's keys are asked for each time (a field of
+        another kind gets other keys)."""
+        if self.language_chooser.isVisible():
+            roots: tuple[QWidget, ...] = (self.language_chooser,)
+        else:
+            idle = [self._idle.overlay] if self._idle is not None else []
+            shown = [o for o in (*self.overlays(), *idle) if o.isVisible()]
+            roots = (self.header, self.stack, self.footer, *shown)
+        page = self.stack.currentWidget()
+        if self._tab_parts is None or self._tab_parts[0] != (*roots, page):
+            stops = [self._tab_stops(page if root is self.stack else root) for root in roots]
+            self._tab_parts = ((*roots, page), stops)
+        parts: list[list[QWidget]] = list(self._tab_parts[1])
+        if len(roots) > 1 and self._keyboard is not None and self._keyboard.isVisible():
+            parts.insert(2, list(self._keyboard.key_buttons()))  # under the page, over the footer
+        return [w for part in parts for w in part if w.isVisible() and w.isEnabled()]
+
+    def _tab_stops(self, root: QWidget | None) -> list[QWidget]:
+        """The widgets in ``root`` that Tab may stop on, shown or not, in reading order."""
+        if root is None:
+            return []
+        tab = QtCore.Qt.FocusPolicy.TabFocus
+        return [w for w in root.findChildren(QWidget) if w.focusPolicy() & tab]
 
     def focusNextPrevChild(self, next: bool) -> bool:
         """Tab, Shift+Tab (and a button's arrow keys): the next control in ``tab_order``,
@@ -467,6 +479,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_view_changed(self) -> None:
+        self._tab_parts = None  # what Tab goes through may have changed
         if self.taps is not None:
             self.taps.hold_taps()  # a repeat of the tap that changed it must not act on it
 
@@ -619,6 +632,7 @@ class MainWindow(QMainWindow):
         names.set_description(self.nav_next, a11y, finish)
         for part in (self.header, page, self.footer):
             self.describe(part)
+        self._tab_parts = None  # the header may have new parts (the steps)
         # On the summary, what the patient takes away leads: Finish steps back to an
         # ordinary button.
         role = "finish" if screen is Screen.SUMMARY else "primary"
