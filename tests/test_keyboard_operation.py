@@ -410,3 +410,33 @@ def test_a_tab_press_looks_only_at_what_is_on_show(qtbot, config: Path) -> None:
     assert not any(privacy.isAncestorOf(w) for w in window.tab_order())
     assert any(window.page("areas").isAncestorOf(w) for w in window.tab_order())
     window.close()
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_the_face_maps_arrows_follow_the_reading_direction(
+    qtbot,
+    config: Path,  # noqa: F811
+    language: str,
+) -> None:
+    """Up and Down go up and down the face in every language; Left and Right go with the
+    reading: onward is Right in English and Left in Arabic (the face is never mirrored)."""
+    window = open_kiosk(qtbot, config, language)
+    window.ctx.visit.start()
+    walk_to(window, "areas")
+    face = shown(window, "face_map")
+    order = list(face.targets.values())
+    assert [t.area for t in order] == ["forehead_lines", "frown_lines", "crows_feet", "neck_bands"]
+    first = tab_to(window, lambda w: face.isAncestorOf(w))
+    assert first is order[0]
+    onward, back = (K.Key_Left, K.Key_Right) if language == "ar" else (K.Key_Right, K.Key_Left)
+    key(window, onward)
+    assert focus() is order[1]
+    key(window, K.Key_Down)
+    assert focus() is order[2]
+    key(window, back)
+    assert focus() is order[1]
+    key(window, K.Key_Up)
+    assert focus() is order[0]
+    key(window, back)  # round
+    assert focus() is order[-1]
+    window.close()
