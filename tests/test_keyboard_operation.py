@@ -440,3 +440,38 @@ def test_the_face_maps_arrows_follow_the_reading_direction(
     key(window, back)  # round
     assert focus() is order[-1]
     window.close()
+
+
+def test_the_ring_stays_inside_the_window_at_its_edge(
+    qtbot,
+    config: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """A control in the window's corner (the accessibility button, the header's margins
+    gone): the ring's two bands go inside its edge there, whole, not cut off."""
+    window = open_kiosk(qtbot, config)
+    window._head_rows.setContentsMargins(0, 0, 0, 0)
+    button = window.nav_access
+    right = window.width() - 1
+    qtbot.waitUntil(lambda: button.mapTo(window, button.rect().topRight()).toTuple() == (right, 0))
+    tab_to(window, named("nav_access"), limit=len(window.tab_order()) + 1)
+    qtbot.wait(0)
+    ring = window.focus_ring
+    assert ring.isVisible() and window.rect().contains(ring.geometry())
+    image = window.grab().toImage()
+    image.save(str(tmp_path / "corner-focus.png"))
+    scale = image.width() / window.width()
+    band = ring.band
+
+    def at(x: int, y: int) -> int:
+        return image.pixelColor(int(x * scale), int(y * scale)).lightness()
+
+    mid_x = button.mapTo(window, button.rect().center()).x()
+    mid_y = button.mapTo(window, button.rect().center()).y()
+    # dark band outermost, light band inside it, at the top edge and at the right edge
+    assert at(mid_x, 1) < 40 and at(mid_x, band + 1) > 215
+    assert at(right - 1, mid_y) < 40 and at(right - band - 1, mid_y) > 215
+    # and outside the control on its open sides, as ever
+    left = button.mapTo(window, button.rect().topLeft()).x()
+    assert at(left - 2 * band + 1, mid_y) < 40
+    window.close()
