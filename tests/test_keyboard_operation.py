@@ -29,6 +29,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 
 from kiosk.core.flow import Screen
+from kiosk.ui import theme
 from kiosk.ui.taps import KEY_GUARD_MS
 
 from .helpers import LATER, open_kiosk, shown, tap, walk_to
@@ -474,4 +475,63 @@ def test_the_ring_stays_inside_the_window_at_its_edge(
     # and outside the control on its open sides, as ever
     left = button.mapTo(window, button.rect().topLeft()).x()
     assert at(left - 2 * band + 1, mid_y) < 40
+    window.close()
+
+
+def ring_shows(window, image) -> bool:  # type: ignore[no-untyped-def]
+    """The ring's two bands in ``image`` (a grab of the window): dark outside, light inside,
+    half-way down the left side of its first part."""
+    ring = window.focus_ring
+    part = ring._parts[0].translated(ring.pos())
+    scale = image.width() / window.width()
+    y = int(part.center().y() * scale)
+    outer = image.pixelColor(int((part.left() + 1) * scale), y)
+    inner = image.pixelColor(int((part.left() + ring.band + 1) * scale), y)
+    return outer.lightness() < 40 and inner.lightness() > 215
+
+
+def test_keys_at_200_percent_in_high_contrast(
+    qtbot,
+    config: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The largest text and the high-contrast theme: every control on the areas page and in
+    the accessibility panel is still a large target, reached by Tab in order, with the ring
+    around it and both its bands showing."""
+    from .test_layout import MIN_TARGET, problems_in
+
+    window = open_kiosk(qtbot, config)
+    window.ctx.access.set(text_scale=200, high_contrast=True)  # on the start screen
+    contrast = theme.PALETTES[theme.CONTRAST]["primary"]
+    qtbot.waitUntil(lambda: contrast in QApplication.instance().styleSheet())  # a turn later
+    window.ctx.visit.start()
+    walk_to(window, "areas")
+    for _ in range(3):  # the header's rows, then the window, laid out anew
+        QApplication.processEvents()
+    page = window.page("areas")
+    assert problems_in(window, [page, window.header, window.footer]) == []
+    chain = window.tab_order()
+    assert window.nav_access in chain and window.nav_next in chain
+    chain[-1].setFocus()
+    for expected in chain:
+        key(window, K.Key_Tab)
+        assert focus() is expected
+        qtbot.wait(0)
+        assert window.focus_ring.target() is expected
+        grab = window.grab().toImage()
+        assert ring_shows(window, grab), expected.objectName()
+        if expected.objectName() == "face_frown_lines":
+            grab.save(str(tmp_path / "areas-200-contrast.png"))
+        if not expected.testAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents):
+            assert min(expected.width(), expected.height()) >= MIN_TARGET, expected.objectName()
+    tab_to(window, named("nav_access"))
+    press(window, K.Key_Return)
+    panel = window.access_panel
+    assert panel.isVisible() and panel.sizes[200].isChecked()
+    assert problems_in(window, [panel]) == []
+    for _ in panel.tab_order():
+        qtbot.wait(0)
+        assert window.focus_ring.target() is focus() and panel.isAncestorOf(focus())
+        assert ring_shows(window, window.grab().toImage()), focus().objectName()
+        key(window, K.Key_Tab)
     window.close()
