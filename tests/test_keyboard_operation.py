@@ -535,3 +535,28 @@ def test_keys_at_200_percent_in_high_contrast(
         assert ring_shows(window, window.grab().toImage()), focus().objectName()
         key(window, K.Key_Tab)
     window.close()
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_the_headers_order_follows_its_rows(qtbot, config: Path, language: str) -> None:  # noqa: F811
+    """A wide window has the header in one row (the steps, then the language and
+    accessibility buttons): Tab takes them in that order; a narrow one puts the steps on a
+    row of their own under the buttons, and Tab follows."""
+    window = open_kiosk(qtbot, config, language)
+    window.ctx.visit.start()
+    walk_to(window, "areas")
+    qtbot.wait(0)
+    steps = [w for w in window.sections.findChildren(QWidget) if w in window.tab_order()]
+    buttons = [window.nav_lang, window.nav_access]
+    header = [w for w in window.tab_order() if window.header.isAncestorOf(w)]
+    assert window._wide_header and header == [*steps, *buttons]
+    ahead = 1 if language == "en" else -1  # the reading direction, across the screen
+    xs = [ahead * w.mapTo(window, w.rect().center()).x() for w in header]
+    assert xs == sorted(xs)
+    window.resize(1080, 1920)
+    qtbot.waitUntil(lambda: not window._wide_header)
+    header = [w for w in window.tab_order() if window.header.isAncestorOf(w)]
+    assert header == [*buttons, *steps]
+    ys = [w.mapTo(window, w.rect().topLeft()).y() for w in header]
+    assert max(ys[:2]) < min(ys[2:])  # the buttons' row above the steps'
+    window.close()

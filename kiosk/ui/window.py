@@ -264,12 +264,35 @@ class MainWindow(QMainWindow):
             roots = (self.header, self.stack, self.footer, *shown)
         page = self.stack.currentWidget()
         if self._tab_parts is None or self._tab_parts[0] != (*roots, page):
-            stops = [self._tab_stops(page if root is self.stack else root) for root in roots]
+            stops = [
+                self._laid_out_stops(self._head_rows)
+                if root is self.header
+                else self._tab_stops(page if root is self.stack else root)
+                for root in roots
+            ]
             self._tab_parts = ((*roots, page), stops)
         parts: list[list[QWidget]] = list(self._tab_parts[1])
         if len(roots) > 1 and self._keyboard is not None and self._keyboard.isVisible():
             parts.insert(2, list(self._keyboard.key_buttons()))  # under the page, over the footer
         return [w for part in parts for w in part if w.isVisible() and w.isEnabled()]
+
+    def _laid_out_stops(self, layout: QLayout) -> list[QWidget]:
+        """The tab stops of a layout's widgets in the order it lays them out (the header's
+        steps move between its rows: in one row they come before the language and
+        accessibility buttons, on a row of their own after them)."""
+        found: list[QWidget] = []
+        for i in range(layout.count()):
+            item = layout.itemAt(i)
+            if item is None:
+                continue
+            inner, widget = item.layout(), item.widget()
+            if inner is not None:
+                found += self._laid_out_stops(inner)
+            elif widget is not None:
+                tab = QtCore.Qt.FocusPolicy.TabFocus
+                found += [widget] if widget.focusPolicy() & tab else []
+                found += self._tab_stops(widget)
+        return found
 
     def _tab_stops(self, root: QWidget | None) -> list[QWidget]:
         """The widgets in ``root`` that Tab may stop on, shown or not, in reading order."""
@@ -688,6 +711,7 @@ class MainWindow(QMainWindow):
         if wide == self._wide_header:
             return
         self._wide_header = wide
+        self._tab_parts = None  # the steps come before the buttons or after them now
         bar = self._sections
         if bar is not None and wide:
             self._head_rows.removeWidget(bar)
