@@ -302,6 +302,12 @@ def test_the_accessibility_panel_by_keys_alone(qtbot, config: Path) -> None:  # 
     assert ring_around(window, more)  # the ring follows into the panel's scrolling list
     key(window, K.Key_Tab, SHIFT)
     assert panel.isAncestorOf(focus())
+    larger = tab_to(window, named("access_size_150"))
+    press(window, K.Key_Return)  # the screens are built anew at the new size
+    for _ in range(3):
+        qtbot.wait(1)
+    assert window.ctx.access.text_scale == 150 and larger.isChecked()
+    assert focus() is larger and ring_around(window, larger)  # the patient stays where they were
     tab_to(window, named("access_done"))
     press(window, K.Key_Return)
     assert not panel.isVisible() and focus() is window.nav_access
