@@ -26,7 +26,7 @@ import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QAccessible
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
+from PySide6.QtWidgets import QApplication, QLineEdit, QScrollArea, QWidget
 
 from kiosk.core.flow import Screen
 from kiosk.ui import theme
@@ -534,6 +534,16 @@ def test_keys_at_200_percent_in_high_contrast(qtbot, config: Path) -> None:  # n
         assert window.focus_ring.target() is focus() and panel.isAncestorOf(focus())
         assert ring_shows(window), focus().objectName()
         key(window, K.Key_Tab)
+    # portrait: the settings scroll (half the window at most); Tab scrolls each into view
+    window.resize(1080, 1920)
+    settings = panel.findChild(QScrollArea, "access_settings")
+    qtbot.waitUntil(lambda: settings.verticalScrollBar().maximum() > 0)
+    last = tab_to(window, named("access_more_time"))
+    qtbot.wait(0)
+    view = settings.viewport()
+    where = QRect(last.mapTo(view, last.rect().topLeft()), last.size())
+    assert view.rect().contains(where) and settings.verticalScrollBar().value() > 0
+    assert ring_around(window, last) and ring_shows(window)
     window.close()
 
 

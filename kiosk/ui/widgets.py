@@ -187,21 +187,14 @@ class Overlay(QWidget):
         ]
 
     def focusNextPrevChild(self, next: bool) -> bool:
-        """Tab and Shift+Tab stay on the card: never on to a button beneath it; a control in
-        a part of the card that scrolls (large text) is scrolled into view."""
+        """Tab and Shift+Tab stay on the card: never on to a button beneath it (a part of
+        the card that scrolls, a QScrollArea, scrolls the control into view itself)."""
         chain = self.tab_order()
         if chain:
             focus = self.focusWidget()
             here = chain.index(focus) if focus in chain else -1
             step = 1 if next else -1
-            target = chain[(here + step) % len(chain)]
-            target.setFocus(QtCore.Qt.FocusReason.TabFocusReason)
-            parent = target.parentWidget()
-            while parent is not None and parent is not self:
-                if isinstance(parent, QScrollArea):
-                    parent.ensureWidgetVisible(target, 24, 24)
-                    break
-                parent = parent.parentWidget()
+            chain[(here + step) % len(chain)].setFocus(QtCore.Qt.FocusReason.TabFocusReason)
         return True
 
     def hideEvent(self, event: QHideEvent) -> None:
