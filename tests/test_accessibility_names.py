@@ -5,8 +5,8 @@ face map's areas, the choices, the answers, the day picker) say through QAccessi
 they are chosen, after real taps through the window.
 
 The walk covers every page id, the summary's email form (with its keyboard) and phone view,
-the name field's keyboard, and the overlays: the language chooser, the idle warning and the
-staff PIN pad.
+the name field's keyboard, and the overlays: the accessibility panel (from the start screen
+and from a page), the language chooser, the idle warning and the staff PIN pad.
 """
 
 from __future__ import annotations
@@ -110,6 +110,12 @@ def test_every_control_on_every_page_is_named_and_described_in_the_language(
     clock = window.taps.clock
     walk = Walk(window)
     walk.check("attract")
+    assert window.nav_access in controls(window)  # on the start screen too
+    window.open_access()  # the accessibility panel, from the start screen
+    assert len(window.access_panel.tab_order()) == 7  # three sizes, three switches, Done
+    assert set(window.access_panel.tab_order()) <= set(controls(window))
+    walk.check("attract/accessibility panel")
+    window.access_panel.hide()
     visit = window.ctx.visit
     visit.start()
     pages = window.page_ids()[1:]
@@ -135,6 +141,12 @@ def test_every_control_on_every_page_is_named_and_described_in_the_language(
                 clock.advance(LATER)
                 tap(window, shown(window, back))
     walk_to(window, "areas")
+    assert window.nav_access in controls(window)
+    window.open_access()  # the accessibility panel, over a patient's page
+    assert len(window.access_panel.tab_order()) == 7  # three sizes, three switches, Done
+    assert set(window.access_panel.tab_order()) <= set(controls(window))
+    walk.check("areas/accessibility panel")
+    window.access_panel.hide()
     window.choose_language()  # the language chooser, over the page
     walk.check("areas/language chooser")
     window.language_chooser.hide()

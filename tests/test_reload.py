@@ -197,10 +197,12 @@ def test_the_staff_panel_reloads_and_says_how_it_went(  # type: ignore[no-untype
     assert "Reloaded settings and content at " in window.findChild(QLabel, "staff_info").text()
     assert window.findChild(QLabel, "clinic_name").text() == "Renamed Clinic"
     assert list(window.ctx.packs) == ["es", "en"]
-    # more than one language: the start screen offers each (its header has only the
-    # accessibility button; nav_lang is on the patient's pages)
-    assert helpers.shown(window, "lang_es") is not None and helpers.shown(window, "lang_en")
     assert window.ctx.visit.session.language == "es"  # the new first language
+    # more than one language: the header's button is there once a patient starts (the start
+    # screen, where the header now shows for the accessibility button, has its own)
+    assert window.nav_lang.isHidden() and helpers.shown(window, "lang_en")
+    window.ctx.visit.start()
+    assert not window.nav_lang.isHidden()
     assert window.idle_guard().timeout_ms == 30_000
     assert window.ctx.reloads.counts[("config", "ok")] == 1
     window.close()

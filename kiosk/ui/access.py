@@ -59,6 +59,8 @@ class AccessPanel(Overlay):
         area.setWidgetResizable(True)
         area.setFrameShape(QFrame.Shape.NoFrame)
         area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # not a Tab stop of its own: Tab goes to its settings (the area scrolls each into view)
+        area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         inner = QWidget()
         settings = QVBoxLayout(inner)
         settings.setContentsMargins(0, 0, 0, 0)

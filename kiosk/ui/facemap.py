@@ -26,9 +26,15 @@ from kiosk.ui import theme
 
 __all__ = ["REGIONS", "AreaTarget", "FaceMap"]  # REGIONS: shared with the printed summary's picture
 
-#: The arrow keys that go to the area before (the others go to the next one).
-_BACK_KEYS = frozenset({Qt.Key.Key_Up, Qt.Key.Key_Left})
-_ARROWS = _BACK_KEYS | {Qt.Key.Key_Down, Qt.Key.Key_Right}
+#: The arrow keys that go to the area before (the others go to the next one): Up, and the
+#: arrow against the reading direction (Left in a left-to-right language, Right in Arabic,
+#: as Qt's own button groups do); the areas lie one under another, so the face itself is
+#: never mirrored but the way across follows the patient's reading.
+_BACK_KEYS = {
+    Qt.LayoutDirection.LeftToRight: frozenset({Qt.Key.Key_Up, Qt.Key.Key_Left}),
+    Qt.LayoutDirection.RightToLeft: frozenset({Qt.Key.Key_Up, Qt.Key.Key_Right}),
+}
+_ARROWS = frozenset({Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Left, Qt.Key.Key_Right})
 
 
 class AreaTarget(QAbstractButton):
@@ -60,7 +66,8 @@ class AreaTarget(QAbstractButton):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         face = self.parentWidget()
         if event.key() in _ARROWS and isinstance(face, FaceMap):
-            face.step_focus(self, -1 if event.key() in _BACK_KEYS else 1)
+            back = _BACK_KEYS[self.layoutDirection()]
+            face.step_focus(self, -1 if event.key() in back else 1)
             return
         super().keyPressEvent(event)
 

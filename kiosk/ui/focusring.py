@@ -1,9 +1,10 @@
 """The focus ring: where a keypad or switch user is, drawn around the control in focus.
 
 A two-colour ring (a dark band outside a light one, WCAG technique C40) outside the
-control's edge: it shows on a light page and on a dark card alike, and it is a shape, not a
-colour change, so it never looks like a chosen answer's heavy border. It shows only while
-the patient uses keys: a finger needs no ring, and a tap hides it.
+control's edge, or inside it on a side where the window ends (never cut off): it shows on
+a light page and on a dark card alike, and it is a shape, not a colour change, so it never
+looks like a chosen answer's heavy border. It shows only while the patient uses keys: a
+finger needs no ring, and a tap hides it.
 
 A control drawn in several parts (the face map's crow's feet, one at each eye) may say
 where they are (``focus_parts()``: rectangles in its own coordinates): the ring goes
@@ -145,15 +146,21 @@ class FocusRing(QWidget):
             self.hide()
             return
         width = 2 * self._band
-        area = shown.adjusted(-width, -width, width, width) & self._window.rect()
+        room = self._window.rect()
+        area = shown.adjusted(-width, -width, width, width) & room
         self.setGeometry(area)
         parts = getattr(target, "focus_parts", None)
         if callable(parts):
-            origin = target.mapTo(self._window, QPoint(0, 0)) - area.topLeft()
+            origin = target.mapTo(self._window, QPoint(0, 0))
             rings = [r.translated(origin) for r in parts()]
         else:
-            rings = [shown.translated(-area.topLeft())]
-        self._parts = [r.adjusted(-width, -width, width, width) for r in rings]
+            rings = [shown]
+        # Outside the control's edge where there is room; at the window's edge (a control
+        # there, such as the accessibility button in a corner) inside it, never cut off.
+        self._parts = [
+            (r.adjusted(-width, -width, width, width) & room).translated(-area.topLeft())
+            for r in rings
+        ]
         self.raise_()
         self.show()
         self.update()

@@ -18,17 +18,21 @@ finger really did:
 - **Modal warnings**: while a tap-to-dismiss overlay (the idle warning) shows, a tap anywhere
   means "I'm still here": it counts as activity and reaches nothing beneath. A tap on one of
   the overlay's own buttons (carry on, more time) goes to that button, which acts itself.
-- **Keys**: a key (a USB keypad, a switch sending Tab, Space, Enter) is activity and is
-  never held back, a screen change or not: a key press is one deliberate step, not a
-  finger's bounce. Over a modal warning, a key is "I'm still here", as a tap is, and
-  reaches nothing beneath. ``keyed`` says when the patient turns from a finger to keys and back
+- **Keys**: a key (a USB keypad, a switch sending Tab, Space, Enter) is activity. Keys that
+  move (Tab, the arrows) are never held back. A key that presses (Enter, Return, Space)
+  within ``key_guard_ms`` of a screen or view change is dropped, press and release: Next
+  keeps the focus from page to page, and a switch's bounce or a hand's tremor would
+  otherwise press it again on the new page (two Enters, a page skipped unread). The key
+  guard is shorter than a tap's: a deliberate second press comes sooner than a second
+  tap's aim. Over a modal warning, a key is "I'm still here", as a tap is, and reaches
+  nothing beneath. ``keyed`` says when the patient turns from a finger to keys and back
   (the focus ring shows only for keys).
 
 Events sent straight to a widget (not through the window) count as activity and can wake the
 start screen, nothing more. A touch that is held back is accepted, so Qt does not make a
 mouse click of it either: a touch and its synthesized mouse event are never both handled.
 
-Times are injectable: ``clock`` (milliseconds, monotonic) and the three durations.
+Times are injectable: ``clock`` (milliseconds, monotonic) and the four durations.
 """
 
 from __future__ import annotations
@@ -39,8 +43,8 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QInputEvent, QMouseEvent, QTouchEvent, QWindow
-from PySide6.QtWidgets import QAbstractButton, QWidget
+from PySide6.QtGui import QInputEvent, QKeyEvent, QMouseEvent, QTouchEvent, QWindow
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLineEdit, QWidget
 
 from kiosk.core.flow import Screen
 from kiosk.ui.context import UiContext
@@ -49,6 +53,10 @@ log = logging.getLogger("kiosk.taps")
 
 #: A second tap this soon after a screen change is a repeat, not a new intent.
 TAP_GUARD_MS = 500
+#: A pressing key (Enter, Space) this soon after a screen change is a bounce, not a new intent.
+KEY_GUARD_MS = 300
+#: The keys that press the control in focus (a keypad's and a switch's "select").
+PRESS_KEYS = frozenset({Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space})
 #: How long staff hold the corner.
 LONG_PRESS_MS = 3000
 #: The staff corner's size, in px from the window's top-left.
@@ -65,7 +73,7 @@ PRESSES = frozenset({_T.MouseButtonPress, _T.MouseButtonDblClick, _T.TouchBegin}
 ENDS = frozenset({_T.MouseButtonRelease, _T.TouchEnd, _T.TouchCancel})
 MOVES = frozenset({_T.MouseMove, _T.TouchUpdate})
 ACTIVITY = frozenset({_T.TouchBegin, _T.TouchUpdate, _T.MouseButtonPress, _T.KeyPress, _T.Wheel})
-WATCHED = PRESSES | ENDS | MOVES | ACTIVITY
+WATCHED = PRESSES | ENDS | MOVES | ACTIVITY | {_T.KeyRelease}
 
 
 def monotonic_ms() -> float:
@@ -95,6 +103,7 @@ class TapFilter(QObject):
         *,
         sleep_ms: int = SLEEP_MS,
         guard_ms: int = TAP_GUARD_MS,
+        key_guard_ms: int = KEY_GUARD_MS,
         hold_ms: int = LONG_PRESS_MS,
         corner_px: int = CORNER_PX,
         clock: Callable[[], float] = monotonic_ms,
@@ -104,6 +113,7 @@ class TapFilter(QObject):
         self._window = window
         self.sleep_ms = sleep_ms
         self.guard_ms = guard_ms
+        self.key_guard_ms = key_guard_ms
         self.corner_px = corner_px
         self._clock = clock
         #: Overlays that a tap anywhere dismisses (as activity), reaching nothing beneath.
@@ -112,6 +122,7 @@ class TapFilter(QObject):
         self._changed_at = -math.inf
         self._swallowing = False  # the rest of a tap whose press was held back
         self.keys_in_use = False  # the patient's last press was a key, not a finger
+        self._dropped_keys: set[int] = set()  # pressed during the key guard: their releases
         self._press_at: QPointF | None = None
         self._button_press = False  # a press let through to a warning's own button
         self._hold = QTimer(self)
@@ -178,10 +189,15 @@ class TapFilter(QObject):
         kind = event.type()
         if kind not in WATCHED:
             return False
+        if kind == _T.KeyRelease:
+            return isinstance(watched, QWindow) and self._release_dropped(event)
         if isinstance(watched, QWindow) and (kind == _T.KeyPress or kind in PRESSES):
             self._input_kind(kind == _T.KeyPress)
             if kind == _T.KeyPress and any(o.isVisible() for o in self.dismiss_on_tap):
                 self._touched()  # "I'm still here" by key: the warning goes, the key too
+                return True
+            if kind == _T.KeyPress and self._key_bounced(event):
+                self._touched()
                 return True
         if self._swallowing:
             if kind in MOVES:
@@ -203,6 +219,31 @@ class TapFilter(QObject):
         if kind in ACTIVITY:
             self._touched()
         return False
+
+    def _key_bounced(self, event: QEvent) -> bool:
+        """A pressing key within ``key_guard_ms`` of a change: dropped, its release too."""
+        if not isinstance(event, QKeyEvent) or event.key() not in PRESS_KEYS:
+            return False
+        if event.key() == Qt.Key.Key_Space and isinstance(QApplication.focusWidget(), QLineEdit):
+            return False  # a space typed in a name, not a press
+        if event.isAutoRepeat():  # held down: as its first press went
+            return event.key() in self._dropped_keys
+        since = self.clock() - self._changed_at
+        if since >= self.key_guard_ms:
+            self._dropped_keys.discard(event.key())  # its release was lost: a new press
+            return False
+        log.info("key ignored: the screen changed %.0f ms ago", since)
+        self._dropped_keys.add(event.key())
+        return True
+
+    def _release_dropped(self, event: QEvent) -> bool:
+        """The release of a key whose press was dropped: it must not click (Space clicks a
+        button on its release)."""
+        if not isinstance(event, QKeyEvent) or event.key() not in self._dropped_keys:
+            return False
+        if not event.isAutoRepeat():
+            self._dropped_keys.discard(event.key())
+        return True
 
     def _input_kind(self, keyed: bool) -> None:
         if keyed != self.keys_in_use:

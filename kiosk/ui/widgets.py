@@ -187,7 +187,8 @@ class Overlay(QWidget):
         ]
 
     def focusNextPrevChild(self, next: bool) -> bool:
-        """Tab and Shift+Tab stay on the card: never on to a button beneath it."""
+        """Tab and Shift+Tab stay on the card: never on to a button beneath it (a part of
+        the card that scrolls, a QScrollArea, scrolls the control into view itself)."""
         chain = self.tab_order()
         if chain:
             focus = self.focusWidget()
@@ -492,12 +493,14 @@ class ChoiceButton(QPushButton):
         lay.addLayout(text, 1)
         self._title = label(title, "choice_title")
         self._detail = label(detail, "choice_detail")
-        self._detail.setVisible(bool(detail))
         self._labels = [self._box, self._title, self._detail]
         for lbl in self._labels:
             lbl.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         for lbl in self._labels[1:]:
             text.addWidget(lbl)
+        # shown once it has a parent: shown before, a label is a window of its own, which
+        # takes the keypad's focus from the kiosk's window
+        self._detail.setVisible(bool(detail))
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.toggled.connect(self._on_toggled)
 

@@ -99,6 +99,8 @@ class MainWindow(QMainWindow):
         self._staff: StaffAccess | None = None  # the PIN pad and the panel, after first paint
         self.taps: TapFilter | None = None  # see activity_filter()
         self.focus_ring: FocusRing | None = None  # with the activity filter
+        #: The parts Tab goes through and their tab stops, until the view changes
+        self._tab_parts: tuple[tuple[QWidget | None, ...], list[list[QWidget]]] | None = None
 
         central = QWidget()
         central.setObjectName("central")
@@ -125,7 +127,6 @@ class MainWindow(QMainWindow):
         # opens the chooser; a switch keeps the answers and the page.
         self.nav_lang = button(ctx.pack.language_name, name="nav_lang")
         self.nav_lang.clicked.connect(self.choose_language)
-        self.nav_lang.setVisible(len(ctx.packs) > 1)
         self._head_top.addWidget(self.nav_lang)
         self._reader: PageReader | None = None  # read aloud's bar: see read_aloud
         # Accessibility, on every page and the start screen, always at the very end: the
@@ -245,27 +246,60 @@ class MainWindow(QMainWindow):
             self.page(which)
 
     def tab_order(self) -> list[QWidget]:
-        """The controls Tab goes through now, in reading order: the header, the page, the
-        on-screen keyboard, the footer; only the language chooser's while it is open (an
-        overlay keeps Tab on its card itself: ``widgets.Overlay``)."""
-        scope: QWidget = self.language_chooser if self.language_chooser.isVisible() else self
-        parts = [self.header, self.stack, self._keyboard, self.footer]
-        found: list[tuple[int, QWidget]] = []
-        widget = self.nextInFocusChain()
-        while widget is not None and widget is not self and len(found) < 10_000:
-            if (
-                widget.focusPolicy() & QtCore.Qt.FocusPolicy.TabFocus
-                and widget.isVisible()
-                and widget.isEnabled()
-                and scope.isAncestorOf(widget)
-            ):
-                part = next(
-                    (i for i, p in enumerate(parts) if p is not None and p.isAncestorOf(widget)),
-                    len(parts),
-                )
-                found.append((part, widget))
-            widget = widget.nextInFocusChain()
-        return [w for _, w in sorted(found, key=lambda pair: pair[0])]
+        """The controls Tab goes through now, in reading order: the header, the page on
+        show, the on-screen keyboard, the footer, then an open overlay's; only the language
+        chooser's while it is open (an overlay keeps Tab on its card itself:
+        ``widgets.Overlay``).
+
+        Only those parts are looked through, not the whole focus chain (every prebuilt
+        page, over 800 widgets: about 9 ms a Tab press), and what each holds is kept until the
+        view changes (``_on_view_changed``, ``_show``): a press only asks which of them
+        show and are enabled now. The keyboard's keys are asked for each time (a field of
+        another kind gets other keys)."""
+        if self.language_chooser.isVisible():
+            roots: tuple[QWidget, ...] = (self.language_chooser,)
+        else:
+            idle = [self._idle.overlay] if self._idle is not None else []
+            shown = [o for o in (*self.overlays(), *idle) if o.isVisible()]
+            roots = (self.header, self.stack, self.footer, *shown)
+        page = self.stack.currentWidget()
+        if self._tab_parts is None or self._tab_parts[0] != (*roots, page):
+            stops = [
+                self._laid_out_stops(self._head_rows)
+                if root is self.header
+                else self._tab_stops(page if root is self.stack else root)
+                for root in roots
+            ]
+            self._tab_parts = ((*roots, page), stops)
+        parts: list[list[QWidget]] = list(self._tab_parts[1])
+        if len(roots) > 1 and self._keyboard is not None and self._keyboard.isVisible():
+            parts.insert(2, list(self._keyboard.key_buttons()))  # under the page, over the footer
+        return [w for part in parts for w in part if w.isVisible() and w.isEnabled()]
+
+    def _laid_out_stops(self, layout: QLayout) -> list[QWidget]:
+        """The tab stops of a layout's widgets in the order it lays them out (the header's
+        steps move between its rows: in one row they come before the language and
+        accessibility buttons, on a row of their own after them)."""
+        found: list[QWidget] = []
+        for i in range(layout.count()):
+            item = layout.itemAt(i)
+            if item is None:
+                continue
+            inner, widget = item.layout(), item.widget()
+            if inner is not None:
+                found += self._laid_out_stops(inner)
+            elif widget is not None:
+                tab = QtCore.Qt.FocusPolicy.TabFocus
+                found += [widget] if widget.focusPolicy() & tab else []
+                found += self._tab_stops(widget)
+        return found
+
+    def _tab_stops(self, root: QWidget | None) -> list[QWidget]:
+        """The widgets in ``root`` that Tab may stop on, shown or not, in reading order."""
+        if root is None:
+            return []
+        tab = QtCore.Qt.FocusPolicy.TabFocus
+        return [w for w in root.findChildren(QWidget) if w.focusPolicy() & tab]
 
     def focusNextPrevChild(self, next: bool) -> bool:
         """Tab, Shift+Tab (and a button's arrow keys): the next control in ``tab_order``,
@@ -468,6 +502,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_view_changed(self) -> None:
+        self._tab_parts = None  # what Tab goes through may have changed
         if self.taps is not None:
             self.taps.hold_taps()  # a repeat of the tap that changed it must not act on it
 
@@ -620,6 +655,7 @@ class MainWindow(QMainWindow):
         names.set_description(self.nav_next, a11y, finish)
         for part in (self.header, page, self.footer):
             self.describe(part)
+        self._tab_parts = None  # the header may have new parts (the steps)
         # On the summary, what the patient takes away leads: Finish steps back to an
         # ordinary button.
         role = "finish" if screen is Screen.SUMMARY else "primary"
@@ -675,6 +711,7 @@ class MainWindow(QMainWindow):
         if wide == self._wide_header:
             return
         self._wide_header = wide
+        self._tab_parts = None  # the steps come before the buttons or after them now
         bar = self._sections
         if bar is not None and wide:
             self._head_rows.removeWidget(bar)
