@@ -26,17 +26,13 @@ import pytest
 import yaml
 
 from kiosk.core.config import Config, parse_config
+from kiosk.core.errors import ProblemsError
 from kiosk.core.schema import fields_of
 
 ROOT = Path(__file__).resolve().parent.parent
 ANSIBLE = ROOT / "deploy" / "ansible"
 ROLE = ANSIBLE / "roles" / "botox_kiosk"
 EXAMPLE = ANSIBLE / "inventories" / "example"
-
-#: Keys the template writes that the config schema of other branches merged with this one
-#: declares (issue 15: [ops] metrics_file, [content] public_key). Until the schema has them,
-#: they are left out of the validation; once it does, they are validated like the rest.
-PENDING = {("ops", "metrics_file"), ("content", "public_key")}
 
 
 def _yaml(path: Path) -> dict[str, Any]:
@@ -78,7 +74,13 @@ def _environment() -> jinja2.Environment:
 def render(overrides: dict[str, Any]) -> str:
     """kiosk.toml.j2 with the role's defaults and vars, then ``overrides`` (inventory)."""
     env = _environment()
-    values = {
+    return env.get_template("kiosk.toml.j2").render(resolved(env, _values(overrides)))
+
+
+def _values(overrides: dict[str, Any]) -> dict[str, Any]:
+    """The role's defaults and vars, the facts and vault values the template needs, then
+    ``overrides`` (inventory)."""
+    return {
         **_yaml(ROLE / "defaults" / "main.yml"),
         **_yaml(ROLE / "vars" / "main.yml"),
         "ansible_facts": {"getent_passwd": {"kiosk": ["x", "1001", "1001", "", "/home/kiosk"]}},
@@ -88,18 +90,11 @@ def render(overrides: dict[str, Any]) -> str:
         "vault_botox_kiosk_email_password": 'p"w\\d ü',
         **overrides,
     }
-    return env.get_template("kiosk.toml.j2").render(resolved(env, values))
 
 
 def validated(text: str) -> Config:
-    """``text`` parsed and validated by the kiosk's own schema (PENDING keys aside)."""
-    data = tomllib.loads(text)
-    for section, key in PENDING:
-        if not _declared(section, key):
-            data.get(section, {}).pop(key, None)
-            if section in data and not data[section]:
-                del data[section]
-    return parse_config(data, "kiosk.toml")
+    """``text`` parsed and validated by the kiosk's own schema, every key of it."""
+    return parse_config(tomllib.loads(text), "kiosk.toml")
 
 
 def _declared(section: str, key: str) -> bool:
@@ -160,13 +155,35 @@ def test_optional_settings_are_left_out_when_off() -> None:
     assert validated(render({**_sites()["london"], "botox_kiosk_metrics_file": ""}))
 
 
-def test_pending_keys_are_the_only_ones_the_schema_may_lack() -> None:
-    """Every key the template can write, with every option on, is in the schema (or is one
-    of the PENDING keys of the branches merged alongside)."""
-    data = tomllib.loads(render({**_sites()["madrid"], "botox_kiosk_clinic_logo": "/logo.png"}))
+def test_every_key_the_template_can_write_is_in_the_schema() -> None:
+    """With every option on (a logo, signed content, metrics), each key written is one the
+    kiosk declares: none left out of the validation."""
+    text = render({**_sites()["madrid"], "botox_kiosk_clinic_logo": "/logo.png"})
+    data = tomllib.loads(text)
     written = {(section, key) for section, table in data.items() for key in table}
-    unknown = {pair for pair in written if not _declared(*pair)}
-    assert unknown <= PENDING, unknown
+    assert {("ops", "metrics_file"), ("content", "public_key"), ("clinic", "logo")} <= written
+    assert {pair for pair in written if not _declared(*pair)} == set()
+    assert validated(text)
+
+
+@pytest.mark.parametrize(
+    ("key", "renamed"),
+    [
+        ("idle_timeout_s", "idle_timeout"),
+        ("metrics_file", "metrics_path"),
+        ("public_key", "pubkey"),
+    ],
+)
+def test_a_key_renamed_in_the_template_fails_the_validation(key: str, renamed: str) -> None:
+    """The check above can fail: the template with one key misspelt is refused by the
+    schema, as check-config would refuse it on every kiosk."""
+    env = _environment()
+    source = (ROLE / "templates" / "kiosk.toml.j2").read_text(encoding="utf-8")
+    assert source.count(f"\n{key} = ") == 1, key
+    broken = env.from_string(source.replace(f"\n{key} = ", f"\n{renamed} = "))
+    values = _values({**_sites()["madrid"], "botox_kiosk_clinic_logo": "/logo.png"})
+    with pytest.raises(ProblemsError, match=renamed):
+        validated(broken.render(resolved(env, values)))
 
 
 @pytest.mark.parametrize("variant", ["cage", "x11"])
