@@ -68,7 +68,15 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,  # Ansible's template module's default
     )
     env.filters["to_json"] = lambda value, **kw: json.dumps(value, **kw)
+    env.filters["bool"] = _ansible_bool
     return env
+
+
+def _ansible_bool(value: Any) -> bool:
+    """Ansible's ``bool`` filter: an inventory may say yes, "true", 1."""
+    if isinstance(value, str):
+        return value.strip().lower() in {"yes", "on", "1", "true", "y", "t"}
+    return bool(value)
 
 
 def render(overrides: dict[str, Any]) -> str:
@@ -153,6 +161,16 @@ def test_optional_settings_are_left_out_when_off() -> None:
     assert "ops" not in data
     assert not {"dir", "public_key", "reviewed_by", "reviewed_on"} & set(data["content"])
     assert validated(render({**_sites()["london"], "botox_kiosk_metrics_file": ""}))
+
+
+@pytest.mark.parametrize("off", [False, "false", "no"])
+def test_no_metrics_file_without_the_node_exporter_the_role_manages(off: object) -> None:
+    """Without node_exporter the role makes no metrics folder: a metrics_file there would
+    be a kiosk writing into a folder that is not there, for nobody."""
+    site = _sites()["london"]
+    assert "ops" in tomllib.loads(render(site))
+    data = tomllib.loads(render({**site, "botox_kiosk_node_exporter": off}))
+    assert "ops" not in data
 
 
 def test_every_key_the_template_can_write_is_in_the_schema() -> None:
