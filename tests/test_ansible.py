@@ -97,6 +97,8 @@ def _values(overrides: dict[str, Any]) -> dict[str, Any]:
         "role_path": str(ROLE),
         "vault_botox_kiosk_staff_pin_hash": "pin6$argon2id$v=19$m=65536,t=6,p=4$c2FsdA$aGFzaA",
         "vault_botox_kiosk_email_password": 'p"w\\d ü',
+        # set by tasks/content.yml: the folder the archive is unpacked into
+        "botox_kiosk_content_path": "/var/lib/botox-kiosk/packs/0123456789ab",
         **overrides,
     }
 
@@ -129,7 +131,7 @@ def test_each_example_site_renders_a_valid_config(site: str) -> None:
     assert config.email.enabled and config.email.host == site_vars["botox_kiosk_email_host"]
     assert config.email.password == 'p"w\\d ü'  # from the vault, escaped for TOML
     assert config.kiosk.staff_pin_file == Path("/home/kiosk/.config/botox-kiosk/staff-pin")
-    assert config.content.dir == Path("/var/lib/botox-kiosk/content")
+    assert config.content.dir == Path("/var/lib/botox-kiosk/packs/0123456789ab")
     assert config.content.reviewed_on == dt.date(2026, 11, 30)
 
 
