@@ -302,12 +302,13 @@ def _ansible_tool(name: str) -> str | None:
     return found
 
 
-def test_playbook_syntax() -> None:
+@pytest.mark.parametrize("name", ["site.yml", "rollback.yml"])
+def test_playbook_syntax(name: str) -> None:
     playbook = _ansible_tool("ansible-playbook")
     if playbook is None:
         pytest.skip("ansible-playbook not installed (scripts/ci-ansible installs it)")
     done = subprocess.run(
-        [playbook, "-i", "ci/inventory.yml", "site.yml", "--syntax-check"],
+        [playbook, "-i", "ci/inventory.yml", name, "--syntax-check"],
         cwd=ANSIBLE,
         env={**os.environ, "ANSIBLE_CONFIG": str(ANSIBLE / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"},
         capture_output=True,
@@ -315,7 +316,7 @@ def test_playbook_syntax() -> None:
         timeout=120,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "playbook: site.yml" in done.stdout
+    assert f"playbook: {name}" in done.stdout
 
 
 def test_example_inventory_parses() -> None:
