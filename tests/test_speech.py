@@ -336,13 +336,19 @@ def test_what_is_hidden_is_never_read(qtbot, kiosk) -> None:  # type: ignore[no-
     assert some_label.text() not in texts_on_show(kiosk)
 
 
-def test_the_typed_email_address_is_read_only_when_asked(qtbot, kiosk) -> None:  # type: ignore[no-untyped-def]
+def type_an_address(kiosk) -> str:  # type: ignore[no-untyped-def]
+    """On the summary's email form: an address typed and consent given; the address."""
     address = "ana.ruiz@example.com"
     walk_to(kiosk, "summary")
     later_tap(kiosk, shown(kiosk, "summary_email"))
-    field = shown(kiosk, "email_address")
-    field.setText(address)
+    shown(kiosk, "email_address").setText(address)
     later_tap(kiosk, shown(kiosk, "email_consent"))
+    return address
+
+
+def test_the_typed_email_address_is_read_only_when_asked(qtbot, kiosk) -> None:  # type: ignore[no-untyped-def]
+    address = type_an_address(kiosk)
+    field = shown(kiosk, "email_address")
     said = " ".join(texts_on_show(kiosk))
     assert address not in said and field.accessibleName() in said
     later_tap(kiosk, field)  # the patient asks: the field says what is in it
@@ -625,12 +631,7 @@ def test_keys_hear_the_control_in_focus_and_a_choices_new_state(qtbot, kiosk) ->
 
 
 def test_keys_reach_and_hear_the_typed_address_when_the_patient_goes_to_it(qtbot, kiosk) -> None:  # type: ignore[no-untyped-def]
-    address = "ana.ruiz@example.com"
-    walk_to(kiosk, "summary")
-    later_tap(kiosk, shown(kiosk, "summary_email"))
-    field = shown(kiosk, "email_address")
-    field.setText(address)
-    later_tap(kiosk, shown(kiosk, "email_consent"))
+    address = type_an_address(kiosk)
     later_tap(kiosk, shown(kiosk, "email_send"))
     confirm = shown(kiosk, "email_confirm_address")
     tab_to(kiosk, "email_confirm_address")
