@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from kiosk.services import speech
 from kiosk.services.jobs import child_command
 from kiosk.ui import reader, timeline
+from kiosk.ui.taps import KEY_GUARD_MS
 from kiosk.ui.widgets import ChoiceButton
 
 from .helpers import DEMO_CLINIC, LATER, REPO, loop_gaps, open_kiosk, shown, tap, touch_tap, walk_to
@@ -598,6 +599,9 @@ def test_an_overlay_stops_the_page_and_is_read(qtbot, kiosk) -> None:  # type: i
 
 
 def key(window, which) -> None:  # type: ignore[no-untyped-def]
+    """A key as a patient presses it: not within the bounce guard of the last change on
+    screen (``kiosk.ui.taps.KEY_GUARD_MS``; the kiosk's tap clock is the tests' own)."""
+    window.taps.clock.advance(KEY_GUARD_MS)
     QTest.keyClick(window.windowHandle(), which)
 
 
