@@ -322,10 +322,13 @@ def test_a_reload_while_the_last_patients_print_runs_neither_freezes_nor_kills_i
     )
     slow = jobs.SummaryJobs([sys.executable, "-c", script, str(paper)], name="print")
     ctx._printer.clear()
-    ctx.make_printer = lambda: slow
+    make_printer, ctx.make_printer = ctx.make_printer, lambda: slow
     heard: list[JobEvent] = []
     slow.reported.connect(lambda _job, event: heard.append(event))
     assert ctx.printer is slow
+    # after the reload a new print service is made as the kiosk makes it: the slow one is
+    # retired, and deletes itself once its job is done
+    ctx.make_printer = make_printer
     slow.submit(SummaryRequest({}))
     counters = ctx.visit.counters
     assert counters is not None
