@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QScrollArea,
+    QTextBrowser,
     QWidget,
 )
 
@@ -206,6 +207,27 @@ def test_the_summary_keeps_its_typed_address(qtbot, window, clock) -> None:
     next_tap(window, clock, shown(window, "access_done"))
     assert window.screen_id() == "summary"
     assert window.findChild(QLineEdit, "email_address").text() == "ana@example.com"
+
+
+def test_the_summary_preview_is_high_contrast_too(qtbot, window, clock) -> None:
+    """The preview is the summary's own document, coloured by its template (teal headings,
+    a red "get help" heading at 6.5:1): in high contrast its every text colour is 7:1 or
+    more on each ground the template uses (white, the help box's pink, the note's cream)."""
+    walk_to(window, "summary")
+    next_tap(window, clock, shown(window, "nav_access"))
+    next_tap(window, clock, shown(window, "access_contrast"))
+    next_tap(window, clock, shown(window, "access_done"))
+    html = window.findChild(QTextBrowser, "summary_preview").toHtml()
+    colours = set(re.findall(r"(?<![-\w])color:\s*(#[0-9a-fA-F]{6})", html))
+    assert colours  # the document does set its colours
+    grounds = ("#ffffff", "#fdecea", "#fff4e0")
+    low = {(c, g) for c in colours for g in grounds if contrast(c, g) < 7}
+    assert low == set()
+    next_tap(window, clock, shown(window, "nav_access"))
+    next_tap(window, clock, shown(window, "access_contrast"))  # off again: the template's own
+    next_tap(window, clock, shown(window, "access_done"))
+    html = window.findChild(QTextBrowser, "summary_preview").toHtml()
+    assert "#1f5f6b" in html.lower()
 
 
 @pytest.mark.config(helpers.DEMO_CLINIC + '[kiosk]\nlanguages = ["en", "es", "ar"]\n')

@@ -194,3 +194,17 @@ def px(size: float) -> int:
 
 def high_contrast() -> bool:
     return palette() is PALETTES[CONTRAST]
+
+
+#: A text colour in a document's inline style (``color: #1f5f6b``), not a background's.
+_TEXT_COLOUR = re.compile(r"(?<![-\w])color:\s*#[0-9a-fA-F]{3,8}\b")
+
+
+def document(html: str) -> str:
+    """A document shown on screen (the summary's preview, from its template) in the
+    running theme: in high contrast every text colour of its inline styles becomes the
+    theme's text colour (the template's teal and red headings are under 7:1 on their
+    grounds, which stay as they are: light)."""
+    if not high_contrast():
+        return html
+    return _TEXT_COLOUR.sub(f"color: {colour('text')}", html)

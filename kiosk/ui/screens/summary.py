@@ -343,13 +343,14 @@ class SummaryScreen(ScreenBase):
             key: size if key == "map" else round(size * scale, 1)
             for key, size in context["size"].items()
         }
-        self.preview.setHtml(self.ctx.renderer().html(context))
+        self.preview.setHtml(theme.document(self.ctx.renderer().html(context)))
         if context["face_map"] and context["face_map"] != self._face_drawn:
             self._draw_face(context["face_map"], context["size"]["map"])
             self._face_drawn = context["face_map"]  # back and forth: drawn once a visit
 
     def restyle(self) -> None:
-        """The text size changed (the window calls this): the preview's words follow."""
+        """The text size or the theme changed (the window calls this): the preview's words
+        follow."""
         if self.isVisible():
             self._show_preview()
 
