@@ -78,8 +78,6 @@ class MainWindow(QMainWindow):
     screen_changed = Signal(str)
     first_paint = Signal()
     quitting = Signal()  # the kiosk is leaving for good (before anything is shut down)
-    #: The patient turned read aloud on or off (the page reader's ``set_enabled`` hangs here).
-    read_aloud_changed = Signal(bool)
 
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()
@@ -398,10 +396,9 @@ class MainWindow(QMainWindow):
         """A setting changed: it shows at once; the answers and the page stay."""
         if (old.text_scale, old.high_contrast) != (new.text_scale, new.high_contrast):
             self._restyle(new)
-        if old.read_aloud != new.read_aloud:
-            if new.read_aloud or self._reader is not None:  # the reader is made when first on
-                self.read_aloud.set_enabled(new.read_aloud)
-            self.read_aloud_changed.emit(new.read_aloud)
+        # the reader (and its speech child) is made when read aloud is first turned on
+        if old.read_aloud != new.read_aloud and (new.read_aloud or self._reader is not None):
+            self.read_aloud.set_enabled(new.read_aloud)
         self._on_view_changed()  # what is under the finger moved
 
     def _restyle(self, now: Access) -> None:
